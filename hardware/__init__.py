@@ -1,0 +1,1 @@
+"""Neuromorphic board profiles and fit checks (installed as ``snn_control.hardware``)."""

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Creates (or refreshes) the project's virtual environment in .venv with pinned versions.
+# Idempotent: does nothing when .venv already matches requirements.txt and setup.py.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${SNN_CONTROL_VENV:-$root/.venv}"
+python="${PYTHON:-python3}"
+stamp="$venv/.snn_control_stamp"
+want="$(cat "$root/requirements.txt" "$root/setup.py" | sha256sum | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+echo "[bootstrap] creating $venv" >&2
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --upgrade "pip==25.3" >&2
+# lava-nc's own dependencies first (numpy<2, scipy<2, networkx<=2.8.7, asteval<0.10 are pinned
+# in requirements.txt), then lava-nc without its metadata's Python<3.11 cap.
+"$venv/bin/python" -m pip install --quiet -r "$root/requirements.txt" >&2
+"$venv/bin/python" -m pip install --quiet --no-deps --ignore-requires-python "lava-nc==0.10.0" >&2
+"$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$root" >&2
+echo "$want" > "$stamp"
+echo "[bootstrap] ready: $venv" >&2

@@ -1,0 +1,1 @@
+"""MuJoCo models and Gymnasium environments (installed as ``snn_control.sim``)."""

@@ -1,0 +1,67 @@
+"""The controller interface shared by the simulations, benchmarks and ROS 2 nodes.
+
+A controller is ROS-free and stateful: ``step`` consumes one observation per control tick
+and returns one command. It never returns NaN and always saturates its command to
+``[command_low, command_high]``; ``safe_command`` is what a node publishes when its sensor
+goes silent. Spiking controllers also expose the spikes of their last tick per population,
+which the ROS layer publishes on the spike topic.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+
+class Controller(ABC):
+    """A discrete-time controller with a fixed control period ``dt`` (seconds)."""
+
+    #: Number of observation entries ``step`` expects.
+    n_inputs: int = 1
+    #: Number of command entries ``step`` returns.
+    n_outputs: int = 1
+
+    def __init__(self, dt: float, command_low: np.ndarray | float, command_high: np.ndarray | float) -> None:
+        if not (np.isfinite(dt) and dt > 0):
+            raise ValueError(f"control period dt must be a positive finite number of seconds, got {dt!r}")
+        self.dt = float(dt)
+        self.command_low = np.broadcast_to(np.asarray(command_low, dtype=np.float64), (self.n_outputs,)).copy()
+        self.command_high = np.broadcast_to(np.asarray(command_high, dtype=np.float64), (self.n_outputs,)).copy()
+        if np.any(self.command_low > self.command_high):
+            raise ValueError(f"command_low {self.command_low} exceeds command_high {self.command_high}")
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget all internal state (integrators, membrane potentials, filters)."""
+
+    @abstractmethod
+    def _compute(self, observation: np.ndarray) -> np.ndarray:
+        """The raw command for one validated, finite observation."""
+
+    def step(self, observation: np.ndarray) -> np.ndarray:
+        """One control tick: validate the observation, compute, sanitise and saturate.
+
+        Raises ``ValueError`` for a wrong shape or a non-finite observation, before any
+        internal state changes, so a caller can log, skip the sample and keep running.
+        """
+        obs = np.asarray(observation, dtype=np.float64).reshape(-1)
+        if obs.shape != (self.n_inputs,):
+            raise ValueError(f"{type(self).__name__} expects {self.n_inputs} observation values, got {obs.shape[0]}")
+        if not np.all(np.isfinite(obs)):
+            raise ValueError(f"{type(self).__name__} got a non-finite observation {obs.tolist()}")
+        command = np.asarray(self._compute(obs), dtype=np.float64).reshape(self.n_outputs)
+        # A network can still produce inf/NaN (e.g. overflow); never let it out.
+        command = np.where(np.isfinite(command), command, self.safe_command())
+        return np.clip(command, self.command_low, self.command_high)
+
+    def safe_command(self) -> np.ndarray:
+        """The command to hold when the sensor is silent: zero, saturated into the limits."""
+        return np.clip(np.zeros(self.n_outputs), self.command_low, self.command_high)
+
+    def spike_populations(self) -> dict[str, int]:
+        """Spiking populations by name with their sizes (empty for non-spiking controllers)."""
+        return {}
+
+    def last_spikes(self) -> dict[str, np.ndarray]:
+        """Boolean spike vectors of the last tick per population (empty when non-spiking)."""
+        return {}
