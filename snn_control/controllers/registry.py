@@ -1,0 +1,49 @@
+"""Controllers by name, so that nodes, benchmarks and the CLI build them from parameters.
+
+Each factory takes the control period ``dt`` and keyword parameters; unknown parameters
+are an error (a typo in a YAML file must not silently fall back to a default).
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+from snn_control.controllers.base import Controller
+from snn_control.controllers.pid import PIDController, PIDGains
+
+ControllerFactory = Callable[..., Controller]
+
+
+def _pid(dt: float, kp: float, ki: float = 0.0, kd: float = 0.0, derivative_filter_s: float = 0.0,
+         integral_limit: float = float("inf"), command_low: float = float("-inf"),
+         command_high: float = float("inf")) -> Controller:
+    gains = PIDGains(kp=kp, ki=ki, kd=kd, derivative_filter_s=derivative_filter_s, integral_limit=integral_limit)
+    return PIDController(gains, dt=dt, command_low=command_low, command_high=command_high)
+
+
+_FACTORIES: dict[str, ControllerFactory] = {"pid": _pid}
+
+
+def register_controller(name: str, factory: ControllerFactory) -> None:
+    """Make ``factory`` available as ``make_controller(name, ...)``."""
+    if name in _FACTORIES and _FACTORIES[name] is not factory:
+        raise ValueError(f"a controller named {name!r} is already registered")
+    _FACTORIES[name] = factory
+
+
+def controller_names() -> list[str]:
+    """Names accepted by :func:`make_controller`."""
+    return sorted(_FACTORIES)
+
+
+def make_controller(name: str, dt: float, **params: Any) -> Controller:
+    """Build the controller ``name`` with control period ``dt`` and its parameters."""
+    try:
+        factory = _FACTORIES[name]
+    except KeyError:
+        raise ValueError(f"unknown controller {name!r}; known: {', '.join(controller_names())}") from None
+    accepted = set(inspect.signature(factory).parameters) - {"dt"}
+    unknown = sorted(set(params) - accepted)
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for controller {name!r}; accepted: {sorted(accepted)}")
+    return factory(dt=dt, **params)
