@@ -1,0 +1,144 @@
+"""A controller whose computation is a spiking network on any backend.
+
+Observation -> encoder -> input current -> network (``steps_per_tick`` steps, input held)
+-> readout voltages of the leaky-integrator output populations -> ``output_gain`` ->
+command. The network can run on numpy (fast, one instance), torch, or Lava (Loihi 2
+simulation, float or bit-accurate fixed point), with identical semantics.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from snn_control.controllers.base import Controller
+from snn_control.engine.coding import DirectCurrent, Encoder, PairedCurrent
+from snn_control.engine.network import NetworkSpec
+
+BACKENDS = ("numpy", "torch", "lava-float", "lava-fixed", "numpy-fixed")
+
+
+class SpikingController(Controller):
+    """Wraps a :class:`NetworkSpec` into the :class:`Controller` interface.
+
+    The command is ``output_gain * sum(v of the readout populations)`` summed per command
+    entry: readout population ``k`` of ``readouts`` contributes to command entry
+    ``k % n_outputs`` — so two complementary networks (the blimp's PD and I parts) merged
+    into one spec sum into one command.
+    """
+
+    def __init__(self, spec: NetworkSpec, encoder: Encoder, readouts: Sequence[str], dt: float,
+                 command_low: float | np.ndarray, command_high: float | np.ndarray, output_gain: float = 1.0,
+                 steps_per_tick: int = 1, backend: str = "numpy", n_inputs: int = 1, n_outputs: int = 1) -> None:
+        self.n_inputs, self.n_outputs = n_inputs, n_outputs
+        super().__init__(dt, command_low, command_high)
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose from {BACKENDS}")
+        if encoder.n_outputs != spec.n_inputs:
+            raise ValueError(f"encoder produces {encoder.n_outputs} currents but the input population "
+                             f"{spec.input_population!r} has {spec.n_inputs} neurons")
+        for name in readouts:
+            if spec.population(name).model != "leaky_integrator":
+                raise ValueError(f"readout {name!r} must be a leaky_integrator population")
+        if steps_per_tick < 1:
+            raise ValueError("steps_per_tick must be >= 1")
+        self.spec, self.encoder, self.readouts = spec, encoder, tuple(readouts)
+        self.output_gain, self.steps_per_tick, self.backend = float(output_gain), int(steps_per_tick), backend
+        self._net = _Runner(spec, backend)
+        self._slices = self._net.layout.slices
+        self._spiking = [p.name for p in spec.populations if p.spiking]
+        self.reset()
+
+    def reset(self) -> None:
+        self.encoder.reset()
+        self._net.reset()
+        self._last = {name: np.zeros(self.spec.population(name).size, dtype=bool) for name in self._spiking}
+
+    def _compute(self, observation: np.ndarray) -> np.ndarray:
+        current = self.encoder.encode(observation)
+        fired = {name: np.zeros(self.spec.population(name).size, dtype=bool) for name in self._spiking}
+        for _ in range(self.steps_per_tick):
+            spikes, volts = self._net.step(current)
+            for name in self._spiking:
+                fired[name] |= spikes[self._slices[name]] > 0
+        self._last = fired
+        command = np.zeros(self.n_outputs)
+        for k, name in enumerate(self.readouts):
+            command[k % self.n_outputs] += volts[self._slices[name]].sum()
+        return self.output_gain * command
+
+    def spike_populations(self) -> dict[str, int]:
+        return {name: self.spec.population(name).size for name in self._spiking}
+
+    def last_spikes(self) -> dict[str, np.ndarray]:
+        return {k: v.copy() for k, v in self._last.items()}
+
+    def close(self) -> None:
+        """Release backend resources (stops Lava's processes)."""
+        self._net.close()
+
+
+class _Runner:
+    """Uniform ``step(current) -> (spikes, volts)`` over the backends (flat numpy arrays)."""
+
+    def __init__(self, spec: NetworkSpec, backend: str) -> None:
+        self.backend = backend
+        if backend.startswith("lava"):
+            from snn_control.engine.lava_backend import LavaNetwork
+
+            self._lava = LavaNetwork(spec, mode=backend.split("-")[1])
+            self.layout = self._lava.layout
+        else:
+            from snn_control.engine.simulator import Simulator
+
+            library = "torch" if backend == "torch" else "numpy"
+            mode = "fixed" if backend == "numpy-fixed" else "float"
+            self._sim = Simulator(spec, library=library, mode=mode)
+            self.layout = self._sim.layout
+
+    def reset(self) -> None:
+        if hasattr(self, "_lava"):
+            # A Lava graph cannot rewind its state cheaply: restart it from zero state.
+            self._lava.stop()
+            from snn_control.engine.lava_backend import LavaNetwork
+
+            self._lava = LavaNetwork(self._lava.spec, mode=self._lava.mode)
+        else:
+            self._sim.reset()
+
+    def step(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if hasattr(self, "_lava"):
+            return self._lava.step(current)
+        st = self._sim.step(current)
+        s, v = st.s, self._sim.voltage_float(st.v)
+        if hasattr(s, "numpy"):
+            s, v = s.reshape(-1).numpy(), v.reshape(-1).numpy()
+        return np.asarray(s).reshape(-1), np.asarray(v).reshape(-1)
+
+    def close(self) -> None:
+        if hasattr(self, "_lava"):
+            self._lava.stop()
+
+
+def load_spiking_controller(path: str | Path, dt: float, backend: str = "numpy", **overrides: float) -> SpikingController:
+    """Build a controller from a network file whose metadata describes its controller role.
+
+    Metadata keys: ``encoder`` ("paired" with ``encoder_weights``, or "direct" with
+    ``encoder_gain``), ``readouts``, ``output_gain``, ``steps_per_tick``, ``command_low``,
+    ``command_high``.
+    """
+    spec = NetworkSpec.load(path)
+    meta = dict(spec.metadata)
+    meta.update(overrides)
+    kind = meta.get("encoder", "direct")
+    if kind == "paired":
+        encoder: Encoder = PairedCurrent(np.asarray(meta["encoder_weights"], dtype=float))
+    elif kind == "direct":
+        encoder = DirectCurrent(meta.get("encoder_gain", 1.0), spec.n_inputs)
+    else:
+        raise ValueError(f"{path}: unknown encoder {kind!r} in metadata")
+    return SpikingController(spec, encoder, readouts=meta["readouts"], dt=dt,
+                             command_low=meta.get("command_low", -np.inf), command_high=meta.get("command_high", np.inf),
+                             output_gain=meta.get("output_gain", 1.0), steps_per_tick=int(meta.get("steps_per_tick", 1)),
+                             backend=backend)
