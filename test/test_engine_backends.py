@@ -81,20 +81,23 @@ def test_surrogate_gradient_trains_a_readout():
     torch.manual_seed(0)
     spec = random_network(4)
     sim = Simulator(spec, library="torch", surrogate_scale=5.0, batch_size=8)
-    w = sim.params.w_current.clone().requires_grad_(True)
-    opt = torch.optim.Adam([w], lr=0.02)
+    blocks = sim.params.current_blocks
+    weights = [b.weight.clone().requires_grad_(True) for b in blocks]
+    opt = torch.optim.Adam(weights, lr=0.02)
     x = torch.tensor(random_inputs(4, 40), dtype=torch.float32)[:, None, :].repeat(1, 8, 1)
     out_slice = sim.layout.slices["out"]
     target = torch.tensor([1.0, -1.0, 0.5])
     losses = []
     for _ in range(25):
-        sim.params = sim.params._replace(w_current=w)
+        sim.params = sim.params._replace(current_blocks=tuple(b._replace(weight=w) for b, w in zip(blocks, weights)))
         sim.reset()
         v = sim.run(x)["v"][:, :, out_slice]
         loss = ((v[-10:] - target) ** 2).mean()
         opt.zero_grad()
         loss.backward()
-        assert torch.isfinite(w.grad).all() and w.grad.abs().sum() > 0
+        for w in weights:
+            assert torch.isfinite(w.grad).all()
+        assert sum(w.grad.abs().sum() for w in weights) > 0
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]

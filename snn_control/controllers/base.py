@@ -45,14 +45,16 @@ class Controller(ABC):
         internal state changes, so a caller can log, skip the sample and keep running.
         """
         obs = np.asarray(observation, dtype=np.float64).reshape(-1)
-        if obs.shape != (self.n_inputs,):
+        if obs.shape[0] != self.n_inputs:
             raise ValueError(f"{type(self).__name__} expects {self.n_inputs} observation values, got {obs.shape[0]}")
-        if not np.all(np.isfinite(obs)):
+        if not np.isfinite(obs).all():
             raise ValueError(f"{type(self).__name__} got a non-finite observation {obs.tolist()}")
         command = np.asarray(self._compute(obs), dtype=np.float64).reshape(self.n_outputs)
         # A network can still produce inf/NaN (e.g. overflow); never let it out.
-        command = np.where(np.isfinite(command), command, self.safe_command())
-        return np.clip(command, self.command_low, self.command_high)
+        if not np.isfinite(command).all():
+            command = np.where(np.isfinite(command), command, self.safe_command())
+        # minimum/maximum rather than np.clip: same result, a third of the overhead per tick.
+        return np.minimum(np.maximum(command, self.command_low), self.command_high)
 
     def safe_command(self) -> np.ndarray:
         """The command to hold when the sensor is silent: zero, saturated into the limits."""

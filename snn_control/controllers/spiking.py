@@ -48,31 +48,33 @@ class SpikingController(Controller):
         self._net = _Runner(spec, backend)
         self._slices = self._net.layout.slices
         self._spiking = [p.name for p in spec.populations if p.spiking]
+        # Readout k sums into command entry k % n_outputs: one matrix, one product per tick.
+        self._readout_matrix = np.zeros((self.n_outputs, self._net.layout.n))
+        for k, name in enumerate(self.readouts):
+            self._readout_matrix[k % self.n_outputs, self._slices[name]] = self.output_gain
         self.reset()
 
     def reset(self) -> None:
         self.encoder.reset()
         self._net.reset()
-        self._last = {name: np.zeros(self.spec.population(name).size, dtype=bool) for name in self._spiking}
+        self._fired = np.zeros(self._net.layout.n, dtype=bool)
 
     def _compute(self, observation: np.ndarray) -> np.ndarray:
         current = self.encoder.encode(observation)
-        fired = {name: np.zeros(self.spec.population(name).size, dtype=bool) for name in self._spiking}
-        for _ in range(self.steps_per_tick):
+        spikes, volts = self._net.step(current)
+        fired = spikes > 0
+        for _ in range(self.steps_per_tick - 1):
             spikes, volts = self._net.step(current)
-            for name in self._spiking:
-                fired[name] |= spikes[self._slices[name]] > 0
-        self._last = fired
-        command = np.zeros(self.n_outputs)
-        for k, name in enumerate(self.readouts):
-            command[k % self.n_outputs] += volts[self._slices[name]].sum()
-        return self.output_gain * command
+            fired |= spikes > 0
+        self._fired = fired
+        return self._readout_matrix @ volts
 
     def spike_populations(self) -> dict[str, int]:
         return {name: self.spec.population(name).size for name in self._spiking}
 
     def last_spikes(self) -> dict[str, np.ndarray]:
-        return {k: v.copy() for k, v in self._last.items()}
+        """Which neurons fired at least once during the last tick, per spiking population."""
+        return {name: self._fired[self._slices[name]].copy() for name in self._spiking}
 
     def close(self) -> None:
         """Release backend resources (stops Lava's processes)."""
@@ -113,8 +115,8 @@ class _Runner:
         st = self._sim.step(current)
         s, v = st.s, self._sim.voltage_float(st.v)
         if hasattr(s, "numpy"):
-            s, v = s.reshape(-1).numpy(), v.reshape(-1).numpy()
-        return np.asarray(s).reshape(-1), np.asarray(v).reshape(-1)
+            return s.reshape(-1).numpy(), v.reshape(-1).numpy()
+        return s, v
 
     def close(self) -> None:
         if hasattr(self, "_lava"):

@@ -45,10 +45,10 @@ class PairedCurrent:
     def __init__(self, weights: np.ndarray) -> None:
         self.weights = np.asarray(weights, dtype=np.float64).reshape(-1)
         self.n_outputs = 2 * self.weights.size
+        self._signed = np.concatenate([self.weights, -self.weights])
 
     def encode(self, signal: np.ndarray | float) -> np.ndarray:
-        x = float(np.asarray(signal, dtype=np.float64).reshape(-1)[0])
-        return np.concatenate([self.weights * x, -self.weights * x])
+        return self._signed * np.asarray(signal, dtype=np.float64).reshape(-1)[0]
 
     def reset(self) -> None:
         pass

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from snn_control.engine.network import NetworkSpec
-from snn_control.engine.neurons import Layout, layout
+from snn_control.engine.neurons import Layout, layout, per_neuron
 
 STATE_BITS = 24
 MAX_STATE = 2 ** (STATE_BITS - 1)
@@ -128,11 +128,7 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
         scale_exp[lay.slices[pop.name]] = exp
 
     def gather(name: str, default: float) -> np.ndarray:
-        out = np.full(lay.n, default)
-        for pop in spec.populations:
-            if name in pop.params:
-                out[lay.slices[pop.name]] = pop.params[name]
-        return out
+        return per_neuron(spec, lay, name, default)
 
     vth = np.round(gather("vth", 0.0) * np.exp2(scale_exp - VTH_SHIFT)).astype(np.int64)
     if np.any(vth < 0) or np.any(vth > VTH_MAX):

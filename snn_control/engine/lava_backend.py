@@ -48,7 +48,7 @@ from lava.utils.weightutils import SignMode  # noqa: E402
 
 from snn_control.engine import fixed_point as fxp  # noqa: E402
 from snn_control.engine.network import NetworkSpec  # noqa: E402
-from snn_control.engine.neurons import flatten  # noqa: E402
+from snn_control.engine.neurons import layout  # noqa: E402
 
 LAVA_MODES = {"float": "floating_pt", "fixed": "fixed_pt"}
 # Lockstep streaming: the network blocks until the host sends the next input (Lava's
@@ -172,7 +172,7 @@ class LavaNetwork:
         if mode not in LAVA_MODES:
             raise ValueError(f"unknown Lava mode {mode!r}; choose from {sorted(LAVA_MODES)}")
         self.spec, self.mode = spec, mode
-        params, self.layout = flatten(spec)
+        self.layout = layout(spec)
         self.fixed_network = fxp.quantise(spec) if mode == "fixed" else None
         self.populations: dict[str, SnnPopulation] = {}
         self.spike_taps: dict[str, Extractor] = {}
@@ -180,9 +180,10 @@ class LavaNetwork:
         for pop in spec.populations:
             sl = self.layout.slices[pop.name]
             if mode == "float":
-                kw = dict(du=params.du[sl], dv=params.dv[sl], dth=params.dth[sl], vth=params.vth[sl],
-                          bias_mant=params.bias[sl], bias_exp=np.zeros(pop.size), spiking=params.spiking[sl],
-                          soft=params.soft[sl])
+                kw = dict(du=pop.params["du"], dv=pop.params["dv"], dth=pop.params.get("dth", np.zeros(pop.size)),
+                          vth=pop.params.get("vth", np.zeros(pop.size)), bias_mant=pop.params["bias"],
+                          bias_exp=np.zeros(pop.size), spiking=np.full(pop.size, float(pop.spiking)),
+                          soft=np.full(pop.size, float(pop.reset == "soft")))
             else:
                 fx = self.fixed_network
                 kw = dict(du=fx.du[sl], dv=fx.dv[sl], dth=fx.dth[sl], vth=fx.vth[sl], bias_mant=fx.bias_mant[sl],

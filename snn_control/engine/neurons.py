@@ -28,22 +28,38 @@ import numpy as np
 from snn_control.engine.network import NetworkSpec
 
 
-class FlatParams(NamedTuple):
-    """Per-neuron parameters of the whole network, concatenated in population order."""
+class Block(NamedTuple):
+    """One connection inside the flat vector: ``input[target] += W @ s[source]``."""
 
-    du: Any
-    dv: Any
-    dth: Any
+    source: slice
+    target: slice
+    #: (n_target, n_source), or (B, n_target, n_source) for per-sample weights.
+    weight: Any
+
+
+class FlatParams(NamedTuple):
+    """Per-neuron parameters of the whole network, concatenated in population order.
+
+    Decays are stored as what is kept per step (``1 - du``), which saves a subtraction per
+    step on the hot path. Non-spiking neurons (readouts) get an unreachable threshold.
+    """
+
+    keep_u: Any
+    keep_v: Any
+    keep_theta: Any
     vth: Any
     bias: Any
-    #: 1.0 where a neuron can spike (0 for leaky-integrator readouts).
-    spiking: Any
     #: 1.0 where the reset is soft (subtract threshold), 0 where hard (to zero).
     soft: Any
-    #: (N, N) current weights, row = target neuron, column = source neuron.
-    w_current: Any
-    #: (N, N) threshold weights, or None when no population adapts its threshold.
-    w_threshold: Any
+    #: Current-dendrite connections, then threshold-dendrite connections (may be empty).
+    current_blocks: tuple[Block, ...]
+    threshold_blocks: tuple[Block, ...]
+    #: "hard", "soft" or "mixed": lets the step skip the unused half of the reset.
+    reset_kind: str
+
+
+#: Threshold given to non-spiking neurons: never crossed, finite so that 0 * it stays 0.
+UNREACHABLE = 1e30
 
 
 class FlatState(NamedTuple):
@@ -72,66 +88,79 @@ def layout(spec: NetworkSpec) -> Layout:
     return Layout(tuple(slices), slices, start, slices[spec.input_population])
 
 
+def per_neuron(spec: NetworkSpec, lay: Layout, name: str, default: float) -> np.ndarray:
+    """Parameter ``name`` for every neuron in flat order (``default`` where a model lacks it)."""
+    out = np.full(lay.n, default, dtype=np.float64)
+    for pop in spec.populations:
+        if name in pop.params:
+            out[lay.slices[pop.name]] = pop.params[name]
+    return out
+
+
 def flatten(spec: NetworkSpec) -> tuple[FlatParams, Layout]:
-    """Concatenate the populations and assemble the block weight matrices (float64 numpy)."""
+    """Concatenate the populations and collect the connections as blocks (float64 numpy)."""
     lay = layout(spec)
     n = lay.n
 
     def gather(name: str, default: float) -> np.ndarray:
-        out = np.full(n, default, dtype=np.float64)
-        for pop in spec.populations:
-            if name in pop.params:
-                out[lay.slices[pop.name]] = pop.params[name]
-        return out
+        return per_neuron(spec, lay, name, default)
 
-    spiking = np.zeros(n)
+    vth = gather("vth", 0.0)
     soft = np.zeros(n)
     for pop in spec.populations:
-        spiking[lay.slices[pop.name]] = float(pop.spiking)
         soft[lay.slices[pop.name]] = float(pop.reset == "soft")
-    w_cur = np.zeros((n, n))
-    w_thr = np.zeros((n, n))
-    for conn in spec.connections:
-        target = w_thr if conn.port == "threshold" else w_cur
-        target[lay.slices[conn.target], lay.slices[conn.source]] += conn.weight
-    has_thr = any(c.port == "threshold" for c in spec.connections)
-    params = FlatParams(
-        du=gather("du", 1.0), dv=gather("dv", 0.0), dth=gather("dth", 0.0),
-        # Readouts get threshold 0 but never spike (spiking mask), which keeps the
-        # surrogate gradient finite.
-        vth=gather("vth", 0.0), bias=gather("bias", 0.0), spiking=spiking, soft=soft,
-        w_current=w_cur, w_threshold=w_thr if has_thr else None)
+        if not pop.spiking:
+            vth[lay.slices[pop.name]] = UNREACHABLE
+    blocks = {port: tuple(Block(lay.slices[c.source], lay.slices[c.target], np.asarray(c.weight, dtype=np.float64))
+                          for c in spec.connections if c.port == port) for port in ("current", "threshold")}
+    spiking_soft = [p.reset == "soft" for p in spec.populations if p.spiking]
+    reset_kind = "soft" if spiking_soft and all(spiking_soft) else "hard" if not any(spiking_soft) else "mixed"
+    params = FlatParams(keep_u=1.0 - gather("du", 1.0), keep_v=1.0 - gather("dv", 0.0),
+                        keep_theta=1.0 - gather("dth", 0.0), vth=vth, bias=gather("bias", 0.0), soft=soft,
+                        current_blocks=blocks["current"], threshold_blocks=blocks["threshold"], reset_kind=reset_kind)
     return params, lay
 
 
 def heaviside(x: Any) -> Any:
-    """Spike function without gradients: 1.0 where x > 0 (numpy or torch)."""
-    return (x > 0) * 1.0
+    """Spike function without gradients: 1.0 where x > 0, in x's dtype (numpy or torch)."""
+    above = x > 0
+    return above.to(x.dtype) if hasattr(above, "to") else above.astype(x.dtype)
 
 
-def step(params: FlatParams, state: FlatState, external: Any, spike_fn: Callable[[Any], Any] = heaviside) -> FlatState:
-    """Advance every neuron one step. ``external`` is the full-width external current.
+def step(params: FlatParams, state: FlatState, current: Any, input_slice: slice,
+         spike_fn: Callable[[Any], Any] = heaviside) -> FlatState:
+    """Advance every neuron one step; ``current`` is the external input of the input population.
 
-    Shapes: state arrays are ``(..., N)``; weights are ``(N, N)`` or batched ``(B, N, N)``
-    (handled by :func:`synaptic_input`).
+    Shapes: state arrays are ``(..., N)``; block weights are shared ``(n_t, n_s)`` or
+    per-sample ``(B, n_t, n_s)``.
     """
     p = params
-    u = state.u * (1.0 - p.du) + synaptic_input(p.w_current, state.s) + external
-    if p.w_threshold is not None:
-        theta = state.theta * (1.0 - p.dth) + synaptic_input(p.w_threshold, state.s)
-    else:
-        theta = state.theta
-    v = state.v * (1.0 - p.dv) + u + p.bias
-    threshold = p.vth + theta
-    s = spike_fn(v - threshold) * p.spiking
+    syn = synaptic_input(p.current_blocks, state.s)
+    syn[..., input_slice] += current
+    u = state.u * p.keep_u + syn
+    theta = state.theta
+    if p.threshold_blocks:
+        theta = theta * p.keep_theta + synaptic_input(p.threshold_blocks, state.s)
+    v = state.v * p.keep_v + u + p.bias
+    threshold = p.vth + theta if p.threshold_blocks else p.vth
+    s = spike_fn(v - threshold)
     # Hard reset: v - s*v == 0 where s; soft reset: v - s*threshold.
-    v = v - s * (p.soft * threshold + (1.0 - p.soft) * v)
+    if p.reset_kind == "hard":
+        v = v - s * v
+    elif p.reset_kind == "soft":
+        v = v - s * threshold
+    else:
+        v = v - s * (p.soft * threshold + (1.0 - p.soft) * v)
     return FlatState(u=u, v=v, theta=theta, s=s)
 
 
-def synaptic_input(weight: Any, spikes: Any) -> Any:
-    """``W @ s`` for shared ``(N, N)`` or per-sample ``(B, N, N)`` weights."""
-    if weight.ndim == 2:
-        return spikes @ weight.T
-    # Per-sample weights (evolution: each candidate has its own matrix).
-    return (weight @ spikes[..., None])[..., 0]
+def synaptic_input(blocks: tuple[Block, ...], spikes: Any) -> Any:
+    """Sum of ``W @ s[source]`` into each block's target, for shared or per-sample weights."""
+    out = spikes * 0.0
+    for b in blocks:
+        src = spikes[..., b.source]
+        if b.weight.ndim == 2:
+            out[..., b.target] += src @ b.weight.T
+        else:  # per-sample weights (evolution: each candidate has its own matrix)
+            out[..., b.target] += (b.weight @ src[..., None])[..., 0]
+    return out

@@ -18,7 +18,7 @@ import numpy as np
 
 from snn_control.engine import fixed_point as fxp
 from snn_control.engine.network import NetworkSpec
-from snn_control.engine.neurons import FlatParams, FlatState, Layout, flatten, heaviside, step
+from snn_control.engine.neurons import Block, FlatParams, FlatState, Layout, flatten, heaviside, step
 
 MODES = ("float", "fixed")
 LIBRARIES = ("numpy", "torch")
@@ -109,11 +109,11 @@ class Simulator:
 
         ``current`` has shape ``(n_inputs,)`` or ``(batch, n_inputs)``.
         """
-        ext = self._external * 0
         if self.mode == "float":
-            ext[..., self.layout.input_slice] = self._as_input(current)
-            self.state = step(self.params, self.state, ext, self._spike_fn)
+            self.state = step(self.params, self.state, self._as_input(current), self.layout.input_slice,
+                              self._spike_fn)
         else:
+            ext = self._external * 0
             ints = self.fixed_network.input_to_int(_to_numpy(current))
             ext[..., self.layout.input_slice] = self._to_int(ints)
             self.state = FlatState(*fxp.integer_step(self.fixed, self.state, ext))
@@ -160,15 +160,20 @@ def _to_numpy(x: Any) -> np.ndarray:
 
 
 def _stack_params(flats: list[FlatParams], to_array: Any, per_sample: bool) -> FlatParams:
-    fields = {}
+    """Move parameters into the array library; per-sample runs stack them on a batch axis."""
+    def convert(values: list[Any]) -> Any:
+        return to_array(np.stack(values)) if per_sample else to_array(values[0])
+
+    fields: dict[str, Any] = {}
     for name in FlatParams._fields:
         values = [getattr(f, name) for f in flats]
-        if values[0] is None:
-            fields[name] = None
-        elif per_sample:
-            fields[name] = to_array(np.stack(values))
+        if name.endswith("_blocks"):
+            fields[name] = tuple(Block(b.source, b.target, convert([v[i].weight for v in values]))
+                                 for i, b in enumerate(values[0]))
+        elif name == "reset_kind":
+            fields[name] = values[0]
         else:
-            fields[name] = to_array(values[0])
+            fields[name] = convert(values)
     return FlatParams(**fields)
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks behind ``snn-control bench <name>``; each returns a dict of named figures."""
