@@ -1,3 +1,169 @@
-"""The ``snn-control`` command line (placeholder, filled in below)."""
-def main() -> int:
+"""``snn-control``: one command line for simulations, graphs of nodes, training, benchmarks, deployment.
+
+Subcommands (each imports only what it needs, so ``snn-control --help`` is instant):
+
+* ``run [scenario]``      closed-loop simulation without ROS (default: the blimp)
+* ``launch <graph>``      start a graph of ROS 2 nodes as separate processes (our ``ros2 launch``)
+* ``train <system> ...``  training pipelines (``train blimp --network pd`` ...)
+* ``bench <name>``        benchmarks; ``--json`` prints one JSON object on the last line
+* ``deploy``              run or export a network for a target (lava-sim, loihi2)
+* ``info <network.npz>``  describe a network file
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Callable, Sequence
+
+#: ``bench`` names -> "module:function" returning a dict of figures (filled in per system).
+BENCHMARKS: dict[str, str] = {
+    "engine": "snn_control.bench.engine:run",
+}
+
+#: ``train`` systems -> "module:main" taking argv.
+TRAINERS: dict[str, str] = {
+    "blimp": "snn_control.blimp.evolve:main",
+}
+
+#: ``run`` scenarios -> "module:main" taking argv.
+SCENARIOS: dict[str, str] = {
+    "blimp": "snn_control.sim.blimp.run:main",
+}
+
+
+def _resolve(target: str) -> Callable:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _forward(table: dict[str, str], kind: str, name: str, argv: Sequence[str]) -> int:
+    if name not in table:
+        print(f"snn-control: unknown {kind} {name!r}; known: {', '.join(sorted(table))}", file=sys.stderr)
+        return 2
+    try:
+        entry = _resolve(table[name])
+    except ModuleNotFoundError as exc:
+        print(f"snn-control: {kind} {name!r} is not available in this build ({exc})", file=sys.stderr)
+        return 2
+    return int(entry(list(argv)) or 0)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    if args.name not in BENCHMARKS:
+        print(f"snn-control: unknown benchmark {args.name!r}; known: {', '.join(sorted(BENCHMARKS))}", file=sys.stderr)
+        return 2
+    figures = _resolve(BENCHMARKS[args.name])(quick=args.quick)
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
+    else:
+        width = max(len(k) for k in figures)
+        for key, value in figures.items():
+            print(f"{key:<{width}}  {value}")
     return 0
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from snn_control.engine.network import NetworkSpec
+
+    spec = NetworkSpec.load(args.network)
+    if args.target == "loihi2":
+        from snn_control.engine.lava_backend import hardware_run_config
+
+        try:
+            hardware_run_config()
+        except RuntimeError as exc:
+            print(f"snn-control deploy: {exc}", file=sys.stderr)
+            return 3
+        print("Loihi2HwCfg is available; run the network with LavaNetwork(spec, 'fixed') on the board.")
+        return 0
+    # lava-sim: run the network bit-accurately in Lava and check it against our fixed-point model.
+    from snn_control.engine.lava_backend import LavaNetwork
+    from snn_control.engine.simulator import Simulator
+
+    rng = np.random.default_rng(args.seed)
+    currents = rng.normal(0.0, args.input_std, (args.steps, spec.n_inputs))
+    ours = Simulator(spec, library="numpy", mode="fixed").run(currents)
+    with LavaNetwork(spec, "fixed") as net:
+        lava = net.run(currents)
+    agree = float((ours["spikes"] == lava["spikes"]).mean())
+    report = {"network": spec.name, "neurons": spec.n_neurons, "synapses": spec.n_synapses, "steps": args.steps,
+              "spikes": int(lava["spikes"].sum()), "spike_agreement_with_numpy_fixed": agree,
+              "max_voltage_difference": float(np.abs(ours["v"] - lava["v"]).max())}
+    print(json.dumps(report, sort_keys=True))
+    return 0 if agree == 1.0 else 1
+
+
+def _info(args: argparse.Namespace) -> int:
+    from snn_control.engine.network import NetworkSpec
+
+    spec = NetworkSpec.load(args.network)
+    print(f"{spec.name}: {spec.n_neurons} neurons, {spec.n_synapses} synapses, input {spec.input_population!r}")
+    for pop in spec.populations:
+        print(f"  population {pop.name:<12} {pop.size:>5} x {pop.model} ({pop.reset} reset)")
+    for conn in spec.connections:
+        print(f"  connection {conn.name:<30} {conn.weight.shape}")
+    if spec.metadata:
+        print(f"  metadata: {json.dumps(dict(spec.metadata), sort_keys=True)[:400]}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="snn-control", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="closed-loop simulation without ROS", add_help=False)
+    p.add_argument("scenario", nargs="?", default="blimp")
+    p = sub.add_parser("launch", help="start a graph of ROS 2 nodes as separate processes", add_help=False)
+    p = sub.add_parser("train", help="training pipelines", add_help=False)
+    p.add_argument("system")
+
+    p = sub.add_parser("bench", help="benchmarks")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true", help="print one JSON object of figures on the last line")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions (noisier figures)")
+    p.set_defaults(handler=_bench)
+
+    p = sub.add_parser("deploy", help="run or export a network for a target")
+    p.add_argument("network", help="network file (.npz)")
+    p.add_argument("--target", choices=["lava-sim", "loihi2"], default="lava-sim")
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--input-std", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=_deploy)
+
+    p = sub.add_parser("info", help="describe a network file")
+    p.add_argument("network")
+    p.set_defaults(handler=_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # run/launch/train forward their remaining arguments to the owning module's parser.
+    if argv and argv[0] == "launch":
+        return _forward({"graph": "snn_control.ros.graph:main"}, "command", "graph", argv[1:])
+    if argv and argv[0] == "train":
+        if len(argv) < 2:
+            print(f"usage: snn-control train <system> ...; systems: {', '.join(sorted(TRAINERS))}", file=sys.stderr)
+            return 2
+        return _forward(TRAINERS, "training system", argv[1], argv[2:])
+    if argv and argv[0] == "run":
+        rest = argv[1:]
+        scenario = rest[0] if rest and not rest[0].startswith("-") else "blimp"
+        if rest and not rest[0].startswith("-"):
+            rest = rest[1:]
+        return _forward(SCENARIOS, "scenario", scenario, rest)
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except (ValueError, OSError) as exc:
+        print(f"snn-control {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
