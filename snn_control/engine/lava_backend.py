@@ -1,8 +1,8 @@
 """Compile a :class:`NetworkSpec` into a Lava process graph and run it step by step.
 
 Each population becomes one :class:`SnnPopulation` process and each connection a Lava
-``Dense`` (whose one-step output buffer gives the same one-hop delay as the other
-backends). External input streams in through ``lava.proc.io`` ``Injector`` and every
+``Dense`` (``Sparse`` for sparse connections), whose one-step output buffer gives the
+same one-hop delay as the other backends. External input streams in through ``lava.proc.io`` ``Injector`` and every
 population's spikes and voltages stream out through ``Extractor`` processes, so a closed
 loop (sensor -> network -> command) runs with ``RunContinuous``.
 
@@ -44,7 +44,10 @@ from lava.proc.io.extractor import Extractor, PyLoihiExtractorModel  # noqa: E40
 from lava.proc.io.injector import Injector, PyLoihiInjectorModel  # noqa: E402
 from lava.proc.io.utils import ChannelConfig, SendFull  # noqa: E402
 from lava.proc.lif.models import AbstractPyLifModelFixed, AbstractPyLifModelFloat  # noqa: E402
+from lava.proc.sparse.models import PySparseModelBitAcc, PySparseModelFloat  # noqa: E402
+from lava.proc.sparse.process import Sparse  # noqa: E402
 from lava.utils.weightutils import SignMode  # noqa: E402
+from scipy.sparse import csr_matrix  # noqa: E402
 
 from snn_control.engine import fixed_point as fxp  # noqa: E402
 from snn_control.engine.network import NetworkSpec  # noqa: E402
@@ -197,26 +200,31 @@ class LavaNetwork:
             proc.v_out.connect(volts_out.in_port)
             self.voltage_taps[pop.name] = volts_out
         for i, conn in enumerate(spec.connections):
+            # Sparse connections become Lava Sparse processes (only non-zero synapses exist,
+            # as on the chip); both have the same one-step output buffer.
+            kind = Sparse if conn.sparse else Dense
+            pack = csr_matrix if conn.sparse else np.asarray
             if mode == "float":
-                dense = Dense(weights=np.asarray(conn.weight, dtype=float), name=f"dense{i}")
+                synapses = kind(weights=pack(np.asarray(conn.weight, dtype=float)), name=f"conn{i}")
             else:
                 fc = self.fixed_network.connections[i]
-                dense = Dense(weights=fc.weight.astype(int), weight_exp=fc.weight_exp, num_weight_bits=8,
-                              sign_mode=_SIGN_MODES[fc.sign_mode], name=f"dense{i}")
-            self.populations[conn.source].s_out.connect(dense.s_in)
+                synapses = kind(weights=pack(fc.weight.astype(np.int32)), weight_exp=fc.weight_exp, num_weight_bits=8,
+                                sign_mode=_SIGN_MODES[fc.sign_mode], name=f"conn{i}")
+            self.populations[conn.source].s_out.connect(synapses.s_in)
             port = self.populations[conn.target].th_in if conn.port == "threshold" else self.populations[conn.target].a_in
-            dense.a_out.connect(port)
+            synapses.a_out.connect(port)
         self.injector = Injector(shape=(spec.n_inputs,), buffer_size=8, channel_config=_NON_BLOCKING)
         self.injector.out_port.connect(self.populations[spec.input_population].a_in)
         self._running = False
         self.steps = 0
 
     def run_config(self) -> Loihi2SimCfg:
-        dense_model = PyDenseModelFloat if self.mode == "float" else PyDenseModelBitAcc
-        pop_model = PySnnPopulationFloat if self.mode == "float" else PySnnPopulationFixed
+        floating = self.mode == "float"
         return Loihi2SimCfg(select_tag=LAVA_MODES[self.mode], exception_proc_model_map={
-            Injector: PyLoihiInjectorModel, Extractor: PyLoihiExtractorModel, Dense: dense_model,
-            SnnPopulation: pop_model})
+            Injector: PyLoihiInjectorModel, Extractor: PyLoihiExtractorModel,
+            Dense: PyDenseModelFloat if floating else PyDenseModelBitAcc,
+            Sparse: PySparseModelFloat if floating else PySparseModelBitAcc,
+            SnnPopulation: PySnnPopulationFloat if floating else PySnnPopulationFixed})
 
     def start(self) -> None:
         if not self._running:
