@@ -5,6 +5,7 @@ are an error (a typo in a YAML file must not silently fall back to a default).
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 from typing import Any, Callable
 
@@ -23,6 +24,26 @@ def _pid(dt: float, kp: float, ki: float = 0.0, kd: float = 0.0, derivative_filt
 
 _FACTORIES: dict[str, ControllerFactory] = {"pid": _pid}
 
+#: Modules that register further controllers when imported (system-specific baselines and
+#: SNNs). Imported on first use so that importing the registry stays cheap.
+_PROVIDERS = ("snn_control.controllers.baselines", "snn_control.blimp.controller")
+_providers_loaded = False
+
+
+def _load_providers() -> None:
+    global _providers_loaded
+    if _providers_loaded:
+        return
+    _providers_loaded = True
+    for module in _PROVIDERS:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            # Absent provider (system not in this build): fine. A provider that exists but
+            # lacks one of its own imports: a real error.
+            if exc.name is None or not module.startswith(exc.name):
+                raise
+
 
 def register_controller(name: str, factory: ControllerFactory) -> None:
     """Make ``factory`` available as ``make_controller(name, ...)``."""
@@ -33,11 +54,13 @@ def register_controller(name: str, factory: ControllerFactory) -> None:
 
 def controller_names() -> list[str]:
     """Names accepted by :func:`make_controller`."""
+    _load_providers()
     return sorted(_FACTORIES)
 
 
 def make_controller(name: str, dt: float, **params: Any) -> Controller:
     """Build the controller ``name`` with control period ``dt`` and its parameters."""
+    _load_providers()
     try:
         factory = _FACTORIES[name]
     except KeyError:
