@@ -1,0 +1,49 @@
+"""The snn-control command line, run as users run it (separate processes)."""
+import json
+import os
+import subprocess
+import sys
+
+from random_networks import random_network
+
+SNN_CONTROL = os.path.join(os.path.dirname(sys.executable), "snn-control")
+
+
+def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([SNN_CONTROL, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_lists_every_subcommand():
+    out = run("--help")
+    assert out.returncode == 0
+    for word in ("run", "launch", "train", "bench", "deploy", "info"):
+        assert word in out.stdout
+
+
+def test_unknown_benchmark_is_a_clear_error():
+    out = run("bench", "nope", "--json")
+    assert out.returncode == 2 and "unknown benchmark 'nope'" in out.stderr
+
+
+def test_info_and_deploy_lava_sim(tmp_path):
+    path = random_network(0).save(tmp_path / "net.npz")
+    info = run("info", str(path))
+    assert info.returncode == 0 and "31 neurons" in info.stdout
+    deployed = run("deploy", str(path), "--target", "lava-sim", "--steps", "60")
+    assert deployed.returncode == 0, deployed.stderr
+    report = json.loads(deployed.stdout.strip().splitlines()[-1])
+    assert report["spike_agreement_with_numpy_fixed"] == 1.0 and report["max_voltage_difference"] == 0.0
+    assert report["spikes"] > 0
+
+
+def test_deploy_loihi2_says_what_is_missing(tmp_path):
+    path = random_network(0).save(tmp_path / "net.npz")
+    out = run("deploy", str(path), "--target", "loihi2")
+    assert out.returncode == 3 and "lava-loihi" in out.stderr
+
+
+def test_corrupt_network_file_is_reported(tmp_path):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(b"not a zip")
+    out = run("info", str(path))
+    assert out.returncode == 1 and "not a readable .npz archive" in out.stderr
