@@ -6,7 +6,7 @@ Subcommands (each imports only what it needs, so ``snn-control --help`` is insta
 * ``launch <graph>``      start a graph of ROS 2 nodes as separate processes (our ``ros2 launch``)
 * ``train <system> ...``  training pipelines (``train blimp --network pd`` ...)
 * ``bench <name>``        benchmarks; ``--json`` prints one JSON object on the last line
-* ``deploy``              run or export a network for a target (lava-sim, loihi2)
+* ``deploy``              run or export a network for a target (lava-sim, loihi2, nir)
 * ``info <network.npz>``  describe a network file
 """
 from __future__ import annotations
@@ -70,6 +70,15 @@ def _deploy(args: argparse.Namespace) -> int:
     from snn_control.engine.network import NetworkSpec
 
     spec = NetworkSpec.load(args.network)
+    if args.target == "nir":
+        from snn_control.engine.nir_io import SEMANTIC_NOTES, write_nir
+
+        out = args.output or str(args.network).rsplit(".", 1)[0] + ".nir"
+        write_nir(spec, out)
+        print(f"wrote {out}")
+        for note in SEMANTIC_NOTES:
+            print(f"  note: {note}")
+        return 0
     if args.target == "loihi2":
         from snn_control.engine.lava_backend import hardware_run_config
 
@@ -129,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("deploy", help="run or export a network for a target")
     p.add_argument("network", help="network file (.npz)")
-    p.add_argument("--target", choices=["lava-sim", "loihi2"], default="lava-sim")
+    p.add_argument("--target", choices=["lava-sim", "loihi2", "nir"], default="lava-sim")
+    p.add_argument("--output", help="output file (nir target; default: beside the network)")
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--input-std", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)

@@ -47,3 +47,12 @@ def test_corrupt_network_file_is_reported(tmp_path):
     path.write_bytes(b"not a zip")
     out = run("info", str(path))
     assert out.returncode == 1 and "not a readable .npz archive" in out.stderr
+
+
+def test_deploy_nir_writes_a_readable_file(tmp_path):
+    from snn_control.engine.nir_io import read_nir
+
+    path = random_network(0).save(tmp_path / "net.npz")
+    out = run("deploy", str(path), "--target", "nir", "--output", str(tmp_path / "net.nir"))
+    assert out.returncode == 0, out.stderr
+    assert read_nir(tmp_path / "net.nir").n_neurons == 31
