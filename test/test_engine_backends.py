@@ -121,3 +121,11 @@ def test_fixed_point_decay_truncates_toward_zero():
     x = np.array([-4097, -1, 0, 1, 4097], dtype=np.int64)
     np.testing.assert_array_equal(fxp._decay(x, 2048), [-2048, 0, 0, 0, 2048])
     np.testing.assert_array_equal(fxp._decay(torch.tensor(x), 2048).numpy(), [-2048, 0, 0, 0, 2048])
+
+
+def test_compiled_torch_step_matches_eager():
+    spec, x = random_network(1), torch.tensor(random_inputs(1, 40), dtype=torch.float32)[:, None, :].repeat(1, 4, 1)
+    eager = Simulator(spec, library="torch", batch_size=4).run(x)
+    compiled = Simulator(spec, library="torch", batch_size=4, compile=True).run(x)
+    assert (eager["spikes"] == compiled["spikes"]).float().mean() > 0.99
+    torch.testing.assert_close(eager["v"], compiled["v"], atol=1e-3, rtol=0)

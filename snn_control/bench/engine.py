@@ -6,7 +6,8 @@ Figures (all measured in one run, one core for the numeric libraries):
   (paired encoder, hidden LIF layer, leaky-integrator readout; encoder + network step +
   readout) on the numpy path, microseconds, median of repeated blocks.
 * ``step_us_batch1_torch``: the same network step on torch, for comparison.
-* ``neuron_updates_per_s_batch1024``: torch, batch 1024, float32, neurons x batch / s.
+* ``neuron_updates_per_s_batch1024``: torch, batch 1024, float32, neurons x batch / s,
+  with the step compiled by ``torch.compile`` (``..._eager`` without).
 * ``lava_step_us``: one streamed step of the same network in Lava (``Loihi2SimCfg``,
   floating point, Injector -> network -> Extractors).
 * ``ros_latency_ms_median`` / ``ros_latency_ms_p99``: sensor -> controller node -> command
@@ -75,10 +76,11 @@ def run(include_lava: bool = True, include_ros: bool = True, quick: bool = False
         x1 = torch.zeros(1, spec.n_inputs)
         results["step_us_batch1_torch"] = round(_median_us(lambda: sim_t.step(x1), 200 if quick else 2000), 2)
         batch = 1024
-        sim_b = Simulator(spec, library="torch", batch_size=batch)
         xb = torch.tensor(rng.normal(0, 1, (batch, spec.n_inputs)), dtype=torch.float32)
-        step_us = _median_us(lambda: sim_b.step(xb), 20 if quick else 200, blocks=5)
-        results["neuron_updates_per_s_batch1024"] = float(f"{batch * spec.n_neurons / (step_us * 1e-6):.4g}")
+        for compiled, key in ((True, "neuron_updates_per_s_batch1024"), (False, "neuron_updates_per_s_batch1024_eager")):
+            sim_b = Simulator(spec, library="torch", batch_size=batch, compile=compiled)
+            step_us = _median_us(lambda: sim_b.step(xb), 20 if quick else 200, blocks=5)
+            results[key] = float(f"{batch * spec.n_neurons / (step_us * 1e-6):.4g}")
     if include_lava:
         from snn_control.engine.lava_backend import LavaNetwork
 

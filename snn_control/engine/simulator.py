@@ -52,7 +52,7 @@ class Simulator:
 
     def __init__(self, spec: NetworkSpec | Sequence[NetworkSpec], library: str = "torch", mode: str = "float",
                  batch_size: int | None = None, dtype: Any = None, surrogate_scale: float | None = None,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", compile: bool = False) -> None:
         if library not in LIBRARIES:
             raise ValueError(f"unknown library {library!r}; choose from {LIBRARIES}")
         if mode not in MODES:
@@ -85,6 +85,13 @@ class Simulator:
             self._to_float = lambda a: np.asarray(a, dtype=float_dtype)
             self._to_int = lambda a: np.asarray(a, dtype=np.int64)
             self._spike_fn = heaviside
+        self._step_fn = step
+        if compile:
+            if library != "torch" or mode != "float":
+                raise ValueError("compile=True applies to the torch library in float mode")
+            # Inductor fuses the elementwise neuron updates into one loop: large batches are
+            # memory-bound, and fusion roughly halves the step time (one-off compile ~20 s).
+            self._step_fn = self._torch.compile(step, dynamic=False)
         flats = [flatten(s) for s in specs]
         self.layout: Layout = flats[0][1]
         if mode == "float":
@@ -110,8 +117,8 @@ class Simulator:
         ``current`` has shape ``(n_inputs,)`` or ``(batch, n_inputs)``.
         """
         if self.mode == "float":
-            self.state = step(self.params, self.state, self._as_input(current), self.layout.input_slice,
-                              self._spike_fn)
+            self.state = self._step_fn(self.params, self.state, self._as_input(current), self.layout.input_slice,
+                                       self._spike_fn)
         else:
             ext = self._external * 0
             ints = self.fixed_network.input_to_int(_to_numpy(current))
