@@ -22,7 +22,15 @@ def _pid(dt: float, kp: float, ki: float = 0.0, kd: float = 0.0, derivative_filt
     return PIDController(gains, dt=dt, command_low=command_low, command_high=command_high)
 
 
-_FACTORIES: dict[str, ControllerFactory] = {"pid": _pid}
+def _spiking_pd(dt: float, kp: float, kd: float = 0.0, error_range: float = 1.0, levels: int = 40,
+                readout_decay: float = 0.5, command_low: float = float("-inf"), command_high: float = float("inf"),
+                backend: str = "numpy") -> Controller:
+    from snn_control.controllers.analytic import spiking_pd
+
+    return spiking_pd(dt, kp, kd, error_range, levels, readout_decay, command_low, command_high, backend)
+
+
+_FACTORIES: dict[str, ControllerFactory] = {"pid": _pid, "spiking_pd": _spiking_pd}
 
 #: Modules that register further controllers when imported (system-specific baselines and
 #: SNNs). Imported on first use so that importing the registry stays cheap.
