@@ -1,0 +1,25 @@
+"""Turn a graph YAML into ``launch_ros`` Node actions (used by the files in ``launch/``).
+
+Only importable where ``launch_ros`` is installed (a system ROS 2); the graph parsing
+itself lives in :mod:`snn_control.ros.graph`, shared with ``snn-control launch``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from snn_control.ros.graph import config_path, load_graph
+
+
+def nodes_from_graph(graph_name: str) -> list[Any]:
+    from launch_ros.actions import Node
+
+    graph = load_graph(graph_name)
+    actions = []
+    for node in graph.nodes:
+        parameters: list[Any] = [str(config_path(p)) for p in node.params]
+        if node.parameters:
+            parameters.append(dict(node.parameters))
+        actions.append(Node(package="snn_control", executable=node.executable, name=node.name,
+                            namespace=node.namespace or None, parameters=parameters,
+                            remappings=list(node.remap.items()), output="screen"))
+    return actions

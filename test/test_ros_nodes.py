@@ -1,0 +1,173 @@
+"""ROS 2 nodes over real Fast DDS, each node in its own process, this test as the other peer.
+
+Every test module gets a private ROS_DOMAIN_ID so that parallel runs do not interfere.
+"""
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ["ROS_DOMAIN_ID"] = str(100 + os.getpid() % 100)
+
+import rclpy  # noqa: E402
+from sensor_msgs.msg import PointCloud2, Range  # noqa: E402
+from std_msgs.msg import Float64  # noqa: E402
+
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, make_executor  # noqa: E402
+from snn_control.ros.spike_codec import to_population_vectors  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def start(executable: str, *ros_args: str) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN / executable), "--ros-args", *ros_args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+class Peer:
+    """This process's side: publishes altitude/setpoint, records commands and spikes."""
+
+    def __init__(self) -> None:
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.node = rclpy.create_node("test_peer", context=self.context)
+        self.executor = make_executor(self.context)
+        self.executor.add_node(self.node)
+        self.commands: list[tuple[float, float]] = []
+        self.spikes: list[PointCloud2] = []
+        self.node.create_subscription(Float64, "motor_command", lambda m: self.commands.append((time.monotonic(), m.data)),
+                                      COMMAND_QOS)
+        self.node.create_subscription(PointCloud2, "/snn_controller/spikes", self.spikes.append, SENSOR_QOS)
+        self.altitude = self.node.create_publisher(Range, "altitude", SENSOR_QOS)
+        self.setpoint = self.node.create_publisher(Float64, "altitude_setpoint", COMMAND_QOS)
+
+    def send(self, z: float) -> None:
+        msg = Range()
+        msg.min_range, msg.max_range, msg.range = 0.1, 12.0, z
+        self.altitude.publish(msg)
+        self.last_sent = time.monotonic()
+
+    def spin(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.executor.spin_once(timeout_sec=0.01)
+
+    def wait_for_commands(self, n: int, timeout: float = 20.0, z: float = 0.5) -> None:
+        end = time.monotonic() + timeout
+        while len(self.commands) < n and time.monotonic() < end:
+            self.send(z)
+            self.spin(0.05)
+        assert len(self.commands) >= n, "the node did not answer"
+
+    def close(self) -> None:
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
+
+
+@pytest.fixture
+def peer():
+    p = Peer()
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def controller():
+    proc = start("snn_controller", "-p", "sensor_timeout_s:=0.4")
+    yield proc
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+
+
+def test_spikes_cross_processes_and_decode_to_the_thermometer_code(peer, controller):
+    peer.wait_for_commands(3)
+    peer.spikes.clear()
+    # setpoint 1.0 (default), altitude 0.5: error +0.5 m; encoder thresholds at (k + 1/2) * 0.025 m,
+    # so exactly 20 "+" neurons (indices 0..19) fire and no "-" neuron does.
+    for _ in range(10):
+        peer.send(0.5)
+        peer.spin(0.05)
+    assert peer.spikes, "no spike messages arrived"
+    vectors = to_population_vectors(peer.spikes[-1])
+    assert set(vectors) == {"encoder", "relay"} and vectors["encoder"].size == 80
+    assert np.flatnonzero(vectors["encoder"]).tolist() == list(range(20))
+    assert peer.spikes[-1].header.frame_id.startswith("spiking_pd:")
+
+
+def test_bad_input_is_rejected_and_the_node_keeps_running(peer):
+    # A long watchdog timeout: rejected samples do not feed the watchdog, and its safe
+    # commands would otherwise mix with what this test counts.
+    controller = start("snn_controller", "-p", "sensor_timeout_s:=30.0")
+    peer.wait_for_commands(2)
+    peer.spin(0.2)
+    before = len(peer.commands)
+    for bad in (float("nan"), float("inf"), -1.0, 50.0):  # non-finite, below and above the sensor range
+        peer.send(bad)
+        peer.spin(0.05)
+    peer.setpoint.publish(Float64(data=1e6))  # outside the flight envelope: ignored
+    peer.spin(0.1)
+    assert len(peer.commands) == before, "a rejected sample must not produce a command"
+    peer.send(0.5)
+    peer.spin(0.3)
+    assert len(peer.commands) == before + 1 and controller.poll() is None
+    value = peer.commands[-1][1]
+    assert math.isfinite(value) and -3.3 <= value <= 3.3 and value > 0  # setpoint still 1.0: push up
+    controller.send_signal(signal.SIGINT)
+    controller.wait(timeout=10)
+
+
+def test_watchdog_publishes_the_safe_command(peer, controller):
+    peer.wait_for_commands(2, z=0.2)  # far below the setpoint: saturated upward command
+    peer.spin(0.1)
+    assert peer.commands[-1][1] == pytest.approx(3.3)
+    last_sample = peer.last_sent
+    peer.commands.clear()
+    peer.spin(1.0)
+    safe = [(t, v) for t, v in peer.commands if v == 0.0]
+    assert safe, "no safe command after the sensor went silent"
+    assert 0.3 < safe[0][0] - last_sample < 0.8  # sensor_timeout_s = 0.4
+
+
+def test_sigterm_shuts_down_cleanly_with_a_safe_command(peer):
+    proc = start("snn_controller")
+    peer.wait_for_commands(2, z=0.2)
+    peer.commands.clear()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=15)
+    peer.spin(0.5)
+    assert proc.returncode == 0 and "Traceback" not in err
+    assert peer.commands and peer.commands[-1][1] == 0.0
+
+
+def test_unknown_parameter_is_a_clear_error(tmp_path):
+    params = tmp_path / "p.yaml"
+    params.write_text("snn_controller:\n  ros__parameters:\n    sensor_timout_s: 1.0\n")
+    proc = start("snn_controller", "--params-file", str(params))
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "unknown parameter(s) ['sensor_timout_s']" in err
+
+
+def test_bad_controller_parameter_is_a_clear_error():
+    proc = start("snn_controller", "-p", "controller:=pid")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "cannot build controller 'pid'" in err and "error_range" in err
+
+
+def test_graph_runner_closes_the_loop(peer):
+    runner = subprocess.Popen([str(BIN / "snn-control"), "launch", "hover_sim", "--duration", "6"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peer.spin(5.0)
+    out, err = runner.communicate(timeout=30)
+    assert runner.returncode == 0, err
+    values = np.array([v for _, v in peer.commands])
+    assert values.size > 40, "the closed loop should command at 20 Hz"
+    assert np.all(np.isfinite(values)) and values.max() <= 3.3 and values.min() >= -3.3
+    assert values[:5].mean() > 0.5, "starting below the setpoint, the controller pushes up"
+    assert "[spike_echo]" in out and "encoder:" in out
