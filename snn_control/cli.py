@@ -2,7 +2,7 @@
 
 Subcommands (each imports only what it needs, so ``snn-control --help`` is instant):
 
-* ``run [scenario]``      closed-loop simulation without ROS (default: the blimp)
+* ``run [scenario]``      closed-loop simulation without ROS (default: hover)
 * ``launch <graph>``      start a graph of ROS 2 nodes as separate processes (our ``ros2 launch``)
 * ``train <system> ...``  training pipelines (``train blimp --network pd`` ...)
 * ``bench <name>``        benchmarks; ``--json`` prints one JSON object on the last line
@@ -29,8 +29,12 @@ TRAINERS: dict[str, str] = {
 
 #: ``run`` scenarios -> "module:main" taking argv.
 SCENARIOS: dict[str, str] = {
+    "hover": "snn_control.sim.hover.run:main",
     "blimp": "snn_control.sim.blimp.run:main",
 }
+#: What ``snn-control run`` runs without a scenario: the smallest closed loop until the
+#: blimp scenario lands.
+DEFAULT_SCENARIO = "hover"
 
 
 def _resolve(target: str) -> Callable:
@@ -163,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _forward(TRAINERS, "training system", argv[1], argv[2:])
     if argv and argv[0] == "run":
         rest = argv[1:]
-        scenario = rest[0] if rest and not rest[0].startswith("-") else "blimp"
+        scenario = rest[0] if rest and not rest[0].startswith("-") else DEFAULT_SCENARIO
         if rest and not rest[0].startswith("-"):
             rest = rest[1:]
         return _forward(SCENARIOS, "scenario", scenario, rest)

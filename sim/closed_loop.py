@@ -1,0 +1,101 @@
+"""Closed-loop runs of a controller on an altitude environment, step metrics and plots.
+
+Shared by every altitude scenario: the environment gives ``[measured, setpoint]``, the
+controller gets ``error = setpoint - measured`` each tick. Metrics per setpoint segment:
+
+* RMSE of the true altitude against the setpoint over the whole run;
+* steady-state error: mean |error| over the last ``steady_window_s`` of each segment;
+* overshoot: the largest excursion beyond the new setpoint in the step's direction;
+* settling time: time after the step until |error| stays within ``band_m``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from snn_control.controllers.base import Controller
+
+
+@dataclass
+class Trace:
+    time: np.ndarray
+    altitude: np.ndarray
+    measured: np.ndarray
+    setpoint: np.ndarray
+    command: np.ndarray
+    spikes: dict[str, np.ndarray] = field(default_factory=dict)  # population -> (T, n) bool
+
+
+def run_closed_loop(controller: Controller, env, seed: int = 0) -> Trace:
+    obs, info = env.reset(seed=seed)
+    controller.reset()
+    rows, spikes = [], {}
+    while True:
+        command = controller.step(np.array([obs[1] - obs[0]]))
+        for name, fired in controller.last_spikes().items():
+            spikes.setdefault(name, []).append(fired)
+        obs, _, terminated, truncated, info = env.step(command)
+        rows.append((info["time"], info["altitude"], obs[0], info["setpoint"], float(command[0])))
+        if terminated or truncated:
+            break
+    t, z, m, sp, u = (np.array(c) for c in zip(*rows))
+    return Trace(t, z, m, sp, u, {k: np.array(v) for k, v in spikes.items()})
+
+
+def step_metrics(trace: Trace, steady_window_s: float = 3.0, band_m: float = 0.05) -> dict[str, float]:
+    error = trace.setpoint - trace.altitude
+    changes = np.flatnonzero(np.diff(trace.setpoint)) + 1
+    starts = np.concatenate([[0], changes])
+    ends = np.concatenate([changes, [len(trace.time)]])
+    steady, overshoot, settling = [], [], []
+    dt = float(np.median(np.diff(trace.time)))
+    previous = trace.altitude[0]
+    for a, b in zip(starts, ends):
+        target = trace.setpoint[a]
+        seg_err = error[a:b]
+        window = max(1, int(round(steady_window_s / dt)))
+        steady.append(float(np.mean(np.abs(seg_err[-window:]))))
+        direction = np.sign(target - previous) or 1.0
+        overshoot.append(float(max(0.0, np.max(direction * (trace.altitude[a:b] - target)))))
+        outside = np.flatnonzero(np.abs(seg_err) > band_m)
+        settling.append(float((outside[-1] + 1) * dt) if outside.size else 0.0)
+        previous = target
+    return {"rmse_m": float(np.sqrt(np.mean(error ** 2))), "steady_state_error_m": float(np.max(steady)),
+            "overshoot_m": float(np.max(overshoot)), "settling_time_s": float(np.max(settling)),
+            "command_rms": float(np.sqrt(np.mean(trace.command ** 2)))}
+
+
+def plot_traces(traces: dict[str, Trace], path: str, title: str) -> str:
+    """Altitude and setpoint, command, and a spike raster per spiking controller, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    spiking = [name for name, tr in traces.items() if tr.spikes]
+    fig, axes = plt.subplots(2 + len(spiking), 1, figsize=(10, 6 + 2.5 * len(spiking)), sharex=True)
+    first = next(iter(traces.values()))
+    axes[0].plot(first.time, first.setpoint, "k--", label="setpoint")
+    for name, tr in traces.items():
+        axes[0].plot(tr.time, tr.altitude, label=name)
+        axes[1].plot(tr.time, tr.command, label=name)
+    axes[0].set_ylabel("altitude (m)")
+    axes[0].legend(loc="lower right")
+    axes[1].set_ylabel("command")
+    axes[1].legend(loc="upper right")
+    for ax, name in zip(axes[2:], spiking):
+        tr = traces[name]
+        offset = 0
+        for pop, fired in tr.spikes.items():
+            t_idx, n_idx = np.nonzero(fired)
+            ax.scatter(tr.time[t_idx], n_idx + offset, s=1, label=pop)
+            offset += fired.shape[1]
+        ax.set_ylabel(f"{name}\nneuron")
+        ax.legend(loc="upper right", markerscale=6)
+    axes[-1].set_xlabel("time (s)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
