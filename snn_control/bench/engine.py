@@ -66,6 +66,15 @@ def run(include_lava: bool = True, include_ros: bool = True, quick: bool = False
     results: dict[str, float] = {"neurons": float(spec.n_neurons)}
     rng = np.random.default_rng(1)
     errors = rng.normal(0, 0.5, 4096)
+    # Lava first: importing its runtime sets the multiprocessing start method, which fails
+    # once torch.compile's worker pool has set it.
+    if include_lava:
+        from snn_control.engine.lava_backend import LavaNetwork
+
+        x = np.zeros(spec.n_inputs)
+        with LavaNetwork(spec, "float") as net:
+            results["lava_step_us"] = round(_median_us(lambda: net.step(x), 30 if quick else 200, blocks=3), 1)
+
     with threadpool_limits(1):
         ctrl = SpikingController(spec, PairedCurrent(rng.uniform(0.5, 2, N_PAIRS)), ["readout"], dt=0.01,
                                  command_low=-3.3, command_high=3.3)
@@ -81,12 +90,6 @@ def run(include_lava: bool = True, include_ros: bool = True, quick: bool = False
             sim_b = Simulator(spec, library="torch", batch_size=batch, compile=compiled)
             step_us = _median_us(lambda: sim_b.step(xb), 20 if quick else 200, blocks=5)
             results[key] = float(f"{batch * spec.n_neurons / (step_us * 1e-6):.4g}")
-    if include_lava:
-        from snn_control.engine.lava_backend import LavaNetwork
-
-        x = np.zeros(spec.n_inputs)
-        with LavaNetwork(spec, "float") as net:
-            results["lava_step_us"] = round(_median_us(lambda: net.step(x), 30 if quick else 200, blocks=3), 1)
     if include_ros:
         from snn_control.ros.latency_bench import measure_latency
 
