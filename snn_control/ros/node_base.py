@@ -60,6 +60,8 @@ class SnnNode(Node):
     def __init__(self, node_name: str, config_name: str | None = None, **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
         defaults = package_config(config_name or node_name)
+        # rclpy keeps the --ros-args overrides here; it silently ignores undeclared ones,
+        # so we read them to name any the node does not know.
         overrides = dict(getattr(self, "_parameter_overrides", {}))
         namespaces = [n[:-1] for n in self.PARAMETERS if n.endswith(".*")]
         known = {n for n in self.PARAMETERS if not n.endswith(".*")}

@@ -5,7 +5,8 @@ seconds with the latest ``motor_command`` (sample and hold; the safe zero comman
 one arrives or when commands stop for ``command_timeout_s``), and publishes the measured
 altitude as ``sensor_msgs/Range`` on ``altitude`` and the profile's setpoint as
 ``std_msgs/Float64`` on ``altitude_setpoint``. Non-finite commands are rejected and
-counted. Ends (and asks the process to stop) when the profile is over, if ``stop_at_end``.
+counted. When the profile is over the plant stops stepping and publishing (the last
+state is logged).
 """
 from __future__ import annotations
 
@@ -32,7 +33,6 @@ class PlantSimNode(SnnNode):
         "seed": (0, "random seed of the sensor noise", None),
         "frame_id": ("lidar", "frame of the altitude sensor", None),
         "command_timeout_s": (0.5, "hold zero thrust after this much command silence (s)", (1e-3, 60.0)),
-        "stop_at_end": (False, "shut the node down when the profile ends", None),
     }
 
     def __init__(self) -> None:
