@@ -32,8 +32,8 @@ SCENARIOS: dict[str, str] = {
     "hover": "snn_control.sim.hover.run:main",
     "blimp": "snn_control.sim.blimp.run:main",
 }
-#: What ``snn-control run`` runs without a scenario: the smallest closed loop until the
-#: blimp scenario lands.
+#: What ``snn-control run`` runs without a scenario: the smallest closed loop with an SNN
+#: that holds its setpoints, until the blimp's evolved PD+I SNN lands.
 DEFAULT_SCENARIO = "hover"
 
 
