@@ -19,10 +19,13 @@ import rclpy  # noqa: E402
 from sensor_msgs.msg import PointCloud2, Range  # noqa: E402
 from std_msgs.msg import Float64  # noqa: E402
 
+from snn_control.ros.graph import config_path  # noqa: E402
 from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, make_executor  # noqa: E402
 from snn_control.ros.spike_codec import to_population_vectors  # noqa: E402
 
 BIN = Path(sys.executable).parent
+#: the hover graph's controller settings: the constructed spiking PD, whose spikes are known
+HOVER = ("--params-file", str(config_path("hover_controller.yaml")))
 
 
 def start(executable: str, *ros_args: str) -> subprocess.Popen:
@@ -79,7 +82,7 @@ def peer():
 
 @pytest.fixture
 def controller():
-    proc = start("snn_controller", "-p", "sensor_timeout_s:=0.4")
+    proc = start("snn_controller", *HOVER, "-p", "sensor_timeout_s:=0.4")
     yield proc
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
@@ -104,7 +107,7 @@ def test_spikes_cross_processes_and_decode_to_the_thermometer_code(peer, control
 def test_bad_input_is_rejected_and_the_node_keeps_running(peer):
     # A long watchdog timeout: rejected samples do not feed the watchdog, and its safe
     # commands would otherwise mix with what this test counts.
-    controller = start("snn_controller", "-p", "sensor_timeout_s:=30.0")
+    controller = start("snn_controller", *HOVER, "-p", "sensor_timeout_s:=30.0")
     peer.wait_for_commands(2)
     peer.spin(0.2)
     before = len(peer.commands)
@@ -136,7 +139,7 @@ def test_watchdog_publishes_the_safe_command(peer, controller):
 
 
 def test_sigterm_shuts_down_cleanly_with_a_safe_command(peer):
-    proc = start("snn_controller")
+    proc = start("snn_controller", *HOVER)
     peer.wait_for_commands(2, z=0.2)
     peer.commands.clear()
     proc.send_signal(signal.SIGTERM)
@@ -155,22 +158,31 @@ def test_unknown_parameter_is_a_clear_error(tmp_path):
 
 
 def test_bad_controller_parameter_is_a_clear_error():
-    proc = start("snn_controller", "-p", "controller:=pid")
+    proc = start("snn_controller", *HOVER, "-p", "controller:=pid")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 2 and "cannot build controller 'pid'" in err and "error_range" in err
 
 
 def test_graph_runner_closes_the_loop(peer):
-    altitudes = []
-    peer.node.create_subscription(Range, "altitude", lambda m: altitudes.append(m.range), SENSOR_QOS)
-    runner = subprocess.Popen([str(BIN / "snn-control"), "launch", "hover_sim", "--duration", "10"],
+    # Each altitude is tagged with the setpoint in force when it arrived, so the test does not
+    # depend on how soon DDS discovery lets this peer see the graph's first samples.
+    samples: list[tuple[float, float]] = []
+    setpoint = [math.nan]
+    peer.node.create_subscription(Float64, "altitude_setpoint", lambda m: setpoint.__setitem__(0, m.data), COMMAND_QOS)
+    peer.node.create_subscription(Range, "altitude", lambda m: samples.append((setpoint[0], m.range)), SENSOR_QOS)
+    runner = subprocess.Popen([str(BIN / "snn-control"), "launch", "hover_sim", "--duration", "13",
+                               "--set", "plant_sim.segment_s=6", "--set", "plant_sim.setpoints=[1.0, 1.5]"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peer.spin(9.0)
+    peer.spin(12.5)
     out, err = runner.communicate(timeout=30)
     assert runner.returncode == 0, err
     values = np.array([v for _, v in peer.commands])
     assert values.size > 40, "the closed loop should command at 20 Hz"
     assert np.all(np.isfinite(values)) and values.max() <= 3.3 and values.min() >= -3.3
-    # Started at 0.5 m with the setpoint at 1.0 m: the spiking PD brings it there.
-    assert altitudes[0] < 0.6 and abs(np.mean(altitudes[-10:]) - 1.0) < 0.08
+    at_1 = [z for s, z in samples if s == 1.0]
+    at_15 = [z for s, z in samples if s == 1.5]
+    assert len(at_1) >= 10 and len(at_15) >= 60, f"too few samples: {len(at_1)} at 1.0 m, {len(at_15)} at 1.5 m"
+    # The spiking PD holds 1.0 m, then climbs to the new setpoint 1.5 m and holds it.
+    assert abs(np.mean(at_1[-10:]) - 1.0) < 0.08
+    assert at_15[0] < 1.15 and abs(np.mean(at_15[-10:]) - 1.5) < 0.08
     assert "[spike_echo]" in out and "encoder:" in out

@@ -177,18 +177,43 @@ class GraphRunner:
         return {name: p.returncode for name, p in self.processes.items()}
 
 
+def parse_overrides(items: Sequence[str], graph: Graph) -> dict[str, dict[str, Any]]:
+    """``["plant_sim.segment_s=5", ...]`` -> ``{"plant_sim": {"segment_s": 5}}``.
+
+    The node must be in the graph; whether the parameter exists is the node's own check
+    (an unknown one makes it exit with a message naming it).
+    """
+    overrides: dict[str, dict[str, Any]] = {}
+    names = {n.name for n in graph.nodes}
+    for item in items:
+        key, sep, text = item.partition("=")
+        node, dot, param = key.partition(".")
+        if not sep or not dot or not param:
+            raise GraphError(f"--set {item!r}: expected NODE.PARAM=VALUE")
+        if node not in names:
+            raise GraphError(f"--set {item!r}: graph {graph.name!r} has no node {node!r} (nodes: {sorted(names)})")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise GraphError(f"--set {item!r}: value is not YAML: {exc}") from exc
+        overrides.setdefault(node, {})[param] = value
+    return overrides
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="snn-control launch", description="start a graph of ROS 2 nodes")
     parser.add_argument("graph", nargs="?", help="graph name (see --list) or path to a graph YAML")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("--list", action="store_true", help="list the graphs in the package")
+    parser.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
+                        help="override a node parameter (VALUE is YAML: 1.5, [1.0, 1.5], true, text); repeatable")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.list or not args.graph:
         print("\n".join(graph_names()))
         return 0
     try:
         graph = load_graph(args.graph)
-        runner = GraphRunner(graph)
+        runner = GraphRunner(graph, parse_overrides(args.set, graph))
         runner.start()
     except GraphError as exc:
         print(f"snn-control launch: {exc}", file=sys.stderr)

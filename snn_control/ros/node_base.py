@@ -24,6 +24,7 @@ import rclpy.executors
 import yaml
 from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy, HistoryPolicy, qos_profile_sensor_data
 from rclpy.signals import SignalHandlerOptions
 
@@ -75,6 +76,11 @@ class SnnNode(Node):
             if name.endswith(".*"):
                 continue
             value = defaults.get(name, default)
+            given = overrides.get(name)
+            if isinstance(value, float) and given is not None and given.type_ == Parameter.Type.INTEGER:
+                # "step_s:=5" means 5.0: widen integers for floating-point parameters (rclpy
+                # would refuse the type), as a user typing a launch argument expects.
+                self._parameter_overrides[name] = Parameter(name, Parameter.Type.DOUBLE, float(given.value))
             descriptor = ParameterDescriptor(description=description)
             if bounds is not None and isinstance(value, float):
                 descriptor.floating_point_range = [FloatingPointRange(from_value=float(bounds[0]),
