@@ -96,3 +96,15 @@ def test_python311_fix_is_narrow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "fails-without-fix: True" in out.stdout, out.stdout + out.stderr
     assert "patched 8" in out.stdout, out.stdout + out.stderr
+
+
+def test_lava_runs_after_another_library_fixed_the_start_method():
+    """tqdm (and others) fix the multiprocessing context before Lava's runtime sets 'fork'."""
+    code = ("import multiprocessing, numpy as np\n"
+            "from tqdm import tqdm\nlist(tqdm(range(2), disable=False))\n"
+            "assert multiprocessing.get_start_method(allow_none=True) == 'fork'\n"
+            "from snn_control.controllers.registry import make_controller\n"
+            "c = make_controller('spiking_pd', 0.05, kp=6.0, kd=8.0, backend='lava-float')\n"
+            "print('command', float(c.step(np.array([0.3]))[0])); c.close()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0 and "command" in out.stdout, out.stdout + out.stderr

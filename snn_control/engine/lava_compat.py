@@ -5,7 +5,15 @@ is in ``lava/magma/compiler/var_model.py``: dataclass fields default to ``ByteEn
 an unhashable dataclass instance, which Python 3.11's ``dataclasses`` rejects as a mutable
 default ("use default_factory"). Every compile of a Lava process graph imports that module.
 
-The fix is deliberately narrow: a meta-path finder that intercepts exactly that one
+A second, runtime incompatibility: importing ``lava.magma.runtime.message_infrastructure.
+multiprocessing`` calls ``multiprocessing.set_start_method('fork')``, which raises "context
+has already been set" when anything in the process fixed the start method first (tqdm's
+progress bars create a multiprocessing lock, which does). When that module is about to be
+imported and the context is already 'fork', the finder clears it so that Lava's call sets
+the very same method again; any other method is refused with a clear error, since Lava's
+runtime needs fork.
+
+The var_model fix is deliberately narrow: a meta-path finder that intercepts exactly that one
 module, replaces exactly the ``= ByteEncoder()`` defaults with
 ``= field(default_factory=ByteEncoder)`` in its source text, and executes it from the
 original file name (so tracebacks still point at Lava's file). If Lava changes so that the
@@ -21,6 +29,7 @@ import sys
 from types import ModuleType
 
 TARGET_MODULE = "lava.magma.compiler.var_model"
+MP_MODULE = "lava.magma.runtime.message_infrastructure.multiprocessing"
 _PATTERN = re.compile(r"^(\s+\w+: ByteEncoder) = ByteEncoder\(\)$", re.MULTILINE)
 _REPLACEMENT = r"\1 = field(default_factory=ByteEncoder)"
 
@@ -41,7 +50,10 @@ class _VarModelLoader(importlib.machinery.SourceFileLoader):
 
 class _VarModelFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path, target: ModuleType | None = None):  # type: ignore[no-untyped-def]
-        if fullname != TARGET_MODULE:
+        if fullname == MP_MODULE:
+            _allow_lavas_start_method()
+            return None
+        if fullname != TARGET_MODULE or sys.version_info < (3, 11):
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -53,15 +65,22 @@ class _VarModelFinder(importlib.abc.MetaPathFinder):
         return None
 
 
+def _allow_lavas_start_method() -> None:
+    import multiprocessing
+
+    current = multiprocessing.get_start_method(allow_none=True)
+    if current == "fork":
+        multiprocessing.set_start_method(None, force=True)  # Lava sets 'fork' again at once
+    elif current is not None:
+        raise RuntimeError(f"Lava's runtime needs the 'fork' multiprocessing start method, but this process "
+                           f"already uses {current!r}")
+
+
 _FINDER = _VarModelFinder()
 
 
 def ensure_lava_importable() -> None:
-    """Install the import fix (idempotent). Call before importing anything from Lava."""
-    if sys.version_info < (3, 11):
-        return
-    if TARGET_MODULE in sys.modules:
-        return  # already imported (by us, or Lava was fixed upstream)
+    """Install the import fixes (idempotent). Call before importing anything from Lava."""
     if _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)
 
