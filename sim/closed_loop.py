@@ -11,6 +11,7 @@ controller gets ``error = setpoint - measured`` each tick. Metrics per setpoint 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
@@ -25,6 +26,16 @@ class Trace:
     setpoint: np.ndarray
     command: np.ndarray
     spikes: dict[str, np.ndarray] = field(default_factory=dict)  # population -> (T, n) bool
+
+
+def setpoint_at(profile: Sequence[tuple[float, float]], t: float) -> float:
+    """The setpoint of a profile of (duration_s, altitude_m) in force at time ``t`` (the last one after the profile ends)."""
+    elapsed = 0.0
+    for duration, altitude in profile:
+        elapsed += duration
+        if t < elapsed - 1e-9:
+            return altitude
+    return profile[-1][1]
 
 
 def run_closed_loop(controller: Controller, env, seed: int = 0) -> Trace:

@@ -27,6 +27,7 @@ import mujoco
 import numpy as np
 
 from snn_control.sim.blimp.profiles import START_ALTITUDE_M, make_profile
+from snn_control.sim.closed_loop import setpoint_at
 
 MODEL_PATH = os.path.join(os.path.dirname(__file__), "blimp.xml")
 COMMAND_LIMIT = 3.3
@@ -95,12 +96,7 @@ class BlimpAltitudeEnv(gym.Env):
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (2,), np.float32)
 
     def setpoint_at(self, t: float) -> float:
-        elapsed = 0.0
-        for duration, altitude in self.profile:
-            elapsed += duration
-            if t < elapsed - 1e-9:
-                return altitude
-        return self.profile[-1][1]
+        return setpoint_at(self.profile, t)
 
     def _measure(self) -> float:
         c = self.config

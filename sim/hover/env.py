@@ -15,6 +15,8 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
+from snn_control.sim.closed_loop import setpoint_at
+
 MODEL_PATH = os.path.join(os.path.dirname(__file__), "hover.xml")
 COMMAND_LIMIT = 3.3
 
@@ -44,12 +46,7 @@ class HoverEnv(gym.Env):
         self._body = self.model.body("craft").id
 
     def setpoint_at(self, t: float) -> float:
-        elapsed = 0.0
-        for duration, altitude in self.setpoints:
-            elapsed += duration
-            if t < elapsed:
-                return altitude
-        return self.setpoints[-1][1]
+        return setpoint_at(self.setpoints, t)
 
     def _measure(self) -> float:
         true = float(self.data.qpos[0])
