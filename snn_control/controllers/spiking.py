@@ -25,7 +25,8 @@ class SpikingController(Controller):
     The command is ``output_gain * sum(v of the readout populations)`` summed per command
     entry: readout population ``k`` of ``readouts`` contributes to command entry
     ``k % n_outputs`` — so two complementary networks (the blimp's PD and I parts) merged
-    into one spec sum into one command.
+    into one spec sum into one command — except that a readout population with exactly
+    ``n_outputs > 1`` neurons maps neuron ``j`` to entry ``j`` (one torque per joint).
     """
 
     def __init__(self, spec: NetworkSpec, encoder: Encoder, readouts: Sequence[str], dt: float,
@@ -51,7 +52,11 @@ class SpikingController(Controller):
         # Readout k sums into command entry k % n_outputs: one matrix, one product per tick.
         self._readout_matrix = np.zeros((self.n_outputs, self._net.layout.n))
         for k, name in enumerate(self.readouts):
-            self._readout_matrix[k % self.n_outputs, self._slices[name]] = self.output_gain
+            sl = self._slices[name]
+            if self.n_outputs > 1 and sl.stop - sl.start == self.n_outputs:
+                self._readout_matrix[np.arange(self.n_outputs), np.arange(sl.start, sl.stop)] = self.output_gain
+            else:
+                self._readout_matrix[k % self.n_outputs, sl] = self.output_gain
         self.reset()
 
     def reset(self) -> None:
