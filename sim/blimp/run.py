@@ -1,8 +1,8 @@
 """``snn-control run blimp``: blimp altitude control, controllers side by side.
 
-Runs the PID, the PD and the constructed spiking PD (the evolved PD+I SNN of the paper is
-not in the package yet) on a profile and buoyancy, prints step metrics (steady-state
-error over the last 10 s of each step) and writes ``results/blimp_<profile>_<buoyancy>.png``.
+Runs the evolved PD+I SNN (``blimp_snn``), the PID, the PD and the constructed spiking PD
+on a profile and buoyancy, prints step metrics (steady-state error over the last 10 s of
+each step) and writes ``results/blimp_<profile>_<buoyancy>.png``.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default="results")
     args = parser.parse_args(list(argv) if argv is not None else None)
     controllers = {
+        "SNN (evolved PD+I)": make_controller("blimp_snn", 0.1, backend=args.backend),
         "PID": make_controller("blimp_pid", 0.1),
         "PD": make_controller("blimp_pd", 0.1),
         "spiking PD": make_controller("spiking_pd", 0.1, kp=8.0, kd=12.0, error_range=1.2, levels=60,

@@ -1,0 +1,31 @@
+"""``snn-control bench blimp``: the evolved SNN against the PID, side by side, one run.
+
+Absolute steps 0.5 -> 1.0 -> 1.5 m (70 s each) under negative buoyancy, seed 0. Figures:
+RMSE, steady-state error (mean |error| over the last 10 s of each step, worst step) and
+overshoot (worst step) for both; the SNN's neurons; ``evolution_minutes``: the wall time
+of evolving the shipped networks from scratch, both roles in parallel on 2 cores (the
+longer of the two, recorded in the weights' metadata by ``snn-control train blimp``).
+"""
+from __future__ import annotations
+
+from snn_control.blimp.controller import blimp_snn
+from snn_control.controllers.registry import make_controller
+from snn_control.sim.blimp.env import BlimpAltitudeEnv
+from snn_control.sim.closed_loop import run_closed_loop, step_metrics
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    step_s = 30.0 if quick else 70.0
+    results: dict[str, float] = {}
+    snn = blimp_snn()
+    for prefix, controller in (("snn", snn), ("pid", make_controller("blimp_pid", 0.1))):
+        trace = run_closed_loop(controller, BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s),
+                                seed=0)
+        m = step_metrics(trace, steady_window_s=10.0)
+        results[f"{prefix}_rmse_m"] = round(m["rmse_m"], 4)
+        results[f"{prefix}_steady_state_error_m"] = round(m["steady_state_error_m"], 4)
+        results[f"{prefix}_overshoot_m"] = round(m["overshoot_m"], 4)
+    results["neurons"] = snn.n_neurons
+    minutes = [part.spec.metadata.get("evolution_minutes", float("nan")) for part in snn.parts.values()]
+    results["evolution_minutes"] = round(max(minutes), 2)
+    return results

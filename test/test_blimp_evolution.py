@@ -1,0 +1,59 @@
+"""The blimp SNNs' evolution: parameter bounds, fitness, determinism and resuming."""
+import numpy as np
+import pytest
+
+from snn_control.blimp.evolve import evolve, fitness
+from snn_control.blimp.networks import build_network, decode, encode, n_parameters, parameter_blocks
+
+
+@pytest.mark.parametrize("role", ["pd", "i"])
+def test_decoded_parameters_respect_the_papers_bounds(role):
+    rng = np.random.default_rng(0)
+    for x in (np.zeros(n_parameters(role)), np.ones(n_parameters(role)), rng.uniform(-1, 2, n_parameters(role))):
+        p = decode(role, x)
+        for b in parameter_blocks(role):
+            assert p[b.name].min() >= b.low - 1e-12 and p[b.name].max() <= b.high + 1e-12
+    spec = build_network(role, rng.uniform(0, 1, n_parameters(role)))
+    assert spec.n_neurons <= 80
+    if role == "i":
+        assert 1.0 - spec.population("readout").params["dv"][0] <= 0.3  # decoder keeps at most 0.3
+
+
+def test_fitness_of_the_target_is_zero_and_of_silence_is_large():
+    target = np.sin(np.linspace(0, 10, 200))
+    assert fitness(target[None, :], target)[0] == pytest.approx(0.0, abs=1e-12)
+    assert fitness(np.zeros((1, 200)), target)[0] > 1.5
+    assert fitness(-target[None, :], target)[0] > 2.5
+
+
+def test_resumed_evolution_equals_an_uninterrupted_one(tmp_path):
+    ck = tmp_path / "ck.pkl"
+    evolve("pd", 2, population=6, seed=3, checkpoint=ck, checkpoint_every=1, progress=False)
+    resumed = evolve("pd", 4, population=6, seed=3, checkpoint=ck, resume=True, checkpoint_every=1, progress=False)
+    straight = evolve("pd", 4, population=6, seed=3, progress=False)
+    assert resumed["generation"] == straight["generation"] == 4
+    assert resumed["history"] == straight["history"]
+    np.testing.assert_array_equal(resumed["es"].mean, straight["es"].mean)
+    assert np.isfinite(straight["best_f"])
+
+
+def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="needs an existing checkpoint"):
+        evolve("pd", 2, checkpoint=tmp_path / "none.pkl", resume=True, progress=False)
+
+
+@pytest.mark.parametrize("role", ["pd", "i"])
+def test_encode_inverts_build_network(role):
+    x = np.random.default_rng(1).uniform(0, 1, n_parameters(role))
+    np.testing.assert_allclose(encode(role, build_network(role, x)), x, atol=1e-12)
+
+
+def test_closed_loop_tuning_flies_the_population_on_common_random_numbers():
+    from snn_control.blimp.finetune import fly_population, scenario
+
+    rng = np.random.default_rng(2)
+    x_pd, x_i = rng.uniform(0.3, 0.7, (1, n_parameters("pd"))), rng.uniform(0.3, 0.7, (1, n_parameters("i")))
+    case = dict(scenario(0), profile=[(3.0, 0.8), (3.0, 1.2)])  # short: 60 ticks
+    costs = fly_population(np.repeat(x_pd, 3, axis=0), np.repeat(x_i, 3, axis=0), case)
+    assert costs.shape == (3,) and np.all(np.isfinite(costs)) and np.all(costs > 0)
+    assert costs[0] == costs[1] == costs[2]  # same candidate, same scenario and noise: same cost
