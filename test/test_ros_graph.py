@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from snn_control.ros.graph import GraphError, graph_names, load_graph, ros_arguments
+from snn_control.ros.graph import GraphError, graph_names, load_graph, parse_overrides, ros_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +17,7 @@ def test_every_graph_loads_and_has_a_launch_file():
         launch = ROOT / "launch" / f"{name}.launch.py"
         assert launch.is_file(), f"graph {name} has no launch file"
         py_compile.compile(str(launch), doraise=True)
-        assert f'nodes_from_graph("{name}")' in launch.read_text()
+        assert f'nodes_from_graph("{name}"' in launch.read_text()
 
 
 def test_ros_arguments_carry_name_params_and_remaps():
@@ -46,3 +46,14 @@ def test_malformed_graphs_are_named(tmp_path, text, message):
 def test_unknown_graph_lists_the_known_ones():
     with pytest.raises(GraphError, match="known: .*hover_sim"):
         load_graph("no_such_graph")
+
+
+def test_parameter_overrides_parse_yaml_and_name_bad_input():
+    graph = load_graph("blimp_sim")
+    assert parse_overrides(["blimp_sim.step_s=5", "blimp_sim.profile=relative_steps",
+                            "snn_controller.publish_spikes=false"], graph) == {
+        "blimp_sim": {"step_s": 5, "profile": "relative_steps"}, "snn_controller": {"publish_spikes": False}}
+    for item, message in (("blimp_sim.step_s", "expected NODE.PARAM=VALUE"), ("step_s=5", "expected NODE.PARAM=VALUE"),
+                          ("plant.x=1", "has no node 'plant'"), ("blimp_sim.x=[1,", "value is not YAML")):
+        with pytest.raises(GraphError, match=message):
+            parse_overrides([item], graph)

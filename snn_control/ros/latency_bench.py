@@ -33,7 +33,10 @@ def measure_latency(duration_s: float = 10.0, rate_hz: float = 100.0, controller
     domain = str(private_domain_id())
     env = dict(os.environ, ROS_DOMAIN_ID=domain)
     node_exe = str(Path(sys.executable).parent / "snn_controller")
-    proc = subprocess.Popen([node_exe, "--ros-args", "-p", f"controller:={controller}", "-p", "control_dt:=0.01",
+    from snn_control.ros.graph import config_path
+
+    proc = subprocess.Popen([node_exe, "--ros-args", "--params-file", str(config_path("hover_controller.yaml")),
+                             "-p", f"controller:={controller}", "-p", "control_dt:=0.01",
                              "-p", "sensor_timeout_s:=5.0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
     os.environ["ROS_DOMAIN_ID"] = domain

@@ -10,7 +10,8 @@ from typing import Any
 from snn_control.ros.graph import config_path, load_graph
 
 
-def nodes_from_graph(graph_name: str) -> list[Any]:
+def nodes_from_graph(graph_name: str, extra_remaps: list[tuple[Any, Any]] | None = None) -> list[Any]:
+    """``launch_ros`` Nodes of a graph; ``extra_remaps`` (launch substitutions allowed) go to every node."""
     from launch_ros.actions import Node
 
     graph = load_graph(graph_name)
@@ -21,5 +22,5 @@ def nodes_from_graph(graph_name: str) -> list[Any]:
             parameters.append(dict(node.parameters))
         actions.append(Node(package="snn_control", executable=node.executable, name=node.name,
                             namespace=node.namespace or None, parameters=parameters,
-                            remappings=list(node.remap.items()), output="screen"))
+                            remappings=[*node.remap.items(), *(extra_remaps or [])], output="screen"))
     return actions

@@ -27,10 +27,11 @@ from snn_control.ros.spike_codec import encode_spikes
 
 
 class SnnControllerNode(SnnNode):
+    NODE_NAME = "snn_controller"
     PARAMETERS = {
-        "controller": ("spiking_pd", "controller name in snn_control.controllers.registry", None),
+        "controller": ("blimp_snn", "controller name in snn_control.controllers.registry", None),
         "controller.*": (None, "the controller's own parameters", None),
-        "control_dt": (0.05, "control period the controller was designed for (s)", (1e-4, 10.0)),
+        "control_dt": (0.1, "control period the controller was designed for (s)", (1e-4, 10.0)),
         "initial_setpoint_m": (1.0, "setpoint used until one arrives (m)", (-1e3, 1e3)),
         "min_setpoint_m": (0.1, "lowest accepted setpoint (m): the flight envelope", (-1e3, 1e3)),
         "max_setpoint_m": (3.0, "highest accepted setpoint (m): the flight envelope", (-1e3, 1e3)),
@@ -39,14 +40,14 @@ class SnnControllerNode(SnnNode):
     }
 
     def __init__(self) -> None:
-        super().__init__("snn_controller")
+        super().__init__(self.NODE_NAME)
         name = self.param("controller")
         try:
             self.controller = make_controller(name, self.param("control_dt"), **self.namespace_params("controller"))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OSError) as exc:
             from snn_control.ros.node_base import ParameterError
 
-            raise ParameterError(f"node 'snn_controller': cannot build controller {name!r}: {exc}") from exc
+            raise ParameterError(f"node {self.NODE_NAME!r}: cannot build controller {name!r}: {exc}") from exc
         self.setpoint = float(self.param("initial_setpoint_m"))
         self.rejected = RateLimitedCounter(self)
         self.commands_published = 0

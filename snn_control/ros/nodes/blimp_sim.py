@@ -1,0 +1,46 @@
+"""``blimp_sim``: the MuJoCo micro-blimp (``snn_control.sim.blimp``) on ROS 2, 10 Hz by default.
+
+Topics and behaviour: :mod:`snn_control.ros.plant_node`. The setpoint profile is one of
+the paper's (``profile``: absolute_steps, relative_steps; ``step_s`` each), the buoyancy
+``neutral`` or ``negative`` (3 g of ballast) or ``ballast_g`` grams when that is non-zero.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from snn_control.ros.node_base import ParameterError, run_node
+from snn_control.ros.plant_node import AltitudePlantNode
+from snn_control.sim.blimp import BlimpAltitudeEnv, BlimpConfig
+from snn_control.sim.blimp.profiles import PROFILES, START_ALTITUDE_M, STEP_S
+
+
+class BlimpSimNode(AltitudePlantNode):
+    PARAMETERS = {
+        **AltitudePlantNode.PARAMETERS,
+        "profile": ("absolute_steps", f"setpoint profile, one of {sorted(PROFILES)}", None),
+        "step_s": (STEP_S, "duration of each setpoint (s)", (0.1, 1e4)),
+        "buoyancy": ("negative", "neutral or negative (3 g ballast)", None),
+        "ballast_g": (0.0, "ballast in grams; overrides buoyancy when non-zero", (-50.0, 50.0)),
+        "initial_altitude_m": (START_ALTITUDE_M, "start altitude (m)", (0.0, 10.0)),
+    }
+    SENSOR_RANGE = (BlimpConfig.sensor_min_m, BlimpConfig.sensor_max_m)
+
+    def __init__(self) -> None:
+        super().__init__("blimp_sim")
+
+    def make_env(self) -> BlimpAltitudeEnv:
+        buoyancy = self.param("ballast_g") or self.param("buoyancy")
+        try:
+            return BlimpAltitudeEnv(self.param("profile"), buoyancy=buoyancy, step_s=self.param("step_s"),
+                                    initial_altitude=self.param("initial_altitude_m"),
+                                    control_dt=self.param("control_dt"))
+        except ValueError as exc:
+            raise ParameterError(f"node 'blimp_sim': {exc}") from exc
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_node(BlimpSimNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,27 @@
+"""``pid_controller``: the non-spiking baseline on the same topics as ``snn_controller``.
+
+The same node (inputs, checks, watchdog, safe command; see
+:mod:`snn_control.ros.nodes.snn_controller`) with the blimp's PID (``blimp_pid``) as its
+default controller and its own parameter file, so that SNN and PID can be swapped in a
+graph or flown side by side in two namespaces.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from snn_control.ros.node_base import run_node
+from snn_control.ros.nodes.snn_controller import SnnControllerNode
+
+
+class PidControllerNode(SnnControllerNode):
+    NODE_NAME = "pid_controller"
+    PARAMETERS = {**SnnControllerNode.PARAMETERS,
+                  "controller": ("blimp_pid", "controller name in snn_control.controllers.registry", None)}
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_node(PidControllerNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""What the simulated altitude plants share on ROS 2: a Gymnasium altitude environment stepped
+in (scaled) real time, as a robot would appear.
+
+Every ``control_dt / rate_scale`` wall-clock seconds the node steps its environment with the
+latest ``motor_command`` (``std_msgs/Float64``; sample and hold; the safe zero command
+until one arrives or when commands stop for ``command_timeout_s`` of simulated time) and
+publishes
+
+* ``altitude`` (``sensor_msgs/Range``): the measured altitude, the sensor's own limits in
+  ``min_range``/``max_range``;
+* ``altitude_setpoint`` (``std_msgs/Float64``): the profile's setpoint;
+* ``~/ground_truth`` (``geometry_msgs/PointStamped``): the true altitude in ``point.z``,
+  what a motion-capture system would give (evaluation only; controllers must not use it);
+* ``/clock`` (``rosgraph_msgs/Clock``): the simulated time, for nodes run with
+  ``use_sim_time``.
+
+All stamps are simulated time since the start of the profile, as in Gazebo. With
+``wait_for_subscribers`` > 0 the simulation holds (time frozen, nothing published) until that many subscribers listen to ``altitude`` and a ``motor_command``
+publisher exists, so that a recorder or controller started alongside misses nothing of
+the profile whatever DDS discovery takes. Non-finite
+commands are rejected and counted. When the profile is over the plant stops stepping and
+publishing and logs its last state.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from builtin_interfaces.msg import Time
+from geometry_msgs.msg import PointStamped
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import Range
+from std_msgs.msg import Float64
+
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, RateLimitedCounter, SnnNode
+
+
+def sim_stamp(seconds: float) -> Time:
+    nanoseconds = int(round(seconds * 1e9))
+    return Time(sec=nanoseconds // 1_000_000_000, nanosec=nanoseconds % 1_000_000_000)
+
+
+class AltitudePlantNode(SnnNode):
+    """Subclasses add their own ``PARAMETERS`` and build the environment in ``make_env``."""
+
+    PARAMETERS: dict[str, tuple[Any, str, tuple[float, float] | None]] = {
+        "control_dt": (0.1, "simulated control period (s)", (1e-3, 10.0)),
+        "rate_scale": (1.0, "simulated seconds per wall-clock second", (0.01, 100.0)),
+        "seed": (0, "random seed of the sensor noise", None),
+        "frame_id": ("lidar", "frame of the altitude sensor", None),
+        "command_timeout_s": (0.5, "hold zero thrust after this much command silence (simulated s)", (1e-3, 60.0)),
+        "wait_for_subscribers": (0, "hold the simulation (time frozen) until this many subscribers listen to "
+                                    "altitude and a controller publishes motor_command", (0, 100)),
+    }
+    #: (min_range, max_range) of the altitude sensor (m)
+    SENSOR_RANGE = (0.1, 12.0)
+
+    def __init__(self, node_name: str) -> None:
+        super().__init__(node_name)
+        self.env = self.make_env()
+        self.obs, info = self.env.reset(seed=int(self.param("seed")))
+        self.sim_time = 0.0
+        self.true_altitude = float(info["altitude"])
+        self.command = 0.0
+        self.last_command_sim_time = -math.inf
+        self.finished = False
+        self.waiting = int(self.param("wait_for_subscribers")) > 0
+        self.rejected = RateLimitedCounter(self)
+        self.range_pub = self.create_publisher(Range, "altitude", SENSOR_QOS)
+        self.setpoint_pub = self.create_publisher(Float64, "altitude_setpoint", COMMAND_QOS)
+        self.truth_pub = self.create_publisher(PointStamped, "~/ground_truth", COMMAND_QOS)
+        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self.create_subscription(Float64, "motor_command", self.on_command, COMMAND_QOS)
+        self.create_timer(self.param("control_dt") / self.param("rate_scale"), self.tick)
+        if not self.waiting:
+            self.publish_observation()
+
+    def make_env(self) -> gym.Env:
+        raise NotImplementedError
+
+    def on_command(self, msg: Float64) -> None:
+        if not math.isfinite(msg.data):
+            self.rejected.reject("non-finite", f"command {msg.data}")
+            return
+        self.command = msg.data
+        self.last_command_sim_time = self.sim_time
+
+    def tick(self) -> None:
+        if self.finished:
+            return
+        if self.waiting:
+            wanted = int(self.param("wait_for_subscribers"))
+            listening = self.range_pub.get_subscription_count()
+            if listening < wanted or self.count_publishers(self.resolve_topic_name("motor_command")) < 1:
+                self.get_logger().info(f"waiting: {listening}/{wanted} altitude subscribers, "
+                                       "and a motor_command publisher", throttle_duration_sec=2.0)
+                return
+            # The initial state goes out now; the next tick steps with the answer to it,
+            # exactly as in the offline loop.
+            self.waiting = False
+            self.get_logger().info("subscribers connected: the profile starts")
+            self.publish_observation()
+            return
+        silent = self.sim_time - self.last_command_sim_time > self.param("command_timeout_s")
+        self.obs, _, _, truncated, info = self.env.step(np.array([0.0 if silent else self.command]))
+        self.sim_time, self.true_altitude = float(info["time"]), float(info["altitude"])
+        self.publish_observation()
+        if truncated:
+            self.finished = True
+            self.get_logger().info(f"profile finished at t = {self.sim_time:.1f} s, altitude {self.true_altitude:.3f} m")
+
+    def publish_observation(self) -> None:
+        stamp = sim_stamp(self.sim_time)
+        self.clock_pub.publish(Clock(clock=stamp))
+        truth = PointStamped()
+        truth.header.stamp, truth.header.frame_id = stamp, "world"
+        truth.point.z = self.true_altitude
+        self.truth_pub.publish(truth)
+        self.setpoint_pub.publish(Float64(data=float(self.obs[1])))
+        msg = Range()
+        msg.header.stamp, msg.header.frame_id = stamp, self.param("frame_id")
+        msg.radiation_type = Range.INFRARED
+        msg.field_of_view = 0.0349  # 2 degrees, a small LiDAR
+        msg.min_range, msg.max_range = self.SENSOR_RANGE
+        msg.range = float(self.obs[0])
+        self.range_pub.publish(msg)
