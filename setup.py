@@ -42,6 +42,10 @@ NODES = {
     "spike_echo": "snn_control.ros.nodes.spike_echo:main",
     "plant_sim": "snn_control.ros.nodes.plant_sim:main",
     "snn_controller": "snn_control.ros.nodes.snn_controller:main",
+    "pid_controller": "snn_control.ros.nodes.pid_controller:main",
+    "blimp_sim": "snn_control.ros.nodes.blimp_sim:main",
+    "swimmer_sim": "snn_control.ros.nodes.swimmer_sim:main",
+    "ncap_controller": "snn_control.ros.nodes.ncap_controller:main",
 }
 
 setup(

@@ -20,21 +20,26 @@ from typing import Callable, Sequence
 #: ``bench`` names -> "module:function" returning a dict of figures (filled in per system).
 BENCHMARKS: dict[str, str] = {
     "engine": "snn_control.bench.engine:run",
+    "blimp": "snn_control.bench.blimp:run",
+    "swimmer": "snn_control.bench.swimmer:run",
 }
 
 #: ``train`` systems -> "module:main" taking argv.
 TRAINERS: dict[str, str] = {
     "blimp": "snn_control.blimp.evolve:main",
+    "swimmer": "snn_control.swimmer.train:main",
 }
 
 #: ``run`` scenarios -> "module:main" taking argv.
 SCENARIOS: dict[str, str] = {
     "hover": "snn_control.sim.hover.run:main",
     "blimp": "snn_control.sim.blimp.run:main",
+    "blimp_ros": "snn_control.ros.flight:main",
+    "swimmer": "snn_control.sim.swimmer.run:main",
 }
-#: What ``snn-control run`` runs without a scenario: the smallest closed loop with an SNN
-#: that holds its setpoints, until the blimp's evolved PD+I SNN lands.
-DEFAULT_SCENARIO = "hover"
+#: What ``snn-control run`` runs without a scenario (the README's main job): the blimp's
+#: evolved SNN and the PID flown over real ROS 2 topics, recorded to MCAP.
+DEFAULT_SCENARIO = "blimp_ros"
 
 
 def _resolve(target: str) -> Callable:
