@@ -1,0 +1,89 @@
+"""The swimmer's controllers by name, and their shipped parameter files.
+
+A controller file is one ``.npz``: ``format``, ``kind``, ``n_links`` (the body it was
+trained on), ``params`` (NCAP: the 4 shared weights; MLP: the flat weights) and ``meta``
+(JSON: the command and seed that reproduce it, returns). NCAP's weights are shared across
+segments, so an NCAP file drives a swimmer of any length; an MLP file only its own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from snn_control.controllers.base import Controller
+
+FORMAT = "snn_control.swimmer/1"
+CONTROLLERS = ("mlp", "rate_ncap", "spiking_ncap")
+
+
+def make_swimmer_controller(kind: str, n_links: int, params: np.ndarray, backend: str = "numpy") -> Controller:
+    from snn_control.sim.swimmer.env import joint_limit_rad
+    from snn_control.swimmer.mlp import MlpPolicy
+    from snn_control.swimmer.ncap import NcapParams, RateNcap, SpikingNcap
+
+    n_joints = n_links - 1
+    if kind == "rate_ncap":
+        return RateNcap(n_joints, joint_limit_rad(n_links), NcapParams.from_array(params))
+    if kind == "spiking_ncap":
+        return SpikingNcap(n_joints, joint_limit_rad(n_links), NcapParams.from_array(params), backend=backend)
+    if kind == "mlp":
+        return MlpPolicy(n_joints, params)
+    raise ValueError(f"unknown swimmer controller {kind!r}; choose from {CONTROLLERS}")
+
+
+def save_swimmer_controller(kind: str, n_links: int, params: np.ndarray, path: str | Path, meta: dict) -> None:
+    """Write atomically (a crash leaves the old file or none, never half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+    os.close(fd)
+    try:
+        np.savez(tmp, format=FORMAT, kind=kind, n_links=int(n_links),
+                 params=np.asarray(params, dtype=np.float32 if kind == "mlp" else np.float64),
+                 meta=json.dumps(meta, sort_keys=True))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; package data must be readable by all
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_swimmer_file(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"swimmer controller file {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            content = {k: data[k] for k in data.files}
+    except Exception as exc:  # zip and format errors of many kinds
+        raise ValueError(f"{path}: not a readable controller file ({exc})") from exc
+    missing = {"format", "kind", "n_links", "params", "meta"} - set(content)
+    if missing:
+        raise ValueError(f"{path}: missing entries {sorted(missing)}")
+    if str(content["format"]) != FORMAT:
+        raise ValueError(f"{path}: format {str(content['format'])!r}, expected {FORMAT!r}")
+    kind = str(content["kind"])
+    if kind not in CONTROLLERS:
+        raise ValueError(f"{path}: unknown controller kind {kind!r}")
+    params = content["params"].astype(np.float64)
+    if not np.all(np.isfinite(params)):
+        raise ValueError(f"{path}: parameters contain NaN or inf")
+    return {"kind": kind, "n_links": int(content["n_links"]), "params": params, "meta": json.loads(str(content["meta"]))}
+
+
+def shipped_path(kind: str) -> Path:
+    return Path(str(resources.files("snn_control").joinpath("weights", f"swimmer_{kind}.npz")))
+
+
+def load_swimmer_controller(path: str | Path, n_links: int | None = None, backend: str = "numpy") -> Controller:
+    """A controller from a file; NCAPs may be given another body length (transfer)."""
+    content = load_swimmer_file(path)
+    links = content["n_links"] if n_links is None else int(n_links)
+    if content["kind"] == "mlp" and links != content["n_links"]:
+        raise ValueError(f"{path}: an MLP trained for {content['n_links']} links cannot drive {links}")
+    return make_swimmer_controller(content["kind"], links, content["params"], backend=backend)
