@@ -1,0 +1,98 @@
+"""``swimmer_sim``: the N-link MuJoCo swimmer (``snn_control.sim.swimmer``) on ROS 2.
+
+Every ``control_dt / rate_scale`` wall-clock seconds (0.03 s simulated) the node steps the
+swimmer with the latest effort command and publishes
+
+* ``joint_states`` (``sensor_msgs/JointState``): names ``joint_0`` .. ``joint_{n-2}`` (head
+  to tail), positions (rad) and velocities (rad/s);
+* ``~/forward_velocity`` (``std_msgs/Float64``): the head's forward speed (m/s), the swim
+  task's measure (evaluation only);
+* ``/clock``: simulated time (all stamps are simulated time).
+
+Commands arrive on ``joint_commands`` as ``std_msgs/Float64MultiArray``, one effort per
+joint in [-1, 1] in joint order, as ros2_control's forward command controller takes them.
+Rejected with a counted, rate-limited warning: a wrong number of entries, NaN/inf. Out of
+range efforts are saturated. When commands stop for ``command_timeout_s`` of simulated
+time the swimmer gets zero effort.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Float64, Float64MultiArray
+
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ParameterError, RateLimitedCounter, SnnNode, run_node
+from snn_control.ros.plant_node import sim_stamp
+from snn_control.sim.swimmer import SwimmerEnv
+from snn_control.sim.swimmer.env import CONTROL_DT
+
+
+class SwimmerSimNode(SnnNode):
+    PARAMETERS = {
+        "links": (6, "number of body segments (joints = links - 1)", None),
+        "rate_scale": (1.0, "simulated seconds per wall-clock second", (0.01, 100.0)),
+        "episode_steps": (1000, "control steps to simulate, then stop", None),
+        "command_timeout_s": (0.3, "zero effort after this much command silence (simulated s)", (1e-3, 60.0)),
+        "seed": (0, "random seed", None),
+    }
+
+    def __init__(self) -> None:
+        super().__init__("swimmer_sim")
+        try:
+            self.env = SwimmerEnv(int(self.param("links")), episode_steps=int(self.param("episode_steps")))
+        except ValueError as exc:
+            raise ParameterError(f"node 'swimmer_sim': {exc}") from exc
+        self.obs, _ = self.env.reset(seed=int(self.param("seed")))
+        self.names = [f"joint_{i}" for i in range(self.env.n_joints)]
+        self.effort = np.zeros(self.env.n_joints)
+        self.sim_time, self.last_command_time, self.finished = 0.0, -math.inf, False
+        self.rejected = RateLimitedCounter(self)
+        self.state_pub = self.create_publisher(JointState, "joint_states", SENSOR_QOS)
+        self.speed_pub = self.create_publisher(Float64, "~/forward_velocity", COMMAND_QOS)
+        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self.create_subscription(Float64MultiArray, "joint_commands", self.on_command, COMMAND_QOS)
+        self.create_timer(CONTROL_DT / self.param("rate_scale"), self.tick)
+        self.get_logger().info(f"swimmer with {self.env.n_links} links ({self.env.n_joints} joints) ready")
+
+    def on_command(self, msg: Float64MultiArray) -> None:
+        values = np.asarray(msg.data, dtype=float)
+        if values.size != self.env.n_joints:
+            self.rejected.reject("length", f"{values.size} efforts for {self.env.n_joints} joints")
+            return
+        if not np.all(np.isfinite(values)):
+            self.rejected.reject("non-finite", f"efforts {values.tolist()}")
+            return
+        self.effort = np.clip(values, -1.0, 1.0)
+        self.last_command_time = self.sim_time
+
+    def tick(self) -> None:
+        if self.finished:
+            return
+        silent = self.sim_time - self.last_command_time > self.param("command_timeout_s")
+        self.obs, _, _, truncated, info = self.env.step(np.zeros(self.env.n_joints) if silent else self.effort)
+        self.sim_time += CONTROL_DT
+        stamp = sim_stamp(self.sim_time)
+        self.clock_pub.publish(Clock(clock=stamp))
+        self.speed_pub.publish(Float64(data=info["forward_velocity"]))
+        msg = JointState()
+        msg.header.stamp = stamp
+        msg.name = self.names
+        n = self.env.n_joints
+        msg.position = self.obs[:n].tolist()
+        msg.velocity = self.obs[n:2 * n].tolist()
+        self.state_pub.publish(msg)
+        if truncated:
+            self.finished = True
+            self.get_logger().info(f"episode finished after {self.env.steps} steps")
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_node(SwimmerSimNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""The swimmer over real ROS 2: swimmer_sim and ncap_controller as separate processes."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ["ROS_DOMAIN_ID"] = str(100 + (os.getpid() + 71) % 100)
+
+import rclpy  # noqa: E402
+from sensor_msgs.msg import JointState  # noqa: E402
+from std_msgs.msg import Float64, Float64MultiArray  # noqa: E402
+
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, make_executor  # noqa: E402
+
+BIN = Path(sys.executable).parent
+NAMES = [f"joint_{i}" for i in range(5)]
+
+
+def start(executable: str, *ros_args: str) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN / executable), "--ros-args", *ros_args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def stop(proc: subprocess.Popen) -> tuple[str, str]:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    return proc.communicate(timeout=15)
+
+
+class Peer:
+    def __init__(self) -> None:
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.node = rclpy.create_node("swimmer_test_peer", context=self.context)
+        self.executor = make_executor(self.context)
+        self.executor.add_node(self.node)
+        self.commands: list[tuple[float, list[float]]] = []
+        self.speeds: list[float] = []
+        self.node.create_subscription(Float64MultiArray, "joint_commands",
+                                      lambda m: self.commands.append((time.monotonic(), list(m.data))), COMMAND_QOS)
+        self.node.create_subscription(Float64, "/swimmer_sim/forward_velocity", lambda m: self.speeds.append(m.data),
+                                      COMMAND_QOS)
+        self.states = self.node.create_publisher(JointState, "joint_states", SENSOR_QOS)
+
+    def send(self, names, positions) -> None:
+        msg = JointState()
+        msg.name, msg.position = list(names), [float(p) for p in positions]
+        self.states.publish(msg)
+
+    def spin(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.executor.spin_once(timeout_sec=0.01)
+
+    def close(self) -> None:
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
+
+
+@pytest.fixture
+def peer():
+    p = Peer()
+    yield p
+    p.close()
+
+
+def test_spiking_ncap_swims_the_swimmer_over_ros(peer):
+    sim = start("swimmer_sim", "-p", "rate_scale:=3.0")
+    controller = start("ncap_controller")
+    try:
+        peer.spin(12.0)
+    finally:
+        sim_out, sim_err = stop(sim)
+        ctrl_out, ctrl_err = stop(controller)
+    assert sim.returncode == 0 and controller.returncode == 0, sim_err + ctrl_err
+    assert len(peer.commands) > 200, f"only {len(peer.commands)} commands"
+    efforts = np.array([c for _, c in peer.commands])
+    assert efforts.shape[1] == 5 and np.all(np.isfinite(efforts)) and np.abs(efforts).max() <= 1.0
+    # Once the wave has formed the head moves forward on average.
+    assert np.mean(peer.speeds[len(peer.speeds) // 3:]) > 0.03
+
+
+def test_bad_joint_states_are_rejected_and_silence_gives_zero_effort(peer):
+    controller = start("ncap_controller", "-p", "sensor_timeout_s:=0.3")
+    try:
+        deadline = time.monotonic() + 20
+        while not peer.commands and time.monotonic() < deadline:
+            peer.send(NAMES, np.zeros(5))
+            peer.spin(0.05)
+        assert peer.commands, "the controller did not answer"
+        peer.spin(0.5)  # answers to the start-up states still in flight; then only watchdog zeros
+        peer.commands.clear()
+        for names, positions in ((NAMES[:4], np.zeros(4)),                       # a joint missing
+                                 ([*NAMES[:4], "tail"], np.zeros(5)),            # an unknown joint
+                                 (NAMES, [0, 0, np.nan, 0, 0]),                   # NaN
+                                 (NAMES, np.zeros(4))):                          # names/positions differ
+            peer.send(names, positions)
+            peer.spin(0.05)
+        assert not [c for c in peer.commands if any(c[1])], "a rejected state must not produce a command"
+        peer.send(list(reversed(NAMES)), np.zeros(5))  # any order is fine: matched by name
+        peer.spin(0.1)
+        assert peer.commands and controller.poll() is None
+        peer.commands.clear()
+        peer.spin(1.0)  # silence
+        assert peer.commands and all(c == [0.0] * 5 for _, c in peer.commands)
+    finally:
+        out, err = stop(controller)
+    assert "unknown joints ['tail']" in err and "missing joints ['joint_4']" in err and "Traceback" not in err
