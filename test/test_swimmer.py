@@ -102,7 +102,7 @@ def test_controller_files_round_trip_and_fail_clearly(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_swimmer_file(tmp_path / "none.npz")
     (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 truncated")
-    with pytest.raises(ValueError, match="not a readable controller file"):
+    with pytest.raises(ValueError, match="not a readable .npz archive"):
         load_swimmer_file(tmp_path / "bad.npz")
     save_swimmer_controller("rate_ncap", 6, np.array([np.nan, 1, 1, -1]), tmp_path / "nan.npz", {})
     with pytest.raises(ValueError, match="NaN or inf"):

@@ -27,6 +27,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from snn_control.npz_io import atomic_savez, read_npz
+
 FORMAT_NAME = "snn_control.network"
 FORMAT_VERSION = 1
 
@@ -152,11 +154,7 @@ class NetworkSpec:
             header["connections"].append(
                 {"source": conn.source, "target": conn.target, "port": conn.port, "sparse": conn.sparse, "weight": key})
         arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        tmp.replace(path)
-        return path
+        return atomic_savez(path, **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> "NetworkSpec":
@@ -164,12 +162,7 @@ class NetworkSpec:
         path = Path(path)
         if not path.is_file():
             raise NetworkFileError(f"network file {path} does not exist")
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {k: data[k] for k in data.files}
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-            raise NetworkFileError(f"network file {path} is not a readable .npz archive (truncated or corrupt?): {exc}") from exc
-        return cls.from_arrays(arrays, source=str(path))
+        return cls.from_arrays(read_npz(path, "network file", NetworkFileError), source=str(path))
 
     @classmethod
     def from_bytes(cls, blob: bytes, source: str = "<bytes>") -> "NetworkSpec":

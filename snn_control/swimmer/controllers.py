@@ -8,14 +8,13 @@ segments, so an NCAP file drives a swimmer of any length; an MLP file only its o
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from snn_control.controllers.base import Controller
+from snn_control.npz_io import atomic_savez, read_npz
 
 FORMAT = "snn_control.swimmer/1"
 CONTROLLERS = ("mlp", "rate_ncap", "spiking_ncap")
@@ -38,30 +37,13 @@ def make_swimmer_controller(kind: str, n_links: int, params: np.ndarray, backend
 
 def save_swimmer_controller(kind: str, n_links: int, params: np.ndarray, path: str | Path, meta: dict) -> None:
     """Write atomically (a crash leaves the old file or none, never half a file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, format=FORMAT, kind=kind, n_links=int(n_links),
+    atomic_savez(path, format=np.array(FORMAT), kind=np.array(kind), n_links=np.array(int(n_links)),
                  params=np.asarray(params, dtype=np.float32 if kind == "mlp" else np.float64),
-                 meta=json.dumps(meta, sort_keys=True))
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; package data must be readable by all
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+                 meta=np.array(json.dumps(meta, sort_keys=True)))
 
 
 def load_swimmer_file(path: str | Path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"swimmer controller file {path} does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            content = {k: data[k] for k in data.files}
-    except Exception as exc:  # zip and format errors of many kinds
-        raise ValueError(f"{path}: not a readable controller file ({exc})") from exc
+    content = read_npz(path, "swimmer controller file")
     missing = {"format", "kind", "n_links", "params", "meta"} - set(content)
     if missing:
         raise ValueError(f"{path}: missing entries {sorted(missing)}")

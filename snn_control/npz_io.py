@@ -1,0 +1,34 @@
+"""Package files as ``.npz``: written atomically, read with one clear error for any corruption."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+
+def atomic_savez(path: str | Path, **arrays: np.ndarray) -> Path:
+    """Compressed ``.npz`` written beside ``path`` and renamed over it: a crash leaves the old
+    file or none, never half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_npz(path: str | Path, what: str, error: type[Exception] = ValueError) -> dict[str, np.ndarray]:
+    """All arrays of an ``.npz`` (no pickles); ``error`` names ``what`` for missing or corrupt files."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise error(f"{what} {path} is not a readable .npz archive (truncated or corrupt?): {exc}") from exc
