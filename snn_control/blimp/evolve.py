@@ -18,7 +18,7 @@ import pickle
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -93,7 +93,6 @@ def evolve(role: str, generations: int, population: int = 50, seed: int = 0, che
     """Run CMA-ES; returns the state dict (``best_x``, ``best_f``, ``history``, ``generation``)."""
     import cma
     import torch
-    from tqdm import tqdm
 
     torch.set_num_threads(1)
     if resume:
@@ -109,15 +108,29 @@ def evolve(role: str, generations: int, population: int = 50, seed: int = 0, che
         es = cma.CMAEvolutionStrategy(np.full(n_parameters(role), 0.5), 0.1, options)
         state = {"role": role, "es": es, "generation": 0, "best_x": None, "best_f": np.inf, "history": [],
                  "seconds": 0.0, "seed": seed}
+
+    def evaluate(candidates: np.ndarray, generation: int) -> np.ndarray:
+        f = np.zeros(len(candidates))
+        for k in range(sets_per_generation):
+            errors, target = training_set(role, (generation * sets_per_generation + k) % TRAIN_SETS)
+            f += fitness(simulate(role, candidates, errors), target) / sets_per_generation
+        return f
+
+    return run_cma(state, generations, evaluate, checkpoint, checkpoint_every, f"evolve {role}", progress)
+
+
+def run_cma(state: dict, generations: int, evaluate: Callable[[np.ndarray, int], np.ndarray],
+            checkpoint: Path | None, checkpoint_every: int, desc: str, progress: bool = True) -> dict:
+    """The generation loop of both stages: ask, score (lower is better), tell, keep the best,
+    record (generation, best, median), checkpoint atomically; progress bar on stderr."""
+    from tqdm import tqdm
+
     es = state["es"]
-    bar = tqdm(total=generations, initial=state["generation"], desc=f"evolve {role}", disable=not progress)
+    bar = tqdm(total=generations, initial=state["generation"], desc=desc, disable=not progress)
     while state["generation"] < generations:
         t0 = time.perf_counter()
         candidates = np.asarray(es.ask())
-        f = np.zeros(len(candidates))
-        for k in range(sets_per_generation):
-            errors, target = training_set(role, (state["generation"] * sets_per_generation + k) % TRAIN_SETS)
-            f += fitness(simulate(role, candidates, errors), target) / sets_per_generation
+        f = np.asarray(evaluate(candidates, state["generation"]), dtype=float)
         es.tell(list(candidates), f.tolist())
         i = int(np.argmin(f))
         if f[i] < state["best_f"]:
@@ -126,7 +139,7 @@ def evolve(role: str, generations: int, population: int = 50, seed: int = 0, che
         state["seconds"] += time.perf_counter() - t0
         state["history"].append((state["generation"], float(f.min()), float(np.median(f))))
         bar.update(1)
-        bar.set_postfix(best=f"{state['best_f']:.3f}", gen_best=f"{f.min():.3f}")
+        bar.set_postfix(best=f"{state['best_f']:.3f}", gen_best=f"{f.min():.3f}", median=f"{np.median(f):.3f}")
         if checkpoint is not None and (state["generation"] % checkpoint_every == 0 or state["generation"] == generations):
             save_checkpoint(checkpoint, state)
     bar.close()

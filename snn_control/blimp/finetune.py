@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
-import time
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from snn_control.blimp.evolve import LIMIT, BatchedSnn, plot_history, save_checkpoint
+from snn_control.blimp.evolve import LIMIT, BatchedSnn, plot_history, run_cma
 from snn_control.blimp.networks import build_network, encode, n_parameters
 from snn_control.engine.network import NetworkSpec
 
@@ -74,7 +73,6 @@ def tune(pd_spec: NetworkSpec, i_spec: NetworkSpec, generations: int, population
          progress: bool = True) -> dict:
     import cma
     import torch
-    from tqdm import tqdm
 
     torch.set_num_threads(1)
     split = n_parameters("pd")
@@ -89,22 +87,9 @@ def tune(pd_spec: NetworkSpec, i_spec: NetworkSpec, generations: int, population
                                                  "CMA_diagonal": True, "verbose": -9})
         state = {"role": "pdi", "es": es, "generation": 0, "best_x": x0, "best_f": np.inf, "history": [],
                  "seconds": 0.0, "seed": seed}
-    es = state["es"]
-    bar = tqdm(total=generations, initial=state["generation"], desc="closed-loop tune", disable=not progress)
-    while state["generation"] < generations:
-        t0 = time.perf_counter()
-        candidates = np.asarray(es.ask())
-        f = fly_population(candidates[:, :split], candidates[:, split:], scenario(state["generation"]))
-        es.tell(list(candidates), f.tolist())
-        state["generation"] += 1
-        state["seconds"] += time.perf_counter() - t0
-        state["history"].append((state["generation"], float(f.min()), float(np.median(f))))
-        bar.update(1)
-        bar.set_postfix(gen_best=f"{f.min():.3f}", median=f"{np.median(f):.3f}")
-        if checkpoint is not None and (state["generation"] % checkpoint_every == 0 or state["generation"] == generations):
-            save_checkpoint(checkpoint, state)
-    bar.close()
-    return state
+    return run_cma(state, generations,
+                   lambda candidates, g: fly_population(candidates[:, :split], candidates[:, split:], scenario(g)),
+                   checkpoint, checkpoint_every, "closed-loop tune", progress)
 
 
 def validate(x: np.ndarray, cases: Sequence[int] = range(1000, 1006)) -> float:

@@ -90,26 +90,6 @@ def train_mlp(budget_steps: int, seed: int, n_links: int, progress: bool = True,
     return {"params": theta, "curve": curve, "init_return": init, "generations": generation}
 
 
-def plot_curves(logs: dict[str, dict], path: str) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for kind, log in logs.items():
-        steps, returns = zip(*log["curve"])
-        ax.plot(steps, returns, marker=".", label=kind)
-    ax.set_xlabel("environment steps used for training")
-    ax.set_ylabel("return (evaluation episode, max 1000)")
-    ax.set_title("swimmer (6 links): data efficiency")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="snn-control train swimmer", description=__doc__.split("\n\n")[0])
     parser.add_argument("--controller", choices=sorted(CONTROLLERS), required=True)
