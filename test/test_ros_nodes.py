@@ -6,42 +6,30 @@ import math
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ["ROS_DOMAIN_ID"] = str(100 + os.getpid() % 100)
 
-import rclpy  # noqa: E402
 from sensor_msgs.msg import PointCloud2, Range  # noqa: E402
 from std_msgs.msg import Float64  # noqa: E402
 
 from snn_control.ros.graph import config_path  # noqa: E402
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, make_executor  # noqa: E402
+from ros_peer import BIN, RosPeer, start  # noqa: E402
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS  # noqa: E402
 from snn_control.ros.spike_codec import to_population_vectors  # noqa: E402
 
-BIN = Path(sys.executable).parent
 #: the hover graph's controller settings: the constructed spiking PD, whose spikes are known
 HOVER = ("--params-file", str(config_path("hover_controller.yaml")))
 
 
-def start(executable: str, *ros_args: str) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / executable), "--ros-args", *ros_args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-class Peer:
+class Peer(RosPeer):
     """This process's side: publishes altitude/setpoint, records commands and spikes."""
 
     def __init__(self) -> None:
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context)
-        self.node = rclpy.create_node("test_peer", context=self.context)
-        self.executor = make_executor(self.context)
-        self.executor.add_node(self.node)
+        super().__init__("test_peer")
         self.commands: list[tuple[float, float]] = []
         self.spikes: list[PointCloud2] = []
         self.node.create_subscription(Float64, "motor_command", lambda m: self.commands.append((time.monotonic(), m.data)),
@@ -56,21 +44,12 @@ class Peer:
         self.altitude.publish(msg)
         self.last_sent = time.monotonic()
 
-    def spin(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.executor.spin_once(timeout_sec=0.01)
-
     def wait_for_commands(self, n: int, timeout: float = 20.0, z: float = 0.5) -> None:
         end = time.monotonic() + timeout
         while len(self.commands) < n and time.monotonic() < end:
             self.send(z)
             self.spin(0.05)
         assert len(self.commands) >= n, "the node did not answer"
-
-    def close(self) -> None:
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
 
 
 @pytest.fixture

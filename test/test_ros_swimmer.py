@@ -2,28 +2,20 @@
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ["ROS_DOMAIN_ID"] = str(100 + (os.getpid() + 71) % 100)
 
-import rclpy  # noqa: E402
 from sensor_msgs.msg import JointState  # noqa: E402
 from std_msgs.msg import Float64, Float64MultiArray  # noqa: E402
 
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, make_executor  # noqa: E402
+from ros_peer import RosPeer, start  # noqa: E402
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS  # noqa: E402
 
-BIN = Path(sys.executable).parent
 NAMES = [f"joint_{i}" for i in range(5)]
-
-
-def start(executable: str, *ros_args: str) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / executable), "--ros-args", *ros_args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
 
 
 def stop(proc: subprocess.Popen) -> tuple[str, str]:
@@ -32,13 +24,9 @@ def stop(proc: subprocess.Popen) -> tuple[str, str]:
     return proc.communicate(timeout=15)
 
 
-class Peer:
+class Peer(RosPeer):
     def __init__(self) -> None:
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context)
-        self.node = rclpy.create_node("swimmer_test_peer", context=self.context)
-        self.executor = make_executor(self.context)
-        self.executor.add_node(self.node)
+        super().__init__("swimmer_test_peer")
         self.commands: list[tuple[float, list[float]]] = []
         self.speeds: list[float] = []
         self.node.create_subscription(Float64MultiArray, "joint_commands",
@@ -51,15 +39,6 @@ class Peer:
         msg = JointState()
         msg.name, msg.position = list(names), [float(p) for p in positions]
         self.states.publish(msg)
-
-    def spin(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.executor.spin_once(timeout_sec=0.01)
-
-    def close(self) -> None:
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
 
 
 @pytest.fixture
