@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, str] = {
     "engine": "snn_control.bench.engine:run",
     "blimp": "snn_control.bench.blimp:run",
     "swimmer": "snn_control.bench.swimmer:run",
+    "deploy": "snn_control.bench.deploy:run",
 }
 
 #: ``train`` systems -> "module:main" taking argv.
@@ -79,6 +80,18 @@ def _deploy(args: argparse.Namespace) -> int:
     from snn_control.engine.network import NetworkSpec
 
     spec = NetworkSpec.load(args.network)
+    if args.check:
+        from snn_control.hardware.boards import BOARDS, check_fit
+
+        if args.check not in BOARDS:
+            print(f"snn-control deploy: unknown board {args.check!r}; known: {sorted(BOARDS)}", file=sys.stderr)
+            return 2
+        report = check_fit(spec, args.check)
+        print(f"{spec.name} on {BOARDS[args.check].name}: {report.neurons} neurons, {report.synapses} synapses, "
+              f"max fan-in {report.max_fan_in}: {'fits' if report.fits else 'does not fit'}")
+        for reason in report.reasons:
+            print(f"  - {reason}")
+        return 0 if report.fits else 1
     if args.target == "nir":
         from snn_control.engine.nir_io import SEMANTIC_NOTES, write_nir
 
@@ -149,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("network", help="network file (.npz)")
     p.add_argument("--target", choices=["lava-sim", "loihi2", "nir"], default="lava-sim")
     p.add_argument("--output", help="output file (nir target; default: beside the network)")
+    p.add_argument("--check", metavar="BOARD", help="only check whether the network fits a board "
+                                                   "(loihi2, xylo_audio2, cpu); exit 1 when it does not")
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--input-std", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)

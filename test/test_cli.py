@@ -56,3 +56,14 @@ def test_deploy_nir_writes_a_readable_file(tmp_path):
     out = run("deploy", str(path), "--target", "nir", "--output", str(tmp_path / "net.nir"))
     assert out.returncode == 0, out.stderr
     assert read_nir(tmp_path / "net.nir").n_neurons == 31
+
+
+def test_deploy_check_says_whether_a_network_fits_a_board():
+    from snn_control.blimp.controller import weights_path
+
+    fits = run("deploy", str(weights_path("pd")), "--check", "loihi2")
+    assert fits.returncode == 0 and "fits" in fits.stdout
+    refused = run("deploy", str(weights_path("i")), "--check", "xylo_audio2")
+    assert refused.returncode == 1 and "'adaptive_lif' is not available" in refused.stdout
+    unknown = run("deploy", str(weights_path("i")), "--check", "abacus")
+    assert unknown.returncode == 2 and "unknown board 'abacus'" in unknown.stderr

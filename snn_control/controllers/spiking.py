@@ -63,15 +63,22 @@ class SpikingController(Controller):
         self.encoder.reset()
         self._net.reset()
         self._fired = np.zeros(self._net.layout.n, dtype=bool)
+        #: spikes per neuron (flat order) and ticks since the last reset: activity statistics
+        #: for energy estimates (synaptic operations = spikes x fan-out)
+        self.spike_counts = np.zeros(self._net.layout.n)
+        self.ticks = 0
 
     def _compute(self, observation: np.ndarray) -> np.ndarray:
         current = self.encoder.encode(observation)
         spikes, volts = self._net.step(current)
         fired = spikes > 0
+        self.spike_counts += spikes
         for _ in range(self.steps_per_tick - 1):
             spikes, volts = self._net.step(current)
             fired |= spikes > 0
+            self.spike_counts += spikes
         self._fired = fired
+        self.ticks += 1
         return self._readout_matrix @ volts
 
     def spike_populations(self) -> dict[str, int]:

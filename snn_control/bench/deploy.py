@@ -1,0 +1,129 @@
+"""``snn-control bench deploy``: what each shipped network costs on a neuromorphic board.
+
+Per network (``blimp_pd``, ``blimp_i``: the blimp's PD+I SNN flying the benchmark profile,
+absolute steps with 30 s per step under negative buoyancy; ``swimmer_ncap``: the spiking
+NCAP swimming one 1000-step episode):
+
+* ``<net>_neurons``, ``<net>_synapses`` (non-zero weights);
+* ``<net>_synops_per_tick``: synaptic operations per control tick, measured (spikes x
+  fan-out, counted over the run, every network step of the tick);
+* ``<net>_loihi_energy_uj_per_tick``: estimated from Loihi's per-operation energies
+  (synaptic operations plus neuron updates; :mod:`snn_control.hardware.boards`);
+* ``<net>_ann_macs_per_tick``: multiply-accumulates of an ANN with the same dense layers;
+* ``<net>_fits_<board>``: 1 when the network fits the board (reasons: ``snn-control
+  deploy --check``);
+* ``<net>_lava_fixed_matches``: 1 when Lava's fixed-point simulation (``Loihi2SimCfg``)
+  gives bit-identical commands to our fixed-point backend over the first 40 closed-loop
+  ticks.
+
+Weight quantisation cost on the tasks: ``blimp_rmse_m_<b>bit`` and
+``swimmer_return_<b>bit`` for 8- and 4-bit weights (``float`` for the unquantised networks).
+Not measured yet: agreement with an external NIR consumer (``nir_agreement``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from snn_control.hardware.boards import (BOARDS, ann_macs, check_fit, fan_out_weights, loihi_energy_uj,
+                                         quantise_weights)
+
+LAVA_TICKS = 40
+
+
+def _activity(controller, spec) -> tuple[float, float]:
+    """(synaptic operations, neuron updates) per tick of a SpikingController since its reset."""
+    synops = float((controller.spike_counts * fan_out_weights(spec)).sum()) / max(controller.ticks, 1)
+    return synops, float(spec.n_neurons * controller.steps_per_tick)
+
+
+def _network_figures(name: str, spec, controller, lava_matches: bool) -> dict[str, float]:
+    synops, updates = _activity(controller, spec)
+    out = {f"{name}_neurons": spec.n_neurons, f"{name}_synapses": int(sum(np.count_nonzero(c.weight)
+                                                                          for c in spec.connections)),
+           f"{name}_synops_per_tick": round(synops, 1),
+           f"{name}_loihi_energy_uj_per_tick": round(loihi_energy_uj(synops, updates), 4),
+           f"{name}_ann_macs_per_tick": ann_macs(spec), f"{name}_lava_fixed_matches": int(lava_matches)}
+    for board in BOARDS:
+        out[f"{name}_fits_{board}"] = int(check_fit(spec, board).fits)
+    return out
+
+
+def _blimp_commands(backend: str, ticks: int) -> list[float]:
+    from snn_control.blimp.controller import blimp_snn
+    from snn_control.sim.blimp import BlimpAltitudeEnv
+
+    controller = blimp_snn(backend=backend)
+    env = BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=30.0)
+    obs, _ = env.reset(seed=0)
+    out = []
+    try:
+        for _ in range(ticks):
+            u = controller.step(np.array([obs[1] - obs[0]]))
+            out.append(float(u[0]))
+            obs, *_ = env.step(u)
+    finally:
+        controller.close()
+    return out
+
+
+def _swimmer_torques(backend: str, ticks: int) -> np.ndarray:
+    from snn_control.sim.swimmer import SwimmerEnv
+    from snn_control.swimmer.controllers import load_swimmer_controller, shipped_path
+
+    controller = load_swimmer_controller(shipped_path("spiking_ncap"), backend=backend)
+    env = SwimmerEnv(6)
+    obs, _ = env.reset(seed=0)
+    out = []
+    try:
+        for _ in range(ticks):
+            u = controller.step(obs)
+            out.append(u)
+            obs, *_ = env.step(u)
+    finally:
+        controller.close()
+    return np.array(out)
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    from snn_control.blimp.controller import SummedSpikingController, blimp_snn
+    from snn_control.controllers.spiking import SpikingController
+    from snn_control.sim.blimp import BlimpAltitudeEnv
+    from snn_control.sim.closed_loop import run_closed_loop, step_metrics
+    from snn_control.swimmer.controllers import load_swimmer_controller, shipped_path
+    from snn_control.swimmer.ncap import SpikingNcap
+    from snn_control.swimmer.rollout import rollout
+
+    step_s = 10.0 if quick else 30.0
+    results: dict[str, float] = {}
+
+    def blimp_env() -> BlimpAltitudeEnv:
+        return BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s)
+
+    snn = blimp_snn()
+    trace = run_closed_loop(snn, blimp_env(), seed=0)
+    results["blimp_rmse_m_float"] = round(step_metrics(trace, steady_window_s=10.0)["rmse_m"], 4)
+    blimp_lava = _blimp_commands("numpy-fixed", LAVA_TICKS) == _blimp_commands("lava-fixed", LAVA_TICKS)
+    for role, part in snn.parts.items():
+        results.update(_network_figures(f"blimp_{role}", part.spec, part, blimp_lava))
+
+    swimmer = load_swimmer_controller(shipped_path("spiking_ncap"))
+    results["swimmer_return_float"] = round(rollout(swimmer, 6, seed=0)["return"], 1)
+    swim_lava = bool(np.array_equal(_swimmer_torques("numpy-fixed", LAVA_TICKS),
+                                    _swimmer_torques("lava-fixed", LAVA_TICKS)))
+    results.update(_network_figures("swimmer_ncap", swimmer.spec, swimmer.network, swim_lava))
+
+    for bits in (8, 4):
+        parts = {}
+        for role, part in snn.parts.items():
+            spec = quantise_weights(part.spec, bits)
+            parts[role] = SpikingController(spec, part.encoder, part.readouts, 0.1, part.command_low, part.command_high,
+                                            part.output_gain, part.steps_per_tick)
+        quantised = SummedSpikingController(parts, 0.1)
+        results[f"blimp_rmse_m_{bits}bit"] = round(
+            step_metrics(run_closed_loop(quantised, blimp_env(), seed=0), steady_window_s=10.0)["rmse_m"], 4)
+        ncap = SpikingNcap(swimmer.n_joints, swimmer.joint_limit, swimmer.params)
+        ncap.network = SpikingController(quantise_weights(swimmer.spec, bits), ncap.network.encoder, ["torque"],
+                                         0.03, -1.0, 1.0, steps_per_tick=ncap.network.steps_per_tick,
+                                         n_inputs=ncap.network.n_inputs, n_outputs=ncap.n_joints)
+        results[f"swimmer_return_{bits}bit"] = round(rollout(ncap, 6, seed=0)["return"], 1)
+    return results
