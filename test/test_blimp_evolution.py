@@ -57,3 +57,17 @@ def test_closed_loop_tuning_flies_the_population_on_common_random_numbers():
     costs = fly_population(np.repeat(x_pd, 3, axis=0), np.repeat(x_i, 3, axis=0), case)
     assert costs.shape == (3,) and np.all(np.isfinite(costs)) and np.all(costs > 0)
     assert costs[0] == costs[1] == costs[2]  # same candidate, same scenario and noise: same cost
+
+
+def test_ray_executor_gives_the_same_evolution_as_in_process():
+    pytest.importorskip("ray")
+    from snn_control.blimp.executors import RayExecutor
+
+    executor = RayExecutor(num_cpus=2)  # a local Ray instance: two worker processes
+    try:
+        on_ray = evolve("pd", 2, population=6, seed=5, progress=False, executor=executor, jobs=2)
+    finally:
+        executor.close()
+    here = evolve("pd", 2, population=6, seed=5, progress=False)
+    np.testing.assert_allclose([h[1:] for h in on_ray["history"]], [h[1:] for h in here["history"]], rtol=1e-6)
+    np.testing.assert_allclose(on_ray["es"].mean, here["es"].mean, rtol=1e-6)

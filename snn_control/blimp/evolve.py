@@ -18,11 +18,12 @@ import pickle
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from snn_control.blimp.data import N_SETS, training_set
+from snn_control.blimp.executors import LocalExecutor, chunks, make_executor
 from snn_control.blimp.networks import OUTPUT_GAIN, STEPS_PER_TICK, build_network, n_parameters
 
 HELD_OUT = range(N_SETS - 10, N_SETS)
@@ -87,10 +88,25 @@ def save_checkpoint(path: Path, state: dict) -> None:
     tmp.replace(path)
 
 
+def mimic_fitness(role: str, candidates: np.ndarray, set_indices: Sequence[int]) -> np.ndarray:
+    """Fitness of candidates averaged over training sets (one executor job)."""
+    import torch
+
+    torch.set_num_threads(1)
+    f = np.zeros(len(candidates))
+    for k in set_indices:
+        errors, target = training_set(role, k)
+        f += fitness(simulate(role, candidates, errors), target) / len(set_indices)
+    return f
+
+
 def evolve(role: str, generations: int, population: int = 50, seed: int = 0, checkpoint: Path | None = None,
            resume: bool = False, checkpoint_every: int = 10, progress: bool = True,
-           sets_per_generation: int = 4) -> dict:
-    """Run CMA-ES; returns the state dict (``best_x``, ``best_f``, ``history``, ``generation``)."""
+           sets_per_generation: int = 4, executor: Any = None, jobs: int = 1) -> dict:
+    """Run CMA-ES; returns the state dict (``best_x``, ``best_f``, ``history``, ``generation``).
+
+    ``executor`` (:mod:`snn_control.blimp.executors`; default: in this process) scores the
+    population in ``jobs`` chunks."""
     import cma
     import torch
 
@@ -109,12 +125,11 @@ def evolve(role: str, generations: int, population: int = 50, seed: int = 0, che
         state = {"role": role, "es": es, "generation": 0, "best_x": None, "best_f": np.inf, "history": [],
                  "seconds": 0.0, "seed": seed}
 
+    executor = executor or LocalExecutor()
+
     def evaluate(candidates: np.ndarray, generation: int) -> np.ndarray:
-        f = np.zeros(len(candidates))
-        for k in range(sets_per_generation):
-            errors, target = training_set(role, (generation * sets_per_generation + k) % TRAIN_SETS)
-            f += fitness(simulate(role, candidates, errors), target) / sets_per_generation
-        return f
+        sets = [(generation * sets_per_generation + k) % TRAIN_SETS for k in range(sets_per_generation)]
+        return np.concatenate(executor.map(mimic_fitness, [(role, c, sets) for c in chunks(candidates, jobs)]))
 
     return run_cma(state, generations, evaluate, checkpoint, checkpoint_every, f"evolve {role}", progress)
 
@@ -187,6 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--population", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sets-per-generation", type=int, default=4, help="training sets averaged per generation")
+    parser.add_argument("--executor", choices=["local", "ray"], default="local",
+                        help="score the population here or on Ray workers (see executors.py)")
+    parser.add_argument("--ray-address", help="Ray cluster to join ('auto', 'ray://host:10001'); "
+                                              "default: start a local Ray instance")
+    parser.add_argument("--jobs", type=int, default=1, help="chunks of the population per generation (Ray tasks)")
     parser.add_argument("--checkpoint", type=Path, help="checkpoint file (written every --checkpoint-every)")
     parser.add_argument("--checkpoint-every", type=int, default=10)
     parser.add_argument("--resume", action="store_true")
@@ -198,8 +218,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return finetune_main(argv)
     args = parser.parse_args(argv)
-    state = evolve(args.network, args.generations, args.population, args.seed, args.checkpoint, args.resume,
-                   args.checkpoint_every, sets_per_generation=args.sets_per_generation)
+    executor = make_executor(args.executor, args.ray_address, max(args.jobs, 1))
+    try:
+        state = evolve(args.network, args.generations, args.population, args.seed, args.checkpoint, args.resume,
+                       args.checkpoint_every, sets_per_generation=args.sets_per_generation, executor=executor,
+                       jobs=args.jobs)
+    finally:
+        executor.close()
     # Each generation sees a different set, so the best single score is biased towards easy
     # sets: pick between it and the optimiser's mean on the held-out sets.
     chosen, scores = None, None

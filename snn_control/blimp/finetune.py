@@ -17,11 +17,12 @@ import argparse
 import os
 import pickle
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from snn_control.blimp.evolve import LIMIT, BatchedSnn, plot_history, run_cma
+from snn_control.blimp.executors import LocalExecutor, chunks, make_executor
 from snn_control.blimp.networks import build_network, encode, n_parameters
 from snn_control.engine.network import NetworkSpec
 
@@ -70,7 +71,7 @@ def fly_population(x_pd: np.ndarray, x_i: np.ndarray, case: dict) -> np.ndarray:
 
 def tune(pd_spec: NetworkSpec, i_spec: NetworkSpec, generations: int, population: int = 24, seed: int = 0,
          checkpoint: Path | None = None, resume: bool = False, checkpoint_every: int = 10,
-         progress: bool = True) -> dict:
+         progress: bool = True, executor: Any = None, jobs: int = 1) -> dict:
     import cma
     import torch
 
@@ -87,9 +88,14 @@ def tune(pd_spec: NetworkSpec, i_spec: NetworkSpec, generations: int, population
                                                  "CMA_diagonal": True, "verbose": -9})
         state = {"role": "pdi", "es": es, "generation": 0, "best_x": x0, "best_f": np.inf, "history": [],
                  "seconds": 0.0, "seed": seed}
-    return run_cma(state, generations,
-                   lambda candidates, g: fly_population(candidates[:, :split], candidates[:, split:], scenario(g)),
-                   checkpoint, checkpoint_every, "closed-loop tune", progress)
+    executor = executor or LocalExecutor()
+
+    def evaluate(candidates: np.ndarray, generation: int) -> np.ndarray:
+        case = scenario(generation)
+        return np.concatenate(executor.map(fly_population, [(c[:, :split], c[:, split:], case)
+                                                            for c in chunks(candidates, jobs)]))
+
+    return run_cma(state, generations, evaluate, checkpoint, checkpoint_every, "closed-loop tune", progress)
 
 
 def validate(x: np.ndarray, cases: Sequence[int] = range(1000, 1006)) -> float:
@@ -111,10 +117,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--out-dir", type=Path, required=True, help="writes blimp_pd.npz and blimp_i.npz here")
     parser.add_argument("--plot", help="cost-curve PNG")
+    parser.add_argument("--executor", choices=["local", "ray"], default="local")
+    parser.add_argument("--ray-address", help="Ray cluster to join; default: start a local Ray instance")
+    parser.add_argument("--jobs", type=int, default=1, help="chunks of the population per generation (Ray tasks)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     specs = {"pd": NetworkSpec.load(args.pd), "i": NetworkSpec.load(args.i)}
-    state = tune(specs["pd"], specs["i"], args.generations, args.population, args.seed, args.checkpoint,
-                 args.resume, args.checkpoint_every)
+    executor = make_executor(args.executor, args.ray_address, max(args.jobs, 1))
+    try:
+        state = tune(specs["pd"], specs["i"], args.generations, args.population, args.seed, args.checkpoint,
+                     args.resume, args.checkpoint_every, executor=executor, jobs=args.jobs)
+    finally:
+        executor.close()
     start = np.concatenate([encode("pd", specs["pd"]), encode("i", specs["i"])])
     # Each generation flies another scenario: choose between the start and the optimiser's
     # mean on held-out scenarios.
