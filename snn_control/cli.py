@@ -2,11 +2,11 @@
 
 Subcommands (each imports only what it needs, so ``snn-control --help`` is instant):
 
-* ``run [scenario]``      closed-loop simulation without ROS (default: hover)
+* ``run [scenario]``      closed loops: blimp_ros (default: the blimp over ROS 2), blimp, swimmer, hover
 * ``launch <graph>``      start a graph of ROS 2 nodes as separate processes (our ``ros2 launch``)
-* ``train <system> ...``  training pipelines (``train blimp --network pd`` ...)
+* ``train <system> ...``  training pipelines (``train blimp --network pd``, ``train swimmer`` ...)
 * ``bench <name>``        benchmarks; ``--json`` prints one JSON object on the last line
-* ``deploy``              run or export a network for a target (lava-sim, loihi2, nir)
+* ``deploy``              run or export a network for a target (lava-sim, loihi2, nir), or check a board fit
 * ``info <network.npz>``  describe a network file
 """
 from __future__ import annotations
@@ -146,8 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="snn-control", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("run", help="closed-loop simulation without ROS", add_help=False)
-    p.add_argument("scenario", nargs="?", default="blimp")
+    p = sub.add_parser("run", help=f"closed-loop simulations: {', '.join(SCENARIOS)} (default {DEFAULT_SCENARIO})",
+                       add_help=False)
+    p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
     p = sub.add_parser("launch", help="start a graph of ROS 2 nodes as separate processes", add_help=False)
     p = sub.add_parser("train", help="training pipelines", add_help=False)
     p.add_argument("system")
