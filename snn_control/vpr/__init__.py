@@ -1,0 +1,1 @@
+"""Visual place recognition: image folders, preprocessing, baselines and metrics."""
