@@ -74,13 +74,16 @@ def synapse_count(spec: NetworkSpec) -> int:
     return int(sum(np.count_nonzero(c.weight) for c in spec.connections))
 
 
+def _offsets(spec: NetworkSpec) -> dict[str, int]:
+    """First flat index of each population."""
+    starts = np.cumsum([0] + [p.size for p in spec.populations])
+    return {p.name: int(start) for p, start in zip(spec.populations, starts)}
+
+
 def fan_in(spec: NetworkSpec) -> np.ndarray:
     """Incoming non-zero synapses per neuron, in flat neuron order."""
-    offsets, n = {}, 0
-    for p in spec.populations:
-        offsets[p.name] = n
-        n += p.size
-    counts = np.zeros(n, dtype=int)
+    offsets = _offsets(spec)
+    counts = np.zeros(spec.n_neurons, dtype=int)
     for c in spec.connections:
         start = offsets[c.target]
         counts[start:start + c.weight.shape[0]] += np.count_nonzero(c.weight, axis=1)
@@ -144,11 +147,8 @@ def ann_macs(spec: NetworkSpec) -> int:
 
 def fan_out_weights(spec: NetworkSpec) -> np.ndarray:
     """Outgoing non-zero synapses per neuron (flat order): the synaptic operations of one spike."""
-    offsets, n = {}, 0
-    for p in spec.populations:
-        offsets[p.name] = n
-        n += p.size
-    counts = np.zeros(n, dtype=int)
+    offsets = _offsets(spec)
+    counts = np.zeros(spec.n_neurons, dtype=int)
     for c in spec.connections:
         start = offsets[c.source]
         counts[start:start + c.weight.shape[1]] += np.count_nonzero(c.weight, axis=0)

@@ -38,7 +38,8 @@ def setpoint_at(profile: Sequence[tuple[float, float]], t: float) -> float:
     return profile[-1][1]
 
 
-def run_closed_loop(controller: Controller, env, seed: int = 0) -> Trace:
+def run_closed_loop(controller: Controller, env, seed: int = 0, max_ticks: int | None = None) -> Trace:
+    """Fly the environment's profile to its end (or for ``max_ticks`` ticks)."""
     obs, info = env.reset(seed=seed)
     controller.reset()
     rows, spikes = [], {}
@@ -48,7 +49,7 @@ def run_closed_loop(controller: Controller, env, seed: int = 0) -> Trace:
             spikes.setdefault(name, []).append(fired)
         obs, _, terminated, truncated, info = env.step(command)
         rows.append((info["time"], info["altitude"], obs[0], info["setpoint"], float(command[0])))
-        if terminated or truncated:
+        if terminated or truncated or (max_ticks is not None and len(rows) >= max_ticks):
             break
     t, z, m, sp, u = (np.array(c) for c in zip(*rows))
     return Trace(t, z, m, sp, u, {k: np.array(v) for k, v in spikes.items()})

@@ -23,17 +23,11 @@ def test_closed_loop_commands_are_finite_and_saturated():
 def _closed_loop_commands(backend: str, ticks: int = 40) -> np.ndarray:
     """Commands of the SNN flying the MuJoCo blimp (each command changes what it sees next)."""
     controller = blimp_snn(backend=backend)
-    env = BlimpAltitudeEnv("relative_steps", buoyancy="negative", step_s=2.0)
-    obs, _ = env.reset(seed=4)
-    out = []
     try:
-        for _ in range(ticks):
-            u = controller.step(np.array([obs[1] - obs[0]]))
-            out.append(float(u[0]))
-            obs, *_ = env.step(u)
+        env = BlimpAltitudeEnv("relative_steps", buoyancy="negative", step_s=2.0)
+        return run_closed_loop(controller, env, seed=4, max_ticks=ticks).command
     finally:
         controller.close()
-    return np.array(out)
 
 
 def test_same_closed_loop_on_torch_and_lava():

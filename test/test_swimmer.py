@@ -70,17 +70,10 @@ def test_spiking_ncap_tracks_the_rate_ncap():
 
 def _closed_loop_torques(backend: str, steps: int = 30) -> np.ndarray:
     controller = SpikingNcap(5, joint_limit_rad(6), backend=backend)
-    env = SwimmerEnv(6)
-    obs, _ = env.reset(seed=3)
-    out = []
     try:
-        for _ in range(steps):
-            u = controller.step(obs)
-            out.append(u)
-            obs, *_ = env.step(u)
+        return np.array(rollout(controller, 6, seed=3, steps=steps, record=True)["trace"]["torque"])
     finally:
         controller.close()
-    return np.array(out)
 
 
 def test_closed_loop_parity_torch_and_lava():

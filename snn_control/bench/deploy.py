@@ -51,37 +51,25 @@ def _network_figures(name: str, spec, controller, lava_matches: bool) -> dict[st
 def _blimp_commands(backend: str, ticks: int) -> list[float]:
     from snn_control.blimp.controller import blimp_snn
     from snn_control.sim.blimp import BlimpAltitudeEnv
+    from snn_control.sim.closed_loop import run_closed_loop
 
     controller = blimp_snn(backend=backend)
-    env = BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=30.0)
-    obs, _ = env.reset(seed=0)
-    out = []
     try:
-        for _ in range(ticks):
-            u = controller.step(np.array([obs[1] - obs[0]]))
-            out.append(float(u[0]))
-            obs, *_ = env.step(u)
+        env = BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=30.0)
+        return run_closed_loop(controller, env, seed=0, max_ticks=ticks).command.tolist()
     finally:
         controller.close()
-    return out
 
 
 def _swimmer_torques(backend: str, ticks: int) -> np.ndarray:
-    from snn_control.sim.swimmer import SwimmerEnv
     from snn_control.swimmer.controllers import load_swimmer_controller, shipped_path
+    from snn_control.swimmer.rollout import rollout
 
     controller = load_swimmer_controller(shipped_path("spiking_ncap"), backend=backend)
-    env = SwimmerEnv(6)
-    obs, _ = env.reset(seed=0)
-    out = []
     try:
-        for _ in range(ticks):
-            u = controller.step(obs)
-            out.append(u)
-            obs, *_ = env.step(u)
+        return np.array(rollout(controller, 6, seed=0, steps=ticks, record=True)["trace"]["torque"])
     finally:
         controller.close()
-    return np.array(out)
 
 
 def run(quick: bool = False) -> dict[str, float]:
