@@ -74,20 +74,22 @@ def synapse_count(spec: NetworkSpec) -> int:
     return int(sum(np.count_nonzero(c.weight) for c in spec.connections))
 
 
-def _offsets(spec: NetworkSpec) -> dict[str, int]:
-    """First flat index of each population."""
+def _synapses_per_neuron(spec: NetworkSpec, incoming: bool) -> np.ndarray:
+    """Non-zero synapses per neuron (flat order), counted at each connection's target
+    (``incoming``) or source."""
     starts = np.cumsum([0] + [p.size for p in spec.populations])
-    return {p.name: int(start) for p, start in zip(spec.populations, starts)}
+    offsets = {p.name: int(start) for p, start in zip(spec.populations, starts)}
+    counts = np.zeros(spec.n_neurons, dtype=int)
+    for c in spec.connections:
+        start = offsets[c.target if incoming else c.source]
+        per_neuron = np.count_nonzero(c.weight, axis=1 if incoming else 0)
+        counts[start:start + per_neuron.size] += per_neuron
+    return counts
 
 
 def fan_in(spec: NetworkSpec) -> np.ndarray:
     """Incoming non-zero synapses per neuron, in flat neuron order."""
-    offsets = _offsets(spec)
-    counts = np.zeros(spec.n_neurons, dtype=int)
-    for c in spec.connections:
-        start = offsets[c.target]
-        counts[start:start + c.weight.shape[0]] += np.count_nonzero(c.weight, axis=1)
-    return counts
+    return _synapses_per_neuron(spec, incoming=True)
 
 
 def check_fit(spec: NetworkSpec, board: str | BoardProfile) -> FitReport:
@@ -147,12 +149,7 @@ def ann_macs(spec: NetworkSpec) -> int:
 
 def fan_out_weights(spec: NetworkSpec) -> np.ndarray:
     """Outgoing non-zero synapses per neuron (flat order): the synaptic operations of one spike."""
-    offsets = _offsets(spec)
-    counts = np.zeros(spec.n_neurons, dtype=int)
-    for c in spec.connections:
-        start = offsets[c.source]
-        counts[start:start + c.weight.shape[1]] += np.count_nonzero(c.weight, axis=0)
-    return counts
+    return _synapses_per_neuron(spec, incoming=False)
 
 
 __all__ = ["BOARDS", "BoardProfile", "Connection", "FitReport", "ann_macs", "check_fit", "fan_in", "fan_out_weights",
