@@ -46,6 +46,7 @@ NODES = {
     "blimp_sim": "snn_control.ros.nodes.blimp_sim:main",
     "swimmer_sim": "snn_control.ros.nodes.swimmer_sim:main",
     "ncap_controller": "snn_control.ros.nodes.ncap_controller:main",
+    "event_replay": "snn_control.ros.nodes.event_replay:main",
 }
 
 setup(

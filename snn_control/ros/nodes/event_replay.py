@@ -1,0 +1,93 @@
+"""``event_replay``: plays an event recording as a camera would publish it.
+
+Reads any recording :mod:`snn_control.events.io` supports (AEDAT4, Prophesee RAW, a
+rosbag2 of EventPackets), cuts it into packets of ``packet_us`` of sensor time (at most
+``max_events_per_packet`` events each: bursts are split, never dropped) and publishes them
+on ``events`` (``sensor_msgs/PointCloud2``, see :mod:`snn_control.ros.event_codec`) at their
+recorded pace times ``rate_scale``; ``loop`` starts over at the end. A recording that
+cannot be read stops the node at start-up with the reason (exit code 2).
+"""
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+from sensor_msgs.msg import PointCloud2
+
+from snn_control.ros.event_codec import encode_events
+from snn_control.ros.node_base import SENSOR_QOS, ParameterError, SnnNode, run_node
+
+
+def packet_bounds(t: np.ndarray, packet_us: int, max_events: int) -> list[tuple[int, int]]:
+    """[start, stop) index ranges: consecutive time windows, long ones split by count."""
+    if t.size == 0:
+        return []
+    window = (t - t[0]) // packet_us
+    starts = np.flatnonzero(np.diff(window)) + 1
+    edges = np.concatenate([[0], starts, [t.size]])
+    bounds = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        for s in range(int(a), int(b), max_events):
+            bounds.append((s, min(s + max_events, int(b))))
+    return bounds
+
+
+class EventReplayNode(SnnNode):
+    PARAMETERS = {
+        "path": ("", "recording: .aedat4, .raw, or a rosbag2 directory", None),
+        "packet_us": (10_000, "sensor time per packet (us)", None),
+        "max_events_per_packet": (100_000, "larger packets are split", None),
+        "rate_scale": (1.0, "playback speed", (0.01, 1000.0)),
+        "loop": (False, "start over at the end", None),
+        "frame_id": ("camera", "camera frame", None),
+    }
+
+    def __init__(self) -> None:
+        super().__init__("event_replay")
+        from snn_control.events.io import EventFormatError, read_events
+
+        path = self.param("path")
+        if not path:
+            raise ParameterError("node 'event_replay': parameter 'path' is empty; give a recording")
+        try:
+            self.stream = read_events(path)
+        except (OSError, EventFormatError) as exc:
+            raise ParameterError(f"node 'event_replay': cannot read {path}: {exc}") from exc
+        if self.param("packet_us") <= 0 or self.param("max_events_per_packet") <= 0:
+            raise ParameterError("node 'event_replay': packet_us and max_events_per_packet must be positive")
+        events = self.stream.events
+        self.size = self.stream.sensor_size or (int(events["x"].max()) + 1, int(events["y"].max()) + 1)
+        self.bounds = packet_bounds(events["t"], int(self.param("packet_us")), int(self.param("max_events_per_packet")))
+        self.pub = self.create_publisher(PointCloud2, "events", SENSOR_QOS)
+        self.next_packet, self.published_events, self.start = 0, 0, None
+        self.create_timer(0.001, self.tick)
+        self.get_logger().info(f"{len(events)} events in {len(self.bounds)} packets from {path}")
+
+    def tick(self) -> None:
+        if self.next_packet >= len(self.bounds):
+            if not self.param("loop") or not self.bounds:
+                return
+            self.next_packet, self.start = 0, None
+        events = self.stream.events
+        t0 = int(events["t"][0])
+        if self.start is None:
+            self.start = time.monotonic()
+        elapsed_us = (time.monotonic() - self.start) * 1e6 * self.param("rate_scale")
+        while self.next_packet < len(self.bounds):
+            a, b = self.bounds[self.next_packet]
+            if events["t"][a] - t0 > elapsed_us:
+                break
+            self.pub.publish(encode_events(events[a:b], self.size, self.param("frame_id")))
+            self.published_events += b - a
+            self.next_packet += 1
+        if self.next_packet == len(self.bounds) and not self.param("loop"):
+            self.get_logger().info(f"recording played: {self.published_events} events")
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_node(EventReplayNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
