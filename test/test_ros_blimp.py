@@ -63,3 +63,53 @@ def test_blimp_sim_rejects_unknown_buoyancy_with_a_clear_error():
     proc = subprocess.run([str(BIN / "blimp_sim"), "--ros-args", "-p", "buoyancy:=heavy"], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2 and "unknown buoyancy 'heavy'" in proc.stderr
+
+
+def test_default_controller_node_flies_the_evolved_snn_and_handles_bad_input():
+    """snn_controller with its package defaults (the blimp SNN): bad samples dropped, commands
+    finite and saturated, the safe command once the sensor is silent."""
+    import math
+    import time
+
+    from sensor_msgs.msg import Range
+    from std_msgs.msg import Float64
+
+    from ros_peer import RosPeer, start
+    from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS
+
+    peer = RosPeer("blimp_controller_test_peer")
+    commands: list[tuple[float, float]] = []
+    peer.node.create_subscription(Float64, "motor_command", lambda m: commands.append((time.monotonic(), m.data)),
+                                  COMMAND_QOS)
+    altitude = peer.node.create_publisher(Range, "altitude", SENSOR_QOS)
+
+    def send(z: float) -> None:
+        msg = Range()
+        msg.min_range, msg.max_range, msg.range = 0.1, 12.0, z
+        altitude.publish(msg)
+
+    node = start("snn_controller", "-p", "sensor_timeout_s:=1.0")
+    try:
+        deadline = time.monotonic() + 30
+        while not [c for c in commands if c[1] != 0.0] and time.monotonic() < deadline:
+            send(0.2)  # 0.3 m below the default setpoint 0.5 m
+            peer.spin(0.1)
+        assert commands, "the node did not answer"
+        for _ in range(5):
+            send(0.2)
+            peer.spin(0.1)
+        peer.spin(0.2)
+        before = len(commands)
+        for bad in (float("nan"), float("inf"), 0.0, 99.0):
+            send(bad)
+            peer.spin(0.05)
+        assert len(commands) == before, "rejected samples must not produce commands"
+        values = [v for _, v in commands]
+        assert all(math.isfinite(v) and -3.3 <= v <= 3.3 for v in values) and max(values) > 0
+        peer.spin(1.8)  # silence
+        assert commands[-1][1] == 0.0 and node.poll() is None
+    finally:
+        node.send_signal(__import__("signal").SIGINT)
+        out, err = node.communicate(timeout=15)
+        peer.close()
+    assert "blimp_snn" in err + out and "rejected input (non-finite" in err and "rejected input (out-of-range" in err
