@@ -71,3 +71,10 @@ def test_ray_executor_gives_the_same_evolution_as_in_process():
     here = evolve("pd", 2, population=6, seed=5, progress=False)
     np.testing.assert_allclose([h[1:] for h in on_ray["history"]], [h[1:] for h in here["history"]], rtol=1e-6)
     np.testing.assert_allclose(on_ray["es"].mean, here["es"].mean, rtol=1e-6)
+
+
+def test_thrust_reversals_ignore_the_deadzone():
+    from snn_control.blimp.finetune import thrust_reversals_per_s
+
+    u = np.array([1.0, 0.2, -0.1, 1.0, -1.0, 0.0, -2.0, 2.0, 0.25, 3.0])  # 10 ticks = 1 s
+    assert thrust_reversals_per_s(u) == pytest.approx(2.0)  # 1 -> -1 and -2 -> 2; small commands do not count

@@ -41,8 +41,17 @@ def scenario(index: int) -> dict:
             "seed": 50_000 + index}
 
 
-def fly_population(x_pd: np.ndarray, x_i: np.ndarray, case: dict) -> np.ndarray:
-    """Closed-loop cost of every candidate pair (rows of ``x_pd``, ``x_i``) on one scenario."""
+def thrust_reversals_per_s(command: np.ndarray, dt: float = 0.1, deadzone: float = 0.3) -> float:
+    """How often the thrust changes direction (each reversal turns the shaft: 0.3 s without thrust)."""
+    signs = np.sign(np.where(np.abs(command) >= deadzone, command, 0.0))
+    signs = signs[signs != 0]
+    return float(np.count_nonzero(np.diff(signs) != 0)) / (len(command) * dt)
+
+
+def fly_population(x_pd: np.ndarray, x_i: np.ndarray, case: dict, reversal_penalty: float = 0.0) -> np.ndarray:
+    """Closed-loop cost of every candidate pair (rows of ``x_pd``, ``x_i``) on one scenario:
+    RMSE + worst steady-state error + worst overshoot (m) + ``reversal_penalty`` x thrust
+    reversals per second."""
     from snn_control.sim.blimp import BlimpAltitudeEnv
     from snn_control.sim.closed_loop import Trace, step_metrics
 
@@ -65,13 +74,14 @@ def fly_population(x_pd: np.ndarray, x_i: np.ndarray, case: dict) -> np.ndarray:
     for k in range(n):
         t, z, sp, cmd = data[:, k].T
         m = step_metrics(Trace(t, z, z, sp, cmd), steady_window_s=5.0)
-        costs[k] = m["rmse_m"] + m["steady_state_error_m"] + m["overshoot_m"]
+        costs[k] = m["rmse_m"] + m["steady_state_error_m"] + m["overshoot_m"] \
+            + reversal_penalty * thrust_reversals_per_s(cmd)
     return np.nan_to_num(costs, nan=10.0)
 
 
 def tune(pd_spec: NetworkSpec, i_spec: NetworkSpec, generations: int, population: int = 24, seed: int = 0,
          checkpoint: Path | None = None, resume: bool = False, checkpoint_every: int = 10,
-         progress: bool = True, executor: Any = None, jobs: int = 1) -> dict:
+         progress: bool = True, executor: Any = None, jobs: int = 1, reversal_penalty: float = 0.0) -> dict:
     import cma
     import torch
 
@@ -92,16 +102,17 @@ def tune(pd_spec: NetworkSpec, i_spec: NetworkSpec, generations: int, population
 
     def evaluate(candidates: np.ndarray, generation: int) -> np.ndarray:
         case = scenario(generation)
-        return np.concatenate(executor.map(fly_population, [(c[:, :split], c[:, split:], case)
+        return np.concatenate(executor.map(fly_population, [(c[:, :split], c[:, split:], case, reversal_penalty)
                                                             for c in chunks(candidates, jobs)]))
 
     return run_cma(state, generations, evaluate, checkpoint, checkpoint_every, "closed-loop tune", progress)
 
 
-def validate(x: np.ndarray, cases: Sequence[int] = range(1000, 1006)) -> float:
+def validate(x: np.ndarray, cases: Sequence[int] = range(1000, 1006), reversal_penalty: float = 0.0) -> float:
     """Mean closed-loop cost of one pair on held-out scenarios."""
     split = n_parameters("pd")
-    return float(np.mean([fly_population(x[None, :split], x[None, split:], scenario(k))[0] for k in cases]))
+    return float(np.mean([fly_population(x[None, :split], x[None, split:], scenario(k), reversal_penalty)[0]
+                          for k in cases]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,18 +131,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--executor", choices=["local", "ray"], default="local")
     parser.add_argument("--ray-address", help="Ray cluster to join; default: start a local Ray instance")
     parser.add_argument("--jobs", type=int, default=1, help="chunks of the population per generation (Ray tasks)")
+    parser.add_argument("--reversal-penalty", type=float, default=0.0,
+                        help="cost per thrust reversal per second (each turns the shaft: no thrust for 0.3 s)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     specs = {"pd": NetworkSpec.load(args.pd), "i": NetworkSpec.load(args.i)}
     executor = make_executor(args.executor, args.ray_address, max(args.jobs, 1))
     try:
         state = tune(specs["pd"], specs["i"], args.generations, args.population, args.seed, args.checkpoint,
-                     args.resume, args.checkpoint_every, executor=executor, jobs=args.jobs)
+                     args.resume, args.checkpoint_every, executor=executor, jobs=args.jobs,
+                     reversal_penalty=args.reversal_penalty)
     finally:
         executor.close()
     start = np.concatenate([encode("pd", specs["pd"]), encode("i", specs["i"])])
     # Each generation flies another scenario: choose between the start and the optimiser's
     # mean on held-out scenarios.
-    scores = {"start": validate(start), "tuned": validate(np.clip(state["es"].result.xfavorite, 0, 1))}
+    scores = {"start": validate(start, reversal_penalty=args.reversal_penalty),
+              "tuned": validate(np.clip(state["es"].result.xfavorite, 0, 1), reversal_penalty=args.reversal_penalty)}
     chosen = start if scores["start"] <= scores["tuned"] else np.clip(state["es"].result.xfavorite, 0, 1)
     stage1 = max(float(s.metadata.get("evolution_minutes", 0.0)) for s in specs.values())
     minutes = stage1 + state["seconds"] / 60
@@ -148,7 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "tune_heldout_cost": scores["tuned"], "stage1_heldout_cost": scores["start"],
                      "evolution_minutes": minutes, "seed": args.seed,
                      "command": f"snn-control train blimp --network pdi --pd {args.pd} --i {args.i} "
-                                f"--generations {args.generations} --population {args.population} --seed {args.seed}"})
+                                f"--generations {args.generations} --population {args.population} --seed {args.seed}"
+                                + (f" --reversal-penalty {args.reversal_penalty:g}" if args.reversal_penalty else "")})
         out = args.out_dir / f"blimp_{role}.npz"
         type(spec)(spec.populations, spec.connections, spec.input_population, spec.name, meta).save(out)
         print(f"wrote {out}")
