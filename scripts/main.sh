@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: installs the pinned environment, then runs the closed-loop
-# simulation of the embedded default (SNN vs PID in MuJoCo), printing the metrics and writing
-# the plot to results/.
+# The main job on a fresh machine: installs the pinned environment, then flies the embedded
+# default (the blimp's evolved SNN, then the PID, in MuJoCo) over real ROS 2 topics, printing
+# the metrics and writing the plot and an MCAP bag per flight to results/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/bootstrap.sh"
