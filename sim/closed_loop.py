@@ -10,6 +10,7 @@ controller gets ``error = setpoint - measured`` each tick. Metrics per setpoint 
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -26,6 +27,27 @@ class Trace:
     setpoint: np.ndarray
     command: np.ndarray
     spikes: dict[str, np.ndarray] = field(default_factory=dict)  # population -> (T, n) bool
+
+
+class DelayedRangeSensor:
+    """An altitude range sensor as the altitude plants share it: Gaussian noise, 1 cm
+    resolution, a delay of ``delay_ticks`` control ticks and saturation to ``[low, high]``."""
+
+    def __init__(self, noise_m: float, delay_ticks: int, low: float = -np.inf, high: float = np.inf) -> None:
+        self.noise_m, self.low, self.high = noise_m, low, high
+        self._readings: deque[float] = deque(maxlen=int(delay_ticks) + 1)
+
+    def reset(self, altitude: float) -> float:
+        """Fill the delay line with the start altitude; returns the first reading."""
+        for _ in range(self._readings.maxlen or 1):
+            self._readings.append(round(altitude, 2))
+        return self._readings[0]
+
+    def measure(self, altitude: float, rng: np.random.Generator) -> float:
+        """Sample the true ``altitude`` now; returns the reading taken ``delay_ticks`` ago."""
+        reading = altitude + rng.normal(0.0, self.noise_m)
+        self._readings.append(float(np.clip(np.round(reading, 2), self.low, self.high)))
+        return self._readings[0]
 
 
 def setpoint_at(profile: Sequence[tuple[float, float]], t: float) -> float:

@@ -18,7 +18,6 @@ The LiDAR (TFmini-S: 1 cm resolution, about +/- 1 cm) adds Gaussian noise, quant
 from __future__ import annotations
 
 import os
-from collections import deque
 from dataclasses import dataclass, fields, replace
 from typing import Any, Sequence
 
@@ -27,7 +26,7 @@ import mujoco
 import numpy as np
 
 from snn_control.sim.blimp.profiles import START_ALTITUDE_M, make_profile
-from snn_control.sim.closed_loop import setpoint_at
+from snn_control.sim.closed_loop import DelayedRangeSensor, setpoint_at
 
 MODEL_PATH = os.path.join(os.path.dirname(__file__), "blimp.xml")
 COMMAND_LIMIT = 3.3
@@ -98,12 +97,6 @@ class BlimpAltitudeEnv(gym.Env):
     def setpoint_at(self, t: float) -> float:
         return setpoint_at(self.profile, t)
 
-    def _measure(self) -> float:
-        c = self.config
-        reading = float(self.data.qpos[0]) + self.np_random.normal(0.0, c.sensor_noise_m)
-        self._readings.append(float(np.clip(np.round(reading, 2), c.sensor_min_m, c.sensor_max_m)))
-        return self._readings[0]
-
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         mujoco.mj_resetData(self.model, self.data)
@@ -114,10 +107,9 @@ class BlimpAltitudeEnv(gym.Env):
         self.thrust = 0.0
         self._shaft_sign = 1.0
         self._flip_left = 0.0
-        self._readings: deque[float] = deque(maxlen=self.config.sensor_delay_ticks + 1)
-        for _ in range(self.config.sensor_delay_ticks + 1):
-            self._readings.append(round(self.initial_altitude, 2))
-        obs = np.array([self._readings[0], self.setpoint_at(0.0)], dtype=np.float32)
+        c = self.config
+        self._sensor = DelayedRangeSensor(c.sensor_noise_m, c.sensor_delay_ticks, c.sensor_min_m, c.sensor_max_m)
+        obs = np.array([self._sensor.reset(self.initial_altitude), self.setpoint_at(0.0)], dtype=np.float32)
         return obs, {"altitude": self.initial_altitude, "setpoint": self.setpoint_at(0.0), "time": 0.0, "thrust": 0.0}
 
     def _target_thrust(self, u: float) -> float:
@@ -149,7 +141,7 @@ class BlimpAltitudeEnv(gym.Env):
         self.time += self.control_dt
         altitude = float(self.data.qpos[0])
         setpoint = self.setpoint_at(self.time)
-        obs = np.array([self._measure(), setpoint], dtype=np.float32)
+        obs = np.array([self._sensor.measure(float(self.data.qpos[0]), self.np_random), setpoint], dtype=np.float32)
         truncated = self.time >= self.duration - 1e-9
         info = {"altitude": altitude, "setpoint": setpoint, "time": self.time, "thrust": self.thrust, "command": u}
         return obs, -abs(setpoint - altitude), False, truncated, info

@@ -8,14 +8,13 @@ LiDAR. The MJCF model sits next to this file and is found through the package.
 from __future__ import annotations
 
 import os
-from collections import deque
 from typing import Any, Sequence
 
 import gymnasium as gym
 import mujoco
 import numpy as np
 
-from snn_control.sim.closed_loop import setpoint_at
+from snn_control.sim.closed_loop import DelayedRangeSensor, setpoint_at
 
 MODEL_PATH = os.path.join(os.path.dirname(__file__), "hover.xml")
 COMMAND_LIMIT = 3.3
@@ -48,12 +47,6 @@ class HoverEnv(gym.Env):
     def setpoint_at(self, t: float) -> float:
         return setpoint_at(self.setpoints, t)
 
-    def _measure(self) -> float:
-        true = float(self.data.qpos[0])
-        noisy = true + self.np_random.normal(0.0, self.sensor_noise_m)
-        self._readings.append(round(noisy, 2))  # 1 cm resolution
-        return self._readings[0]
-
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         mujoco.mj_resetData(self.model, self.data)
@@ -61,10 +54,8 @@ class HoverEnv(gym.Env):
         self.data.xfrc_applied[self._body, 2] = self.net_buoyancy_n
         mujoco.mj_forward(self.model, self.data)
         self.time = 0.0
-        self._readings: deque[float] = deque(maxlen=self.sensor_delay_ticks + 1)
-        for _ in range(self.sensor_delay_ticks + 1):
-            self._readings.append(round(self.initial_altitude, 2))
-        obs = np.array([self._readings[0], self.setpoint_at(0.0)], dtype=np.float32)
+        self._sensor = DelayedRangeSensor(self.sensor_noise_m, self.sensor_delay_ticks)
+        obs = np.array([self._sensor.reset(self.initial_altitude), self.setpoint_at(0.0)], dtype=np.float32)
         return obs, {"altitude": self.initial_altitude, "setpoint": self.setpoint_at(0.0), "time": 0.0}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
@@ -80,7 +71,7 @@ class HoverEnv(gym.Env):
         self.time += self.control_dt
         altitude = float(self.data.qpos[0])
         setpoint = self.setpoint_at(self.time)
-        obs = np.array([self._measure(), setpoint], dtype=np.float32)
+        obs = np.array([self._sensor.measure(float(self.data.qpos[0]), self.np_random), setpoint], dtype=np.float32)
         truncated = self.time >= self.duration - 1e-9
         info = {"altitude": altitude, "setpoint": setpoint, "time": self.time, "command": u}
         return obs, -abs(setpoint - altitude), False, truncated, info
