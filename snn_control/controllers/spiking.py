@@ -63,22 +63,34 @@ class SpikingController(Controller):
         self.encoder.reset()
         self._net.reset()
         self._fired = np.zeros(self._net.layout.n, dtype=bool)
-        #: spikes per neuron (flat order) and ticks since the last reset: activity statistics
-        #: for energy estimates (synaptic operations = spikes x fan-out)
+        if self.spike_counts is not None:
+            self.count_spikes()
+
+    #: spikes per neuron (flat order) since :meth:`count_spikes`, and the ticks they span:
+    #: activity statistics for energy estimates (synaptic operations = spikes x fan-out).
+    #: ``None`` (not counted) unless asked for, to keep the control tick lean.
+    spike_counts: np.ndarray | None = None
+    ticks = 0
+
+    def count_spikes(self) -> None:
+        """Start (or restart) counting spikes per neuron; :meth:`reset` restarts the count."""
         self.spike_counts = np.zeros(self._net.layout.n)
         self.ticks = 0
 
     def _compute(self, observation: np.ndarray) -> np.ndarray:
         current = self.encoder.encode(observation)
+        counts = self.spike_counts
         spikes, volts = self._net.step(current)
         fired = spikes > 0
-        self.spike_counts += spikes
         for _ in range(self.steps_per_tick - 1):
+            if counts is not None:
+                counts += spikes
             spikes, volts = self._net.step(current)
             fired |= spikes > 0
-            self.spike_counts += spikes
+        if counts is not None:
+            counts += spikes
+            self.ticks += 1
         self._fired = fired
-        self.ticks += 1
         return self._readout_matrix @ volts
 
     def spike_populations(self) -> dict[str, int]:
