@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from snn_control.engine.network import Connection, NetworkSpec
+from snn_control.engine.network import NetworkSpec
 
 LOIHI_PJ_PER_SYNOP = 23.6
 LOIHI_PJ_PER_NEURON_UPDATE = 52.0
@@ -30,8 +30,7 @@ class BoardProfile:
     weight_bits: int | None          # signed weights
     max_fan_in: int | None           # incoming synapses per neuron
     max_input_channels: int | None   # neurons that take external input
-    models: frozenset[str]
-    non_spiking_readout: bool        # leaky-integrator readouts available
+    models: frozenset[str]           # "leaky_integrator" listed: non-spiking readouts available
     power_of_two_decays: bool        # decays realised as bit shifts
     source: str
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -41,21 +40,20 @@ BOARDS: dict[str, BoardProfile] = {
     "loihi2": BoardProfile(
         "loihi2", "Intel Loihi 2 (one chip)", max_neurons=1_000_000, max_synapses=120_000_000, weight_bits=8,
         max_fan_in=None, max_input_channels=None,
-        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), non_spiking_readout=True,
-        power_of_two_decays=False,
+        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), power_of_two_decays=False,
         source="Intel Labs, Loihi 2 technology brief (2021): 128 neuromorphic cores, up to 1M neurons and 120M "
                "synapses per chip; neuron models in microcode; weights up to 8 bits in Lava's Loihi 2 processes",
         notes=("adaptive thresholds and leaky-integrator readouts need microcoded neuron models",)),
     "xylo_audio2": BoardProfile(
         "xylo_audio2", "SynSense Xylo Audio 2", max_neurons=1008, max_synapses=64_000, weight_bits=8, max_fan_in=63,
-        max_input_channels=16, models=frozenset({"cuba_lif"}), non_spiking_readout=False, power_of_two_decays=True,
+        max_input_channels=16, models=frozenset({"cuba_lif"}), power_of_two_decays=True,
         source="Rockpool documentation, Xylo overview; Open Neuromorphic hardware guide (Xylo Audio 2, SYNS61201): "
                "1000 hidden + 8 output LIF neurons, 16 input channels, 8-bit weights, 16-bit states, fan-in <= 63, "
                "64,000 weights, bit-shift decays, subtractive reset"),
     "cpu": BoardProfile(
         "cpu", "CPU (this package's numpy/torch backends)", None, None, None, None, None,
-        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), non_spiking_readout=True,
-        power_of_two_decays=False, source="no limits beyond memory"),
+        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), power_of_two_decays=False,
+        source="no limits beyond memory"),
 }
 
 
@@ -109,8 +107,6 @@ def check_fit(spec: NetworkSpec, board: str | BoardProfile) -> FitReport:
         if p.model not in b.models:
             reasons.append(f"population {p.name!r}: neuron model {p.model!r} is not available "
                            f"(board models: {sorted(b.models)})")
-        if p.model == "leaky_integrator" and not b.non_spiking_readout and p.model in b.models:
-            reasons.append(f"population {p.name!r}: no non-spiking readouts on this board")
     if b.power_of_two_decays:
         for p in spec.populations:
             for key in ("du", "dv"):
@@ -152,5 +148,5 @@ def fan_out_weights(spec: NetworkSpec) -> np.ndarray:
     return _synapses_per_neuron(spec, incoming=False)
 
 
-__all__ = ["BOARDS", "BoardProfile", "Connection", "FitReport", "ann_macs", "check_fit", "fan_in", "fan_out_weights",
+__all__ = ["BOARDS", "BoardProfile", "FitReport", "ann_macs", "check_fit", "fan_in", "fan_out_weights",
            "loihi_energy_uj", "quantise_weights", "synapse_count"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from snn_control.hardware.boards import (BOARDS, ann_macs, check_fit, fan_out_weights, loihi_energy_uj,
-                                         quantise_weights)
+                                         quantise_weights, synapse_count)
 
 LAVA_TICKS = 40
 
@@ -38,8 +38,7 @@ def _activity(controller, spec) -> tuple[float, float]:
 
 def _network_figures(name: str, spec, controller, lava_matches: bool) -> dict[str, float]:
     synops, updates = _activity(controller, spec)
-    out = {f"{name}_neurons": spec.n_neurons, f"{name}_synapses": int(sum(np.count_nonzero(c.weight)
-                                                                          for c in spec.connections)),
+    out = {f"{name}_neurons": spec.n_neurons, f"{name}_synapses": synapse_count(spec),
            f"{name}_synops_per_tick": round(synops, 1),
            f"{name}_loihi_energy_uj_per_tick": round(loihi_energy_uj(synops, updates), 4),
            f"{name}_ann_macs_per_tick": ann_macs(spec), f"{name}_lava_fixed_matches": int(lava_matches)}
@@ -88,6 +87,8 @@ def run(quick: bool = False) -> dict[str, float]:
         return BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s)
 
     snn = blimp_snn()
+    for part in snn.parts.values():
+        part.count_spikes()
     trace = run_closed_loop(snn, blimp_env(), seed=0)
     results["blimp_rmse_m_float"] = round(step_metrics(trace, steady_window_s=10.0)["rmse_m"], 4)
     blimp_lava = _blimp_commands("numpy-fixed", LAVA_TICKS) == _blimp_commands("lava-fixed", LAVA_TICKS)
@@ -95,6 +96,7 @@ def run(quick: bool = False) -> dict[str, float]:
         results.update(_network_figures(f"blimp_{role}", part.spec, part, blimp_lava))
 
     swimmer = load_swimmer_controller(shipped_path("spiking_ncap"))
+    swimmer.network.count_spikes()
     results["swimmer_return_float"] = round(rollout(swimmer, 6, seed=0)["return"], 1)
     swim_lava = bool(np.array_equal(_swimmer_torques("numpy-fixed", LAVA_TICKS),
                                     _swimmer_torques("lava-fixed", LAVA_TICKS)))
