@@ -114,9 +114,16 @@ def read_prophesee_raw(path: str | Path) -> EventStream:
 
 
 def decode_evt3(words: bytes | np.ndarray, time_base_us: int = 0, wraps: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Decode Prophesee EVT 3.0 words: (events, triggers). See :func:`_decode_evt3_words`."""
+    events, triggers, _ = _decode_evt3_words(words, time_base_us, wraps)
+    return events, triggers
+
+
+def _decode_evt3_words(words: bytes | np.ndarray, time_base_us: int = 0,
+                       wraps: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
     """Decode Prophesee EVT 3.0 (little-endian 16-bit words), vectorised.
 
-    Returns (events, triggers). Word types: 0x0 Y address, 0x2 X address (one event),
+    Returns (events, triggers, clock wraps counted up to the last word). Word types: 0x0 Y address, 0x2 X address (one event),
     0x3 vector base X, 0x4/0x5 12/8-pixel vectors, 0x6/0x8 time low/high (12 bits each, a
     24-bit microsecond clock that wraps), 0xA external trigger; 0xE/0xF carry no CD events.
     Events before the first Y and time words are dropped (the stream joins mid-way);
@@ -125,7 +132,8 @@ def decode_evt3(words: bytes | np.ndarray, time_base_us: int = 0, wraps: int = 0
     """
     w = np.frombuffer(words, dtype="<u2") if not isinstance(words, np.ndarray) else words.astype("<u2")
     if w.size == 0:
-        return _as_events(*(np.zeros(0, int),) * 4), np.zeros(0, dtype=[("t", "<i8"), ("id", "u1"), ("value", "u1")])
+        return (_as_events(*(np.zeros(0, int),) * 4),
+                np.zeros(0, dtype=[("t", "<i8"), ("id", "u1"), ("value", "u1")]), int(wraps))
     kind = w >> 12
     value = (w & 0x0FFF).astype(np.int64)
     idx = np.arange(w.size)
@@ -173,7 +181,7 @@ def decode_evt3(words: bytes | np.ndarray, time_base_us: int = 0, wraps: int = 0
     trig = (kind == 0xA) & valid
     triggers = np.zeros(int(trig.sum()), dtype=[("t", "<i8"), ("id", "u1"), ("value", "u1")])
     triggers["t"], triggers["id"], triggers["value"] = t[trig], (value[trig] >> 8) & 0xF, value[trig] & 1
-    return events, triggers
+    return events, triggers, int(wraps) + (int(wrapped[-1]) if wrapped.size else 0)
 
 
 class Evt3Decoder:
@@ -188,11 +196,8 @@ class Evt3Decoder:
     def decode(self, payload: bytes, time_base_us: int = 0) -> tuple[np.ndarray, np.ndarray]:
         words = np.frombuffer(payload, dtype="<u2")
         stream = np.concatenate([self.carry, words])
-        events, triggers = decode_evt3(stream, time_base_us, self.wraps)
+        events, triggers, self.wraps = _decode_evt3_words(stream, time_base_us, self.wraps)
         kind = stream >> 12
-        highs = (stream[kind == 0x8] & 0x0FFF).astype(np.int64)
-        if highs.size:
-            self.wraps += int(np.count_nonzero(np.diff(highs) < 0))
         carry = []
         for k in (0x0, 0x8, 0x6):  # the latest Y, time high, time low
             found = np.flatnonzero(kind == k)
