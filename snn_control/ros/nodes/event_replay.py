@@ -61,7 +61,10 @@ class EventReplayNode(SnnNode):
         self.bounds = packet_bounds(events["t"], int(self.param("packet_us")), int(self.param("max_events_per_packet")))
         self.pub = self.create_publisher(PointCloud2, "events", SENSOR_QOS)
         self.next_packet, self.published_events, self.start = 0, 0, None
-        self.create_timer(0.001, self.tick)
+        # Wake four times per packet (1-50 ms), not at a fixed 1 kHz: packets go out on time
+        # to a quarter of their span without the node spinning when nothing is due.
+        period_s = float(np.clip(self.param("packet_us") / self.param("rate_scale") / 4e6, 0.001, 0.05))
+        self.create_timer(period_s, self.tick)
         self.get_logger().info(f"{len(events)} events in {len(self.bounds)} packets from {path}")
 
     def tick(self) -> None:
