@@ -35,3 +35,32 @@ def sad_distances(reference: np.ndarray, query: np.ndarray, width: int = 32, hei
     with torch.no_grad():  # L1 distances without a Q x R x pixels intermediate
         d = torch.cdist(torch.from_numpy(qry)[None], torch.from_numpy(ref)[None], p=1.0)[0]
     return (d / ref.shape[1]).numpy()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m snn_control.vpr.sad REFERENCE_DIR QUERY_DIR [GROUND_TRUTH.csv]``: the SAD
+    baseline's recall and precision figures on two image folders."""
+    import argparse
+    import json
+
+    from snn_control.vpr.data import load_pair
+    from snn_control.vpr.metrics import precision_recall, pr_auc, recall_at_full_precision, recall_at_k
+
+    parser = argparse.ArgumentParser(prog="python -m snn_control.vpr.sad", description=main.__doc__)
+    parser.add_argument("reference")
+    parser.add_argument("query")
+    parser.add_argument("ground_truth", nargs="?")
+    args = parser.parse_args(argv)
+    pair = load_pair(args.reference, args.query, args.ground_truth)
+    d = sad_distances(pair.reference.images, pair.query.images)
+    gt = pair.ground_truth
+    figures = {f"sad_recall_at_{k}_tol{tol}": round(recall_at_k(d, gt, k, tol), 4) for k in (1, 5, 10) for tol in (0, 1)}
+    precision, recall = precision_recall(d, gt)
+    figures.update(places=len(gt), sad_pr_auc=round(pr_auc(precision, recall), 4),
+                   sad_recall_at_100_precision=round(recall_at_full_precision(precision, recall), 4))
+    print(json.dumps(figures, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
