@@ -24,7 +24,7 @@ class VprDataError(ValueError):
 
 @dataclass(frozen=True)
 class PlaceSet:
-    images: np.ndarray       # (N, H, W) uint8 grayscale
+    images: np.ndarray       # (N, H, W) uint8 grayscale, or (N, H, W, 3) RGB
     frames: np.ndarray       # (N,) frame numbers from the file names
     folder: str
 
@@ -36,7 +36,9 @@ class VprPair:
     ground_truth: np.ndarray  # (Q,) reference index of each query
 
 
-def load_folder(folder: str | Path) -> PlaceSet:
+def load_folder(folder: str | Path, mode: str = "L") -> PlaceSet:
+    """Every image of ``folder`` in frame order, as PIL ``mode`` ("L": (N, H, W) grayscale,
+    "RGB": (N, H, W, 3))."""
     from PIL import Image, UnidentifiedImageError
 
     folder = Path(folder)
@@ -49,14 +51,14 @@ def load_folder(folder: str | Path) -> PlaceSet:
     for frame, path in named:
         try:
             with Image.open(path) as img:
-                gray = np.asarray(img.convert("L"))
+                pixels = np.asarray(img.convert(mode))
         except (UnidentifiedImageError, OSError) as exc:
             raise VprDataError(f"{path}: not a readable image ({exc})") from exc
         if shape is None:
-            shape = gray.shape
-        elif gray.shape != shape:
-            raise VprDataError(f"{path}: size {gray.shape[::-1]} differs from the folder's {shape[::-1]} (w x h)")
-        images.append(gray)
+            shape = pixels.shape[:2]
+        elif pixels.shape[:2] != shape:
+            raise VprDataError(f"{path}: size {pixels.shape[1::-1]} differs from the folder's {shape[::-1]} (w x h)")
+        images.append(pixels)
     return PlaceSet(np.stack(images), np.array([f for f, _ in named]), str(folder))
 
 
@@ -70,11 +72,11 @@ def load_pair(reference: str | Path, query: str | Path, ground_truth: str | Path
                                f"({len(ref.frames)} vs {len(qry.frames)} frames); give a ground-truth file")
         gt = np.arange(len(qry.frames))
     else:
-        gt = _read_ground_truth(Path(ground_truth), len(qry.frames), len(ref.frames))
+        gt = read_ground_truth(Path(ground_truth), len(qry.frames), len(ref.frames))
     return VprPair(ref, qry, gt)
 
 
-def _read_ground_truth(path: Path, n_query: int, n_reference: int) -> np.ndarray:
+def read_ground_truth(path: Path, n_query: int, n_reference: int) -> np.ndarray:
     if not path.is_file():
         raise VprDataError(f"ground-truth file {path} does not exist")
     gt = np.full(n_query, -1)
