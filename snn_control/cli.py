@@ -6,6 +6,7 @@ Subcommands (each imports only what it needs, so ``snn-control --help`` is insta
 * ``launch <graph>``      start a graph of ROS 2 nodes as separate processes (our ``ros2 launch``)
 * ``train <system> ...``  training pipelines (``train blimp --network pd``, ``train swimmer`` ...)
 * ``bench <name>``        benchmarks; ``--json`` prints one JSON object on the last line
+* ``query <map> <images>`` localise a folder of images in a place map (visual place recognition)
 * ``deploy``              run or export a network for a target (lava-sim, loihi2, nir), or check a board fit
 * ``info <network.npz>``  describe a network file
 """
@@ -23,12 +24,14 @@ BENCHMARKS: dict[str, str] = {
     "blimp": "snn_control.bench.blimp:run",
     "swimmer": "snn_control.bench.swimmer:run",
     "deploy": "snn_control.bench.deploy:run",
+    "vpr": "snn_control.bench.vpr:run",
 }
 
 #: ``train`` systems -> "module:main" taking argv.
 TRAINERS: dict[str, str] = {
     "blimp": "snn_control.blimp.evolve:main",
     "swimmer": "snn_control.swimmer.train:main",
+    "vpr": "snn_control.vpr.cli:train_main",
 }
 
 #: ``run`` scenarios -> "module:main" taking argv.
@@ -152,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("launch", help="start a graph of ROS 2 nodes as separate processes", add_help=False)
     p = sub.add_parser("train", help="training pipelines", add_help=False)
     p.add_argument("system")
+    p = sub.add_parser("query", help="localise a folder of images in a place map", add_help=False)
 
     p = sub.add_parser("bench", help="benchmarks")
     p.add_argument("name")
@@ -181,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # run/launch/train forward their remaining arguments to the owning module's parser.
     if argv and argv[0] == "launch":
         return _forward({"graph": "snn_control.ros.graph:main"}, "command", "graph", argv[1:])
+    if argv and argv[0] == "query":
+        return _forward({"query": "snn_control.vpr.cli:query_main"}, "command", "query", argv[1:])
     if argv and argv[0] == "train":
         if len(argv) < 2:
             print(f"usage: snn-control train <system> ...; systems: {', '.join(sorted(TRAINERS))}", file=sys.stderr)
