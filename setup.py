@@ -47,6 +47,8 @@ NODES = {
     "swimmer_sim": "snn_control.ros.nodes.swimmer_sim:main",
     "ncap_controller": "snn_control.ros.nodes.ncap_controller:main",
     "event_replay": "snn_control.ros.nodes.event_replay:main",
+    "image_replay": "snn_control.ros.nodes.image_replay:main",
+    "place_recognition": "snn_control.ros.nodes.place_recognition:main",
 }
 
 setup(

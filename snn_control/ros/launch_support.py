@@ -10,8 +10,11 @@ from typing import Any
 from snn_control.ros.graph import config_path, load_graph
 
 
-def nodes_from_graph(graph_name: str, extra_remaps: list[tuple[Any, Any]] | None = None) -> list[Any]:
-    """``launch_ros`` Nodes of a graph; ``extra_remaps`` (launch substitutions allowed) go to every node."""
+def nodes_from_graph(graph_name: str, extra_remaps: list[tuple[Any, Any]] | None = None,
+                     extra_parameters: dict[str, dict[str, Any]] | None = None,
+                     conditions: dict[str, Any] | None = None) -> list[Any]:
+    """``launch_ros`` Nodes of a graph; ``extra_remaps`` (launch substitutions allowed) go to
+    every node, ``extra_parameters`` and ``conditions`` to the node of that name."""
     from launch_ros.actions import Node
 
     graph = load_graph(graph_name)
@@ -20,7 +23,10 @@ def nodes_from_graph(graph_name: str, extra_remaps: list[tuple[Any, Any]] | None
         parameters: list[Any] = [str(config_path(p)) for p in node.params]
         if node.parameters:
             parameters.append(dict(node.parameters))
+        if extra_parameters and node.name in extra_parameters:
+            parameters.append(dict(extra_parameters[node.name]))
         actions.append(Node(package="snn_control", executable=node.executable, name=node.name,
                             namespace=node.namespace or None, parameters=parameters,
-                            remappings=[*node.remap.items(), *(extra_remaps or [])], output="screen"))
+                            remappings=[*node.remap.items(), *(extra_remaps or [])], output="screen",
+                            condition=(conditions or {}).get(node.name)))
     return actions

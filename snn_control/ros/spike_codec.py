@@ -18,6 +18,10 @@ message is self-describing (no companion topic, no latching to get wrong) and a 
 can rebuild full boolean vectors. QoS: sensor data (best effort, keep last 5): a late
 spike message is worth nothing.
 
+A tick of several network steps (one image presentation of the place-recognition
+ensemble) carries every spike of those steps, each with its own ``t``
+(``encode_spike_raster``).
+
 Decoding: ``decode_spikes(msg)`` returns a structured numpy array with the three fields
 and ``to_population_vectors(msg)`` the boolean vector of each population.
 """
@@ -72,10 +76,32 @@ def encode_spikes(spikes: Mapping[str, np.ndarray], network: str = "snn", stamp=
         chunk["t"] = 0.0 if times is None or name not in times else np.asarray(times[name]).reshape(-1)[fired]
         chunks.append(chunk)
     points = np.concatenate(chunks) if chunks else np.empty(0, dtype=SPIKE_DTYPE)
+    return _spike_cloud(points, population_header(network, sizes), stamp)
+
+
+def encode_spike_raster(rasters: Mapping[str, np.ndarray], step_s: float, network: str = "snn",
+                        stamp=None) -> PointCloud2:
+    """One PointCloud2 from ``(steps, neurons)`` boolean rasters per population: the spikes
+    of a tick of several network steps (e.g. one image presentation), ``t = step * step_s``."""
+    sizes, chunks = {}, []
+    for index, (name, raster) in enumerate(rasters.items()):
+        raster = np.asarray(raster)
+        if raster.ndim != 2:
+            raise ValueError(f"raster {name!r} must be (steps, neurons), got shape {raster.shape}")
+        sizes[name] = raster.shape[1]
+        steps, neurons = np.nonzero(raster)
+        chunk = np.empty(steps.size, dtype=SPIKE_DTYPE)
+        chunk["t"], chunk["neuron"], chunk["population"] = steps * step_s, neurons, index
+        chunks.append(chunk)
+    points = np.concatenate(chunks) if chunks else np.empty(0, dtype=SPIKE_DTYPE)
+    return _spike_cloud(points, population_header(network, sizes), stamp)
+
+
+def _spike_cloud(points: np.ndarray, frame_id: str, stamp) -> PointCloud2:
     msg = PointCloud2()
     if stamp is not None:
         msg.header.stamp = stamp
-    msg.header.frame_id = population_header(network, sizes)
+    msg.header.frame_id = frame_id
     msg.height = 1
     msg.width = int(points.size)
     msg.fields = [PointField(name=n, offset=o, datatype=d, count=1) for n, o, d in _FIELDS]

@@ -1,0 +1,31 @@
+"""ROS 2 launch file: place recognition from a camera (snn_control/graphs/place_recognition.yaml).
+
+    ros2 launch snn_control place_recognition.launch.py map:=/path/map.npz folder:=/path/winter
+    ros2 launch snn_control place_recognition.launch.py map:=/path/map.npz image_topic:=/camera/image_raw
+
+With ``folder`` the image_replay node plays that folder as a camera on ``image``; without
+it only the place_recognition node starts and listens to ``image_topic`` (a real camera).
+Answers: ``/place_recognition/place``, ``~/frame``, ``~/confidence``, ``~/pose`` (when the
+map holds poses) and ``~/spikes``.
+"""
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument
+from launch.conditions import IfCondition
+from launch.substitutions import LaunchConfiguration, PythonExpression
+
+from snn_control.ros.launch_support import nodes_from_graph
+
+
+def generate_launch_description() -> LaunchDescription:
+    arguments = [
+        DeclareLaunchArgument("map", description="place map (.npz) from `snn-control train vpr`"),
+        DeclareLaunchArgument("folder", default_value="", description="image folder to replay as a camera"),
+        DeclareLaunchArgument("image_topic", default_value="image", description="camera topic"),
+    ]
+    folder_given = IfCondition(PythonExpression(["'", LaunchConfiguration("folder"), "' != ''"]))
+    nodes = nodes_from_graph("place_recognition",
+                             extra_remaps=[("image", LaunchConfiguration("image_topic"))],
+                             extra_parameters={"image_replay": {"folder": LaunchConfiguration("folder")},
+                                               "place_recognition": {"map": LaunchConfiguration("map")}},
+                             conditions={"image_replay": folder_given})
+    return LaunchDescription([*arguments, *nodes])

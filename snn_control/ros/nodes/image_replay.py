@@ -1,0 +1,78 @@
+"""``image_replay``: plays a folder of images (``images-<frame>.png``) as a camera.
+
+Publishes ``image`` (``sensor_msgs/Image``, ``encoding`` mono8, mono16, rgb8 or bgr8) at
+``rate_hz``, in frame order, and ``~/frame`` (``std_msgs/Int32``, the frame number of the
+image just published, for ground truth). ``loop`` starts over at the end; otherwise the
+node logs once and stays up. A folder that cannot be read stops the node at start-up with
+the reason (exit code 2).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sensor_msgs.msg import Image
+from std_msgs.msg import Int32
+
+from snn_control.ros.image_codec import CHANNELS, encode_image
+from snn_control.ros.node_base import SENSOR_QOS, ParameterError, SnnNode, run_node
+
+
+class ImageReplayNode(SnnNode):
+    PARAMETERS = {
+        "folder": ("", "folder of images named images-<frame>.png", None),
+        "rate_hz": (10.0, "images per second", (0.01, 1000.0)),
+        "encoding": ("mono8", "mono8, mono16, rgb8 or bgr8", None),
+        "loop": (False, "start over at the end", None),
+        "start_index": (0, "first image (index in frame order)", None),
+        "frame_id": ("camera", "camera frame", None),
+    }
+
+    def __init__(self) -> None:
+        super().__init__("image_replay")
+        from snn_control.vpr.data import VprDataError, load_folder
+
+        folder, encoding = self.param("folder"), self.param("encoding")
+        if not folder:
+            raise ParameterError("node 'image_replay': parameter 'folder' is empty; give an image folder")
+        if encoding not in CHANNELS:
+            raise ParameterError(f"node 'image_replay': encoding {encoding!r} is not one of {sorted(CHANNELS)}")
+        try:
+            self.images = load_folder(folder, "RGB" if CHANNELS[encoding] == 3 else "L")
+        except VprDataError as exc:
+            raise ParameterError(f"node 'image_replay': {exc}") from exc
+        if not 0 <= self.param("start_index") < len(self.images.frames):
+            raise ParameterError(f"node 'image_replay': start_index {self.param('start_index')} outside "
+                                 f"0..{len(self.images.frames) - 1}")
+        self.encoding = encoding
+        self.next_index = int(self.param("start_index"))
+        self.published = 0
+        self.pub = self.create_publisher(Image, "image", SENSOR_QOS)
+        self.frame_pub = self.create_publisher(Int32, "~/frame", SENSOR_QOS)
+        self.create_timer(1.0 / self.param("rate_hz"), self.tick)
+        self.get_logger().info(f"{len(self.images.frames)} images from {folder} at {self.param('rate_hz')} Hz "
+                               f"as {encoding}")
+
+    def tick(self) -> None:
+        if self.next_index >= len(self.images.frames):
+            if not self.param("loop"):
+                return
+            self.next_index = 0
+        pixels = self.images.images[self.next_index]
+        if self.encoding == "mono16":
+            pixels = pixels.astype(np.uint16) * 257   # full 16-bit range; the high byte is the 8-bit value
+        self.pub.publish(encode_image(pixels, self.encoding, self.param("frame_id"),
+                                      self.get_clock().now().to_msg()))
+        self.frame_pub.publish(Int32(data=int(self.images.frames[self.next_index])))
+        self.published += 1
+        self.next_index += 1
+        if self.next_index == len(self.images.frames) and not self.param("loop"):
+            self.get_logger().info(f"folder played: {self.published} images")
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    return run_node(ImageReplayNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
