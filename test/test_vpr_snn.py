@@ -141,6 +141,12 @@ def test_train_and_query_commands(tmp_path):
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["held_out_queries"] == 50 and 0 <= figures["recall_at_1"] <= figures["recall_at_5"] <= 1
     assert (tmp_path / "pr.png").stat().st_size > 1000
+    # --places: the first N places, calibrated on the queries that belong to them
+    done = subprocess.run([*exe, "train", "vpr", str(ref), "--out", str(tmp_path / "map40.npz"), "--calibration",
+                           str(qry), "--calibration-count", "10", "--places", "40", "--places-per-module", "20",
+                           "--epochs", "1"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "40 places in 2 modules" in done.stdout, done.stderr
+    assert load_map(tmp_path / "map40.npz").calibration.max() < 40
     # bad input: nothing written, a clear message
     (tmp_path / "empty").mkdir()
     bad = tmp_path / "bad.npz"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from snn_control.vpr.data import VprDataError, load_folder, load_pair
+from snn_control.vpr.data import PlaceSet, VprDataError, VprPair, load_folder, load_pair
 
 
 def _read_poses(path: str, n_places: int) -> np.ndarray:
@@ -37,6 +37,17 @@ def calibration_sample(n_queries: int, count: int, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n_queries, size=min(count, n_queries), replace=False))
 
 
+def first_places(data: VprPair | PlaceSet, n: int | None) -> VprPair | PlaceSet:
+    """The first ``n`` reference places (and the queries whose true place is among them)."""
+    if n is None:
+        return data
+    if isinstance(data, PlaceSet):
+        return PlaceSet(data.images[:n], data.frames[:n], data.folder)
+    keep = np.flatnonzero(data.ground_truth < n)
+    return VprPair(first_places(data.reference, n),
+                   PlaceSet(data.query.images[keep], data.query.frames[keep], data.query.folder), data.ground_truth[keep])
+
+
 def train_main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
@@ -52,6 +63,7 @@ def train_main(argv: list[str] | None = None) -> int:
                                               "a seeded sample sets the query statistics and the hyperactive cut")
     parser.add_argument("--ground-truth", help="CSV of query,reference index rows for --calibration (default: identity)")
     parser.add_argument("--calibration-count", type=int, default=300)
+    parser.add_argument("--places", type=int, help="only the first N reference images (and queries)")
     parser.add_argument("--poses", help="CSV of x,y,z,qx,qy,qz,qw per reference image")
     parser.add_argument("--places-per-module", type=int, default=EnsembleConfig.places_per_module)
     parser.add_argument("--neurons-per-place", type=int, default=EnsembleConfig.neurons_per_place)
@@ -63,14 +75,16 @@ def train_main(argv: list[str] | None = None) -> int:
     try:
         config = EnsembleConfig(places_per_module=args.places_per_module, neurons_per_place=args.neurons_per_place,
                                 epochs=args.epochs, shuffle_places=not args.contiguous)
+        if args.places is not None and args.places < 2:
+            raise VprDataError(f"--places must be at least 2, got {args.places}")
         if args.calibration:
-            pair = load_pair(args.reference, args.calibration, args.ground_truth)
+            pair = first_places(load_pair(args.reference, args.calibration, args.ground_truth), args.places)
             reference = pair.reference
             index = calibration_sample(len(pair.ground_truth), args.calibration_count, args.seed)
             calibration = dict(calibration_images=pair.query.images[index], calibration_truth=pair.ground_truth[index],
                                calibration_index=index)
         else:
-            reference, calibration = load_folder(args.reference), {}
+            reference, calibration = first_places(load_folder(args.reference), args.places), {}
         poses = _read_poses(args.poses, len(reference.frames)) if args.poses else None
         start = time.perf_counter()
         with tqdm(desc="train vpr", unit="image", file=sys.stderr) as bar:
