@@ -56,9 +56,9 @@ class EnsembleConfig:
     gain: float = 0.05          # input current per input spike and unit weight, training
     #: Input gain when answering (and labelling). Lower than in training so that the winners'
     #: spike counts stay below saturation and keep the order of their input drives.
-    query_gain: float = 0.02
+    query_gain: float = 0.025
     #: Steps per image when answering (finer spike-count resolution than training needs).
-    query_steps: int = 150
+    query_steps: int = 100
     v_th: float = 1.0
     keep_v: float = 0.9         # membrane decay per step (tau = 9.5 steps)
     refractory: int = 1
@@ -134,27 +134,36 @@ def assign_regions(n_places: int, places_per_module: int, shuffle: bool, seed: i
 
 
 class _Dynamics:
-    """The excitatory populations of M modules for a batch of B images: state (B, M, n_exc)."""
+    """The excitatory populations of M modules for a batch of B images: state (B, M, n_exc).
 
-    def __init__(self, cfg: EnsembleConfig, theta: torch.Tensor, batch: int) -> None:
+    In place, with as few passes over the state as the equations allow: answering a query
+    is about 150 of these steps over every neuron of the ensemble, so they set the query rate.
+    """
+
+    def __init__(self, cfg: EnsembleConfig, theta: torch.Tensor | None, batch: int, m: int, n: int) -> None:
         self.cfg = cfg
-        m, n = theta.shape
         self.v = torch.zeros(batch, m, n)
         self.refr = torch.zeros(batch, m, n)
         self.last = torch.zeros(batch, m, n)
-        self.theta = theta.expand(batch, m, n).clone()
+        # None: the base threshold alone (a scalar comparison, no per-neuron tensor).
+        self.theta = None if theta is None else theta.expand(batch, m, n).clone()
 
     def step(self, drive: torch.Tensor) -> torch.Tensor:
         c = self.cfg
-        others = self.last.sum(dim=2, keepdim=True) - self.last
-        v = self.v * c.keep_v + drive - c.w_inh * others
+        v = self.v.mul_(c.keep_v).add_(drive)
+        if c.w_inh:  # inhibition from every other neuron of the module that fired last step
+            v.add_(self.last, alpha=c.w_inh).sub_(self.last.sum(dim=2, keepdim=True), alpha=c.w_inh)
         active = self.refr <= 0
-        v = torch.where(active, v, torch.zeros_like(v))
-        spikes = ((v > c.v_th + self.theta) & active).to(v.dtype)
-        self.v = v * (1.0 - spikes)
-        self.refr = torch.where(spikes > 0, torch.full_like(v, float(c.refractory)), self.refr - 1.0)
-        self.last = spikes
-        return spikes
+        v.mul_(active)
+        fired = (v > (c.v_th if self.theta is None else c.v_th + self.theta)).logical_and_(active)
+        v.masked_fill_(fired, 0.0)
+        self.refr.sub_(1.0).masked_fill_(fired, float(c.refractory))
+        self.last = fired.to(v.dtype)
+        return self.last
+
+    def adapt_threshold(self, spikes: torch.Tensor) -> None:
+        """Training: thresholds rise with every spike and relax slowly (Diehl & Cook)."""
+        self.theta.mul_(self.cfg.keep_theta).add_(spikes, alpha=self.cfg.theta_plus)
 
 
 def train(rates: np.ndarray, config: EnsembleConfig = EnsembleConfig(), seed: int = 0,
@@ -183,14 +192,14 @@ def train(rates: np.ndarray, config: EnsembleConfig = EnsembleConfig(), seed: in
         for slot in torch.randperm(c.places_per_module, generator=gen).tolist():
             idx = torch.from_numpy(np.maximum(places[:, slot], 0))
             x = x_all[idx] * valid[:, slot, None]                  # (M, n_in); padding sees nothing
-            dyn = _Dynamics(c, theta, 1)
+            dyn = _Dynamics(c, theta, 1, m, n)
             trace = torch.zeros(m, n_in)
             for _ in range(c.steps_per_image):
                 s_in = (torch.rand(m, n_in, generator=gen) < x * c.p_max).to(torch.float32)
                 trace = trace * c.keep_pre + s_in
                 drive = c.gain * torch.bmm(s_in[:, None, :], w)[:, 0]   # (M, n)
                 spikes = dyn.step(drive[None])[0]
-                dyn.theta = dyn.theta * c.keep_theta + c.theta_plus * spikes[None]
+                dyn.adapt_threshold(spikes[None])
                 if spikes.any():
                     w += c.lr * (trace - c.x_target)[:, :, None] * spikes[:, None, :]
                     w.clamp_(0.0, c.w_max)
@@ -232,13 +241,12 @@ def _simulate(ens: Ensemble, rates: np.ndarray | torch.Tensor, seed: int, batch:
     if x_all.ndim != 2 or x_all.shape[1] != n_in:
         raise ValueError(f"expected (images, {n_in}) input rates, got shape {tuple(x_all.shape)}")
     w_flat = ens.weights.permute(1, 0, 2).reshape(n_in, m * n)
-    theta = ens.theta if c.keep_theta_at_query else torch.zeros_like(ens.theta)
     gen = torch.Generator().manual_seed(seed)
     out, rasters = [], []
     for start in range(0, len(x_all), max(batch, 1)):
         x = x_all[start:start + batch]
         b = len(x)
-        dyn = _Dynamics(c, theta, b)
+        dyn = _Dynamics(c, ens.theta if c.keep_theta_at_query else None, b, m, n)
         counts = torch.zeros(b, m, n)
         steps = []
         if c.query_input == "rate":

@@ -44,7 +44,7 @@ class PlaceRecognitionNode(SnnNode):
         "position_std_m": (5.0, "position standard deviation at confidence 1 (m)", (1e-3, 1e4)),
         "adapt_statistics": (False, "follow the query traversal's statistics online", None),
         "statistics_rate": (0.01, "moving-average rate per image of the adapted statistics", (1e-5, 1.0)),
-        "step_s": (0.35 / 60, "time of one network step on the spike topic (s)", (1e-6, 1.0)),
+        "step_s": (0.35 / 100, "time of one network step on the spike topic (s)", (1e-6, 1.0)),
     }
 
     def __init__(self) -> None:
