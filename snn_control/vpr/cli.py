@@ -94,6 +94,7 @@ def train_main(argv: list[str] | None = None) -> int:
 
             place_map = build_map(reference.images, reference.frames, config, seed=args.seed, poses=poses,
                                   progress=progress, **calibration)
+        place_map.provenance = "snn-control train vpr " + " ".join(sys.argv[1:] if argv is None else argv)
         path = save_map(place_map, args.out)
     except (VprDataError, PlaceMapError, ValueError) as exc:
         print(f"snn-control train vpr: {exc}", file=sys.stderr)
@@ -122,7 +123,8 @@ def query_main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="snn-control query",
                                      description="Localise every image of a folder in a place map; with ground "
-                                                 "truth (a CSV, or identity when frame numbers match) print recall.")
+                                                 "truth (a CSV, or by frame number: the queries of frames the "
+                                                 "map holds) print recall on the queries not used for calibration.")
     parser.add_argument("map")
     parser.add_argument("queries", help="folder of query images named images-<frame>.png")
     parser.add_argument("--ground-truth", help="CSV of query,reference index rows")
@@ -132,9 +134,9 @@ def query_main(argv: list[str] | None = None) -> int:
     try:
         place_map = load_map(args.map)
         queries = load_folder(args.queries)
-        truth = _truth(place_map.frames, queries.frames, args.ground_truth)
+        answered, truth = _truth(place_map.frames, queries.frames, args.ground_truth)
         start = time.perf_counter()
-        scores = place_map.scores(queries.images)
+        scores = place_map.scores(queries.images[answered])
         elapsed = time.perf_counter() - start
     except (OSError, VprDataError, PlaceMapError) as exc:
         print(f"snn-control query: {exc}", file=sys.stderr)
@@ -143,10 +145,10 @@ def query_main(argv: list[str] | None = None) -> int:
     result: dict[str, float] = {"queries": len(best), "queries_per_s": round(len(best) / elapsed, 1)}
     if truth is None:
         if not args.json:
-            for frame, place, conf in zip(queries.frames, best, confidence):
+            for frame, place, conf in zip(queries.frames[answered], best, confidence):
                 print(f"images-{frame:05d}: place {place} (frame {place_map.frames[place]}), confidence {conf:.3f}")
     else:
-        held_out = np.setdiff1d(np.arange(len(truth)), place_map.calibration)
+        held_out = np.flatnonzero(~np.isin(answered, place_map.calibration))
         result.update(evaluate(scores[held_out], truth[held_out]), held_out_queries=len(held_out))
         if args.plot:
             plot_precision_recall({"SNN ensemble": -scores[held_out]}, truth[held_out], args.plot)
@@ -158,14 +160,21 @@ def query_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _truth(reference_frames: np.ndarray, query_frames: np.ndarray, ground_truth: str | None) -> np.ndarray | None:
+def _truth(reference_frames: np.ndarray, query_frames: np.ndarray,
+           ground_truth: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(queries to answer, their true reference index or None). Without a CSV, queries are
+    matched to references by frame number; queries of frames the map lacks are left out."""
     from snn_control.vpr.data import read_ground_truth
 
     if ground_truth:
-        return read_ground_truth(Path(ground_truth), len(query_frames), len(reference_frames))
-    if np.array_equal(reference_frames, query_frames):
-        return np.arange(len(query_frames))
-    return None
+        return np.arange(len(query_frames)), read_ground_truth(Path(ground_truth), len(query_frames),
+                                                                len(reference_frames))
+    position = {int(f): i for i, f in enumerate(reference_frames)}
+    known = np.array([int(f) in position for f in query_frames])
+    if not known.any():
+        return np.arange(len(query_frames)), None
+    queries = np.flatnonzero(known)
+    return queries, np.array([position[int(query_frames[q])] for q in queries])
 
 
 def plot_precision_recall(distances: dict[str, np.ndarray], truth: np.ndarray, path: str | Path) -> Path:

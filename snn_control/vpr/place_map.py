@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +24,8 @@ from snn_control.vpr.features import Preprocessing, TraversalStats, input_rates,
 from snn_control.vpr.metrics import recall_at_k
 
 FORMAT = "snn_control.place_map/1"
+#: The map shipped with the package: the first 500 Nordland places (weights/README.md).
+SHIPPED_MAP = "vpr_nordland_500.npz"
 #: Hyperactive thresholds tried on the calibration queries (0 = keep every neuron).
 HYPERACTIVE_CANDIDATES = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
 
@@ -43,6 +46,8 @@ class PlaceMap:
     poses: np.ndarray | None = None
     #: Query indices used for calibration (excluded when evaluating on the same traversal).
     calibration: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: The command (and seed) that built the map, for the record.
+    provenance: str = ""
 
     @property
     def n_places(self) -> int:
@@ -73,6 +78,10 @@ class PlaceMap:
         """Best place per image and a confidence in [0, 1]: the margin of the best score over
         the second best, relative to the best (0 when nothing fired or two places tie)."""
         return best_places(self.scores(images, seed))
+
+
+def shipped_map_path() -> Path:
+    return Path(str(resources.files("snn_control").joinpath("weights", SHIPPED_MAP)))
 
 
 def best_places(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +137,7 @@ def save_map(place_map: PlaceMap, path: str | Path) -> Path:
     e = place_map.ensemble
     meta = {"format": FORMAT, "config": e.config.as_dict(), "preprocessing": place_map.preprocessing.as_dict(),
             "n_places": e.n_places, "hyperactive_threshold": e.hyperactive_threshold,
-            "image_shape": list(place_map.image_shape)}
+            "image_shape": list(place_map.image_shape), "provenance": place_map.provenance}
     arrays = dict(meta=np.array(json.dumps(meta)), weights=e.weights.numpy().astype(np.float16),
                   theta=e.theta.numpy(), labels=e.labels, module_places=e.module_places,
                   reference_firing=e.reference_firing, frames=place_map.frames,
@@ -158,7 +167,7 @@ def load_map(path: str | Path) -> PlaceMap:
             raise PlaceMapError(f"{path}: weights hold NaN or inf")
         return PlaceMap(ensemble, prep, TraversalStats(data["reference_mean"], data["reference_std"]),
                         TraversalStats(data["query_mean"], data["query_std"]), data["frames"],
-                        tuple(meta["image_shape"]), data.get("poses"), data["calibration"])
+                        tuple(meta["image_shape"]), data.get("poses"), data["calibration"], meta.get("provenance", ""))
     except KeyError as exc:
         raise PlaceMapError(f"{path}: place map lacks {exc}") from exc
     except (TypeError, json.JSONDecodeError) as exc:

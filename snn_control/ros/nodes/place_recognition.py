@@ -38,7 +38,8 @@ from snn_control.ros.spike_codec import encode_spike_raster
 
 class PlaceRecognitionNode(SnnNode):
     PARAMETERS = {
-        "map": ("", "place map (.npz) from `snn-control train vpr`", None),
+        "map": ("", "place map (.npz) from `snn-control train vpr`; empty: the shipped Nordland map "
+                    "(first 500 places)", None),
         "publish_spikes": (True, "publish spikes on ~/spikes", None),
         "map_frame": ("map", "frame of the reference poses", None),
         "position_std_m": (5.0, "position standard deviation at confidence 1 (m)", (1e-3, 1e4)),
@@ -49,12 +50,9 @@ class PlaceRecognitionNode(SnnNode):
 
     def __init__(self) -> None:
         super().__init__("place_recognition")
-        from snn_control.vpr.place_map import PlaceMapError, load_map
+        from snn_control.vpr.place_map import PlaceMapError, load_map, shipped_map_path
 
-        path = self.param("map")
-        if not path:
-            raise ParameterError("node 'place_recognition': parameter 'map' is empty; build one with "
-                                 "`snn-control train vpr REFERENCE_DIR --out MAP.npz`")
+        path = self.param("map") or str(shipped_map_path())
         try:
             self.place_map = load_map(path)
         except (OSError, PlaceMapError) as exc:
