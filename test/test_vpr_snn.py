@@ -156,3 +156,15 @@ def test_train_and_query_commands(tmp_path):
     done = subprocess.run([*exe, "query", str(tmp_path / "pr.png"), str(qry)], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 2 and "not a readable .npz" in done.stderr
+
+
+@needs_data
+def test_shipped_map_recognises_winter_images(nordland):
+    from snn_control.vpr.place_map import shipped_map_path
+
+    place_map = load_map(shipped_map_path())
+    assert place_map.n_places == 500 and "--seed 0" in place_map.provenance
+    held = np.setdiff1d(np.arange(500), place_map.calibration)[:150]
+    best, confidence = place_map.localise(nordland.query.images[held])
+    sad = recall_at_k(sad_distances(nordland.reference.images[:500], nordland.query.images[held]), held)
+    assert np.mean(best == held) > 1.5 * sad and np.all((confidence >= 0) & (confidence <= 1))
