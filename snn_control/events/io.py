@@ -6,8 +6,8 @@
 * AEDAT 4.0 (iniVation DV): ``dv-processing`` (the vendor's library);
 * Prophesee RAW EVT 2.0 / EVT 3.0 files: ``expelliarmus``;
 * rosbag2 (sqlite3 or MCAP) with ``event_camera_msgs/msg/EventPacket``: ``rosbags`` for
-  the bag, and :func:`decode_evt3` for ``evt3`` payloads. Our own decoder because the
-  library path fails on real camera streams: expelliarmus rejects the external-trigger
+  the bag, and :func:`decode_evt3` (:mod:`snn_control.events.evt3`) for ``evt3``
+  payloads. Our own decoder because the library path fails on real camera streams: expelliarmus rejects the external-trigger
   words (type 0xA) that Prophesee cameras interleave, and after stripping them returns a
   wrong time axis (checked against the upstream checksum of event_camera_codecs' test
   bag). Other encodings (``libcaer_cmp``, ``mono``, ...) raise
@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from snn_control.events.evt3 import Evt3Decoder, decode_evt3  # noqa: F401  (re-exported: the readers' API)
 
 EVENT_DTYPE = np.dtype([("x", "<u2"), ("y", "<u2"), ("t", "<i8"), ("p", "u1")])
 
@@ -111,108 +113,6 @@ def read_prophesee_raw(path: str | Path) -> EventStream:
         raise EventFormatError(f"{path}: {encoding} decoding failed ({exc})") from exc
     size = PROPHESEE_PLUGINS.get(header.get("plugin_name", ""))
     return EventStream(_as_events(raw["x"], raw["y"], raw["t"], raw["p"]), size, source=str(path))
-
-
-def decode_evt3(words: bytes | np.ndarray, time_base_us: int = 0, wraps: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Decode Prophesee EVT 3.0 words: (events, triggers). See :func:`_decode_evt3_words`."""
-    events, triggers, _ = _decode_evt3_words(words, time_base_us, wraps)
-    return events, triggers
-
-
-def _decode_evt3_words(words: bytes | np.ndarray, time_base_us: int = 0,
-                       wraps: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
-    """Decode Prophesee EVT 3.0 (little-endian 16-bit words), vectorised.
-
-    Returns (events, triggers, clock wraps counted up to the last word). Word types: 0x0 Y address, 0x2 X address (one event),
-    0x3 vector base X, 0x4/0x5 12/8-pixel vectors, 0x6/0x8 time low/high (12 bits each, a
-    24-bit microsecond clock that wraps), 0xA external trigger; 0xE/0xF carry no CD events.
-    Events before the first Y and time words are dropped (the stream joins mid-way);
-    ``wraps`` is how often the 24-bit clock wrapped before these words. A stream split into
-    packets keeps its state across them: :class:`Evt3Decoder`.
-    """
-    w = np.frombuffer(words, dtype="<u2") if not isinstance(words, np.ndarray) else words.astype("<u2")
-    if w.size == 0:
-        return (_as_events(*(np.zeros(0, int),) * 4),
-                np.zeros(0, dtype=[("t", "<i8"), ("id", "u1"), ("value", "u1")]), int(wraps))
-    kind = w >> 12
-    value = (w & 0x0FFF).astype(np.int64)
-    idx = np.arange(w.size)
-
-    def forward_fill(mask: np.ndarray) -> np.ndarray:
-        """Index of the latest word satisfying ``mask`` at or before each word (-1: none)."""
-        last = np.where(mask, idx, -1)
-        return np.maximum.accumulate(last)
-
-    y_at = forward_fill(kind == 0x0)
-    low_at = forward_fill(kind == 0x6)
-    high_at = forward_fill(kind == 0x8)
-    highs = value[kind == 0x8]
-    # The high word counts 4096 us; when it decreases the 24-bit clock wrapped.
-    wrapped = np.concatenate([[0], np.cumsum(np.diff(highs) < 0)]) if highs.size else np.zeros(0, int)
-    high_full = np.zeros(w.size, dtype=np.int64)
-    high_full[kind == 0x8] = highs + (wrapped << 12)
-    valid = (y_at >= 0) & (low_at >= 0) & (high_at >= 0)
-    t = np.where(valid, (high_full[np.maximum(high_at, 0)] << 12) | value[np.maximum(low_at, 0)], 0) \
-        + (int(wraps) << 24) + time_base_us
-    y = value[np.maximum(y_at, 0)] & 0x7FF
-
-    xs, ys, ts, ps = [], [], [], []
-    single = (kind == 0x2) & valid
-    xs.append(value[single] & 0x7FF)
-    ys.append(y[single])
-    ts.append(t[single])
-    ps.append(value[single] >> 11)
-    # Vectors: base X (0x3) then 12- or 8-pixel masks, each advancing the base.
-    vector = ((kind == 0x4) | (kind == 0x5)) & valid
-    if vector.any():
-        base_at = forward_fill(kind == 0x3)
-        width = np.where(kind == 0x4, 12, np.where(kind == 0x5, 8, 0))
-        advanced = np.cumsum(width)
-        for k in np.flatnonzero(vector & (base_at >= 0)):
-            base = base_at[k]
-            start = (value[base] & 0x7FF) + advanced[k - 1] - advanced[base]
-            bits = np.flatnonzero([(value[k] >> b) & 1 for b in range(width[k])])
-            xs.append(start + bits)
-            ys.append(np.full(bits.size, y[k]))
-            ts.append(np.full(bits.size, t[k]))
-            ps.append(np.full(bits.size, value[base] >> 11))
-    order = np.argsort(np.concatenate(ts) if ts else np.zeros(0), kind="stable")
-    events = _as_events(*(np.concatenate(a)[order] for a in (xs, ys, ts, ps)))
-    trig = (kind == 0xA) & valid
-    triggers = np.zeros(int(trig.sum()), dtype=[("t", "<i8"), ("id", "u1"), ("value", "u1")])
-    triggers["t"], triggers["id"], triggers["value"] = t[trig], (value[trig] >> 8) & 0xF, value[trig] & 1
-    return events, triggers, int(wraps) + (int(wrapped[-1]) if wrapped.size else 0)
-
-
-class Evt3Decoder:
-    """EVT 3.0 across packets: the Y address, the time words, the 24-bit clock's wraps and
-    the vector base carry over from one packet to the next (a camera driver cuts packets
-    anywhere in the word stream)."""
-
-    def __init__(self) -> None:
-        self.carry = np.zeros(0, dtype="<u2")  # state words replayed before the next packet
-        self.wraps = 0
-
-    def decode(self, payload: bytes, time_base_us: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        words = np.frombuffer(payload, dtype="<u2")
-        stream = np.concatenate([self.carry, words])
-        events, triggers, self.wraps = _decode_evt3_words(stream, time_base_us, self.wraps)
-        kind = stream >> 12
-        carry = []
-        for k in (0x0, 0x8, 0x6):  # the latest Y, time high, time low
-            found = np.flatnonzero(kind == k)
-            if found.size:
-                carry.append(stream[found[-1]])
-        base = np.flatnonzero(kind == 0x3)
-        if base.size:  # the vector base, advanced past the vectors that followed it
-            b = int(base[-1])
-            after = kind[b + 1:]
-            advance = 12 * int(np.count_nonzero(after == 0x4)) + 8 * int(np.count_nonzero(after == 0x5))
-            value = int(stream[b]) & 0x0FFF
-            carry.append(np.uint16((0x3 << 12) | (value & 0x800) | (((value & 0x7FF) + advance) & 0x7FF)))
-        # Replayed words are not new: a carried high word must not count as a second wrap.
-        self.carry = np.array(carry, dtype="<u2")
-        return events, triggers
 
 
 def _typestore():
