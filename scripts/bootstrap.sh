@@ -17,6 +17,12 @@ echo "[bootstrap] creating $venv" >&2
 # in requirements.txt), then lava-nc without its metadata's Python<3.11 cap.
 "$venv/bin/python" -m pip install --quiet -r "$root/requirements.txt" >&2
 "$venv/bin/python" -m pip install --quiet --no-deps --ignore-requires-python "lava-nc==0.10.0" >&2
+# Packages whose declared dependencies we must not take (the "# no-deps:" lines of
+# requirements-core.txt say why); what they really need is pinned there.
+mapfile -t nodeps < <(sed -n 's/^# no-deps: *//p' "$root/requirements-core.txt")
+if [ "${#nodeps[@]}" -gt 0 ]; then
+  "$venv/bin/python" -m pip install --quiet --no-deps "${nodeps[@]}" >&2
+fi
 "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$root" >&2
 echo "$want" > "$stamp"
 echo "[bootstrap] ready: $venv" >&2

@@ -2,18 +2,25 @@
 
 NIR describes neurons in continuous time; ours are discrete. With the network's step
 ``dt`` (metadata ``dt``, default 1 ms) and forward Euler, which is how NIR consumers
-discretise, our equations map exactly:
+discretise (Norse, snnTorch: ``x <- x + dt/tau * (...)``), our equations map exactly:
 
 * current: ``u <- (1-du) u + W s``  ==  ``tau_syn = dt/du`` and ``w_in = 1/du``;
 * voltage: ``v <- (1-dv) v + u + bias``  ==  ``tau_mem = dt/dv``, ``r = 1/dv``,
-  ``v_leak = bias/dv``; a perfect integrator (``dv = 0``) has no finite NIR equivalent
-  and is written with ``tau_mem = inf``, ``r = 1``, ``v_leak = 0`` plus our exact values;
+  ``v_leak = bias/dv``;
+* a perfect integrator (``du`` or ``dv`` = 0) has no finite time constant; written as
+  ``tau = inf`` an Euler consumer computes ``dt/tau = 0`` and does not integrate at all,
+  so it is written with the decay ``PERFECT_INTEGRATOR_DECAY`` (1e-12 per step) instead:
+  finite ``tau``, ``r``, ``w_in``, and a leak that float32 cannot even represent
+  (``1 - 1e-12 == 1``) and float64 accumulates to 1e-6 in a million steps;
 * hard reset: ``v_reset = 0``; NIR has no soft reset and no adaptive threshold.
 
 Each node also carries our exact discrete parameters under ``metadata["snn_control"]``,
 so that ``from_nir(to_nir(spec))`` is lossless; graphs from other tools (without that
-metadata) are imported from the standard fields. What NIR consumers do differently
-(zero-delay edges, soft reset, threshold adaptation) is listed in ``SEMANTIC_NOTES``.
+metadata) are imported from the standard fields. Threshold-port connections (adaptive
+thresholds) are not edges of the graph, since a consumer would add their weights to the
+current; they travel in the graph's metadata only. What NIR consumers do differently
+(undelayed edges, soft reset, threshold adaptation) is listed in ``SEMANTIC_NOTES``, and
+:mod:`snn_control.engine.nir_consumers` measures it against a real consumer.
 """
 from __future__ import annotations
 
@@ -25,9 +32,16 @@ import numpy as np
 from snn_control.engine.network import Connection, NetworkFileError, NetworkSpec, Population
 
 DEFAULT_DT = 1e-3
+#: Decay per step written for a perfect integrator (module docstring): tau = dt * 1e12.
+PERFECT_INTEGRATOR_DECAY = 1e-12
 SEMANTIC_NOTES = (
-    "every connection of ours delays by one step (Loihi); NIR edges are undelayed in most consumers",
-    "soft reset and adaptive thresholds are not NIR primitives: they travel only in snn_control metadata",
+    "every connection of ours delays by one step (Loihi); NIR edges are undelayed in most consumers, "
+    "so there a feed-forward population at depth d runs d steps earlier",
+    "soft reset is not a NIR primitive (v_reset = 0 is written); consumers that can subtract the threshold "
+    "(Norse's reset_subtract) reproduce it from the population's reset in snn_control metadata",
+    "adaptive thresholds are not NIR primitives: threshold-port connections travel only in snn_control "
+    "metadata, so consumers run those neurons without adaptation",
+    "perfect integrators (du or dv = 0) are written with a decay of 1e-12 per step (finite tau, r, w_in)",
     "a leaky integrator readout is exported as CubaLI",
 )
 
@@ -36,10 +50,12 @@ class UnsupportedNIRError(NetworkFileError):
     """A NIR graph uses a node type we cannot represent; the message names the node."""
 
 
-def _safe_div(num: np.ndarray | float, den: np.ndarray) -> np.ndarray:
-    den = np.asarray(den, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, np.asarray(num, dtype=np.float64) / np.where(den > 0, den, 1.0), np.inf)
+def euler_fields(params: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
+    """NIR's continuous-time fields whose forward-Euler step with ``dt`` is our discrete update."""
+    du = np.maximum(np.asarray(params["du"], dtype=np.float64), PERFECT_INTEGRATOR_DECAY)
+    dv = np.maximum(np.asarray(params["dv"], dtype=np.float64), PERFECT_INTEGRATOR_DECAY)
+    return {"tau_syn": dt / du, "w_in": 1.0 / du, "tau_mem": dt / dv, "r": 1.0 / dv,
+            "v_leak": np.asarray(params["bias"], dtype=np.float64) / dv}
 
 
 def to_nir(spec: NetworkSpec) -> Any:
@@ -51,30 +67,36 @@ def to_nir(spec: NetworkSpec) -> Any:
     edges: list[tuple[str, str]] = [("input", spec.input_population)]
     for pop in spec.populations:
         p = pop.params
-        du, dv = p["du"], p["dv"]
         exact = {"model": pop.model, "reset": pop.reset, "dt": dt,
                  **{k: np.asarray(v, dtype=np.float64) for k, v in p.items()}}
-        common = dict(tau_syn=_safe_div(dt, du), tau_mem=_safe_div(dt, dv),
-                      r=np.where(dv > 0, _safe_div(1.0, dv), 1.0),
-                      v_leak=np.where(dv > 0, _safe_div(p["bias"], dv), 0.0), w_in=np.where(du > 0, _safe_div(1.0, du), 1.0))
+        fields = euler_fields(p, dt)
         if pop.spiking:
-            node = nir.CubaLIF(v_threshold=np.asarray(p["vth"], dtype=np.float64), v_reset=np.zeros(pop.size), **common)
+            node = nir.CubaLIF(v_threshold=np.asarray(p["vth"], dtype=np.float64), v_reset=np.zeros(pop.size), **fields)
         else:
-            node = nir.CubaLI(**common)
+            node = nir.CubaLI(**fields)
         node.metadata = {"snn_control": exact}
         nodes[pop.name] = node
+    threshold_connections: dict[str, Any] = {}
     for i, conn in enumerate(spec.connections):
         name = f"w{i}_{conn.source}_{conn.target}"
-        nodes[name] = nir.Linear(weight=np.asarray(conn.weight, dtype=np.float64))
-        nodes[name].metadata = {"snn_control": {"port": conn.port, "sparse": conn.sparse}}
+        weight = np.asarray(conn.weight, dtype=np.float64)
+        ours = {"port": conn.port, "sparse": conn.sparse, "index": i}
+        if conn.port == "threshold":
+            # As an edge, a consumer would add these weights to the current (the opposite of
+            # raising the threshold); it runs the target without adaptation instead.
+            threshold_connections[name] = {**ours, "source": conn.source, "target": conn.target, "weight": weight}
+            continue
+        nodes[name] = nir.Linear(weight=weight)
+        nodes[name].metadata = {"snn_control": ours}
         edges += [(conn.source, name), (name, conn.target)]
     readouts = [p.name for p in spec.populations if not p.spiking] or [spec.populations[-1].name]
     for name in readouts:
         nodes[f"output_{name}"] = nir.Output(output_type={"output": np.array([spec.population(name).size])})
         edges.append((name, f"output_{name}"))
-    graph = nir.NIRGraph(nodes=nodes, edges=edges, metadata={"snn_control": {
-        "name": spec.name, "input_population": spec.input_population, "dt": dt}})
-    return graph
+    graph_meta: dict[str, Any] = {"name": spec.name, "input_population": spec.input_population, "dt": dt}
+    if threshold_connections:
+        graph_meta["threshold_connections"] = threshold_connections
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"snn_control": graph_meta})
 
 
 def write_nir(spec: NetworkSpec, path: str | Path) -> Path:
@@ -120,18 +142,26 @@ def from_nir(graph: Any, name: str | None = None, dt: float | None = None) -> Ne
                                   "supported: Input, Output, Linear, Affine (zero bias), CubaLIF, CubaLI")
     pop_names = {p.name for p in pops}
     incoming = {dst: src for src, dst in graph.edges if src in pop_names and dst in linears}
-    conns = []
+    # (position in the original spec, connection): the order fixes the summation order of inputs.
+    conns: list[tuple[int, Connection]] = []
     for src, dst in graph.edges:
         if src in linears and dst in pop_names:
             if src not in incoming:
                 raise UnsupportedNIRError(f"NIR node {src!r}: Linear without a source population")
             ours = linears[src].metadata.get("snn_control", {}) if isinstance(linears[src].metadata, dict) else {}
-            conns.append(Connection(incoming[src], dst, np.asarray(linears[src].weight, dtype=np.float64),
-                                    port=str(ours.get("port", "current")), sparse=bool(ours.get("sparse", False))))
+            conns.append((int(ours.get("index", len(conns))),
+                          Connection(incoming[src], dst, np.asarray(linears[src].weight, dtype=np.float64),
+                                     port=str(ours.get("port", "current")), sparse=bool(ours.get("sparse", False)))))
+    for entry in dict(meta.get("threshold_connections", {})).values():
+        conns.append((int(entry["index"]), Connection(str(entry["source"]), str(entry["target"]),
+                                                      np.asarray(entry["weight"], dtype=np.float64),
+                                                      port="threshold", sparse=bool(entry["sparse"]))))
+    conns.sort(key=lambda indexed: indexed[0])
     inputs = [dst for src, dst in graph.edges if isinstance(graph.nodes.get(src), nir.Input)]
     if len(inputs) != 1 or inputs[0] not in pop_names:
         raise UnsupportedNIRError(f"the NIR graph must feed its Input into exactly one neuron node, got {inputs}")
-    return NetworkSpec(tuple(pops), tuple(conns), inputs[0], name=name or str(meta.get("name", "nir_import")),
+    return NetworkSpec(tuple(pops), tuple(c for _, c in conns), inputs[0],
+                       name=name or str(meta.get("name", "nir_import")),
                        metadata={"dt": dt, "imported_from": "nir"})
 
 
@@ -151,10 +181,12 @@ def _population_from_standard_fields(name: str, node: Any, dt: float) -> Populat
     dv = np.clip(dt / tau_mem, 0, 1)
     r = np.broadcast_to(np.asarray(node.r, dtype=np.float64), tau_mem.shape)
     w_in = np.broadcast_to(np.asarray(node.w_in, dtype=np.float64), tau_syn.shape)
-    if not (np.allclose(r * np.where(dv > 0, dv, 1.0), 1.0) and np.allclose(w_in * np.where(du > 0, du, 1.0), 1.0)):
+    if not (np.allclose(r * dv, 1.0) and np.allclose(w_in * du, 1.0)):
         raise UnsupportedNIRError(f"NIR node {name!r}: r and w_in must equal tau/dt (Euler-normalised neurons); "
                                   "rescale the incoming weights first")
     bias = np.broadcast_to(np.asarray(node.v_leak, dtype=np.float64), tau_mem.shape) * dv
+    # Time constants this long are perfect integrators (module docstring): give them back their exact 0.
+    du, dv = (np.where(d < 2 * PERFECT_INTEGRATOR_DECAY, 0.0, d) for d in (du, dv))
     if isinstance(node, nir.CubaLI):
         return Population(name, tau_mem.size, "leaky_integrator", {"du": du, "dv": dv, "bias": bias})
     v_reset = getattr(node, "v_reset", None)
