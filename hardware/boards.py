@@ -1,8 +1,9 @@
 """Neuromorphic boards: their published constraints, a fit check, weight quantisation and
 energy estimates.
 
-Only constraints we could check against a published source are listed (the source is on
-each profile); SpiNNaker 2 and Speck are not profiled yet for that reason.
+Each constraint of a profile cites its public source (on the line, or in the profile's
+``source``); a figure marked "approximate" is a documented default or a derived bound, not a
+hard limit of the silicon.
 
 Energy: Loihi's per-operation energies as measured on Loihi 1 (Davies et al., IEEE Micro
 2018: 23.6 pJ per synaptic spike operation, 52 pJ per active neuron update). Intel has not
@@ -15,10 +16,16 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from snn_control.engine.network import NetworkSpec
+from snn_control.engine.fixed_point import STATE_BITS as LOIHI_STATE_BITS
+from snn_control.engine.network import NetworkSpec, Population
 
 LOIHI_PJ_PER_SYNOP = 23.6
 LOIHI_PJ_PER_NEURON_UPDATE = 52.0
+
+#: How a board realises the decays ``du``, ``dv`` (fractions lost per step): any value, bit
+#: shifts only, or not at all (integrate-and-fire: the input adds straight to the membrane,
+#: ``du = 1``, and the membrane does not leak, ``dv = 0``).
+DECAY_RULES = ("any", "power_of_two", "none")
 
 
 @dataclass(frozen=True)
@@ -31,28 +38,90 @@ class BoardProfile:
     max_fan_in: int | None           # incoming synapses per neuron
     max_input_channels: int | None   # neurons that take external input
     models: frozenset[str]           # "leaky_integrator" listed: non-spiking readouts available
-    power_of_two_decays: bool        # decays realised as bit shifts
+    decays: str                      # one of DECAY_RULES
     source: str
+    state_bits: int | None = None    # neuron state (voltage, current) width
+    cores: int | None = None         # neuron cores per chip / device
+    max_neurons_per_core: int | None = None  # a core holds neurons of one population
+    max_target_populations: int | None = None  # populations one population may send spikes to
+    shared_threshold: bool = False   # one threshold per population (layer), not per neuron
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.decays not in DECAY_RULES:
+            raise ValueError(f"board {self.key!r}: decays must be one of {DECAY_RULES}, got {self.decays!r}")
 
 
 BOARDS: dict[str, BoardProfile] = {
     "loihi2": BoardProfile(
         "loihi2", "Intel Loihi 2 (one chip)", max_neurons=1_000_000, max_synapses=120_000_000, weight_bits=8,
         max_fan_in=None, max_input_channels=None,
-        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), power_of_two_decays=False,
+        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), decays="any",
+        # Lava's bit-accurate Loihi 2 LIF (PyLifModelBitAcc): 24-bit current and voltage.
+        state_bits=LOIHI_STATE_BITS, cores=128,
         source="Intel Labs, Loihi 2 technology brief (2021): 128 neuromorphic cores, up to 1M neurons and 120M "
                "synapses per chip; neuron models in microcode; weights up to 8 bits in Lava's Loihi 2 processes",
         notes=("adaptive thresholds and leaky-integrator readouts need microcoded neuron models",)),
     "xylo_audio2": BoardProfile(
         "xylo_audio2", "SynSense Xylo Audio 2", max_neurons=1008, max_synapses=64_000, weight_bits=8, max_fan_in=63,
-        max_input_channels=16, models=frozenset({"cuba_lif"}), power_of_two_decays=True,
+        max_input_channels=16, models=frozenset({"cuba_lif"}), decays="power_of_two", state_bits=16,
         source="Rockpool documentation, Xylo overview; Open Neuromorphic hardware guide (Xylo Audio 2, SYNS61201): "
                "1000 hidden + 8 output LIF neurons, 16 input channels, 8-bit weights, 16-bit states, fan-in <= 63, "
                "64,000 weights, bit-shift decays, subtractive reset"),
+    "spinnaker2": BoardProfile(
+        "spinnaker2", "SpiNNaker 2 (one chip, py-spinnaker2 neuron models)",
+        # SpiNNaker2 datasheet v0.03 (2021): 152 ARM Cortex-M4F processing elements (PEs) per chip,
+        # each with 128 kB of local SRAM.
+        cores=152,
+        # Approximate: py-spinnaker2 places up to 250 LIF neurons on a PE by default
+        # (Population.set_max_atoms_per_core lowers it for dense connectivity, since synapse rows
+        # share the PE's 128 kB); the chip's neurons follow as 152 x 250.
+        max_neurons_per_core=250, max_neurons=152 * 250,
+        # No fixed count is published: synapse rows live in each PE's 128 kB SRAM beside code and
+        # state, so the bound depends on the connectivity.
+        max_synapses=None, max_fan_in=None, max_input_channels=None,
+        # py-spinnaker2 (lif, lif_curr_exp): integer weights in [-15, 15], a 4-bit magnitude whose
+        # sign selects the excitatory or inhibitory input: 5 bits signed.
+        weight_bits=5,
+        # Approximate: py-spinnaker2's neuron state and parameters are single-precision floats
+        # (the Cortex-M4F's FPU).
+        state_bits=32,
+        # py-spinnaker2's lif_curr_exp: exponentially decaying current (exc_decay, inh_decay),
+        # membrane decay (alpha_decay), bias (i_offset), reset by subtraction or to v_reset: our
+        # cuba_lif, any decay. A readout is one whose threshold is never reached, its voltage
+        # recorded. Adaptive thresholds need a custom ARM neuron model (none ships).
+        models=frozenset({"cuba_lif", "leaky_integrator"}), decays="any",
+        source="SpiNNaker2 datasheet v0.03 (TU Dresden / University of Manchester, 2021); py-spinnaker2 "
+               "(TU Dresden, SpiNNcloud) neuron models lif and lif_curr_exp and their examples",
+        notes=("neuron models are ARM software: an adaptive threshold would need a custom model",)),
+    "speck": BoardProfile(
+        "speck", "SynSense Speck (Speck 2e/2f, DYNAP-CNN cores)",
+        # Sinabs 3.1.3, sinabs/backend/dynapcnn/chips/dynapcnn.py (get_constraints): 9 CNN cores
+        # with 16-64 Ki neuron memory (320 Ki = 327,680 neurons in all) and 16-64 Ki kernel
+        # memory (272 Ki = 278,528 weights in all; approximate for dense layers, whose kernel
+        # memory is allotted in power-of-two blocks).
+        cores=9, max_neurons=327_680, max_synapses=278_528,
+        # samna documentation, Speck 2e CNN layer: at most 1024 features per layer. One of our
+        # (flat) populations is a layer of 1x1 feature maps: approximate, since a larger
+        # population could be split across layers.
+        max_neurons_per_core=1024,
+        # Approximate: a dense layer is a convolution whose kernel covers its input features
+        # (at most 1024, as above).
+        max_fan_in=1024, max_input_channels=None,
+        # samna documentation, Speck 2e CNN layer: weight resolution 8 bit, neuron state
+        # resolution 16 bit, fan-out of 2 (a layer sends its spikes to at most two layers).
+        weight_bits=8, state_bits=16, max_target_populations=2,
+        # Sinabs (dynapcnn backend): integrate-and-fire layers only (sinabs.layers.IAF): the input
+        # adds straight to the membrane, which does not leak; the "leak operation" adds a
+        # constant per tick (our bias); reset to zero or by subtraction; one threshold per layer
+        # (threshold_high). No non-spiking readout (its readout layer averages spike counts).
+        models=frozenset({"cuba_lif"}), decays="none", shared_threshold=True,
+        source="samna documentation (Speck 2e, Speck 2b key features); Sinabs 3.1.3 dynapcnn backend "
+               "(chip memory constraints, IAF layers, reset modes, one threshold per layer)"),
     "cpu": BoardProfile(
-        "cpu", "CPU (this package's numpy/torch backends)", None, None, None, None, None,
-        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), power_of_two_decays=False,
+        "cpu", "CPU (this package's numpy/torch backends)", max_neurons=None, max_synapses=None, weight_bits=None,
+        max_fan_in=None, max_input_channels=None,
+        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), decays="any",
         source="no limits beyond memory"),
 }
 
@@ -107,17 +176,39 @@ def check_fit(spec: NetworkSpec, board: str | BoardProfile) -> FitReport:
         if p.model not in b.models:
             reasons.append(f"population {p.name!r}: neuron model {p.model!r} is not available "
                            f"(board models: {sorted(b.models)})")
-    if b.power_of_two_decays:
-        for p in spec.populations:
-            for key in ("du", "dv"):
-                d = np.asarray(p.params.get(key, []), dtype=float)
-                d = d[d > 0]
-                if d.size and not np.allclose(np.log2(d), np.round(np.log2(d)), atol=1e-9):
-                    reasons.append(f"population {p.name!r}: decays {key} are not powers of two "
-                                   f"(the board decays by bit shifts)")
+    if b.cores is not None and b.max_neurons_per_core is not None:
+        cores = sum(-(-p.size // b.max_neurons_per_core) for p in spec.populations)
+        if cores > b.cores:
+            reasons.append(f"the populations need {cores} cores at {b.max_neurons_per_core} neurons per core, "
+                           f"the board has {b.cores}")
+    for p in spec.populations:
+        reasons += _decay_reasons(p, b.decays)
+        if b.shared_threshold and p.spiking and np.unique(p.params["vth"]).size > 1:
+            reasons.append(f"population {p.name!r}: {np.unique(p.params['vth']).size} different thresholds, "
+                           "the board has one per population")
+        targets = {c.target for c in spec.connections if c.source == p.name}
+        if b.max_target_populations is not None and len(targets) > b.max_target_populations:
+            reasons.append(f"population {p.name!r} sends spikes to {len(targets)} populations, "
+                           f"the board allows {b.max_target_populations}")
     if any(c.port == "threshold" for c in spec.connections) and "adaptive_lif" not in b.models:
         reasons.append("threshold-port connections (adaptive thresholds) are not available")
     return FitReport(b.key, not reasons, tuple(reasons), neurons, synapses, int(fan.max()) if fan.size else 0)
+
+
+def _decay_reasons(pop: Population, rule: str) -> list[str]:
+    """Why the decays of ``pop`` cannot be realised under a board's decay ``rule`` (DECAY_RULES)."""
+    du, dv = (np.asarray(pop.params[key], dtype=float) for key in ("du", "dv"))
+    reasons = []
+    if rule == "none" and not (np.all(du == 1.0) and np.all(dv == 0.0)):
+        reasons.append(f"population {pop.name!r}: the board's neurons integrate and fire (du = 1, dv = 0); the "
+                       f"population has du in [{du.min():.3g}, {du.max():.3g}], dv in [{dv.min():.3g}, {dv.max():.3g}]")
+    if rule == "power_of_two":
+        for key, decay in (("du", du), ("dv", dv)):
+            shifts = np.log2(decay[decay > 0])  # no decay at all needs no shift
+            if shifts.size and not np.allclose(shifts, np.round(shifts), atol=1e-9):
+                reasons.append(f"population {pop.name!r}: decays {key} are not powers of two "
+                               "(the board decays by bit shifts)")
+    return reasons
 
 
 def quantise_weights(spec: NetworkSpec, bits: int) -> NetworkSpec:
@@ -148,5 +239,5 @@ def fan_out_weights(spec: NetworkSpec) -> np.ndarray:
     return _synapses_per_neuron(spec, incoming=False)
 
 
-__all__ = ["BOARDS", "BoardProfile", "FitReport", "ann_macs", "check_fit", "fan_in", "fan_out_weights",
+__all__ = ["BOARDS", "BoardProfile", "DECAY_RULES", "FitReport", "ann_macs", "check_fit", "fan_in", "fan_out_weights",
            "loihi_energy_uj", "quantise_weights", "synapse_count"]

@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", choices=["lava-sim", "loihi2", "nir"], default="lava-sim")
     p.add_argument("--output", help="output file (nir target; default: beside the network)")
     p.add_argument("--check", metavar="BOARD", help="only check whether the network fits a board "
-                                                   "(loihi2, xylo_audio2, cpu); exit 1 when it does not")
+                                                   "(loihi2, spinnaker2, xylo_audio2, speck, cpu); exit 1 when it does not")
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--input-std", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
