@@ -14,20 +14,65 @@ NCAP swimming one 1000-step episode):
   deploy --check``);
 * ``<net>_lava_fixed_matches``: 1 when Lava's fixed-point simulation (``Loihi2SimCfg``)
   gives bit-identical commands to our fixed-point backend over the first 40 closed-loop
-  ticks.
+  ticks;
+* ``<net>_nir_agreement``: the network's NIR file run in an independent consumer (Norse),
+  fed the input currents the network received in the run above: the fraction of (neuron,
+  step) spike entries equal to ours, steps aligned for the consumer's undelayed edges
+  (:mod:`snn_control.engine.nir_consumers` lists every semantic difference and how it is
+  bridged); ``<net>_nir_readout_max_error``: the largest difference of the readout
+  voltages (the network's output) there. ``blimp_i`` falls short of 1 because its adaptive
+  thresholds are no NIR primitive: a consumer runs those neurons without adaptation.
 
 Weight quantisation cost on the tasks: ``blimp_rmse_m_<b>bit`` and
 ``swimmer_return_<b>bit`` for 8- and 4-bit weights (``float`` for the unquantised networks).
-Not measured yet: agreement with an external NIR consumer (``nir_agreement``).
 """
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from snn_control.hardware.boards import (BOARDS, ann_macs, check_fit, fan_out_weights, loihi_energy_uj,
                                          quantise_weights, synapse_count)
 
+if TYPE_CHECKING:
+    from snn_control.controllers.spiking import SpikingController
+    from snn_control.engine.network import NetworkSpec
+
 LAVA_TICKS = 40
+
+
+class _InputRecorder:
+    """Stands in for a SpikingController's encoder and keeps every current it produced since
+    the controller's reset: what the network received (each held ``steps_per_tick`` steps)."""
+
+    def __init__(self, controller: SpikingController) -> None:
+        self.controller, self.encoder = controller, controller.encoder
+        self.n_outputs = self.encoder.n_outputs
+        self.currents: list[np.ndarray] = []
+        controller.encoder = self
+
+    def encode(self, signal: np.ndarray) -> np.ndarray:
+        current = self.encoder.encode(signal)
+        self.currents.append(current)
+        return current
+
+    def reset(self) -> None:
+        self.encoder.reset()
+        self.currents.clear()
+
+    def detach(self) -> np.ndarray:
+        """Give the controller its encoder back; the network's input per network step."""
+        self.controller.encoder = self.encoder
+        return np.repeat(np.array(self.currents), self.controller.steps_per_tick, axis=0)
+
+
+def _nir_figures(name: str, spec: NetworkSpec, currents: np.ndarray) -> dict[str, float]:
+    from snn_control.engine.nir_consumers import compare_with_norse
+
+    agreement = compare_with_norse(spec, currents)
+    return {f"{name}_nir_agreement": round(agreement.spikes, 4),
+            f"{name}_nir_readout_max_error": float(f"{agreement.readout_max_error:.3g}")}
 
 
 def _activity(controller, spec) -> tuple[float, float]:
@@ -87,20 +132,25 @@ def run(quick: bool = False) -> dict[str, float]:
         return BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s)
 
     snn = blimp_snn()
-    for part in snn.parts.values():
+    recorders = {}
+    for role, part in snn.parts.items():
         part.count_spikes()
+        recorders[role] = _InputRecorder(part)
     trace = run_closed_loop(snn, blimp_env(), seed=0)
     results["blimp_rmse_m_float"] = round(step_metrics(trace, steady_window_s=10.0)["rmse_m"], 4)
     blimp_lava = _blimp_commands("numpy-fixed", LAVA_TICKS) == _blimp_commands("lava-fixed", LAVA_TICKS)
     for role, part in snn.parts.items():
         results.update(_network_figures(f"blimp_{role}", part.spec, part, blimp_lava))
+        results.update(_nir_figures(f"blimp_{role}", part.spec, recorders[role].detach()))
 
     swimmer = load_swimmer_controller(shipped_path("spiking_ncap"))
     swimmer.network.count_spikes()
+    recorder = _InputRecorder(swimmer.network)
     results["swimmer_return_float"] = round(rollout(swimmer, 6, seed=0)["return"], 1)
     swim_lava = bool(np.array_equal(_swimmer_torques("numpy-fixed", LAVA_TICKS),
                                     _swimmer_torques("lava-fixed", LAVA_TICKS)))
     results.update(_network_figures("swimmer_ncap", swimmer.spec, swimmer.network, swim_lava))
+    results.update(_nir_figures("swimmer_ncap", swimmer.spec, recorder.detach()))
 
     for bits in (8, 4):
         parts = {}
