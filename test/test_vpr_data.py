@@ -79,3 +79,20 @@ def test_patch_normalisation_removes_brightness_and_contrast():
     np.testing.assert_allclose(patch_normalise(img, 8), patch_normalise(3 * img + 50, 8), atol=1e-4)
     with pytest.raises(ValueError, match="not a multiple"):
         patch_normalise(img, 5)
+
+
+def test_sequence_matching_follows_the_diagonal():
+    from snn_control.vpr.metrics import sequence_scores
+
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(0, 1, (6, 8))
+    seq = sequence_scores(scores, 3)
+    assert seq[4, 5] == pytest.approx((scores[4, 5] + scores[3, 4] + scores[2, 3]) / 3)
+    assert seq[1, 5] == pytest.approx((scores[1, 5] + scores[0, 4]) / 2)     # only two queries so far
+    assert seq[3, 0] == pytest.approx(scores[3, 0])                         # no place before place 0
+    np.testing.assert_array_equal(sequence_scores(scores, 1), scores)
+    # a traversal whose single images are ambiguous but whose sequence is not
+    noisy = rng.uniform(0, 1, (50, 50)) + 0.6 * np.eye(50)
+    assert recall_at_k(-sequence_scores(noisy, 8), np.arange(50)) > recall_at_k(-noisy, np.arange(50))
+    with pytest.raises(ValueError, match="at least 1"):
+        sequence_scores(scores, 0)

@@ -141,6 +141,10 @@ def test_train_and_query_commands(tmp_path):
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["held_out_queries"] == 50 and 0 <= figures["recall_at_1"] <= figures["recall_at_5"] <= 1
     assert (tmp_path / "pr.png").stat().st_size > 1000
+    done = subprocess.run([*exe, "query", str(out), str(qry), "--json", "--sequence", "5"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["held_out_queries"] == 50
     # --places: the first N places, calibrated on the queries that belong to them
     done = subprocess.run([*exe, "train", "vpr", str(ref), "--out", str(tmp_path / "map40.npz"), "--calibration",
                            str(qry), "--calibration-count", "10", "--places", "40", "--places-per-module", "20",

@@ -119,6 +119,7 @@ def evaluate(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 
 def query_main(argv: list[str] | None = None) -> int:
+    from snn_control.vpr.metrics import sequence_scores
     from snn_control.vpr.place_map import PlaceMapError, best_places, load_map
 
     parser = argparse.ArgumentParser(prog="snn-control query",
@@ -130,6 +131,8 @@ def query_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ground-truth", help="CSV of query,reference index rows")
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     parser.add_argument("--plot", help="PNG of the precision-recall curve (needs ground truth)")
+    parser.add_argument("--sequence", type=int, default=1, metavar="L",
+                        help="match sequences of the last L images (the folder is one traversal in order)")
     args = parser.parse_args(argv)
     try:
         place_map = load_map(args.map)
@@ -138,7 +141,8 @@ def query_main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         scores = place_map.scores(queries.images[answered])
         elapsed = time.perf_counter() - start
-    except (OSError, VprDataError, PlaceMapError) as exc:
+        scores = sequence_scores(scores, args.sequence)
+    except (OSError, VprDataError, PlaceMapError, ValueError) as exc:
         print(f"snn-control query: {exc}", file=sys.stderr)
         return 2
     best, confidence = best_places(scores)

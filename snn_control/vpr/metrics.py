@@ -39,3 +39,19 @@ def recall_at_full_precision(precision: np.ndarray, recall: np.ndarray) -> float
     below = np.flatnonzero(precision < 1.0)
     stop = below[0] if below.size else len(precision)
     return float(recall[stop - 1]) if stop > 0 else 0.0
+
+
+def sequence_scores(scores: np.ndarray, length: int) -> np.ndarray:
+    """SeqSLAM-style sequence matching over a (Q, R) score matrix (higher = more similar) of
+    consecutive queries: query i's score for place j becomes the mean of
+    ``scores[i - k, j - k]`` over the last ``length`` queries (as many as exist before both
+    i and j), i.e. evidence along the diagonal of a traversal at the reference's pace.
+    ``length`` 1 returns ``scores``."""
+    if length < 1:
+        raise ValueError(f"sequence length must be at least 1, got {length}")
+    q, r = scores.shape
+    total = np.zeros((q, r), dtype=np.float64)
+    for k in range(min(length, q, r)):
+        total[k:, k:] += scores[:q - k, :r - k]
+    terms = np.minimum.outer(np.minimum(np.arange(1, q + 1), length), np.arange(1, r + 1))
+    return total / terms

@@ -17,6 +17,10 @@ map was built from). Per image it publishes
 Rejected with a counted, rate-limited warning, nothing published for it: other encodings,
 a data size that does not match the header, images of another size than the map's.
 
+``sequence_length`` N > 1: each answer weighs the last N images' place scores along the
+route (SeqSLAM-style diagonal, :func:`snn_control.vpr.metrics.sequence_scores`), for a
+camera that travels the mapped route at the reference's pace.
+
 ``adapt_statistics``: the query statistics (per-pixel mean and spread of the query
 traversal, see :mod:`snn_control.vpr.features`) follow the incoming images as an
 exponential moving average with ``statistics_rate`` per image, starting from the map's
@@ -24,6 +28,7 @@ calibration values; off by default, so a node answers like ``snn-control query``
 """
 from __future__ import annotations
 
+from collections import deque
 from typing import Sequence
 
 import numpy as np
@@ -45,6 +50,7 @@ class PlaceRecognitionNode(SnnNode):
         "position_std_m": (5.0, "position standard deviation at confidence 1 (m)", (1e-3, 1e4)),
         "adapt_statistics": (False, "follow the query traversal's statistics online", None),
         "statistics_rate": (0.01, "moving-average rate per image of the adapted statistics", (1e-5, 1.0)),
+        "sequence_length": (1, "match sequences of the last N images (SeqSLAM-style; 1: single images)", None),
         "step_s": (0.35 / 100, "time of one network step on the spike topic (s)", (1e-6, 1.0)),
     }
 
@@ -58,6 +64,10 @@ class PlaceRecognitionNode(SnnNode):
         except (OSError, PlaceMapError) as exc:
             raise ParameterError(f"node 'place_recognition': cannot load {path}: {exc}") from exc
         self.stats = self.place_map.query_stats
+        if self.param("sequence_length") < 1:
+            raise ParameterError(f"node 'place_recognition': sequence_length must be at least 1, "
+                                 f"got {self.param('sequence_length')}")
+        self.history: deque[np.ndarray] = deque(maxlen=int(self.param("sequence_length")))
         self.rejected = RateLimitedCounter(self)
         self.answered = 0
         self.place_pub = self.create_publisher(Int32, "~/place", 10)
@@ -75,6 +85,7 @@ class PlaceRecognitionNode(SnnNode):
     def on_image(self, msg: Image) -> None:
         from snn_control.vpr.ensemble import place_scores, spike_raster
         from snn_control.vpr.features import TraversalStats, input_rates, patch_features
+        from snn_control.vpr.metrics import sequence_scores
         from snn_control.vpr.place_map import best_places
 
         try:
@@ -94,7 +105,9 @@ class PlaceRecognitionNode(SnnNode):
             var = (1 - a) * self.stats.std ** 2 + a * (patches[0] - mean) ** 2
             self.stats = TraversalStats(mean.astype(np.float32), np.sqrt(var).astype(np.float32))
         counts, raster = spike_raster(self.place_map.ensemble, input_rates(patches, self.stats, prep))
-        best, confidence = best_places(place_scores(self.place_map.ensemble, counts).numpy())
+        self.history.append(place_scores(self.place_map.ensemble, counts).numpy()[0])
+        scores = sequence_scores(np.stack(self.history), len(self.history))[-1:]
+        best, confidence = best_places(scores)
         place, conf = int(best[0]), float(confidence[0])
         self.place_pub.publish(Int32(data=place))
         self.frame_pub.publish(Int32(data=int(self.place_map.frames[place])))
