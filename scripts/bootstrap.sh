@@ -11,6 +11,18 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 echo "[bootstrap] creating $venv" >&2
+# MuJoCo renders the generated gesture dataset offscreen through Mesa's software EGL
+# (Debian: libegl1, libegl-mesa0, libgl1-mesa-dri). Install them where they are missing and
+# we may; otherwise say what the gesture dataset will lack.
+if ! ldconfig -p 2>/dev/null | grep -q 'libEGL_mesa.so'; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    { apt-get install -y -q libegl1 libegl-mesa0 libgl1-mesa-dri \
+      || { apt-get update -q && apt-get install -y -q libegl1 libegl-mesa0 libgl1-mesa-dri; }; } >&2
+  else
+    echo "[bootstrap] warning: Mesa EGL (Debian libegl1 libegl-mesa0 libgl1-mesa-dri) is missing:" \
+         "the gesture dataset cannot be rendered" >&2
+  fi
+fi
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade "pip==25.3" >&2
 # lava-nc's own dependencies first (numpy<2, scipy<2, networkx<=2.8.7, asteval<0.10 are pinned
