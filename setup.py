@@ -49,6 +49,7 @@ NODES = {
     "event_replay": "snn_control.ros.nodes.event_replay:main",
     "image_replay": "snn_control.ros.nodes.image_replay:main",
     "place_recognition": "snn_control.ros.nodes.place_recognition:main",
+    "action_recognition": "snn_control.ros.nodes.action_recognition:main",
 }
 
 setup(
