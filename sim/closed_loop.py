@@ -102,10 +102,9 @@ def step_metrics(trace: Trace, steady_window_s: float = 3.0, band_m: float = 0.0
 
 def plot_traces(traces: dict[str, Trace], path: str, title: str) -> str:
     """Altitude and setpoint, command, and a spike raster per spiking controller, as a PNG."""
-    import matplotlib
+    from snn_control.plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     spiking = [name for name, tr in traces.items() if tr.spikes]
     fig, axes = plt.subplots(2 + len(spiking), 1, figsize=(10, 6 + 2.5 * len(spiking)), sharex=True)
@@ -129,7 +128,4 @@ def plot_traces(traces: dict[str, Trace], path: str, title: str) -> str:
         ax.legend(loc="upper right", markerscale=6)
     axes[-1].set_xlabel("time (s)")
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)

@@ -12,14 +12,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from snn_control.sim.gestures.dataset import (DURATION_S, GESTURES, SENSOR_SIZE, generate_sample,  # noqa: E402
-                                             iter_frames, sample_params)
+from snn_control.plotting import pyplot, save_figure
+from snn_control.sim.gestures.dataset import (DURATION_S, GESTURES, SENSOR_SIZE, generate_sample, iter_frames,
+                                             sample_params)
 
 
 def event_frame(events: np.ndarray, sensor_size: tuple[int, int] = SENSOR_SIZE) -> np.ndarray:
@@ -43,7 +40,7 @@ def plot_sample(label: int, seed: int, path: str | Path) -> Path:
     width, height = SENSOR_SIZE
     t_s = events["t"] * 1e-6
     colours = np.where(events["p"] == 1, "tab:red", "tab:blue")
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.6))
+    fig, axes = pyplot().subplots(1, 4, figsize=(15, 3.6))
     axes[0].imshow(frame, cmap="gray", vmin=0, vmax=1)
     axes[0].set_title("first rendered frame")
     axes[1].imshow(event_frame(events))
@@ -53,12 +50,7 @@ def plot_sample(label: int, seed: int, path: str | Path) -> Path:
     axes[3].scatter(t_s, events["y"], s=0.3, c=colours, linewidths=0)
     axes[3].set(xlabel="t (s)", ylabel="y (px)", xlim=(0, DURATION_S), ylim=(height, 0), title="y-t")
     fig.suptitle(f"{label}: {GESTURES[label]} (seed {seed})")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=90)
 
 
 def plot_classes(out_dir: str | Path, seed: int = 0) -> list[Path]:

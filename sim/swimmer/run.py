@@ -58,10 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def plot(files: dict, transfer: dict, trace: dict, path: str) -> str:
-    import matplotlib
+    from snn_control.plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from snn_control.bench.swimmer import TRANSFER_JOINTS
 
@@ -105,7 +104,4 @@ def plot(files: dict, transfer: dict, trace: dict, path: str) -> str:
     ax.set_ylabel("neuron (B then muscle; dorsal then ventral)")
     ax.set_title("spiking NCAP: spikes and head-joint torque (first 6 s)")
     ax.legend(loc="upper left", markerscale=4)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)

@@ -124,10 +124,9 @@ def run(quick: bool = False) -> dict[str, float]:
 
 
 def _plot_scaling(scaling: dict[int, tuple[float, float, float]], path: Path) -> None:
-    import matplotlib
+    from snn_control.plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     places = sorted(scaling)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
@@ -138,6 +137,4 @@ def _plot_scaling(scaling: dict[int, tuple[float, float, float]], path: Path) ->
         ax.set_title(label)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)

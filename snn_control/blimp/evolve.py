@@ -174,10 +174,9 @@ def validate(role: str, x: np.ndarray, sets: Sequence[int] = HELD_OUT) -> dict[s
 
 def plot_history(history: list[tuple[int, float, float]], path: str, title: str,
                  ylabel: str = "fitness: MAE + (1 - rho)") -> str:
-    import matplotlib
+    from snn_control.plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     g, best, median = (np.array(c) for c in zip(*history))
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -188,10 +187,7 @@ def plot_history(history: list[tuple[int, float, float]], path: str, title: str,
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -195,10 +195,9 @@ def evaluate(classifier: SpikePointClassifier, windows: WindowSet, seed: int = 0
 
 def plot_report(history: History, confusion: np.ndarray, class_names: Sequence[str], path: str | Path) -> Path:
     """One PNG: the training curve (loss, accuracies per epoch) and the confusion matrix."""
-    import matplotlib
+    from snn_control.plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, (curve, matrix) = plt.subplots(1, 2, figsize=(12, 5))
     epochs = np.arange(1, len(history.loss) + 1)
@@ -226,12 +225,7 @@ def plot_report(history: History, confusion: np.ndarray, class_names: Sequence[s
     matrix.set_xlabel("predicted")
     matrix.set_ylabel("true")
     matrix.set_title(f"held-out windows ({int(confusion.sum())})")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 @dataclass

@@ -182,10 +182,9 @@ def _truth(reference_frames: np.ndarray, query_frames: np.ndarray,
 
 
 def plot_precision_recall(distances: dict[str, np.ndarray], truth: np.ndarray, path: str | Path) -> Path:
-    import matplotlib
+    from snn_control.plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from snn_control.vpr.metrics import precision_recall, pr_auc
 
@@ -198,9 +197,4 @@ def plot_precision_recall(distances: dict[str, np.ndarray], truth: np.ndarray, p
     ax.set_title(f"{len(truth)} queries")
     ax.legend()
     ax.grid(alpha=0.3)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=120)
