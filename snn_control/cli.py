@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, str] = {
     "swimmer": "snn_control.bench.swimmer:run",
     "deploy": "snn_control.bench.deploy:run",
     "vpr": "snn_control.bench.vpr:run",
+    "events": "snn_control.bench.events:run",
 }
 
 #: ``train`` systems -> "module:main" taking argv.
@@ -32,6 +33,7 @@ TRAINERS: dict[str, str] = {
     "blimp": "snn_control.blimp.evolve:main",
     "swimmer": "snn_control.swimmer.train:main",
     "vpr": "snn_control.vpr.cli:train_main",
+    "actions": "snn_control.events.train_actions:main",
 }
 
 #: ``run`` scenarios -> "module:main" taking argv.
