@@ -128,4 +128,4 @@ def plot_traces(traces: dict[str, Trace], path: str, title: str) -> str:
         ax.legend(loc="upper right", markerscale=6)
     axes[-1].set_xlabel("time (s)")
     fig.suptitle(title)
-    return save_figure(fig, path, dpi=110)
+    return str(save_figure(fig, path, dpi=110))

@@ -104,4 +104,4 @@ def plot(files: dict, transfer: dict, trace: dict, path: str) -> str:
     ax.set_ylabel("neuron (B then muscle; dorsal then ventral)")
     ax.set_title("spiking NCAP: spikes and head-joint torque (first 6 s)")
     ax.legend(loc="upper left", markerscale=4)
-    return save_figure(fig, path, dpi=100)
+    return str(save_figure(fig, path, dpi=100))

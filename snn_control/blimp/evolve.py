@@ -187,7 +187,7 @@ def plot_history(history: list[tuple[int, float, float]], path: str, title: str,
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
-    return save_figure(fig, path, dpi=110)
+    return str(save_figure(fig, path, dpi=110))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
