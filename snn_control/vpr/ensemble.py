@@ -23,8 +23,8 @@ post-synaptic rule), are clipped to [0, w_max] and, after each image, each neuro
 are renormalised to sum to ``w_sum``: the normalisation is what makes the learnt weights a
 comparable template of the inputs that won the neuron.
 
-**Regions**: module ``m`` learns places ``m*P .. m*P+P-1`` (contiguous, or a seeded
-shuffle), each image shown ``epochs`` times for ``steps_per_image`` steps, the state reset
+**Regions**: module ``m`` learns ``P`` places (a seeded shuffle by default, or the paper's
+consecutive places ``m*P .. m*P+P-1``), each image shown ``epochs`` times for ``steps_per_image`` steps, the state reset
 between images (the paper's 150 ms rest). Each neuron is then labelled with the module
 place that makes it fire most; a place's score is the mean spike count of its neurons.
 
@@ -32,10 +32,11 @@ place that makes it fire most; a place's score is the mean spike count of its ne
 at least ``T`` of them is switched off at query time (``T`` chosen on calibration queries).
 
 **Input coding**: Poisson (Bernoulli per step, probability ``rate * p_max``) during
-training, as in the paper. Queries use the same spike trains by default
-(``input_mode="poisson"``) or, for speed, their expectation as a constant input current
-(``"rate"``), which removes sampling noise and lets one matrix product per query serve
-every step.
+training, as in the paper. Queries (and the labelling) use, by default, the expectation of
+those spike trains as a constant input current (``query_input="rate"``), which removes
+sampling noise and lets one matrix product per query serve every step, or the spike
+trains themselves (``"poisson"``); they run ``query_steps`` steps at ``query_gain`` with the
+base threshold (see :class:`EnsembleConfig`).
 """
 from __future__ import annotations
 
