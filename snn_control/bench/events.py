@@ -25,30 +25,24 @@ from pathlib import Path
 
 import numpy as np
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "events"
-EVT3_FILE = "prophesee_raw_expelliarmus/evt3_sample.raw"
-
-
-def _data_file(relative: str) -> Path:
-    for root in (Path("../shared/data/events"), DATA):
-        if (root / relative).is_file():
-            return root / relative
-    raise FileNotFoundError(f"{relative} not found under ../shared/data/events")
+EVT3_FILE = ("events", "prophesee_raw_expelliarmus", "evt3_sample.raw")
 
 
 def evt3_words(path: Path) -> np.ndarray:
     """The 16-bit words of a RAW file after its ``%`` header lines."""
+    from snn_control.events.io import raw_header
+
+    _, start = raw_header(path)
     raw = path.read_bytes()
-    start = 0
-    while raw[start:start + 1] == b"%":
-        start = raw.index(b"\n", start) + 1
     return np.frombuffer(raw[start:start + (len(raw) - start) // 2 * 2], dtype="<u2")
 
 
 def evt3_rate(repeats: int = 20) -> float:
     from snn_control.events.evt3 import decode_evt3
 
-    words = evt3_words(_data_file(EVT3_FILE))
+    from snn_control.shared_data import shared_data
+
+    words = evt3_words(shared_data(*EVT3_FILE))
     events, _ = decode_evt3(words)          # compiles the decoder on first use
     best = float("inf")
     for _ in range(repeats):

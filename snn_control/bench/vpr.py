@@ -33,18 +33,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "vpr" / "nordland_trimmed_64x32"
 SCALING_PLACES = (500, 1000, 2000)
 CALIBRATION_COUNT = 300
 SEQUENCE_LENGTHS = (5, 10)
 RESULTS = Path("results/vpr")
-
-
-def _data_dir() -> Path:
-    for candidate in (Path("../shared/data/vpr/nordland_trimmed_64x32"), DATA):
-        if (candidate / "summer").is_dir():
-            return candidate
-    raise FileNotFoundError("Nordland data not found at ../shared/data/vpr/nordland_trimmed_64x32")
 
 
 def _map_mb(place_map) -> float:
@@ -80,11 +72,12 @@ def _train_and_time(pair, n: int, seed: int = 0, config=None):
 def run(quick: bool = False) -> dict[str, float]:
     from snn_control.vpr.cli import evaluate, plot_precision_recall
     from snn_control.vpr.data import load_pair
-    from snn_control.vpr.features import input_rates, patch_features
     from snn_control.vpr.metrics import recall_at_k, sequence_scores
     from snn_control.vpr.sad import sad_distances
 
-    root = _data_dir()
+    from snn_control.shared_data import shared_data
+
+    root = shared_data("vpr", "nordland_trimmed_64x32")
     pair = load_pair(root / "summer", root / "winter")
     n_all = 500 if quick else len(pair.ground_truth)
     results: dict[str, float] = {}
@@ -103,14 +96,12 @@ def run(quick: bool = False) -> dict[str, float]:
                    queries_per_s=round(1e3 / scaling[n_all][1], 1), neurons=place_map.ensemble.n_neurons,
                    hyperactive_threshold=place_map.ensemble.hyperactive_threshold, **snn)
     results.update({f"sad_{k}": v for k, v in evaluate(-sad, truth).items()})
-    prep = place_map.preprocessing
-    a = input_rates(patch_features(ref, prep), place_map.reference_stats, prep)
-    b = input_rates(patch_features(qry, prep), place_map.query_stats, prep)
+    a, b = place_map.rates(ref, place_map.reference_stats), place_map.rates(qry)
     same = torch.cdist(torch.from_numpy(b)[None], torch.from_numpy(a)[None], p=1.0)[0].numpy()
-    results["sad_same_input_recall_at_1"] = round(evaluate(-same, truth)["recall_at_1"], 4)
+    results["sad_same_input_recall_at_1"] = round(recall_at_k(same, truth), 4)
     # The paper's regions of consecutive places, side by side with the default shuffled regions.
     _, _, contiguous, _, _ = _train_and_time(pair, n_all, config=replace(place_map.ensemble.config, shuffle_places=False))
-    results["contiguous_recall_at_1"] = evaluate(contiguous[held_out], truth)["recall_at_1"]
+    results["contiguous_recall_at_1"] = round(recall_at_k(-contiguous[held_out], truth), 4)
     for length in SEQUENCE_LENGTHS:
         results[f"sequence_{length}_recall_at_1"] = round(recall_at_k(-sequence_scores(scores, length)[held_out],
                                                                       truth), 4)

@@ -95,7 +95,7 @@ class Evt3State:
 
 def decode_words(words: bytes | np.ndarray, state: Evt3State, time_base_us: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(events, triggers) of ``words``, in stream order, advancing ``state``."""
-    from snn_control.events.io import EVENT_DTYPE
+    from snn_control.events.io import _as_events   # io imports this module: import at call time
 
     w = np.frombuffer(words, dtype="<u2") if not isinstance(words, np.ndarray) else np.ascontiguousarray(words, "<u2")
     kinds = np.bincount(w >> 12, minlength=16) if w.size else np.zeros(16, np.int64)
@@ -104,8 +104,7 @@ def decode_words(words: bytes | np.ndarray, state: Evt3State, time_base_us: int 
     t, p = np.empty(capacity, np.int64), np.empty(capacity, np.uint8)
     trig_t, trig_id, trig_value = np.empty(kinds[0xA], np.int64), np.empty(kinds[0xA], np.uint8), np.empty(kinds[0xA], np.uint8)
     n, n_trig = _decode(w, state.vector, np.int64(time_base_us), x, y, t, p, trig_t, trig_id, trig_value)
-    events = np.empty(n, dtype=EVENT_DTYPE)
-    events["x"], events["y"], events["t"], events["p"] = x[:n], y[:n], t[:n], p[:n]
+    events = _as_events(x[:n], y[:n], t[:n], p[:n])
     triggers = np.empty(n_trig, dtype=TRIGGER_DTYPE)
     triggers["t"], triggers["id"], triggers["value"] = trig_t[:n_trig], trig_id[:n_trig], trig_value[:n_trig]
     return events, triggers

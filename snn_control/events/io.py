@@ -90,18 +90,27 @@ def read_aedat4(path: str | Path) -> EventStream:
                        source=str(path))
 
 
+def raw_header(path: str | Path) -> tuple[dict[str, str], int]:
+    """The ``% key value`` header lines of a Prophesee RAW file and the byte offset of its data."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"event file {path} does not exist")
+    header: dict[str, str] = {}
+    offset = 0
+    with open(path, "rb") as fh:
+        while (line := fh.readline()).startswith(b"%"):
+            key, _, value = line[1:].decode("ascii", "replace").strip().partition(" ")
+            header[key] = value
+            offset += len(line)
+    return header, offset
+
+
 def read_prophesee_raw(path: str | Path) -> EventStream:
     """Prophesee RAW (EVT 2.0 or 3.0, from the ``% evt`` header line)."""
     from expelliarmus import Wizard
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"event file {path} does not exist")
-    header: dict[str, str] = {}
-    with open(path, "rb") as fh:
-        while (line := fh.readline()).startswith(b"%"):
-            key, _, value = line[1:].decode("ascii", "replace").strip().partition(" ")
-            header[key] = value
+    header, _ = raw_header(path)
     version = header.get("evt", header.get("format", ""))
     encoding = {"2.0": "evt2", "3.0": "evt3", "EVT2": "evt2", "EVT3": "evt3"}.get(version.split(";")[0])
     if encoding is None:

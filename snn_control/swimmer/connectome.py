@@ -18,8 +18,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from snn_control.shared_data import BESIDE_CHECKOUT
+
 #: where the data sits beside a checkout of this repository (``../shared/data``)
-DEFAULT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "celegans"
+DEFAULT_DIR = BESIDE_CHECKOUT / "celegans"
 
 CLASSES = {"AVB": r"AVB[LR]", "DB": r"DB\d+", "VB": r"VB\d+", "DD": r"DD\d+", "VD": r"VD\d+",
            "dorsal_muscle": r"(dBWM[LR]\d+|MD[LR]\d+)", "ventral_muscle": r"(vBWM[LR]\d+|MV[LR]\d+)"}

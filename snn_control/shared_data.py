@@ -1,0 +1,21 @@
+"""The project's real datasets: ``../shared/data`` beside the repository (each has a SOURCE.md).
+
+They are read in place, never copied into the package. Looked up relative to the working
+directory first (the repository root, where the commands are run) and then beside the
+checkout this module belongs to.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+#: ``shared/data`` beside the checkout that holds this package.
+BESIDE_CHECKOUT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_data(*parts: str) -> Path:
+    """The file or folder ``../shared/data/<parts>``; FileNotFoundError naming it if absent."""
+    for root in (Path("../shared/data"), BESIDE_CHECKOUT):
+        candidate = root.joinpath(*parts)
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"{'/'.join(parts)} not found under ../shared/data (read its SOURCE.md)")
