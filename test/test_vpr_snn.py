@@ -172,3 +172,14 @@ def test_shipped_map_recognises_winter_images(nordland):
     best, confidence = place_map.localise(nordland.query.images[held])
     sad = recall_at_k(sad_distances(nordland.reference.images[:500], nordland.query.images[held]), held)
     assert np.mean(best == held) > 1.5 * sad and np.all((confidence >= 0) & (confidence <= 1))
+
+
+def test_traversal_statistics_follow_new_images():
+    rng = np.random.default_rng(2)
+    stats = TraversalStats.of(rng.normal(0, 1, (50, 6)).astype(np.float32))
+    patch = rng.normal(3, 1, 6).astype(np.float32)
+    np.testing.assert_array_equal(stats.updated(patch, 0.0).mean, stats.mean)
+    moved = stats.updated(patch, 0.1)
+    np.testing.assert_allclose(moved.mean, 0.9 * stats.mean + 0.1 * patch, rtol=1e-6)
+    assert np.all(np.abs(moved.mean - patch) < np.abs(stats.mean - patch))
+    np.testing.assert_allclose(stats.updated(patch, 1.0).mean, patch)

@@ -17,7 +17,8 @@ import signal
 import sys
 import time
 from importlib import resources
-from typing import Any, Callable, Sequence
+from pathlib import Path
+from typing import Any, Callable, Sequence, TypeVar
 
 import rclpy
 import rclpy.executors
@@ -27,6 +28,8 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy, HistoryPolicy, qos_profile_sensor_data
 from rclpy.signals import SignalHandlerOptions
+
+T = TypeVar("T")
 
 #: State and spikes: best effort, keep last 5 (a late sample is worth less than the next).
 SENSOR_QOS = qos_profile_sensor_data
@@ -98,6 +101,15 @@ class SnnNode(Node):
 
     def param(self, name: str) -> Any:
         return self.get_parameter(name).value
+
+    def load_file(self, param: str, shipped: str | Path, load: Callable[[str], T]) -> tuple[T, str]:
+        """``load`` the file that parameter ``param`` names (empty: the ``shipped`` one): what
+        it holds and its path. A missing or unusable file stops the node with the reason."""
+        path = self.param(param) or str(shipped)
+        try:
+            return load(path), path
+        except (OSError, ValueError) as exc:  # the package's file errors are ValueErrors
+            raise ParameterError(f"node {self.get_name()!r}: cannot load {path}: {exc}") from exc
 
     def namespace_params(self, namespace: str) -> dict[str, Any]:
         """Parameters under ``namespace.`` as a plain dict without the prefix."""

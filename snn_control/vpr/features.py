@@ -70,6 +70,12 @@ class TraversalStats:
             raise ValueError(f"traversal statistics need at least 2 images, got {len(patches)}")
         return cls(patches.mean(axis=0).astype(np.float32), patches.std(axis=0).astype(np.float32) + 1e-3)
 
+    def updated(self, patch: np.ndarray, rate: float) -> "TraversalStats":
+        """An exponential moving average that has seen one more image's ``patch`` features."""
+        mean = (1 - rate) * self.mean + rate * patch
+        var = (1 - rate) * self.std ** 2 + rate * (patch - mean) ** 2
+        return TraversalStats(mean.astype(np.float32), np.sqrt(var).astype(np.float32))
+
 
 def patch_features(images: np.ndarray, prep: Preprocessing) -> np.ndarray:
     """(N, H, W) uint8 grayscale -> (N, width*height) float32, cropped, resized, patch-normalised."""

@@ -62,9 +62,12 @@ class PlaceMap:
                                 f"(w x h); this map was built from {self.image_shape[::-1]} images")
         return images
 
+    def patches(self, images: np.ndarray) -> np.ndarray:
+        """(B, n_pixels) patch-normalised features of images of the map's size."""
+        return patch_features(self.check_images(images), self.preprocessing)
+
     def rates(self, images: np.ndarray, stats: TraversalStats | None = None) -> np.ndarray:
-        patches = patch_features(self.check_images(images), self.preprocessing)
-        return input_rates(patches, stats or self.query_stats, self.preprocessing)
+        return input_rates(self.patches(images), stats or self.query_stats, self.preprocessing)
 
     def counts(self, images: np.ndarray, seed: int = 0) -> torch.Tensor:
         """(B, M, n_exc) spike counts of every excitatory neuron of the ensemble."""

@@ -52,15 +52,10 @@ class ActionRecognitionNode(SnnNode):
 
     def __init__(self) -> None:
         super().__init__("action_recognition")
-        from snn_control.events.spikepoint import SpikePointError, load_classifier, shipped_classifier_path
-
-        path = self.param("weights") or str(shipped_classifier_path())
-        try:
-            self.classifier = load_classifier(path)
-        except (OSError, SpikePointError) as exc:
-            raise ParameterError(f"node 'action_recognition': cannot load {path}: {exc}") from exc
+        from snn_control.events.spikepoint import load_classifier, shipped_classifier_path
         from snn_control.events.stream import WindowedStream
 
+        self.classifier, path = self.load_file("weights", shipped_classifier_path(), load_classifier)
         try:
             self.stream = WindowedStream(self.classifier.sensor_size, int(self.param("window_us")),
                                          int(self.param("step_us")), int(self.param("max_buffer_events")))

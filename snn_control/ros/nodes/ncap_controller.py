@@ -42,12 +42,9 @@ class NcapControllerNode(SnnNode):
         if kind not in ("spiking_ncap", "rate_ncap"):
             raise ParameterError(f"node 'ncap_controller': controller must be spiking_ncap or rate_ncap, got {kind!r}")
         self.joint_names = list(self.param("joint_names"))
-        path = self.param("weights") or shipped_path(kind)
-        try:
-            self.controller = load_swimmer_controller(path, n_links=len(self.joint_names) + 1,
-                                                      backend=self.param("backend"))
-        except (OSError, ValueError) as exc:
-            raise ParameterError(f"node 'ncap_controller': cannot load {path}: {exc}") from exc
+        self.controller, _ = self.load_file(
+            "weights", shipped_path(kind),
+            lambda path: load_swimmer_controller(path, n_links=len(self.joint_names) + 1, backend=self.param("backend")))
         self.n = len(self.joint_names)
         self.tick_count = 0
         self.rejected = RateLimitedCounter(self)

@@ -56,13 +56,9 @@ class PlaceRecognitionNode(SnnNode):
 
     def __init__(self) -> None:
         super().__init__("place_recognition")
-        from snn_control.vpr.place_map import PlaceMapError, load_map, shipped_map_path
+        from snn_control.vpr.place_map import load_map, shipped_map_path
 
-        path = self.param("map") or str(shipped_map_path())
-        try:
-            self.place_map = load_map(path)
-        except (OSError, PlaceMapError) as exc:
-            raise ParameterError(f"node 'place_recognition': cannot load {path}: {exc}") from exc
+        self.place_map, path = self.load_file("map", shipped_map_path(), load_map)
         self.stats = self.place_map.query_stats
         if self.param("sequence_length") < 1:
             raise ParameterError(f"node 'place_recognition': sequence_length must be at least 1, "
@@ -84,7 +80,7 @@ class PlaceRecognitionNode(SnnNode):
 
     def on_image(self, msg: Image) -> None:
         from snn_control.vpr.ensemble import place_scores, spike_raster
-        from snn_control.vpr.features import TraversalStats, input_rates, patch_features
+        from snn_control.vpr.features import input_rates
         from snn_control.vpr.metrics import sequence_scores
         from snn_control.vpr.place_map import best_places
 
@@ -97,14 +93,11 @@ class PlaceRecognitionNode(SnnNode):
             h, w = self.place_map.image_shape
             self.rejected.reject("wrong size", f"image is {gray.shape[1]}x{gray.shape[0]}, the map's are {w}x{h}")
             return
-        prep = self.place_map.preprocessing
-        patches = patch_features(gray[None], prep)
+        patches = self.place_map.patches(gray)
         if self.param("adapt_statistics"):
-            a = self.param("statistics_rate")
-            mean = (1 - a) * self.stats.mean + a * patches[0]
-            var = (1 - a) * self.stats.std ** 2 + a * (patches[0] - mean) ** 2
-            self.stats = TraversalStats(mean.astype(np.float32), np.sqrt(var).astype(np.float32))
-        counts, raster = spike_raster(self.place_map.ensemble, input_rates(patches, self.stats, prep))
+            self.stats = self.stats.updated(patches[0], self.param("statistics_rate"))
+        rates = input_rates(patches, self.stats, self.place_map.preprocessing)
+        counts, raster = spike_raster(self.place_map.ensemble, rates)
         self.history.append(place_scores(self.place_map.ensemble, counts).numpy()[0])
         scores = sequence_scores(np.stack(self.history), len(self.history))[-1:]
         best, confidence = best_places(scores)
