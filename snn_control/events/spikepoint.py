@@ -76,6 +76,8 @@ class SpikePointConfig:
     surrogate_scale: float = 5.0
     #: How the inputs become spikes (:data:`~snn_control.events.windows.CODINGS`).
     coding: str = "bernoulli"
+    #: Input channels per neighbour: the point clouds' ``offset_channels`` (3 absolute, 6 signed).
+    offset_channels: int = OFFSET_CHANNELS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "global_channels", tuple(int(c) for c in self.global_channels))
@@ -89,6 +91,9 @@ class SpikePointConfig:
             raise ValueError(f"bottleneck_ratio must be in (0, 1], got {self.bottleneck_ratio}")
         if self.tau_init <= 1:
             raise ValueError(f"tau_init must exceed 1 (1/tau = sigmoid(w) < 1), got {self.tau_init}")
+        if self.offset_channels not in (OFFSET_CHANNELS, 2 * OFFSET_CHANNELS):
+            raise ValueError(f"offset_channels must be {OFFSET_CHANNELS} (absolute) or {2 * OFFSET_CHANNELS} (signed), "
+                             f"got {self.offset_channels}")
         if self.coding not in CODINGS:
             raise ValueError(f"unknown coding {self.coding!r}; choose from {CODINGS}")
 
@@ -291,7 +296,7 @@ class SpikePoint(nn.Module):
     def __init__(self, config: SpikePointConfig) -> None:
         super().__init__()
         self.config = config
-        self.local_lift = SpikingLinear(OFFSET_CHANNELS, config.local_channels, config, GROUP_CHANNELS)
+        self.local_lift = SpikingLinear(config.offset_channels, config.local_channels, config, GROUP_CHANNELS)
         self.local_block = BottleneckResidual(config.local_channels, config)
         stages, width = [], config.local_channels
         for out in config.global_channels:
@@ -302,8 +307,9 @@ class SpikePoint(nn.Module):
 
     def forward(self, spikes: GroupedSpikes) -> torch.Tensor:
         steps, batch, groups, neighbours, channels = spikes.offsets.shape
-        if channels != OFFSET_CHANNELS or spikes.groups.shape != (steps, batch, groups, GROUP_CHANNELS):
-            raise SpikePointError(f"SpikePoint takes (T, B, G, K, {OFFSET_CHANNELS}) and (T, B, G, {GROUP_CHANNELS}) "
+        expected = self.config.offset_channels
+        if channels != expected or spikes.groups.shape != (steps, batch, groups, GROUP_CHANNELS):
+            raise SpikePointError(f"SpikePoint takes (T, B, G, K, {expected}) and (T, B, G, {GROUP_CHANNELS}) "
                                   f"spikes, got {tuple(spikes.offsets.shape)} and {tuple(spikes.groups.shape)}")
         offsets = spikes.offsets.reshape(steps, batch * groups * neighbours, channels)
         per_group = spikes.groups.reshape(steps, batch * groups, GROUP_CHANNELS)
@@ -371,6 +377,10 @@ class SpikePointClassifier:
             self.class_names = tuple(str(i) for i in range(self.model.config.n_classes))
         if len(self.class_names) != self.model.config.n_classes:
             raise SpikePointError(f"{len(self.class_names)} class names for {self.model.config.n_classes} classes")
+        if self.model.config.offset_channels != self.points.offset_channels:
+            raise SpikePointError(f"the network takes {self.model.config.offset_channels} offset channels, the point "
+                                  f"clouds give {self.points.offset_channels} (signed_offsets="
+                                  f"{self.points.signed_offsets})")
 
     def scores(self, windows: Sequence[np.ndarray], seed: int = 0) -> np.ndarray:
         """``(B, n_classes)`` fraction of each class's voters that fired, over the ``T`` steps.

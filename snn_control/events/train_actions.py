@@ -318,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timesteps", type=int, default=SpikePointConfig.timesteps)
     parser.add_argument("--coding", choices=CODINGS, default=SpikePointConfig.coding,
                         help="rate code of the inputs: Bernoulli (the paper's) or regular trains")
+    parser.add_argument("--signed-offsets", action="store_true",
+                        help="code each neighbour offset as an ON/OFF pair (keeps its sign) instead of |offset|")
     parser.add_argument("--groups", type=int, default=PointCloudConfig.n_groups)
     parser.add_argument("--neighbours", type=int, default=PointCloudConfig.n_neighbours)
     parser.add_argument("--points", type=int, default=PointCloudConfig.n_points)
@@ -331,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
                              held_out_fraction=args.held_out, seed=args.seed)
-        points = PointCloudConfig(n_points=args.points, n_groups=args.groups, n_neighbours=args.neighbours)
+        points = PointCloudConfig(n_points=args.points, n_groups=args.groups, n_neighbours=args.neighbours,
+                                  signed_offsets=args.signed_offsets)
         if args.dataset == "simulated":
             data = simulated_data(args.per_class, args.seed, config.held_out_fraction, args.cache_dir,
                                   progress=not args.json)
@@ -339,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.data_dir:
                 raise ValueError("--dataset dvs128 needs --data-dir")
             data = dvs128_data(args.data_dir)
-        model_config = SpikePointConfig(n_classes=len(data.class_names), timesteps=args.timesteps, coding=args.coding)
+        model_config = SpikePointConfig(n_classes=len(data.class_names), timesteps=args.timesteps, coding=args.coding,
+                                        offset_channels=points.offset_channels)
         plot = args.plot or str(Path(args.out).with_suffix(".png"))
         record = {"dataset": args.dataset, "per_class": args.per_class, "seed": args.seed,
                   "held_out_fraction": config.held_out_fraction,

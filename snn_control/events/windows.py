@@ -18,6 +18,11 @@ The pipeline of Ren et al. (ICLR 2024, "SpikePoint"), as pure functions:
    further inputs per group: the per-axis minimum of the group's points and the
    centroid itself (both already in [0, 1]). :class:`GroupedRates` holds the two parts:
    3 channels per neighbour, 6 per group, every value a firing probability in [0, 1].
+   Our option beyond the paper (``PointCloudConfig.signed_offsets``): each offset as an
+   ON/OFF pair of channels (its positive and its negative part, as event cameras code
+   brightness), 6 per neighbour, so that nothing of the sign is lost. The absolute value
+   cannot tell which way a point cloud runs through time: a clockwise and a counter-
+   clockwise circle of the same arm give the same |offsets| in every group.
 5. :func:`rate_code`: Bernoulli spike trains of those probabilities over ``T`` steps (or,
    optionally, regular trains of the same rates without the Bernoulli noise). The
    group inputs are coded once per group and shared by its ``K`` neighbours (the paper
@@ -40,8 +45,9 @@ from typing import NamedTuple, Sequence
 import numpy as np
 import torch
 
-#: Input channels: per neighbour its |standardised offset| (x, y, t); per group its minimum
-#: and its centroid (x, y, t each).
+#: Input channels: per neighbour its |standardised offset| (x, y, t) (twice that with
+#: signed offsets, :attr:`PointCloudConfig.offset_channels`); per group its minimum and its
+#: centroid (x, y, t each).
 OFFSET_CHANNELS = 3
 GROUP_CHANNELS = 6
 
@@ -70,6 +76,14 @@ class PointCloudConfig:
     denoise_cell_px: int = 2
     denoise_cell_us: int = 20_000
     denoise_min_support: int = 3
+    #: Offsets as ON/OFF pairs of their positive and negative parts instead of their
+    #: absolute values (module doc, step 4).
+    signed_offsets: bool = False
+
+    @property
+    def offset_channels(self) -> int:
+        """Input channels per neighbour: 3, or 6 with signed offsets."""
+        return 2 * OFFSET_CHANNELS if self.signed_offsets else OFFSET_CHANNELS
 
     def __post_init__(self) -> None:
         if self.window_us <= 0 or self.step_us <= 0:
@@ -203,7 +217,8 @@ def gather_points(points: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 class GroupedRates(NamedTuple):
     """Firing probabilities of a batch of windows, in [0, 1]."""
 
-    #: ``(B, G, K, 3)`` |standardised offset| of every neighbour from its centroid.
+    #: ``(B, G, K, 3)`` |standardised offset| of every neighbour from its centroid (``(B, G,
+    #: K, 6)`` with signed offsets: positive parts, then negative parts).
     offsets: torch.Tensor
     #: ``(B, G, 6)`` the group's per-axis minimum, then its centroid: one value per group,
     #: shared by the group's neighbours.
@@ -222,11 +237,13 @@ class GroupedSpikes(NamedTuple):
     groups: torch.Tensor
 
 
-def group_rates(points: torch.Tensor, n_groups: int, n_neighbours: int, offset_clip: float) -> GroupedRates:
+def group_rates(points: torch.Tensor, n_groups: int, n_neighbours: int, offset_clip: float,
+                signed: bool = False) -> GroupedRates:
     """Firing probabilities of every neighbour and every group of ``(B, N, 3)`` clouds
-    (module doc, step 4)."""
+    (module doc, step 4); ``signed`` codes each offset as an ON/OFF pair."""
     if points.shape[0] == 0:
-        return GroupedRates(points.new_zeros(0, n_groups, n_neighbours, OFFSET_CHANNELS),
+        channels = 2 * OFFSET_CHANNELS if signed else OFFSET_CHANNELS
+        return GroupedRates(points.new_zeros(0, n_groups, n_neighbours, channels),
                             points.new_zeros(0, n_groups, GROUP_CHANNELS))
     centroid_index = farthest_point_sampling(points, n_groups)
     centroids = gather_points(points, centroid_index)
@@ -235,7 +252,11 @@ def group_rates(points: torch.Tensor, n_groups: int, n_neighbours: int, offset_c
     # One spread per window over all groups, neighbours and axes (the paper's SD): scale-free
     # offsets whether a gesture fills the sensor or a corner of it.
     spread = offsets.flatten(1).std(dim=1).clamp_min(1e-6).view(-1, 1, 1, 1)
-    offset_rates = (offsets.abs() / (spread * offset_clip)).clamp_max(1.0)
+    scaled = offsets / (spread * offset_clip)
+    if signed:
+        offset_rates = torch.cat([scaled.clamp(0.0, 1.0), (-scaled).clamp(0.0, 1.0)], dim=-1)
+    else:
+        offset_rates = scaled.abs().clamp_max(1.0)
     group_rates_ = torch.cat([neighbours.amin(dim=2), centroids], dim=-1).clamp(0.0, 1.0)
     return GroupedRates(offset_rates, group_rates_)
 
@@ -276,7 +297,8 @@ def sample_clouds(windows: Sequence[np.ndarray], config: PointCloudConfig, senso
 
 def clouds_to_rates(clouds: np.ndarray | torch.Tensor, config: PointCloudConfig) -> GroupedRates:
     """Steps 3-4 (grouping, firing probabilities) for ``(B, N, 3)`` clouds."""
-    return group_rates(torch.as_tensor(clouds), config.n_groups, config.n_neighbours, config.offset_clip)
+    return group_rates(torch.as_tensor(clouds), config.n_groups, config.n_neighbours, config.offset_clip,
+                       config.signed_offsets)
 
 
 def windows_to_rates(windows: Sequence[np.ndarray], config: PointCloudConfig, sensor_size: tuple[int, int],
