@@ -16,7 +16,10 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:
+    from snn_control.engine.network import NetworkSpec
 
 #: ``bench`` names -> "module:function" returning a dict of figures (filled in per system).
 BENCHMARKS: dict[str, str] = {
@@ -79,12 +82,35 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_network(path: str) -> NetworkSpec:
+    """A network file, or a place map (the query network of its ensemble,
+    :mod:`snn_control.vpr.network`)."""
+    from snn_control.engine.network import NetworkFileError, NetworkSpec
+
+    try:
+        return NetworkSpec.load(path)
+    except NetworkFileError as not_a_network:
+        from snn_control.vpr.place_map import PlaceMapError, load_map
+
+        try:
+            place_map = load_map(path)
+        except PlaceMapError:
+            raise not_a_network from None
+        from snn_control.vpr.network import ensemble_network
+
+        return ensemble_network(place_map.ensemble)
+
+
 def _deploy(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from snn_control.engine.network import NetworkSpec
+    from snn_control.engine.network import NetworkFileError
 
-    spec = NetworkSpec.load(args.network)
+    try:
+        spec = _load_network(args.network)
+    except NetworkFileError as exc:
+        print(f"snn-control deploy: {exc}", file=sys.stderr)
+        return 2
     if args.check:
         from snn_control.hardware.boards import BOARDS, check_fit
 
@@ -134,9 +160,13 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from snn_control.engine.network import NetworkSpec
+    from snn_control.engine.network import NetworkFileError
 
-    spec = NetworkSpec.load(args.network)
+    try:
+        spec = _load_network(args.network)
+    except NetworkFileError as exc:
+        print(f"snn-control info: {exc}", file=sys.stderr)
+        return 2
     print(f"{spec.name}: {spec.n_neurons} neurons, {spec.n_synapses} synapses, input {spec.input_population!r}")
     for pop in spec.populations:
         print(f"  population {pop.name:<12} {pop.size:>5} x {pop.model} ({pop.reset} reset)")
@@ -166,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_bench)
 
     p = sub.add_parser("deploy", help="run or export a network for a target")
-    p.add_argument("network", help="network file (.npz)")
+    p.add_argument("network", help="network file (.npz) or place map (its ensemble's query network)")
     p.add_argument("--target", choices=["lava-sim", "loihi2", "nir"], default="lava-sim")
     p.add_argument("--output", help="output file (nir target; default: beside the network)")
     p.add_argument("--check", metavar="BOARD", help="only check whether the network fits a board "

@@ -46,7 +46,7 @@ def test_corrupt_network_file_is_reported(tmp_path):
     path = tmp_path / "bad.npz"
     path.write_bytes(b"not a zip")
     out = run("info", str(path))
-    assert out.returncode == 1 and "not a readable .npz archive" in out.stderr
+    assert out.returncode == 2 and "not a readable .npz archive" in out.stderr
 
 
 def test_deploy_nir_writes_a_readable_file(tmp_path):

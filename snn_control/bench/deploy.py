@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from snn_control.engine.network import NetworkSpec
 
 LAVA_TICKS = 40
+#: Queries (VPR) and windows (SpikePoint) whose spikes are counted for the activity figures.
+ACTIVITY_QUERIES = 20
+ACTIVITY_WINDOWS = 64
 
 
 class _InputRecorder:
@@ -81,8 +84,10 @@ def _activity(controller, spec) -> tuple[float, float]:
     return synops, float(spec.n_neurons * controller.steps_per_tick)
 
 
-def _network_figures(name: str, spec, controller, lava_matches: bool) -> dict[str, float]:
-    synops, updates = _activity(controller, spec)
+def _network_figures(name: str, spec: NetworkSpec, synops: float, updates: float,
+                     lava_matches: bool) -> dict[str, float]:
+    """Size, activity, energy, ANN cost and board fits of one network (per tick: ``synops``
+    synaptic operations and ``updates`` neuron updates)."""
     out = {f"{name}_neurons": spec.n_neurons, f"{name}_synapses": synapse_count(spec),
            f"{name}_synops_per_tick": round(synops, 1),
            f"{name}_loihi_energy_uj_per_tick": round(loihi_energy_uj(synops, updates), 4),
@@ -140,7 +145,7 @@ def run(quick: bool = False) -> dict[str, float]:
     results["blimp_rmse_m_float"] = round(step_metrics(trace, steady_window_s=10.0)["rmse_m"], 4)
     blimp_lava = _blimp_commands("numpy-fixed", LAVA_TICKS) == _blimp_commands("lava-fixed", LAVA_TICKS)
     for role, part in snn.parts.items():
-        results.update(_network_figures(f"blimp_{role}", part.spec, part, blimp_lava))
+        results.update(_network_figures(f"blimp_{role}", part.spec, *_activity(part, part.spec), blimp_lava))
         results.update(_nir_figures(f"blimp_{role}", part.spec, recorders[role].detach()))
 
     swimmer = load_swimmer_controller(shipped_path("spiking_ncap"))
@@ -149,7 +154,8 @@ def run(quick: bool = False) -> dict[str, float]:
     results["swimmer_return_float"] = round(rollout(swimmer, 6, seed=0)["return"], 1)
     swim_lava = bool(np.array_equal(_swimmer_torques("numpy-fixed", LAVA_TICKS),
                                     _swimmer_torques("lava-fixed", LAVA_TICKS)))
-    results.update(_network_figures("swimmer_ncap", swimmer.spec, swimmer.network, swim_lava))
+    results.update(_network_figures("swimmer_ncap", swimmer.spec, *_activity(swimmer.network, swimmer.spec),
+                                    swim_lava))
     results.update(_nir_figures("swimmer_ncap", swimmer.spec, recorder.detach()))
 
     for bits in (8, 4):
@@ -166,4 +172,73 @@ def run(quick: bool = False) -> dict[str, float]:
                                          0.03, -1.0, 1.0, steps_per_tick=ncap.network.steps_per_tick,
                                          n_inputs=ncap.network.n_inputs, n_outputs=ncap.n_joints)
         results[f"swimmer_return_{bits}bit"] = round(rollout(ncap, 6, seed=0)["return"], 1)
+    results.update(vpr_figures(quick))
+    results.update(spikepoint_figures(quick))
     return results
+
+
+def vpr_figures(quick: bool = False) -> dict[str, float]:
+    """The shipped place map's ensemble as an engine network (:mod:`snn_control.vpr.network`),
+    one tick = one query image (``query_steps`` network steps), on the winter queries of its
+    500 Nordland places that did not calibrate it."""
+    from snn_control.engine.lava_backend import LavaNetwork
+    from snn_control.engine.simulator import Simulator
+    from snn_control.shared_data import shared_data
+    from snn_control.vpr.data import load_pair
+    from snn_control.vpr.ensemble import place_scores, spike_counts
+    from snn_control.vpr.metrics import recall_at_k
+    from snn_control.vpr.network import ensemble_network, network_spike_counts, query_currents
+    from snn_control.vpr.place_map import load_map, shipped_map_path
+
+    place_map = load_map(shipped_map_path())
+    ens = place_map.ensemble
+    root = shared_data("vpr", "nordland_trimmed_64x32")
+    pair = load_pair(root / "summer", root / "winter")
+    queries = np.setdiff1d(np.arange(place_map.n_places), place_map.calibration)
+    if quick:
+        queries = queries[::4]
+    rates, truth = place_map.rates(pair.query.images[queries]), pair.ground_truth[queries]
+    spec = ensemble_network(ens)
+
+    def recall(counts) -> float:
+        return round(recall_at_k(-place_scores(ens, counts).numpy(), truth), 4)
+
+    out = {"vpr_queries": len(queries), "vpr_recall_at_1_kernel": recall(spike_counts(ens, rates)),
+           "vpr_recall_at_1_network": recall(network_spike_counts(ens, rates))}
+    for bits in (8, 4):
+        out[f"vpr_recall_at_1_{bits}bit"] = recall(network_spike_counts(ens, rates, spec=quantise_weights(spec, bits)))
+    sample = rates[:ACTIVITY_QUERIES]
+    spikes = Simulator(spec, library="numpy", batch_size=len(sample)).run(query_currents(ens, sample))["spikes"]
+    synops = float((spikes.sum(axis=(0, 1)) * fan_out_weights(spec)).sum()) / len(sample)
+    currents = query_currents(ens, rates[0])
+    ours = Simulator(spec, library="numpy", mode="fixed").run(currents)["spikes"]
+    with LavaNetwork(spec, "fixed") as net:
+        lava = net.run(currents)["spikes"]
+    out.update(_network_figures("vpr", spec, synops, float(spec.n_neurons * ens.config.query_steps),
+                                bool(np.array_equal(ours, lava))))
+    out.update(_nir_figures("vpr", spec, currents))
+    return out
+
+
+def spikepoint_figures(quick: bool = False) -> dict[str, float]:
+    """The shipped SpikePoint recogniser, one tick = one 0.5 s event window (``T`` steps),
+    measured on held-out windows as ``bench events`` measures it. No network file, no NIR,
+    no Lava: its max-pools over neighbours and groups are no neuron population of ours and
+    no NIR primitive (NIR pools by sum or average only)."""
+    import torch
+
+    from snn_control.bench.events import activity_per_window
+    from snn_control.events.spikepoint import SpikingLinear, load_classifier, shipped_classifier_path
+    from snn_control.events.train_actions import held_out_windows_of_shipped
+
+    classifier = load_classifier(shipped_classifier_path())
+    windows = held_out_windows_of_shipped(classifier).windows[:16 if quick else ACTIVITY_WINDOWS]
+    activity = activity_per_window(classifier, windows)
+    weights = sum(int(torch.count_nonzero(layer.linear.weight)) + (
+        int(torch.count_nonzero(layer.group_linear.weight)) if layer.group_linear is not None else 0)
+        for layer in classifier.model.modules() if isinstance(layer, SpikingLinear))
+    steps = classifier.model.config.timesteps
+    return {"spikepoint_neurons": round(activity["updates"] / steps),
+            "spikepoint_synapses": weights, "spikepoint_synops_per_tick": round(activity["synops"]),
+            "spikepoint_loihi_energy_uj_per_tick": round(loihi_energy_uj(activity["synops"], activity["updates"]), 2),
+            "spikepoint_ann_macs_per_tick": round(activity["macs"])}

@@ -1,0 +1,92 @@
+"""The shipped place map's ensemble as an engine network: structure, place recognition on real
+Nordland images, backend parity (numpy, torch, Loihi fixed point in Lava), NIR in Norse, and
+the deploy command on a map file."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from snn_control.engine.simulator import Simulator
+from snn_control.vpr.data import load_pair
+from snn_control.vpr.ensemble import place_scores
+from snn_control.vpr.metrics import recall_at_k
+from snn_control.vpr.network import PLACE_CELLS, ensemble_network, network_spike_counts, query_currents
+from snn_control.vpr.place_map import load_map, shipped_map_path
+from snn_control.vpr.sad import sad_distances
+
+NORDLAND = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vpr" / "nordland_trimmed_64x32"
+needs_data = pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
+
+
+@pytest.fixture(scope="module")
+def place_map():
+    return load_map(shipped_map_path())
+
+
+@pytest.fixture(scope="module")
+def queries(place_map):
+    """Rates and ground truth of every fourth winter query that did not calibrate the map (100)."""
+    pair = load_pair(NORDLAND / "summer", NORDLAND / "winter")
+    held = np.setdiff1d(np.arange(place_map.n_places), place_map.calibration)[::4]
+    return place_map.rates(pair.query.images[held]), held, pair
+
+
+def test_network_holds_the_ensemble_weights_and_module_wise_inhibition(place_map):
+    ens = place_map.ensemble
+    spec = ensemble_network(ens)
+    m, n_in, n = ens.weights.shape
+    assert spec.n_inputs == n_in and spec.population(PLACE_CELLS).size == m * n
+    feed, inhibition = spec.connections
+    # neuron j of module 3 takes module 3's learnt weights times the query gain
+    np.testing.assert_allclose(feed.weight[3 * n + 7], ens.config.query_gain * ens.weights[3, :, 7].double().numpy())
+    assert inhibition.sparse and inhibition.source == inhibition.target == PLACE_CELLS
+    block = inhibition.weight[:n, :n]
+    assert np.all(np.diag(block) == 0) and np.all(block[~np.eye(n, dtype=bool)] == -ens.config.w_inh)
+    assert not inhibition.weight[:n, n:].any(), "modules must not inhibit one another"
+
+
+@needs_data
+def test_engine_network_recognises_winter_places_better_than_sad(place_map, queries):
+    # Below the kernel (no refractory period: see snn_control.vpr.network), above SAD.
+    rates, held, pair = queries
+    counts = network_spike_counts(place_map.ensemble, rates)
+    recall = recall_at_k(-place_scores(place_map.ensemble, counts).numpy(), held)
+    sad = recall_at_k(sad_distances(pair.reference.images[:500], pair.query.images[held]), held)
+    assert recall > 1.25 * sad, (recall, sad)
+
+
+@needs_data
+def test_numpy_and_torch_backends_count_the_same_spikes(place_map, queries):
+    rates = queries[0][:6]
+    on_torch = network_spike_counts(place_map.ensemble, rates, library="torch", dtype=torch.float64)
+    on_numpy = network_spike_counts(place_map.ensemble, rates, library="numpy")
+    assert on_torch.sum() > 0
+    torch.testing.assert_close(on_torch, on_numpy, rtol=0, atol=0)
+
+
+@needs_data
+def test_lava_runs_the_network_bit_exactly_and_norse_spike_for_spike(place_map, queries):
+    from snn_control.engine.lava_backend import LavaNetwork
+    from snn_control.engine.nir_consumers import compare_with_norse
+
+    spec = ensemble_network(place_map.ensemble)
+    currents = query_currents(place_map.ensemble, queries[0][0])[:40]
+    ours = Simulator(spec, library="numpy", mode="fixed").run(currents)["spikes"]
+    with LavaNetwork(spec, "fixed") as net:
+        lava = net.run(currents)["spikes"]
+    assert ours.sum() > 0
+    np.testing.assert_array_equal(ours, lava)
+    agreement = compare_with_norse(spec, currents)
+    assert agreement.spike_count_ours > 0 and agreement.spikes >= 0.99, agreement
+
+
+def test_deploy_takes_a_place_map_and_writes_its_nir_file(tmp_path):
+    from snn_control.engine.nir_io import read_nir
+
+    out = subprocess.run([sys.executable, "-m", "snn_control.cli", "deploy", str(shipped_map_path()), "--target", "nir",
+                          "--output", str(tmp_path / "vpr.nir")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert read_nir(tmp_path / "vpr.nir").n_neurons == ensemble_network(load_map(shipped_map_path()).ensemble).n_neurons
