@@ -98,7 +98,7 @@ def _load_network(path: str) -> NetworkSpec:
             raise not_a_network from None
         from snn_control.vpr.network import ensemble_network
 
-        return ensemble_network(place_map.ensemble)
+        return ensemble_network(place_map.ensemble, place_map.network_inhibition)
 
 
 def _deploy(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ Nordland images, backend parity (numpy, torch, Loihi fixed point in Lava), NIR i
 the deploy command on a map file."""
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import torch
 
 from snn_control.engine.simulator import Simulator
 from snn_control.vpr.data import load_pair
-from snn_control.vpr.ensemble import place_scores
+from snn_control.vpr.ensemble import place_scores, spike_counts
 from snn_control.vpr.metrics import recall_at_k
 from snn_control.vpr.network import PLACE_CELLS, ensemble_network, network_spike_counts, query_currents
 from snn_control.vpr.place_map import load_map, shipped_map_path
@@ -49,13 +50,26 @@ def test_network_holds_the_ensemble_weights_and_module_wise_inhibition(place_map
 
 
 @needs_data
-def test_engine_network_recognises_winter_places_better_than_sad(place_map, queries):
-    # Below the kernel (no refractory period: see snn_control.vpr.network), above SAD.
+def test_engine_network_recognises_winter_places_like_the_kernel(place_map, queries):
     rates, held, pair = queries
-    counts = network_spike_counts(place_map.ensemble, rates)
+    assert place_map.network_inhibition is not None, "the shipped map records its network's inhibition"
+    counts = network_spike_counts(place_map.ensemble, rates, inhibition=place_map.network_inhibition)
     recall = recall_at_k(-place_scores(place_map.ensemble, counts).numpy(), held)
+    kernel = recall_at_k(-place_scores(place_map.ensemble, spike_counts(place_map.ensemble, rates)).numpy(), held)
     sad = recall_at_k(sad_distances(pair.reference.images[:500], pair.query.images[held]), held)
-    assert recall > 1.25 * sad, (recall, sad)
+    assert recall > 1.5 * sad and recall >= kernel - 0.05, (recall, kernel, sad)
+
+
+def test_inhibition_is_chosen_on_calibration_queries_and_stored_in_the_map(place_map, queries, tmp_path):
+    from snn_control.vpr.network import main
+    from snn_control.vpr.place_map import save_map
+
+    path = save_map(replace(place_map, network_inhibition=None), tmp_path / "map.npz")
+    assert load_map(path).network_inhibition is None
+    assert main([str(path), str(NORDLAND / "summer"), str(NORDLAND / "winter")]) == 0
+    chosen = load_map(path).network_inhibition
+    assert chosen == load_map(shipped_map_path()).network_inhibition, "the shipped map's value is reproducible"
+    assert ensemble_network(load_map(path).ensemble, chosen).metadata["inhibition"] == chosen
 
 
 @needs_data
@@ -72,7 +86,7 @@ def test_lava_runs_the_network_bit_exactly_and_norse_spike_for_spike(place_map, 
     from snn_control.engine.lava_backend import LavaNetwork
     from snn_control.engine.nir_consumers import compare_with_norse
 
-    spec = ensemble_network(place_map.ensemble)
+    spec = ensemble_network(place_map.ensemble, place_map.network_inhibition)
     currents = query_currents(place_map.ensemble, queries[0][0])[:40]
     ours = Simulator(spec, library="numpy", mode="fixed").run(currents)["spikes"]
     with LavaNetwork(spec, "fixed") as net:

@@ -198,13 +198,14 @@ def vpr_figures(quick: bool = False) -> dict[str, float]:
     if quick:
         queries = queries[::4]
     rates, truth = place_map.rates(pair.query.images[queries]), pair.ground_truth[queries]
-    spec = ensemble_network(ens)
+    spec = ensemble_network(ens, place_map.network_inhibition)
 
     def recall(counts) -> float:
         return round(recall_at_k(-place_scores(ens, counts).numpy(), truth), 4)
 
     out = {"vpr_queries": len(queries), "vpr_recall_at_1_kernel": recall(spike_counts(ens, rates)),
-           "vpr_recall_at_1_network": recall(network_spike_counts(ens, rates))}
+           "vpr_recall_at_1_network": recall(network_spike_counts(ens, rates, spec=spec)),
+           "vpr_network_inhibition": spec.metadata["inhibition"]}
     for bits in (8, 4):
         out[f"vpr_recall_at_1_{bits}bit"] = recall(network_spike_counts(ens, rates, spec=quantise_weights(spec, bits)))
     sample = rates[:ACTIVITY_QUERIES]

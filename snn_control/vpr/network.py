@@ -17,7 +17,10 @@ same network runs on the engine's numpy/torch backends, in Loihi fixed point, on
 * ``pixels -> place_cells``: the learnt weights times ``query_gain``: the kernel's input
   current per input spike.
 * ``place_cells -> place_cells``: the winner-take-all, ``-w_inh`` from every other neuron of
-  the same module (block diagonal, stored sparse). The kernel relays each excitatory spike
+  the same module (block diagonal, stored sparse). Without the refractory period (below)
+  the kernel's ``w_inh`` need not be the network's best: :func:`choose_inhibition` picks the
+  weight on the map's calibration queries (``python -m snn_control.vpr.network``, stored in
+  the map as ``network_inhibition``). The kernel relays each excitatory spike
   through an inhibitory partner that fires exactly one step later; the engine's connection
   delivers one step later by itself, so the partner population is folded into this weight,
   as the kernel folds it.
@@ -33,27 +36,36 @@ hyperactive neurons), off the network.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import torch
 
 from snn_control.engine.network import Connection, NetworkSpec, make_population
-from snn_control.vpr.ensemble import Ensemble
+from snn_control.vpr.ensemble import Ensemble, place_scores
+from snn_control.vpr.metrics import recall_at_k
 
 INPUT = "pixels"
 PLACE_CELLS = "place_cells"
+#: Winner-take-all weights tried on the calibration queries (:func:`choose_inhibition`).
+INHIBITION_CANDIDATES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
-def ensemble_network(ens: Ensemble, name: str = "vpr_ensemble") -> NetworkSpec:
-    """The query-time network of a trained ensemble (module docstring)."""
+def ensemble_network(ens: Ensemble, inhibition: float | None = None, name: str = "vpr_ensemble") -> NetworkSpec:
+    """The query-time network of a trained ensemble (module docstring); ``inhibition``: the
+    winner-take-all weight (default: the ensemble's ``w_inh``; :func:`choose_inhibition`)."""
     c = ens.config
     m, n_in, n = ens.weights.shape
+    w_inh = c.w_inh if inhibition is None else float(inhibition)
+    if not np.isfinite(w_inh) or w_inh < 0:
+        raise ValueError(f"inhibition must be a finite weight >= 0, got {inhibition!r}")
     weights = c.query_gain * ens.weights.permute(0, 2, 1).reshape(m * n, n_in).double().numpy()
-    inhibition = np.kron(np.eye(m), -c.w_inh * (np.ones((n, n)) - np.eye(n)))
+    inhibition_weights = np.kron(np.eye(m), -w_inh * (np.ones((n, n)) - np.eye(n)))
     pops = (make_population(INPUT, n_in, "cuba_lif", reset="soft", du=1.0, dv=0.0, vth=1.0),
             make_population(PLACE_CELLS, m * n, "cuba_lif", reset="hard", du=1.0, dv=1.0 - c.keep_v, vth=c.v_th))
     conns = (Connection(INPUT, PLACE_CELLS, weights),
-             Connection(PLACE_CELLS, PLACE_CELLS, inhibition, sparse=True))
-    meta = {"system": "vpr", "modules": m, "neurons_per_module": n, "query_steps": c.query_steps,
+             Connection(PLACE_CELLS, PLACE_CELLS, inhibition_weights, sparse=True))
+    meta = {"system": "vpr", "modules": m, "neurons_per_module": n, "query_steps": c.query_steps, "inhibition": w_inh,
             "p_max": c.p_max, "readouts": [], "encoder": "rate currents (p_max * input rate per step)"}
     return NetworkSpec(pops, conns, INPUT, name=name, metadata=meta)
 
@@ -66,7 +78,7 @@ def query_currents(ens: Ensemble, rates: np.ndarray) -> np.ndarray:
 
 def network_spike_counts(ens: Ensemble, rates: np.ndarray, library: str = "torch", mode: str = "float",
                          batch: int = 64, spec: NetworkSpec | None = None, dtype: torch.dtype | None = None,
-                         ) -> torch.Tensor:
+                         inhibition: float | None = None) -> torch.Tensor:
     """``(B, M, n_exc)`` spike counts of the place cells running :func:`ensemble_network` (or
     ``spec``, a variant of it such as quantised weights) on the engine, in the shape
     :func:`~snn_control.vpr.ensemble.place_scores` reads. ``dtype``: the torch library's
@@ -77,7 +89,7 @@ def network_spike_counts(ens: Ensemble, rates: np.ndarray, library: str = "torch
     rates = np.asarray(rates, dtype=np.float64)
     if rates.ndim != 2:
         raise ValueError(f"expected (images, inputs) rates, got shape {rates.shape}")
-    spec = spec or ensemble_network(ens)
+    spec = spec or ensemble_network(ens, inhibition)
     m, _, n = ens.weights.shape
     out = []
     for start in range(0, len(rates), batch):
@@ -90,3 +102,54 @@ def network_spike_counts(ens: Ensemble, rates: np.ndarray, library: str = "torch
             counts += np.asarray(sim.step(current).s[..., cells], dtype=np.float64)
         out.append(counts)
     return torch.from_numpy(np.concatenate(out).reshape(len(rates), m, n)).float()
+
+
+def choose_inhibition(ens: Ensemble, rates: np.ndarray, truth: np.ndarray,
+                      candidates: tuple[float, ...] = INHIBITION_CANDIDATES) -> tuple[float, dict[float, float]]:
+    """The winner-take-all weight whose network answers calibration queries (``rates`` and
+    their true places) with the best Recall@1 (the strongest such on ties), and the recall of
+    every candidate. Measured, not derived: the network lacks the kernel's refractory period,
+    so the kernel's weight need not suit it (on the shipped map it does not)."""
+    recalls = {}
+    for weight in candidates:
+        counts = network_spike_counts(ens, rates, inhibition=weight)
+        recalls[float(weight)] = recall_at_k(-place_scores(ens, counts).numpy(), np.asarray(truth), 1)
+    best = max(recalls, key=lambda w: (recalls[w], w))
+    return best, recalls
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m snn_control.vpr.network MAP REFERENCE QUERY``: choose the map's network
+    inhibition on its calibration queries and write it into the map."""
+    import argparse
+    import json
+
+    from snn_control.vpr.data import load_pair
+    from snn_control.vpr.place_map import PlaceMapError, load_map, save_map
+
+    parser = argparse.ArgumentParser(prog="python -m snn_control.vpr.network", description=main.__doc__)
+    parser.add_argument("map", help="place map (.npz), rewritten in place unless --out")
+    parser.add_argument("reference", help="the map's reference image folder")
+    parser.add_argument("query", help="the query traversal whose calibration images the map records")
+    parser.add_argument("--out", help="write the map here instead")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    try:
+        place_map = load_map(args.map)
+        if len(place_map.calibration) == 0:
+            raise PlaceMapError(f"{args.map} records no calibration queries (build it with --calibration)")
+        pair = load_pair(args.reference, args.query)
+        index = place_map.calibration
+        place_map.network_inhibition, recalls = choose_inhibition(
+            place_map.ensemble, place_map.rates(pair.query.images[index]), pair.ground_truth[index])
+        path = save_map(place_map, args.out or args.map)
+    except (OSError, ValueError) as exc:
+        print(f"snn_control.vpr.network: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"network_inhibition": place_map.network_inhibition, "calibration_recall_at_1": recalls,
+                      "map": str(path)}, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

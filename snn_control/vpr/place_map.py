@@ -48,6 +48,9 @@ class PlaceMap:
     calibration: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     #: The command (and seed) that built the map, for the record.
     provenance: str = ""
+    #: Winner-take-all weight of the map's engine network (:mod:`snn_control.vpr.network`),
+    #: chosen on the calibration queries; None: the ensemble's own ``w_inh``.
+    network_inhibition: float | None = None
 
     @property
     def n_places(self) -> int:
@@ -136,11 +139,20 @@ def choose_hyperactive_threshold(ensemble: Ensemble, counts: torch.Tensor, truth
     return best[1]
 
 
+def _optional_float(value: object, path: str | Path) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+        raise PlaceMapError(f"{path}: network_inhibition must be a finite weight >= 0, got {value!r}")
+    return float(value)
+
+
 def save_map(place_map: PlaceMap, path: str | Path) -> Path:
     e = place_map.ensemble
     meta = {"format": FORMAT, "config": e.config.as_dict(), "preprocessing": place_map.preprocessing.as_dict(),
             "n_places": e.n_places, "hyperactive_threshold": e.hyperactive_threshold,
-            "image_shape": list(place_map.image_shape), "provenance": place_map.provenance}
+            "image_shape": list(place_map.image_shape), "provenance": place_map.provenance,
+            "network_inhibition": place_map.network_inhibition}
     arrays = dict(meta=np.array(json.dumps(meta)), weights=e.weights.numpy().astype(np.float16),
                   theta=e.theta.numpy(), labels=e.labels, module_places=e.module_places,
                   reference_firing=e.reference_firing, frames=place_map.frames,
@@ -170,7 +182,8 @@ def load_map(path: str | Path) -> PlaceMap:
             raise PlaceMapError(f"{path}: weights hold NaN or inf")
         return PlaceMap(ensemble, prep, TraversalStats(data["reference_mean"], data["reference_std"]),
                         TraversalStats(data["query_mean"], data["query_std"]), data["frames"],
-                        tuple(meta["image_shape"]), data.get("poses"), data["calibration"], meta.get("provenance", ""))
+                        tuple(meta["image_shape"]), data.get("poses"), data["calibration"], meta.get("provenance", ""),
+                        _optional_float(meta.get("network_inhibition"), path))
     except KeyError as exc:
         raise PlaceMapError(f"{path}: place map lacks {exc}") from exc
     except (TypeError, json.JSONDecodeError) as exc:
