@@ -342,10 +342,31 @@ class SpikePoint(nn.Module):
         return apply(self.voters, x)
 
 
+#: Training losses: the paper's "mse" (:func:`voting_loss`) or "ce" (:func:`voting_cross_entropy`).
+LOSSES = ("mse", "ce")
+#: Logit per unit of voter firing fraction in :func:`voting_cross_entropy`: a class whose
+#: voters all fire at every step leads one whose voters never fire by 10 nats.
+CE_LOGIT_SCALE = 10.0
+
+
 def voting_loss(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """MSE between the class scores ``(T, B, C)`` at every step and the one-hot labels ``(B,)``."""
     target = nn.functional.one_hot(labels, scores.shape[-1]).to(scores.dtype)
     return nn.functional.mse_loss(scores, target.expand_as(scores))
+
+
+def voting_cross_entropy(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the class scores ``(T, B, C)`` averaged over the steps (times
+    :data:`CE_LOGIT_SCALE`) against the labels: our option beside the paper's MSE, whose
+    gradient vanishes for a wrong class's voters as they fall silent."""
+    return nn.functional.cross_entropy(scores.mean(dim=0) * CE_LOGIT_SCALE, labels)
+
+
+def training_loss(kind: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The loss function named ``kind`` (:data:`LOSSES`)."""
+    if kind not in LOSSES:
+        raise ValueError(f"unknown loss {kind!r}; choose from {LOSSES}")
+    return voting_loss if kind == "mse" else voting_cross_entropy
 
 
 def count_parameters(model: nn.Module) -> int:

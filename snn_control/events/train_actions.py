@@ -4,7 +4,8 @@
 ``snn-control train actions --dataset dvs128 --data-dir DvsGesture --out dvs128.npz``
 
 As in the paper: Adam, the voting neurons' mean squared error over the ``T`` steps
-(:func:`~snn_control.events.spikepoint.voting_loss`), surrogate-gradient BPTT; with a
+(:func:`~snn_control.events.spikepoint.voting_loss`; ``--loss ce`` for cross-entropy on
+the voters' firing instead), surrogate-gradient BPTT; with a
 cosine learning-rate schedule. Every epoch draws new points from each window (the sampling
 is random) and scales and shifts each training cloud a little (:func:`augment_clouds`). Recordings are split into training and
 held-out *by recording* (stratified by class, seeded): the windows of one recording are
@@ -29,8 +30,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from snn_control.events.spikepoint import (SpikePoint, SpikePointClassifier, SpikePointConfig, count_parameters,
-                                           save_classifier, voting_loss)
+from snn_control.events.spikepoint import (LOSSES, SpikePoint, SpikePointClassifier, SpikePointConfig,
+                                           count_parameters, save_classifier, training_loss)
 from snn_control.events.windows import CODINGS, PointCloudConfig, clouds_to_rates, sample_clouds, split_windows
 
 
@@ -48,12 +49,16 @@ class TrainConfig:
     shift: float = 0.1
     scale: float = 0.1
     seed: int = 0
+    #: The paper's "mse" on the voters or "ce" (:data:`~snn_control.events.spikepoint.LOSSES`).
+    loss: str = "mse"
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
             raise ValueError("epochs and batch_size must be positive, learning_rate > 0")
         if not 0 < self.held_out_fraction < 1:
             raise ValueError(f"held_out_fraction must be in (0, 1), got {self.held_out_fraction}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose from {LOSSES}")
         if not 0 <= self.scale < 1 or self.shift < 0:
             raise ValueError(f"need 0 <= scale < 1 and shift >= 0, got {self.scale}, {self.shift}")
 
@@ -140,6 +145,7 @@ def train(train_set: WindowSet, model_config: SpikePointConfig, points: PointClo
     batches_per_epoch = -(-len(train_set) // config.batch_size)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=config.epochs * batches_per_epoch)
     history = History()
+    loss_fn = training_loss(config.loss)
     bar = tqdm(total=config.epochs * len(train_set), desc="train spikepoint", unit="window", file=sys.stderr,
                disable=not progress)
     for epoch in range(config.epochs):
@@ -154,7 +160,7 @@ def train(train_set: WindowSet, model_config: SpikePointConfig, points: PointClo
             rates = clouds_to_rates(augment_clouds(clouds, config.shift, config.scale, rng), points)
             labels = torch.from_numpy(train_set.labels[batch])
             scores = model(rates.code(model_config.timesteps, generator, model_config.coding))
-            loss = voting_loss(scores, labels)
+            loss = loss_fn(scores, labels)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -313,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     parser.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
+    parser.add_argument("--loss", choices=LOSSES, default=TrainConfig.loss,
+                        help="the paper's MSE on the voters' firing, or cross-entropy on it")
     parser.add_argument("--held-out", type=float, default=TrainConfig.held_out_fraction,
                         help="share of each class's simulated recordings held out")
     parser.add_argument("--timesteps", type=int, default=SpikePointConfig.timesteps)
@@ -332,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(max(1, args.threads))
     try:
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                             held_out_fraction=args.held_out, seed=args.seed)
+                             held_out_fraction=args.held_out, seed=args.seed, loss=args.loss)
         points = PointCloudConfig(n_points=args.points, n_groups=args.groups, n_neighbours=args.neighbours,
                                   signed_offsets=args.signed_offsets)
         if args.dataset == "simulated":
