@@ -173,6 +173,60 @@ def test_group_rates_are_probabilities_with_the_papers_inputs():
     torch.testing.assert_close(shrunk.offsets, rates.offsets, atol=1e-5, rtol=0)
 
 
+def test_signed_offsets_keep_the_direction_the_absolute_value_drops():
+    clouds = torch.rand(4, 512, 3, generator=torch.Generator().manual_seed(3))
+    plain = group_rates(clouds, 32, 24, offset_clip=3.0)
+    signed = group_rates(clouds, 32, 24, offset_clip=3.0, signed=True)
+    assert signed.offsets.shape == (4, 32, 24, 6) and torch.equal(signed.groups, plain.groups)
+    positive, negative = signed.offsets[..., :3], signed.offsets[..., 3:]
+    assert torch.all((positive == 0) | (negative == 0)), "a point lies on one side of its centroid per axis"
+    torch.testing.assert_close(positive + negative, plain.offsets)
+    # A clockwise and a counter-clockwise arc (time runs the other way round), one group of
+    # every point around the arc's middle point (first, so farthest-point sampling starts
+    # there): the same |offsets|, opposite signed time offsets.
+    angle = torch.linspace(0, np.pi, 513)
+    arc = torch.stack([0.5 + 0.3 * torch.cos(angle), 0.5 + 0.3 * torch.sin(angle), angle / np.pi], -1)
+    clockwise = torch.cat([arc[256:257], arc[:256], arc[257:]])[None]
+    counter = clockwise.clone()
+    counter[..., 2] = 1.0 - counter[..., 2]
+    a, b = (group_rates(c, 1, 513, 3.0, signed=True).offsets[0, 0] for c in (clockwise, counter))
+    torch.testing.assert_close((a[:, :3] + a[:, 3:]).sort(0).values, (b[:, :3] + b[:, 3:]).sort(0).values)
+    # points right of the middle (x ON) come earlier on the clockwise arc (t OFF), later on the other
+    right_a, right_b = a[:, 0] > 0, b[:, 0] > 0
+    assert right_a.sum() > 100 and right_b.sum() == right_a.sum()
+    assert torch.all(a[right_a, 5] > 0) and torch.all(a[right_a, 2] == 0)
+    assert torch.all(b[right_b, 2] > 0) and torch.all(b[right_b, 5] == 0)
+
+
+def test_network_and_point_clouds_must_agree_on_offset_channels():
+    model = SpikePoint(SpikePointConfig(n_classes=4, offset_channels=6, **SMALL_MODEL))
+    with pytest.raises(SpikePointError, match="6 offset channels, the point clouds give 3"):
+        SpikePointClassifier(model, SMALL_POINTS, BLOB_SENSOR)
+    signed_points = PointCloudConfig(n_points=256, n_groups=16, n_neighbours=16, signed_offsets=True)
+    classifier = SpikePointClassifier(model, signed_points, BLOB_SENSOR)
+    rng = np.random.default_rng(0)
+    labels, confidence = classifier.classify([blob_recording(0, rng), blob_recording(1, rng)])
+    assert labels.shape == (2,) and np.all((confidence >= 0) & (confidence <= 1))
+    with pytest.raises(ValueError, match="offset_channels must be 3"):
+        SpikePointConfig(n_classes=4, offset_channels=5)
+
+
+def test_cross_entropy_and_mse_losses_prefer_the_true_class():
+    from snn_control.events.spikepoint import LOSSES, training_loss
+
+    labels = torch.tensor([0, 2])
+    right = torch.zeros(8, 2, 3)
+    right[:, 0, 0] = right[:, 1, 2] = 1.0
+    wrong = right.roll(1, dims=-1)
+    for kind in LOSSES:
+        loss = training_loss(kind)
+        assert loss(right, labels) < loss(wrong, labels), kind
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        training_loss("hinge")
+    with pytest.raises(ValueError, match="unknown loss"):
+        TrainConfig(loss="hinge")
+
+
 def test_rate_coding_fires_at_the_given_rates():
     rates = torch.tensor([0.0, 0.1, 0.5, 0.9, 1.0])
     spikes = rate_code(rates, 4000, torch.Generator().manual_seed(0))
