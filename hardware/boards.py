@@ -211,17 +211,21 @@ def _decay_reasons(pop: Population, rule: str) -> list[str]:
     return reasons
 
 
-def quantise_weights(spec: NetworkSpec, bits: int) -> NetworkSpec:
-    """Every connection's weights on a symmetric grid of ``2**(bits-1) - 1`` levels per sign,
-    scaled to that connection's largest weight (what a board's weight memory holds)."""
+def quantise_array(weight: np.ndarray, bits: int) -> np.ndarray:
+    """``weight`` on a symmetric grid of ``2**(bits-1) - 1`` levels per sign, scaled to its
+    largest magnitude (what a board's weight memory holds for one connection or layer)."""
     if bits < 2:
         raise ValueError(f"weights need at least 2 bits (sign and magnitude), got {bits}")
+    weight = np.asarray(weight, dtype=np.float64)
     levels = 2 ** (bits - 1) - 1
-    conns = []
-    for c in spec.connections:
-        scale = float(np.abs(c.weight).max()) / levels if np.any(c.weight) else 1.0
-        conns.append(replace(c, weight=np.round(c.weight / scale) * scale))
-    return replace(spec, connections=tuple(conns), metadata={**spec.metadata, "weight_bits": bits})
+    scale = float(np.abs(weight).max()) / levels if np.any(weight) else 1.0
+    return np.round(weight / scale) * scale
+
+
+def quantise_weights(spec: NetworkSpec, bits: int) -> NetworkSpec:
+    """Every connection's weights quantised (:func:`quantise_array`) to ``bits``."""
+    conns = tuple(replace(c, weight=quantise_array(c.weight, bits)) for c in spec.connections)
+    return replace(spec, connections=conns, metadata={**spec.metadata, "weight_bits": bits})
 
 
 def loihi_energy_uj(synops: float, neuron_updates: float) -> float:
@@ -240,4 +244,4 @@ def fan_out_weights(spec: NetworkSpec) -> np.ndarray:
 
 
 __all__ = ["BOARDS", "BoardProfile", "DECAY_RULES", "FitReport", "ann_macs", "check_fit", "fan_in", "fan_out_weights",
-           "loihi_energy_uj", "quantise_weights", "synapse_count"]
+           "loihi_energy_uj", "quantise_array", "quantise_weights", "synapse_count"]

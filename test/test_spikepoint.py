@@ -502,3 +502,28 @@ def test_classifier_rejects_mismatched_class_names():
         SpikePointClassifier(SpikePoint(SpikePointConfig(n_classes=3)), SMALL_POINTS, (32, 32), ("a", "b"))
     rates = windows_to_rates([], SMALL_POINTS, (32, 32), np.random.default_rng(0))
     assert rates.offsets.shape == (0, 16, 16, 3) and rates.groups.shape == (0, 16, 6)
+
+
+def test_quantised_classifier_puts_the_folded_weights_on_the_board_grid():
+    from snn_control.events.spikepoint import LayerStep, SpikingLinear, quantised_classifier
+
+    torch.manual_seed(0)
+    model = SpikePoint(SpikePointConfig(n_classes=4, **SMALL_MODEL)).eval()
+    for layer in model.modules():          # batch-norm statistics as after training, not the identity
+        if isinstance(layer, SpikingLinear):
+            layer.norm.running_var.uniform_(0.5, 2.0)
+            layer.norm.weight.data.uniform_(0.5, 1.5)
+    classifier = SpikePointClassifier(model, SMALL_POINTS, BLOB_SENSOR)
+    four = quantised_classifier(classifier, 4)
+    for layer in four.model.modules():
+        if isinstance(layer, SpikingLinear):
+            step = LayerStep(layer)
+            folded = torch.cat([step.weight] + ([step.group_weight] if step.group_weight is not None else []))
+            grid = folded.abs().max() / 7
+            np.testing.assert_allclose((folded / grid).numpy(), np.round((folded / grid).numpy()), atol=1e-4)
+            assert len(torch.unique(torch.round(folded / grid))) <= 15
+    assert four.training["weight_bits"] == 4 and "weight_bits" not in classifier.training
+    rng = np.random.default_rng(1)
+    windows = [blob_recording(label, rng) for label in range(4)]
+    fine = quantised_classifier(classifier, 24)     # a grid too fine to change a spike
+    np.testing.assert_array_equal(fine.scores(windows), classifier.scores(windows))

@@ -23,8 +23,14 @@ NCAP swimming one 1000-step episode):
   voltages (the network's output) there. ``blimp_i`` falls short of 1 because its adaptive
   thresholds are no NIR primitive: a consumer runs those neurons without adaptation.
 
-Weight quantisation cost on the tasks: ``blimp_rmse_m_<b>bit`` and
-``swimmer_return_<b>bit`` for 8- and 4-bit weights (``float`` for the unquantised networks).
+Weight quantisation cost on the tasks: ``blimp_rmse_m_<b>bit``, ``swimmer_return_<b>bit``,
+``vpr_recall_at_1_<b>bit`` and ``spikepoint_accuracy_<b>bit`` for 8- and 4-bit weights
+(``float``, ``network`` and ``kernel`` for the unquantised ones).
+
+``vpr_*``: the shipped place map's ensemble as an engine network
+(:mod:`snn_control.vpr.network`), one tick = one query image; ``spikepoint_*``: the shipped
+gesture recogniser, one tick = one event window, measured on its torch model (it is no
+network file: :func:`spikepoint_figures`).
 """
 from __future__ import annotations
 
@@ -229,12 +235,19 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
     import torch
 
     from snn_control.bench.events import activity_per_window
-    from snn_control.events.spikepoint import SpikingLinear, load_classifier, shipped_classifier_path
-    from snn_control.events.train_actions import held_out_windows_of_shipped
+    from snn_control.events.spikepoint import (SpikingLinear, load_classifier, quantised_classifier,
+                                               shipped_classifier_path)
+    from snn_control.events.train_actions import evaluate, held_out_windows_of_shipped
 
     classifier = load_classifier(shipped_classifier_path())
-    windows = held_out_windows_of_shipped(classifier).windows[:16 if quick else ACTIVITY_WINDOWS]
-    activity = activity_per_window(classifier, windows)
+    held_out = held_out_windows_of_shipped(classifier)
+    activity = activity_per_window(classifier, held_out.windows[:16 if quick else ACTIVITY_WINDOWS])
+    if quick:
+        held_out = held_out.subset(np.arange(0, len(held_out), 4))
+    accuracy = {f"spikepoint_accuracy_{bits}bit": round(evaluate(quantised_classifier(classifier, bits),
+                                                                 held_out)["window_accuracy"], 4)
+                for bits in (8, 4)}
+    accuracy["spikepoint_accuracy_float"] = round(evaluate(classifier, held_out)["window_accuracy"], 4)
     weights = sum(int(torch.count_nonzero(layer.linear.weight)) + (
         int(torch.count_nonzero(layer.group_linear.weight)) if layer.group_linear is not None else 0)
         for layer in classifier.model.modules() if isinstance(layer, SpikingLinear))
@@ -242,4 +255,4 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
     return {"spikepoint_neurons": round(activity["updates"] / steps),
             "spikepoint_synapses": weights, "spikepoint_synops_per_tick": round(activity["synops"]),
             "spikepoint_loihi_energy_uj_per_tick": round(loihi_energy_uj(activity["synops"], activity["updates"]), 2),
-            "spikepoint_ann_macs_per_tick": round(activity["macs"])}
+            "spikepoint_ann_macs_per_tick": round(activity["macs"]), **accuracy}

@@ -210,6 +210,12 @@ class SpikingLinear(nn.Module):
     def stepper(self) -> LayerStep:
         return LayerStep(self)
 
+    def fold_scale(self) -> torch.Tensor:
+        """``(n_out,)`` factor per output channel that folds the batch norm (inference
+        statistics) and the neurons' 1/tau input scaling into the weights."""
+        norm = self.norm
+        return norm.weight.detach() / torch.sqrt(norm.running_var + norm.eps) * self.neurons.leak.detach()
+
     def step_buffers(self, rows: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """A zeroed voltage and a spike buffer of ``(rows, n_out)``, reused when they fit."""
         v, spikes = self._step_buffers
@@ -234,7 +240,7 @@ class LayerStep:
 
     def __init__(self, layer: SpikingLinear) -> None:
         norm, leak = layer.norm, layer.neurons.leak.detach()
-        scale = norm.weight.detach() / torch.sqrt(norm.running_var + norm.eps) * leak
+        scale = layer.fold_scale()
         self.bias = norm.bias.detach() * leak - norm.running_mean * scale
         self.weight = (layer.linear.weight.detach() * scale[:, None]).t().contiguous()
         self.group_weight = (None if layer.group_linear is None
@@ -449,6 +455,34 @@ class SpikePointClassifier:
         empty = np.array([len(w) == 0 for w in windows], dtype=bool)
         labels = np.where(empty, NO_LABEL, labels).astype(np.int64)
         return labels, confidences.astype(np.float32), votes
+
+
+def quantised_classifier(classifier: SpikePointClassifier, bits: int) -> SpikePointClassifier:
+    """A copy whose inference weights (batch norm and 1/tau folded in, as :class:`LayerStep`
+    runs them) lie on a ``bits`` grid per layer (:func:`snn_control.hardware.quantise_array`):
+    what a board's weight memory would hold. The per-channel bias stays in full precision."""
+    import copy
+
+    from snn_control.hardware.boards import quantise_array
+
+    model = copy.deepcopy(classifier.model).eval()
+    for layer in model.modules():
+        if not isinstance(layer, SpikingLinear):
+            continue
+        # the fold multiplies output channel j by s_j: quantise W * s jointly, then divide s out
+        s = layer.fold_scale()[:, None]
+        parts = [layer.linear] + ([layer.group_linear] if layer.group_linear is not None else [])
+        joint = torch.cat([part.weight.detach() * s for part in parts], dim=1)
+        quantised = torch.as_tensor(quantise_array(joint.numpy(), bits), dtype=joint.dtype)
+        start = 0
+        with torch.no_grad():
+            for part in parts:
+                width = part.weight.shape[1]
+                # a channel whose fold scale is 0 ignores its weights: keep them
+                part.weight.copy_(torch.where(s != 0, quantised[:, start:start + width] / s, part.weight))
+                start += width
+    return SpikePointClassifier(model, classifier.points, classifier.sensor_size, classifier.class_names,
+                                dict(classifier.training, weight_bits=bits), classifier.batch_size)
 
 
 def shipped_classifier_path() -> Path:
