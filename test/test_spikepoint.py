@@ -493,6 +493,18 @@ def test_command_line_trains_on_a_dvs128_folder(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["windows"] == 1 and result["train_windows"] == 2 and Path(result["plot"]).is_file()
     assert load_classifier(out).class_names == DVS128_GESTURES
+    # continue from those weights: their settings win over the flags, the record chains
+    more = tmp_path / "more.npz"
+    assert main(["--dataset", "dvs128", "--data-dir", str(root), "--epochs", "1", "--init", str(out),
+                 "--timesteps", "9", "--signed-offsets", "--out", str(more), "--json"]) == 0
+    first, second = load_classifier(out), load_classifier(more)
+    assert second.model.config == first.model.config and second.points == first.points
+    assert second.training["continued_from"]["command"] == first.training["command"]
+    assert not all(torch.equal(a, b) for a, b in zip(first.model.state_dict().values(),
+                                                     second.model.state_dict().values()))
+    assert main(["--dataset", "dvs128", "--data-dir", str(root), "--init", str(tmp_path / "none.npz"),
+                 "--out", str(more)]) == 2
+    capsys.readouterr()
     assert main(["--dataset", "dvs128", "--data-dir", str(tmp_path / "missing"), "--out", str(out)]) == 2
     assert "does not exist" in capsys.readouterr().err
 

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from snn_control.events.spikepoint import (LOSSES, SpikePoint, SpikePointClassifier, SpikePointConfig,
-                                           count_parameters, save_classifier, training_loss)
+                                           count_parameters, load_classifier, save_classifier, training_loss)
 from snn_control.events.windows import CODINGS, PointCloudConfig, clouds_to_rates, sample_clouds, split_windows
 
 
@@ -130,8 +130,10 @@ def augment_clouds(clouds: np.ndarray, shift: float, scale: float, rng: np.rando
 def train(train_set: WindowSet, model_config: SpikePointConfig, points: PointCloudConfig,
           sensor_size: tuple[int, int], class_names: Sequence[str], config: TrainConfig = TrainConfig(),
           held_out: WindowSet | None = None, checkpoint: str | Path | None = None,
-          progress: bool = True) -> tuple[SpikePointClassifier, History]:
-    """Train a SpikePoint classifier on ``train_set``; evaluate on ``held_out`` each epoch."""
+          progress: bool = True, initial_state: dict | None = None) -> tuple[SpikePointClassifier, History]:
+    """Train a SpikePoint classifier on ``train_set``; evaluate on ``held_out`` each epoch.
+    ``initial_state``: the network's weights to start from (a ``state_dict`` of the same
+    configuration) instead of a fresh initialisation."""
     from tqdm import tqdm
 
     if len(train_set) == 0:
@@ -140,6 +142,8 @@ def train(train_set: WindowSet, model_config: SpikePointConfig, points: PointClo
     rng = np.random.default_rng(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     model = SpikePoint(model_config)
+    if initial_state is not None:
+        model.load_state_dict(initial_state)
     classifier = SpikePointClassifier(model, points, tuple(sensor_size), tuple(class_names))
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     batches_per_epoch = -(-len(train_set) // config.batch_size)
@@ -286,14 +290,15 @@ def dvs128_data(data_dir: str | Path) -> ActionData:
 
 def run(data: ActionData, model_config: SpikePointConfig, points: PointCloudConfig, config: TrainConfig,
         out: str | Path, plot: str | Path | None = None, progress: bool = True,
-        training_record: dict | None = None) -> dict:
+        training_record: dict | None = None, initial_state: dict | None = None) -> dict:
     """Train on the training recordings, evaluate on the held-out ones, write weights and plot.
-    ``training_record`` (dataset, size, seed, command) is stored with the weights."""
+    ``training_record`` (dataset, size, seed, command) is stored with the weights;
+    ``initial_state`` as in :func:`train`."""
     train_set = windows_of(data.recordings, data.labels, points, data.train_index)
     held_out = windows_of(data.recordings, data.labels, points, data.held_out_index)
     start = time.perf_counter()
     classifier, history = train(train_set, model_config, points, data.sensor_size, data.class_names, config,
-                                held_out, checkpoint=out, progress=progress)
+                                held_out, checkpoint=out, progress=progress, initial_state=initial_state)
     seconds = time.perf_counter() - start
     classifier.training = dict(training_record or {}, train_seconds=round(seconds, 1))
     path = save_classifier(classifier, out)
@@ -333,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=PointCloudConfig.n_points)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
+    parser.add_argument("--init", help="continue from this weight file: its network and point-cloud settings "
+                                        "are used (the flags for them are ignored), its training record is kept")
     parser.add_argument("--out", required=True, help="weight file to write (.npz), also after every epoch")
     parser.add_argument("--plot", help="PNG of the training curve and confusion matrix (default: next to --out)")
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
@@ -352,13 +359,23 @@ def main(argv: list[str] | None = None) -> int:
             data = dvs128_data(args.data_dir)
         model_config = SpikePointConfig(n_classes=len(data.class_names), timesteps=args.timesteps, coding=args.coding,
                                         offset_channels=points.offset_channels)
+        initial_state, previous = None, None
+        if args.init:
+            start = load_classifier(args.init)
+            if tuple(start.class_names) != tuple(data.class_names):
+                raise ValueError(f"{args.init} recognises {list(start.class_names)}, the dataset has "
+                                 f"{list(data.class_names)}")
+            model_config, points, previous = start.model.config, start.points, start.training
+            initial_state = start.model.state_dict()
         plot = args.plot or str(Path(args.out).with_suffix(".png"))
         record = {"dataset": args.dataset, "per_class": args.per_class, "seed": args.seed,
                   "held_out_fraction": config.held_out_fraction,
                   "command": "snn-control train actions " + " ".join(sys.argv[1:] if argv is None
                                                                                       else argv)}
+        if previous is not None:
+            record["continued_from"] = previous
         result = run(data, model_config, points, config, args.out, plot, progress=not args.json,
-                     training_record=record)
+                     training_record=record, initial_state=initial_state)
     except (OSError, ValueError) as exc:
         print(f"snn-control train actions: {exc}", file=sys.stderr)
         return 2
