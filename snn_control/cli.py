@@ -95,7 +95,15 @@ def _load_network(path: str) -> NetworkSpec:
         try:
             place_map = load_map(path)
         except PlaceMapError:
-            raise not_a_network from None
+            from snn_control.events.spikepoint import SpikePointError, load_classifier
+
+            try:
+                load_classifier(path)
+            except SpikePointError:
+                raise not_a_network from None
+            raise NetworkFileError(f"{path} is a SpikePoint classifier, which is no network file: its max-pools "
+                                   "over points are neither a neuron population nor a NIR primitive, so it runs on "
+                                   "its torch model only (snn-control bench deploy reports its costs)") from None
         from snn_control.vpr.network import ensemble_network
 
         return ensemble_network(place_map.ensemble, place_map.network_inhibition)

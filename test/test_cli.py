@@ -67,3 +67,10 @@ def test_deploy_check_says_whether_a_network_fits_a_board():
     assert refused.returncode == 1 and "'adaptive_lif' is not available" in refused.stdout
     unknown = run("deploy", str(weights_path("i")), "--check", "abacus")
     assert unknown.returncode == 2 and "unknown board 'abacus'" in unknown.stderr
+
+
+def test_deploy_says_why_a_spikepoint_classifier_is_no_network():
+    from snn_control.events.spikepoint import shipped_classifier_path
+
+    out = run("deploy", str(shipped_classifier_path()), "--target", "nir")
+    assert out.returncode == 2 and "SpikePoint classifier, which is no network file" in out.stderr
