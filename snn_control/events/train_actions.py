@@ -329,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--held-out", type=float, default=TrainConfig.held_out_fraction,
                         help="share of each class's simulated recordings held out")
     parser.add_argument("--timesteps", type=int, default=SpikePointConfig.timesteps)
+    parser.add_argument("--threshold", type=float, default=SpikePointConfig.threshold,
+                        help="firing threshold of every PLIF neuron")
     parser.add_argument("--coding", choices=CODINGS, default=SpikePointConfig.coding,
                         help="rate code of the inputs: Bernoulli (the paper's) or regular trains")
     parser.add_argument("--signed-offsets", action="store_true",
@@ -358,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError("--dataset dvs128 needs --data-dir")
             data = dvs128_data(args.data_dir)
         model_config = SpikePointConfig(n_classes=len(data.class_names), timesteps=args.timesteps, coding=args.coding,
-                                        offset_channels=points.offset_channels)
+                                        offset_channels=points.offset_channels, threshold=args.threshold)
         initial_state, previous = None, None
         if args.init:
             start = load_classifier(args.init)
