@@ -1,5 +1,7 @@
 """NIR export/import: lossless round trip, import of plain NIR graphs, clear errors, and the
 export's meaning checked by running it in an independent consumer (Norse)."""
+import dataclasses
+
 import nir
 import numpy as np
 import pytest
@@ -7,7 +9,7 @@ import pytest
 from random_networks import random_inputs, random_network
 from snn_control.engine.network import Connection, NetworkSpec, make_population
 from snn_control.engine.nir_consumers import compare_with_norse, population_depths
-from snn_control.engine.nir_io import UnsupportedNIRError, from_nir, read_nir, to_nir, write_nir
+from snn_control.engine.nir_io import UnsupportedNIRError, from_nir, read_nir, threshold_as_current, to_nir, write_nir
 from snn_control.engine.simulator import Simulator
 
 
@@ -125,6 +127,55 @@ def test_what_nir_cannot_express_is_named_and_measured():
                                            "the consumer runs it without adaptation",)
     assert agreement.per_population["enc"] == 1.0
     assert agreement.per_population["hid"] < 0.99  # the comparison does see a real difference
+
+
+def memoryless_adaptive_network(seed: int, current_input: bool) -> NetworkSpec:
+    """Encoder -> adaptive hidden layer whose voltage keeps nothing (dv = 1) -> readout: its
+    threshold adaptation can travel as a current (``threshold_as_current``)."""
+    rng = np.random.default_rng(seed)
+    dth = rng.uniform(0.0, 0.05, 20)
+    pops = (make_population("enc", 8, "cuba_lif", reset="soft", du=1.0, dv=1.0, vth=rng.uniform(0.1, 0.8, 8)),
+            make_population("hid", 20, "adaptive_lif", reset="soft", du=dth if current_input else 1.0, dv=1.0,
+                            vth=rng.uniform(0.5, 1.5, 20), bias=1.0, dth=dth),
+            make_population("out", 1, "leaky_integrator", du=1.0, dv=0.8))
+    current = rng.normal(0, 0.05, (20, 8)) if current_input else np.zeros((20, 8))
+    conns = (Connection("enc", "hid", current), Connection("hid", "out", rng.normal(0, 0.2, (1, 20))),
+             Connection("enc", "hid", rng.normal(0, 0.02, (20, 8)), port="threshold"))
+    return NetworkSpec(pops, conns, "enc", name=f"memoryless{seed}", metadata={"dt": 0.01})
+
+
+@pytest.mark.parametrize("current_input", [False, True])
+def test_thresholds_of_memoryless_neurons_travel_as_exact_negated_currents(current_input):
+    spec = memoryless_adaptive_network(3, current_input)
+    assert threshold_as_current(spec, spec.population("hid"))
+    graph = to_nir(spec)
+    jumps = spec.connections[2].weight
+    # one edge enc -> hid carries current and negated jumps together (two edges between one
+    # pair of nodes would let nirtorch run hid before the second)
+    written = [n.weight for n in graph.nodes.values() if isinstance(n, nir.Linear) and n.weight.shape == jumps.shape]
+    assert len(written) == 1
+    np.testing.assert_allclose(written[0], spec.connections[0].weight - jumps)
+    assert "threshold_connections" not in graph.metadata["snn_control"]
+    back = from_nir(graph)
+    assert [c.name for c in back.connections] == [c.name for c in spec.connections]
+    np.testing.assert_array_equal(back.connections[2].weight, jumps)   # read back un-negated, on its port
+    # an error-like input (zero mean, bounded), each value held 3 steps as the blimp's controller does
+    t = np.arange(200)[:, None]
+    inputs = np.repeat(np.sin(t / 15.0 + np.arange(8)) + np.random.default_rng(0).normal(0, 0.2, (200, 8)), 3, axis=0)
+    agreement = compare_with_norse(spec, inputs)
+    assert agreement.known_differences == ()
+    # float32 (Norse) against float64 (ours): a running sum within rounding of a threshold
+    # may fire on one side only (item 9 of nir_consumers)
+    assert agreement.per_population["hid"] >= 0.999 and agreement.spike_count_ours > 500, agreement
+
+
+def test_thresholds_of_neurons_with_voltage_memory_stay_in_metadata():
+    spec = memoryless_adaptive_network(3, current_input=True)
+    hid = spec.population("hid")
+    leaky = dataclasses.replace(hid, params={**hid.params, "dv": np.full(hid.size, 0.5)})
+    spec = NetworkSpec((spec.populations[0], leaky, spec.populations[2]), spec.connections, "enc", metadata=spec.metadata)
+    assert not threshold_as_current(spec, leaky)
+    assert "threshold_connections" in to_nir(spec).metadata["snn_control"]
 
 
 def test_population_depths_follow_current_connections_only():

@@ -54,9 +54,11 @@ Semantics of Norse running our graph, and how each difference is bridged (the fi
 7. Readouts: Norse has no ``CubaLI``. A ``CubaLI`` is a ``CubaLIF`` that never fires, so the
    driver hands Norse that (threshold :data:`~snn_control.engine.neurons.UNREACHABLE`) and
    reads its voltage.
-8. Adaptive thresholds are no NIR primitive: the export leaves threshold-port connections
-   out of the graph and Norse runs those neurons without adaptation. Not bridged: it is
-   what any NIR consumer would run, and the disagreement is reported.
+8. Adaptive thresholds are no NIR primitive. Onto neurons whose voltage keeps nothing
+   (``dv = 1``) the export writes them as negated current edges, which is exact
+   (:func:`~snn_control.engine.nir_io.threshold_as_current`); elsewhere it leaves them out
+   of the graph and Norse runs those neurons without adaptation. Not bridged: it is what
+   any NIR consumer would run, and the disagreement is reported.
 9. Precision: Norse computes in float32, we in float64: a voltage within float32 rounding
    of the threshold may fire on one side only.
 """
@@ -73,7 +75,7 @@ import numpy as np
 
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.neurons import UNREACHABLE
-from snn_control.engine.nir_io import write_nir
+from snn_control.engine.nir_io import threshold_as_current, write_nir
 from snn_control.engine.simulator import Simulator
 
 
@@ -98,7 +100,8 @@ class Agreement:
 def population_depths(spec: NetworkSpec) -> dict[str, int]:
     """Connections from the input population to each population it reaches (breadth first).
 
-    Only current-port connections count: threshold-port ones are not edges of the NIR graph.
+    Only current-port connections count: threshold-port ones are edges of the NIR graph only
+    where they are written as currents, and then run beside a current connection.
     """
     depths = {spec.input_population: 0}
     queue = deque([spec.input_population])
@@ -121,7 +124,7 @@ def known_differences(spec: NetworkSpec) -> tuple[str, ...]:
         if len(sources) > 1:
             reasons.append(f"population {pop.name!r} has {len(sources)} source populations: the consumer may run it "
                            "before one of them, which delays that input by a step")
-        if spec.incoming(pop.name, "threshold"):
+        if spec.incoming(pop.name, "threshold") and not threshold_as_current(spec, pop):
             reasons.append(f"population {pop.name!r} has an adaptive threshold, which NIR cannot express: "
                            "the consumer runs it without adaptation")
     for conn in spec.connections:
@@ -224,7 +227,11 @@ def compare_with_norse(spec: NetworkSpec, currents: np.ndarray) -> Agreement:
     u, v, s = (np.array([getattr(st, field) for st in states]) for field in ("u", "v", "s"))
     slices = sim.layout.slices
     depths = population_depths(spec)
-    initial = {name: (u[d - 1, slices[name]], v[d - 1, slices[name]]) for name, d in depths.items() if 0 < d <= len(u)}
+    theta = np.array([st.theta for st in states])
+    # A population whose threshold travels as a current starts from current - threshold offset.
+    offset = {pop.name: threshold_as_current(spec, pop) for pop in spec.populations}
+    initial = {name: (u[d - 1, slices[name]] - (theta[d - 1, slices[name]] if offset[name] else 0.0),
+                      v[d - 1, slices[name]]) for name, d in depths.items() if 0 < d <= len(u)}
     theirs = run_norse(spec, currents, initial)
 
     per_population, matches, entries, count_ours, count_theirs = {}, 0, 0, 0, 0

@@ -17,8 +17,12 @@ discretise (Norse, snnTorch: ``x <- x + dt/tau * (...)``), our equations map exa
 Each node also carries our exact discrete parameters under ``metadata["snn_control"]``,
 so that ``from_nir(to_nir(spec))`` is lossless; graphs from other tools (without that
 metadata) are imported from the standard fields. Threshold-port connections (adaptive
-thresholds) are not edges of the graph, since a consumer would add their weights to the
-current; they travel in the graph's metadata only. What NIR consumers do differently
+thresholds) have no NIR primitive. Where the target's voltage keeps nothing from step to
+step (``dv = 1``), a raised threshold is exactly a lowered current (``v = u + bias >
+vth + theta`` iff ``u - theta + bias > vth``), so if its current has the threshold's decay
+(or no input) the connection is written as an edge with negated weights into a current
+with the threshold's decay, and a consumer computes the same spikes; otherwise it travels
+in the graph's metadata only. What NIR consumers do differently
 (undelayed edges, soft reset, threshold adaptation) is listed in ``SEMANTIC_NOTES``, and
 :mod:`snn_control.engine.nir_consumers` measures it against a real consumer.
 """
@@ -39,8 +43,9 @@ SEMANTIC_NOTES = (
     "so there a feed-forward population at depth d runs d steps earlier",
     "soft reset is not a NIR primitive (v_reset = 0 is written); consumers that can subtract the threshold "
     "(Norse's reset_subtract) reproduce it from the population's reset in snn_control metadata",
-    "adaptive thresholds are not NIR primitives: threshold-port connections travel only in snn_control "
-    "metadata, so consumers run those neurons without adaptation",
+    "adaptive thresholds are not NIR primitives: onto memoryless-voltage neurons (dv = 1) whose current has "
+    "the threshold's decay or no input they are written as negated current edges (exact); otherwise they "
+    "travel only in snn_control metadata, so consumers run those neurons without adaptation",
     "perfect integrators (du or dv = 0) are written with a decay of 1e-12 per step (finite tau, r, w_in)",
     "a leaky integrator readout is exported as CubaLI",
 )
@@ -58,6 +63,16 @@ def euler_fields(params: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarr
             "v_leak": np.asarray(params["bias"], dtype=np.float64) / dv}
 
 
+def threshold_as_current(spec: NetworkSpec, pop: Population) -> bool:
+    """Whether ``pop``'s threshold adaptation can be written as a current (module docstring):
+    an adaptive population whose voltage keeps nothing (``dv = 1``) and whose current either
+    decays like the threshold (``du = dth``) or has no non-zero input."""
+    if pop.model != "adaptive_lif" or not np.all(pop.params["dv"] == 1.0):
+        return False
+    silent = all(not np.any(c.weight) for c in spec.incoming(pop.name, "current"))
+    return silent or bool(np.all(pop.params["du"] == pop.params["dth"]))
+
+
 def to_nir(spec: NetworkSpec) -> Any:
     """The network as a ``nir.NIRGraph`` (populations as neuron nodes, connections as Linear)."""
     import nir
@@ -65,11 +80,13 @@ def to_nir(spec: NetworkSpec) -> Any:
     dt = float(spec.metadata.get("dt", DEFAULT_DT))
     nodes: dict[str, Any] = {"input": nir.Input(input_type={"input": np.array([spec.n_inputs])})}
     edges: list[tuple[str, str]] = [("input", spec.input_population)]
+    as_current = {pop.name for pop in spec.populations if threshold_as_current(spec, pop)}
     for pop in spec.populations:
         p = pop.params
         exact = {"model": pop.model, "reset": pop.reset, "dt": dt,
                  **{k: np.asarray(v, dtype=np.float64) for k, v in p.items()}}
-        fields = euler_fields(p, dt)
+        # The threshold's decay becomes the current's (for a foreign consumer; ours reads `exact`).
+        fields = euler_fields({**p, "du": p["dth"]} if pop.name in as_current else p, dt)
         if pop.spiking:
             node = nir.CubaLIF(v_threshold=np.asarray(p["vth"], dtype=np.float64), v_reset=np.zeros(pop.size), **fields)
         else:
@@ -77,15 +94,33 @@ def to_nir(spec: NetworkSpec) -> Any:
         node.metadata = {"snn_control": exact}
         nodes[pop.name] = node
     threshold_connections: dict[str, Any] = {}
+    # A threshold connection written as a current rides in the current connection from the
+    # same source where there is one: two edges between the same pair of nodes would be
+    # two sources to nirtorch, which may run the target before the second (a step late).
+    pairs = {(c.source, c.target): i for i, c in enumerate(spec.connections) if c.port == "current"}
+    merged = {i: pairs[(c.source, c.target)] for i, c in enumerate(spec.connections)
+              if c.port == "threshold" and c.target in as_current and (c.source, c.target) in pairs}
+    riders = {current: i for i, current in merged.items()}
     for i, conn in enumerate(spec.connections):
         name = f"w{i}_{conn.source}_{conn.target}"
         weight = np.asarray(conn.weight, dtype=np.float64)
-        ours = {"port": conn.port, "sparse": conn.sparse, "index": i}
+        ours: dict[str, Any] = {"port": conn.port, "sparse": conn.sparse, "index": i}
         if conn.port == "threshold":
-            # As an edge, a consumer would add these weights to the current (the opposite of
-            # raising the threshold); it runs the target without adaptation instead.
-            threshold_connections[name] = {**ours, "source": conn.source, "target": conn.target, "weight": weight}
-            continue
+            if conn.target not in as_current:
+                # As an edge, a consumer would add these weights to the current (the opposite
+                # of raising the threshold); it runs the target without adaptation instead.
+                threshold_connections[name] = {**ours, "source": conn.source, "target": conn.target, "weight": weight}
+                continue
+            if i in merged:
+                continue
+            weight = -weight          # a raised threshold written as a lowered current
+            ours["negated"] = True
+        elif i in riders:
+            rider = spec.connections[riders[i]]
+            jumps = np.asarray(rider.weight, dtype=np.float64)
+            # Both exact weights in our metadata (W - J + J need not give W back in floating point).
+            ours["threshold"] = {"index": riders[i], "sparse": rider.sparse, "weight": jumps, "current_weight": weight}
+            weight = weight - jumps
         nodes[name] = nir.Linear(weight=weight)
         nodes[name].metadata = {"snn_control": ours}
         edges += [(conn.source, name), (name, conn.target)]
@@ -149,8 +184,14 @@ def from_nir(graph: Any, name: str | None = None, dt: float | None = None) -> Ne
             if src not in incoming:
                 raise UnsupportedNIRError(f"NIR node {src!r}: Linear without a source population")
             ours = linears[src].metadata.get("snn_control", {}) if isinstance(linears[src].metadata, dict) else {}
+            weight = np.asarray(linears[src].weight, dtype=np.float64)
+            rider = ours.get("threshold")
+            if isinstance(rider, dict):   # a threshold connection written inside this current one
+                weight = np.asarray(rider["current_weight"], dtype=np.float64)
+                conns.append((int(rider["index"]), Connection(incoming[src], dst, np.asarray(rider["weight"], dtype=np.float64),
+                                                              port="threshold", sparse=bool(rider["sparse"]))))
             conns.append((int(ours.get("index", len(conns))),
-                          Connection(incoming[src], dst, np.asarray(linears[src].weight, dtype=np.float64),
+                          Connection(incoming[src], dst, -weight if ours.get("negated") else weight,
                                      port=str(ours.get("port", "current")), sparse=bool(ours.get("sparse", False)))))
     for entry in dict(meta.get("threshold_connections", {})).values():
         conns.append((int(entry["index"]), Connection(str(entry["source"]), str(entry["target"]),
