@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from snn_control.blimp.evolve import evolve, fitness
-from snn_control.blimp.networks import build_network, decode, encode, n_parameters, parameter_blocks
+from snn_control.blimp.networks import build_network, decode, encode, genotype, n_parameters, parameter_blocks
 
 
 @pytest.mark.parametrize("role", ["pd", "i"])
@@ -78,3 +78,28 @@ def test_thrust_reversals_ignore_the_deadzone():
 
     u = np.array([1.0, 0.2, -0.1, 1.0, -1.0, 0.0, -2.0, 2.0, 0.25, 3.0])  # 10 ticks = 1 s
     assert thrust_reversals_per_s(u) == pytest.approx(2.0)  # 1 -> -1 and -2 -> 2; small commands do not count
+
+
+def test_thermometer_genotype_evolves_resumes_and_refuses_a_checkpoint_of_the_other_genotype(tmp_path):
+    ck = tmp_path / "ck.pkl"
+    first = evolve("i", 2, population=6, seed=3, checkpoint=ck, checkpoint_every=1, progress=False,
+                   genotype_name="thermometer")
+    assert first["genotype"] == "thermometer" and first["es"].mean.size == genotype("thermometer").n_parameters("i")
+    assert np.isfinite(first["best_f"])
+    with pytest.raises(ValueError, match="'thermometer' genotype, not 'direct'"):
+        evolve("i", 3, population=6, seed=3, checkpoint=ck, resume=True, progress=False)
+    resumed = evolve("i", 3, population=6, seed=3, checkpoint=ck, resume=True, progress=False,
+                     genotype_name="thermometer")
+    assert resumed["generation"] == 3
+
+
+def test_closed_loop_tuning_flies_thermometer_networks():
+    from snn_control.blimp.finetune import fly_population, scenario
+    from snn_control.blimp.thermometer import design_genotype
+
+    x_pd = design_genotype("pd", kp=8.0, kd=12.0, tau_s=0.2)[None, :]
+    x_i = design_genotype("i", ki=0.5)[None, :]
+    case = dict(scenario(0), profile=[(3.0, 0.8), (3.0, 1.2)])
+    costs = fly_population(np.repeat(x_pd, 2, axis=0), np.repeat(x_i, 2, axis=0), case,
+                           genotypes=("thermometer", "thermometer"))
+    assert costs.shape == (2,) and np.all(np.isfinite(costs)) and costs[0] == costs[1]

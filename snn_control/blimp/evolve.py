@@ -6,8 +6,10 @@ held out; the paper used one set per generation over 50,000 generations: a few s
 generation give a less noisy ranking, which is what a budget of minutes needs), the whole
 population simulated as one torch batch with per-candidate weights. CMA-ES from the
 ``cma`` library, population 50, parameters in the unit cube (bounds handled by ``cma``),
-initial step 0.1 (a tenth of every range), full covariance (the networks have 300-600
-parameters). Checkpoints (the pickled optimiser, generation, best, history) are written
+full covariance, starting at the cube's centre. ``--genotype direct`` (the paper's): every
+weight a gene (300-600 per network), initial step 0.1, a tenth of every range;
+``--genotype thermometer`` (:mod:`snn_control.blimp.thermometer`): 6-8 genes, step 0.2.
+Checkpoints (the pickled optimiser, generation, best, history) are written
 atomically every ``--checkpoint-every`` generations; ``--resume`` continues from one.
 """
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from snn_control.blimp.data import N_SETS, training_set
 from snn_control.blimp.executors import LocalExecutor, chunks, make_executor
-from snn_control.blimp.networks import OUTPUT_GAIN, STEPS_PER_TICK, build_network, n_parameters
+from snn_control.blimp.networks import GENOTYPES, STEPS_PER_TICK, genotype
 
 HELD_OUT = range(N_SETS - 10, N_SETS)
 TRAIN_SETS = N_SETS - len(HELD_OUT)
@@ -40,17 +42,19 @@ class BatchedSnn:
     does for a single network.
     """
 
-    def __init__(self, role: str, candidates: np.ndarray) -> None:
+    def __init__(self, role: str, candidates: np.ndarray, genotype_name: str = "direct") -> None:
         import torch
 
         from snn_control.engine.simulator import Simulator
 
         self._torch = torch
-        specs = [build_network(role, x) for x in candidates]
+        build = genotype(genotype_name).build_network
+        specs = [build(role, x) for x in candidates]
         self.sim = Simulator(specs, library="torch", dtype=torch.float32)
         weights = torch.tensor(np.array([s.metadata["encoder_weights"] for s in specs]), dtype=torch.float32)
         self.signed = torch.cat([weights, -weights], dim=1)  # the paired encoder, per candidate
         self.readout = self.sim.layout.slices["readout"]
+        self.gain = np.array([float(s.metadata["output_gain"]) for s in specs])
 
     def reset(self) -> None:
         self.sim.reset()
@@ -61,13 +65,13 @@ class BatchedSnn:
         with torch.no_grad():
             for _ in range(STEPS_PER_TICK):
                 state = self.sim.step(current)
-        u = state.v[:, self.readout].sum(dim=1).numpy().astype(np.float64) * OUTPUT_GAIN
+        u = state.v[:, self.readout].sum(dim=1).numpy().astype(np.float64) * self.gain
         return np.clip(np.nan_to_num(u, nan=0.0), -LIMIT, LIMIT)
 
 
-def simulate(role: str, candidates: np.ndarray, errors: np.ndarray) -> np.ndarray:
+def simulate(role: str, candidates: np.ndarray, errors: np.ndarray, genotype_name: str = "direct") -> np.ndarray:
     """Commands (P, T) of every candidate (rows of unit-cube vectors) on one error signal."""
-    snn = BatchedSnn(role, candidates)
+    snn = BatchedSnn(role, candidates, genotype_name)
     return np.stack([snn.step(np.full(len(candidates), e)) for e in errors], axis=1)
 
 
@@ -88,7 +92,8 @@ def save_checkpoint(path: Path, state: dict) -> None:
     tmp.replace(path)
 
 
-def mimic_fitness(role: str, candidates: np.ndarray, set_indices: Sequence[int]) -> np.ndarray:
+def mimic_fitness(role: str, candidates: np.ndarray, set_indices: Sequence[int],
+                  genotype_name: str = "direct") -> np.ndarray:
     """Fitness of candidates averaged over training sets (one executor job)."""
     import torch
 
@@ -96,17 +101,18 @@ def mimic_fitness(role: str, candidates: np.ndarray, set_indices: Sequence[int])
     f = np.zeros(len(candidates))
     for k in set_indices:
         errors, target = training_set(role, k)
-        f += fitness(simulate(role, candidates, errors), target) / len(set_indices)
+        f += fitness(simulate(role, candidates, errors, genotype_name), target) / len(set_indices)
     return f
 
 
 def evolve(role: str, generations: int, population: int = 50, seed: int = 0, checkpoint: Path | None = None,
            resume: bool = False, checkpoint_every: int = 10, progress: bool = True,
-           sets_per_generation: int = 4, executor: Any = None, jobs: int = 1) -> dict:
+           sets_per_generation: int = 4, executor: Any = None, jobs: int = 1, genotype_name: str = "direct") -> dict:
     """Run CMA-ES; returns the state dict (``best_x``, ``best_f``, ``history``, ``generation``).
 
     ``executor`` (:mod:`snn_control.blimp.executors`; default: in this process) scores the
-    population in ``jobs`` chunks."""
+    population in ``jobs`` chunks. CMA-ES starts at the centre of the unit cube with the
+    genotype's step (:func:`~snn_control.blimp.networks.genotype`)."""
     import cma
     import torch
 
@@ -118,18 +124,23 @@ def evolve(role: str, generations: int, population: int = 50, seed: int = 0, che
             state = pickle.load(fh)
         if state["role"] != role:
             raise ValueError(f"checkpoint {checkpoint} is for role {state['role']!r}, not {role!r}")
+        if state.get("genotype", "direct") != genotype_name:
+            raise ValueError(f"checkpoint {checkpoint} is of the {state.get('genotype', 'direct')!r} genotype, "
+                             f"not {genotype_name!r}")
     else:
         options = {"popsize": population, "bounds": [0.0, 1.0], "seed": seed + 1,
                    "verbose": -9}
-        es = cma.CMAEvolutionStrategy(np.full(n_parameters(role), 0.5), 0.1, options)
-        state = {"role": role, "es": es, "generation": 0, "best_x": None, "best_f": np.inf, "history": [],
-                 "seconds": 0.0, "seed": seed}
+        g = genotype(genotype_name)
+        es = cma.CMAEvolutionStrategy(np.full(g.n_parameters(role), 0.5), g.mimic_sigma, options)
+        state = {"role": role, "genotype": genotype_name, "es": es, "generation": 0, "best_x": None,
+                 "best_f": np.inf, "history": [], "seconds": 0.0, "seed": seed}
 
     executor = executor or LocalExecutor()
 
     def evaluate(candidates: np.ndarray, generation: int) -> np.ndarray:
         sets = [(generation * sets_per_generation + k) % TRAIN_SETS for k in range(sets_per_generation)]
-        return np.concatenate(executor.map(mimic_fitness, [(role, c, sets) for c in chunks(candidates, jobs)]))
+        return np.concatenate(executor.map(mimic_fitness, [(role, c, sets, genotype_name)
+                                                           for c in chunks(candidates, jobs)]))
 
     return run_cma(state, generations, evaluate, checkpoint, checkpoint_every, f"evolve {role}", progress)
 
@@ -161,12 +172,13 @@ def run_cma(state: dict, generations: int, evaluate: Callable[[np.ndarray, int],
     return state
 
 
-def validate(role: str, x: np.ndarray, sets: Sequence[int] = HELD_OUT) -> dict[str, float]:
+def validate(role: str, x: np.ndarray, sets: Sequence[int] = HELD_OUT,
+             genotype_name: str = "direct") -> dict[str, float]:
     """MAE and Pearson rho of one network on held-out training sets (mean over sets)."""
     maes, rhos = [], []
     for k in sets:
         errors, target = training_set(role, k)
-        u = simulate(role, x[None, :], errors)[0]
+        u = simulate(role, x[None, :], errors, genotype_name)[0]
         maes.append(float(np.abs(u - target).mean()))
         rhos.append(float(np.corrcoef(u, target)[0, 1]) if u.std() > 0 else 0.0)
     return {"mae": float(np.mean(maes)), "rho": float(np.mean(rhos))}
@@ -196,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="pd, i: stage 1 (mimicry); pdi: stage 2 (both in the closed loop, see finetune.py)")
     parser.add_argument("--generations", type=int, default=500)
     parser.add_argument("--population", type=int, default=50)
+    parser.add_argument("--genotype", choices=GENOTYPES, default="direct",
+                        help="direct: CMA-ES sets every weight (the paper); thermometer: the network grows from a "
+                             "dozen genes (snn_control/blimp/thermometer.py)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sets-per-generation", type=int, default=4, help="training sets averaged per generation")
     parser.add_argument("--executor", choices=["local", "ray"], default="local",
@@ -218,27 +233,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         state = evolve(args.network, args.generations, args.population, args.seed, args.checkpoint, args.resume,
                        args.checkpoint_every, sets_per_generation=args.sets_per_generation, executor=executor,
-                       jobs=args.jobs)
+                       jobs=args.jobs, genotype_name=args.genotype)
     finally:
         executor.close()
     # Each generation sees a different set, so the best single score is biased towards easy
     # sets: pick between it and the optimiser's mean on the held-out sets.
     chosen, scores = None, None
     for x in (state["best_x"], np.clip(state["es"].result.xfavorite, 0, 1)):
-        s = validate(args.network, x)
+        s = validate(args.network, x, genotype_name=args.genotype)
         if scores is None or s["mae"] + 1 - s["rho"] < scores["mae"] + 1 - scores["rho"]:
             chosen, scores = x, s
     print(f"{args.network}: {state['generation']} generations in {state['seconds'] / 60:.1f} min, "
           f"best training fitness {state['best_f']:.4f}, held-out MAE {scores['mae']:.4f}, rho {scores['rho']:.3f}")
     if args.out:
-        spec = build_network(args.network, chosen)
+        spec = genotype(args.genotype).build_network(args.network, chosen)
         meta = dict(spec.metadata)
         meta.update({"generations": state["generation"], "seed": args.seed, "population": args.population,
                      "fitness": state["best_f"], "heldout_mae": scores["mae"], "heldout_rho": scores["rho"],
                      "evolution_minutes": state["seconds"] / 60,
                      "command": f"snn-control train blimp --network {args.network} --generations {args.generations} "
                                 f"--population {args.population} --sets-per-generation {args.sets_per_generation} "
-                                f"--seed {args.seed}"})
+                                f"--seed {args.seed} --genotype {args.genotype}"})
         type(spec)(spec.populations, spec.connections, spec.input_population, spec.name, meta).save(args.out)
         print(f"wrote {args.out}")
     if args.plot:

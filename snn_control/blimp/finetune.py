@@ -2,14 +2,16 @@
 
 Stage 1 (:mod:`snn_control.blimp.evolve`, the paper's method) makes each network mimic its
 controller. Mimicry is only a proxy: what the blimp needs is the sum flying well. This stage
-starts CMA-ES at the two mimic networks (their unit-cube vectors concatenated, step 0.03)
-and scores each candidate pair by flying the MuJoCo blimp: a random 4-step profile (15 s
+starts CMA-ES at the two mimic networks (their genotypes concatenated; step 0.03 for the
+direct genotype's weights, 0.05 for the thermometer genotype's genes) and scores each candidate pair by flying the MuJoCo blimp: a random 4-step profile (15 s
 per step, setpoints 0.4-2.0 m) with a random ballast in [-1, 4] g (neutral to beyond the
 paper's negative buoyancy), the same profile, ballast and sensor noise for every candidate
-of a generation. Cost: RMSE + worst steady-state error (last 5 s of each step) + worst
-overshoot, on the true altitude. The whole population flies at once: one torch batch per
-network, one MuJoCo model per candidate. Separable (diagonal) CMA-ES: the pair has about
-900 parameters. Architecture, neuron models and the paper's parameter bounds are unchanged.
+of a generation. Cost (:class:`Cost`): RMSE + worst steady-state error (last 5 s of each
+step) + worst overshoot (times ``--overshoot-weight``) on the true altitude, plus
+``--reversal-penalty`` per thrust reversal per second. The whole population flies at once: one torch batch per
+network, one MuJoCo model per candidate. Separable (diagonal) CMA-ES for the direct
+genotype (the pair has about 900 parameters), full covariance for the thermometer's 14
+genes. Architecture, neuron models and the paper's parameter bounds are unchanged.
 """
 from __future__ import annotations
 
@@ -17,13 +19,14 @@ import argparse
 import os
 import pickle
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
 from snn_control.blimp.evolve import LIMIT, BatchedSnn, plot_history, run_cma
 from snn_control.blimp.executors import LocalExecutor, chunks, make_executor
-from snn_control.blimp.networks import build_network, encode, n_parameters
+from snn_control.blimp.networks import genotype, genotype_of
 from snn_control.engine.network import NetworkSpec
 
 STEP_S = 15.0
@@ -48,10 +51,24 @@ def thrust_reversals_per_s(command: np.ndarray, dt: float = 0.1, deadzone: float
     return float(np.count_nonzero(np.diff(signs) != 0)) / (len(command) * dt)
 
 
-def fly_population(x_pd: np.ndarray, x_i: np.ndarray, case: dict, reversal_penalty: float = 0.0) -> np.ndarray:
-    """Closed-loop cost of every candidate pair (rows of ``x_pd``, ``x_i``) on one scenario:
-    RMSE + worst steady-state error + worst overshoot (m) + ``reversal_penalty`` x thrust
-    reversals per second."""
+@dataclass(frozen=True)
+class Cost:
+    """Closed-loop cost of a flight: RMSE + worst steady-state error + ``overshoot_weight`` x
+    worst overshoot (m) + ``reversal_penalty`` x thrust reversals per second."""
+
+    reversal_penalty: float = 0.0
+    overshoot_weight: float = 1.0
+
+    def flag_text(self) -> str:
+        """The command-line flags that give this cost (empty for the default)."""
+        return (f" --reversal-penalty {self.reversal_penalty:g}" if self.reversal_penalty else "") + \
+            (f" --overshoot-weight {self.overshoot_weight:g}" if self.overshoot_weight != 1.0 else "")
+
+
+def fly_population(x_pd: np.ndarray, x_i: np.ndarray, case: dict, cost: Cost = Cost(),
+                   genotypes: tuple[str, str] = ("direct", "direct")) -> np.ndarray:
+    """:class:`Cost` of every candidate pair (rows of ``x_pd``, ``x_i``, in the PD's and the
+    I's ``genotypes``) flying one scenario."""
     from snn_control.sim.blimp import BlimpAltitudeEnv
     from snn_control.sim.closed_loop import Trace, step_metrics
 
@@ -59,7 +76,7 @@ def fly_population(x_pd: np.ndarray, x_i: np.ndarray, case: dict, reversal_penal
     envs = [BlimpAltitudeEnv(case["profile"], buoyancy=case["ballast_g"], initial_altitude=case["initial_altitude"])
             for _ in range(n)]
     obs = np.array([env.reset(seed=case["seed"])[0] for env in envs])
-    pd, integ = BatchedSnn("pd", x_pd), BatchedSnn("i", x_i)
+    pd, integ = BatchedSnn("pd", x_pd, genotypes[0]), BatchedSnn("i", x_i, genotypes[1])
     rows = []
     done = False
     while not done:
@@ -74,44 +91,49 @@ def fly_population(x_pd: np.ndarray, x_i: np.ndarray, case: dict, reversal_penal
     for k in range(n):
         t, z, sp, cmd = data[:, k].T
         m = step_metrics(Trace(t, z, z, sp, cmd), steady_window_s=5.0)
-        costs[k] = m["rmse_m"] + m["steady_state_error_m"] + m["overshoot_m"] \
-            + reversal_penalty * thrust_reversals_per_s(cmd)
+        costs[k] = m["rmse_m"] + m["steady_state_error_m"] + cost.overshoot_weight * m["overshoot_m"] \
+            + cost.reversal_penalty * thrust_reversals_per_s(cmd)
     return np.nan_to_num(costs, nan=10.0)
 
 
 def tune(pd_spec: NetworkSpec, i_spec: NetworkSpec, generations: int, population: int = 24, seed: int = 0,
          checkpoint: Path | None = None, resume: bool = False, checkpoint_every: int = 10,
-         progress: bool = True, executor: Any = None, jobs: int = 1, reversal_penalty: float = 0.0) -> dict:
+         progress: bool = True, executor: Any = None, jobs: int = 1, cost: Cost = Cost()) -> dict:
     import cma
     import torch
 
     torch.set_num_threads(1)
-    split = n_parameters("pd")
+    genotypes = (genotype_of(pd_spec), genotype_of(i_spec))
+    split = genotypes[0].n_parameters("pd")
     if resume:
         if checkpoint is None or not checkpoint.is_file():
             raise FileNotFoundError(f"--resume needs an existing checkpoint, {checkpoint} is missing")
         with open(checkpoint, "rb") as fh:
             state = pickle.load(fh)
     else:
-        x0 = np.concatenate([encode("pd", pd_spec), encode("i", i_spec)])
-        es = cma.CMAEvolutionStrategy(x0, 0.03, {"popsize": population, "bounds": [0.0, 1.0], "seed": seed + 1,
-                                                 "CMA_diagonal": True, "verbose": -9})
+        x0 = np.concatenate([genotypes[0].encode("pd", pd_spec), genotypes[1].encode("i", i_spec)])
+        # Separable CMA-ES for the direct genotype's ~900 weights; full covariance for a few genes.
+        es = cma.CMAEvolutionStrategy(x0, min(g.tune_sigma for g in genotypes),
+                                      {"popsize": population, "bounds": [0.0, 1.0], "seed": seed + 1,
+                                       "CMA_diagonal": len(x0) > 100, "verbose": -9})
         state = {"role": "pdi", "es": es, "generation": 0, "best_x": x0, "best_f": np.inf, "history": [],
                  "seconds": 0.0, "seed": seed}
     executor = executor or LocalExecutor()
 
     def evaluate(candidates: np.ndarray, generation: int) -> np.ndarray:
         case = scenario(generation)
-        return np.concatenate(executor.map(fly_population, [(c[:, :split], c[:, split:], case, reversal_penalty)
+        names = (genotypes[0].name, genotypes[1].name)
+        return np.concatenate(executor.map(fly_population, [(c[:, :split], c[:, split:], case, cost, names)
                                                             for c in chunks(candidates, jobs)]))
 
     return run_cma(state, generations, evaluate, checkpoint, checkpoint_every, "closed-loop tune", progress)
 
 
-def validate(x: np.ndarray, cases: Sequence[int] = range(1000, 1006), reversal_penalty: float = 0.0) -> float:
+def validate(x: np.ndarray, cases: Sequence[int] = range(1000, 1006), cost: Cost = Cost(),
+             genotypes: tuple[str, str] = ("direct", "direct")) -> float:
     """Mean closed-loop cost of one pair on held-out scenarios."""
-    split = n_parameters("pd")
-    return float(np.mean([fly_population(x[None, :split], x[None, split:], scenario(k), reversal_penalty)[0]
+    split = genotype(genotypes[0]).n_parameters("pd")
+    return float(np.mean([fly_population(x[None, :split], x[None, split:], scenario(k), cost, genotypes)[0]
                           for k in cases]))
 
 
@@ -133,30 +155,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="chunks of the population per generation (Ray tasks)")
     parser.add_argument("--reversal-penalty", type=float, default=0.0,
                         help="cost per thrust reversal per second (each turns the shaft: no thrust for 0.3 s)")
+    parser.add_argument("--overshoot-weight", type=float, default=1.0,
+                        help="weight of the worst overshoot in the cost (RMSE and steady-state error weigh 1)")
     args = parser.parse_args(list(argv) if argv is not None else None)
+    cost = Cost(args.reversal_penalty, args.overshoot_weight)
     specs = {"pd": NetworkSpec.load(args.pd), "i": NetworkSpec.load(args.i)}
     executor = make_executor(args.executor, args.ray_address, max(args.jobs, 1))
     try:
         state = tune(specs["pd"], specs["i"], args.generations, args.population, args.seed, args.checkpoint,
                      args.resume, args.checkpoint_every, executor=executor, jobs=args.jobs,
-                     reversal_penalty=args.reversal_penalty)
+                     cost=cost)
     finally:
         executor.close()
-    start = np.concatenate([encode("pd", specs["pd"]), encode("i", specs["i"])])
+    kinds = {role: genotype_of(spec) for role, spec in specs.items()}
+    names = (kinds["pd"].name, kinds["i"].name)
+    start = np.concatenate([kinds["pd"].encode("pd", specs["pd"]), kinds["i"].encode("i", specs["i"])])
     # Each generation flies another scenario: choose between the start and the optimiser's
     # mean on held-out scenarios.
-    scores = {"start": validate(start, reversal_penalty=args.reversal_penalty),
-              "tuned": validate(np.clip(state["es"].result.xfavorite, 0, 1), reversal_penalty=args.reversal_penalty)}
+    scores = {"start": validate(start, cost=cost, genotypes=names),
+              "tuned": validate(np.clip(state["es"].result.xfavorite, 0, 1), cost=cost, genotypes=names)}
     chosen = start if scores["start"] <= scores["tuned"] else np.clip(state["es"].result.xfavorite, 0, 1)
     stage1 = max(float(s.metadata.get("evolution_minutes", 0.0)) for s in specs.values())
     minutes = stage1 + state["seconds"] / 60
     print(f"closed-loop tuning: {state['generation']} generations in {state['seconds'] / 60:.1f} min; held-out cost "
           f"{scores['start']:.4f} (stage 1) -> {scores['tuned']:.4f} (tuned); evolution in all {minutes:.1f} min")
-    split = n_parameters("pd")
+    split = kinds["pd"].n_parameters("pd")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for role, x in (("pd", chosen[:split]), ("i", chosen[split:])):
-        spec = build_network(role, x)
-        meta = dict(specs[role].metadata)
+        spec = kinds[role].build_network(role, x)
+        # The stage-1 record, then what the tuned network itself says (its evolved encoder
+        # weights or genes), then how it was tuned.
+        meta = {**specs[role].metadata, **spec.metadata}
         meta.update({"stage1_command": specs[role].metadata.get("command"),
                      "stage1_evolution_minutes": specs[role].metadata.get("evolution_minutes"),
                      "tune_generations": state["generation"], "tune_population": args.population,
@@ -164,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "evolution_minutes": minutes, "seed": args.seed,
                      "command": f"snn-control train blimp --network pdi --pd {args.pd} --i {args.i} "
                                 f"--generations {args.generations} --population {args.population} --seed {args.seed}"
-                                + (f" --reversal-penalty {args.reversal_penalty:g}" if args.reversal_penalty else "")})
+                                + cost.flag_text()})
         out = args.out_dir / f"blimp_{role}.npz"
         type(spec)(spec.populations, spec.connections, spec.input_population, spec.name, meta).save(out)
         print(f"wrote {out}")

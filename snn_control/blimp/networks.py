@@ -1,5 +1,9 @@
 """The blimp's two SNNs as functions of one flat parameter vector (what CMA-ES evolves).
 
+This module is the *direct* genotype (every weight a gene, as in the paper);
+:mod:`snn_control.blimp.thermometer` is the compact one the shipped networks grew from.
+:func:`genotype` names both for the evolution code.
+
 Structure (Burgers et al. 2023), one network per role, each under 80 neurons:
 
 * encoder: ``N_PAIRS`` pairs of CUBA-LIF neurons fed ``+w_k e`` and ``-w_k e`` (the paired
@@ -20,6 +24,7 @@ encoder then modulates up or down.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -104,7 +109,7 @@ def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
     conns = [Connection("encoder", "hidden", p["hidden_weight"]), Connection("hidden", "readout", p["decoder_weight"])]
     if role == "i":
         conns.append(Connection("encoder", "hidden", p["threshold_jump"], port="threshold"))
-    meta = {"role": role, "encoder": "paired", "encoder_weights": p["encoder_weight"].tolist(),
+    meta = {"role": role, "genotype": "direct", "encoder": "paired", "encoder_weights": p["encoder_weight"].tolist(),
             "readouts": ["readout"], "output_gain": OUTPUT_GAIN, "steps_per_tick": STEPS_PER_TICK,
             "command_low": -3.3, "command_high": 3.3, "input_range": 8.0}
     return NetworkSpec(pops, tuple(conns), "encoder", name=f"blimp_{role}", metadata=meta)
@@ -129,3 +134,42 @@ def encode(role: str, spec: NetworkSpec) -> np.ndarray:
         y = (np.asarray(values[b.name], dtype=np.float64).reshape(-1) - b.low) / (b.high - b.low)
         parts.append(np.cbrt(y) if b.cubic else y)
     return np.clip(np.concatenate(parts), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Genotype:
+    """How a unit-cube vector becomes a network: what CMA-ES searches over.
+
+    ``direct`` (this module) sets every weight, as the paper did; ``thermometer``
+    (:mod:`snn_control.blimp.thermometer`) grows the network from a dozen genes.
+    """
+
+    name: str
+    n_parameters: Callable[[str], int]
+    build_network: Callable[[str, np.ndarray], NetworkSpec]
+    encode: Callable[[str, NetworkSpec], np.ndarray]
+    #: CMA-ES's initial step in the unit cube, in stage 1 (mimicry) and stage 2 (closed loop).
+    mimic_sigma: float
+    tune_sigma: float
+
+
+GENOTYPES = ("direct", "thermometer")
+
+
+def genotype(name: str) -> Genotype:
+    """The genotype called ``name`` (:data:`GENOTYPES`)."""
+    if name == "direct":
+        # The paper's step: a tenth of every range.
+        return Genotype("direct", n_parameters, build_network, encode, mimic_sigma=0.1, tune_sigma=0.03)
+    if name == "thermometer":
+        from snn_control.blimp import thermometer
+
+        # A dozen genes on log ranges: a fifth of each range explores them in tens of generations.
+        return Genotype("thermometer", thermometer.n_parameters, thermometer.build_network, thermometer.encode,
+                        mimic_sigma=0.2, tune_sigma=0.05)
+    raise ValueError(f"unknown genotype {name!r}; choose from {GENOTYPES}")
+
+
+def genotype_of(spec: NetworkSpec) -> Genotype:
+    """The genotype a blimp network file was built from (files before genotypes: direct)."""
+    return genotype(str(spec.metadata.get("genotype", "direct")))
