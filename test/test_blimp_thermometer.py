@@ -89,3 +89,17 @@ def test_the_i_network_integrates_the_error_in_its_thresholds_and_saturates(tmp_
     assert last == pytest.approx(genes["range_v"], abs=1e-9)
     ctrl.reset()
     assert [ctrl.step(np.array([-e]))[0] for _ in range(ticks)][-1] == pytest.approx(-u[-1], abs=1e-9)
+
+
+@pytest.mark.parametrize("role", ["pd", "i"])
+def test_shipped_networks_keep_their_commands_in_loihi_fixed_point(role):
+    """The thermometer's small weights survive Loihi's 8-bit, per-connection weight grid."""
+    from snn_control.blimp.controller import weights_path
+
+    errors = np.r_[np.full(50, 0.04), np.full(50, -0.04), 0.3 * np.sin(np.arange(200) / 10.0)]
+    runs = []
+    for backend in ("numpy", "numpy-fixed"):
+        ctrl = load_spiking_controller(weights_path(role), dt=0.1, backend=backend)
+        runs.append(np.array([ctrl.step(np.array([e]))[0] for e in errors]))
+    assert np.mean(np.abs(runs[0] - runs[1])) < 0.1
+    np.testing.assert_allclose(runs[1][[49, 99]], runs[0][[49, 99]], atol=0.1)   # held errors: P (and I) terms

@@ -152,13 +152,18 @@ def _pd_network(g: dict[str, float]) -> NetworkSpec:
     # Per-step decay of the low-pass current: tau_s in seconds, STEPS_PER_TICK steps a tick.
     a = 1.0 - np.exp(-TICK_S / STEPS_PER_TICK / g["tau_s"])
     n_hidden = n_enc + 2 * PD_SLOW_LEVELS
+    # Relays fire when their encoder neuron did: any weight above their threshold does. Give
+    # them the low-pass rows' largest weight, so that one 8-bit grid (Loihi's, per
+    # connection) fits both; with weight 1 the low-pass weights (a x a level's width) would
+    # round to zero there.
+    relay = a * float(np.max(np.abs(signed)))
     weight = np.zeros((n_hidden, n_enc))
-    weight[:n_enc] = np.eye(n_enc)                               # relays: q(e) one hop later
+    weight[:n_enc] = relay * np.eye(n_enc)                       # relays: q(e) one hop later
     weight[n_enc:n_enc + PD_SLOW_LEVELS] = a * signed            # u -> lp(q), fires above +level
     weight[n_enc + PD_SLOW_LEVELS:] = -a * signed                # u -> -lp(q), fires below -level
     hidden = make_population("hidden", n_hidden, "cuba_lif", reset="soft",
                              du=np.r_[np.ones(n_enc), np.full(2 * PD_SLOW_LEVELS, a)], dv=1.0,
-                             vth=np.r_[np.full(n_enc, 0.5), slow_c, slow_c], bias=0.0)
+                             vth=np.r_[np.full(n_enc, relay / 2), slow_c, slow_c], bias=0.0)
     keep = g["keep"]
     # The readout settles at (sum of weighted spikes) / (1 - keep); the command is OUTPUT_GAIN x that.
     scale = (1.0 - keep) / OUTPUT_GAIN
