@@ -20,8 +20,9 @@ NCAP swimming one 1000-step episode):
   step) spike entries equal to ours, steps aligned for the consumer's undelayed edges
   (:mod:`snn_control.engine.nir_consumers` lists every semantic difference and how it is
   bridged); ``<net>_nir_readout_max_error``: the largest difference of the readout
-  voltages (the network's output) there. ``blimp_i`` falls short of 1 because its adaptive
-  thresholds are no NIR primitive: a consumer runs those neurons without adaptation.
+  voltages (the network's output) there. ``blimp_i``'s adaptive thresholds are no NIR
+  primitive, but its hidden neurons keep no voltage (``dv = 1``), so the export writes the
+  threshold jumps as exact negated currents (:func:`~snn_control.engine.nir_io.threshold_as_current`).
 
 Weight quantisation cost on the tasks: ``blimp_rmse_m_<b>bit``, ``swimmer_return_<b>bit``,
 ``vpr_recall_at_1_<b>bit`` and ``spikepoint_accuracy_<b>bit`` for 8- and 4-bit weights
