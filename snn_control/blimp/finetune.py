@@ -59,6 +59,11 @@ class Cost:
     reversal_penalty: float = 0.0
     overshoot_weight: float = 1.0
 
+    def label(self) -> str:
+        """The cost as a plot's axis label."""
+        text = f"RMSE + SSE + {self.overshoot_weight:g} x overshoot"
+        return "cost: " + text + (f" + {self.reversal_penalty:g} x reversals/s" if self.reversal_penalty else "")
+
     def flag_text(self) -> str:
         """The command-line flags that give this cost (empty for the default)."""
         return (f" --reversal-penalty {self.reversal_penalty:g}" if self.reversal_penalty else "") + \
@@ -200,6 +205,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.plot:
         os.makedirs(os.path.dirname(args.plot) or ".", exist_ok=True)
         plot = plot_history(state["history"], args.plot, "blimp PD+I SNN closed-loop tuning",
-                            "closed-loop cost: RMSE + steady-state error + overshoot (m)")
+                            cost.label())
         print(f"plot: {plot}")
     return 0
