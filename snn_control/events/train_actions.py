@@ -203,7 +203,8 @@ def evaluate(classifier: SpikePointClassifier, windows: WindowSet, seed: int = 0
             "windows": len(windows), "recordings": len(recordings), "confusion": confusion}
 
 
-def plot_report(history: History, confusion: np.ndarray, class_names: Sequence[str], path: str | Path) -> Path:
+def plot_report(history: History, confusion: np.ndarray, class_names: Sequence[str], path: str | Path,
+                loss: str = "mse") -> Path:
     """One PNG: the training curve (loss, accuracies per epoch) and the confusion matrix."""
     from snn_control.plotting import pyplot, save_figure
 
@@ -218,7 +219,7 @@ def plot_report(history: History, confusion: np.ndarray, class_names: Sequence[s
     curve.set_ylim(0, 1.02)
     curve.grid(alpha=0.3)
     loss_axis = curve.twinx()
-    loss_axis.plot(epochs, history.loss, color="grey", linestyle="--", label="loss (MSE)")
+    loss_axis.plot(epochs, history.loss, color="grey", linestyle="--", label=f"loss ({loss.upper()})")
     loss_axis.set_ylabel("loss")
     lines = curve.get_lines() + loss_axis.get_lines()
     curve.legend(lines, [line.get_label() for line in lines], loc="best", fontsize=8)
@@ -305,7 +306,7 @@ def run(data: ActionData, model_config: SpikePointConfig, points: PointCloudConf
     result = evaluate(classifier, held_out)
     confusion = result.pop("confusion")
     if plot:
-        plot_report(history, confusion, data.class_names, plot)
+        plot_report(history, confusion, data.class_names, plot, config.loss)
     result.update(train_windows=len(train_set), train_recordings=len(data.train_index),
                   parameters=count_parameters(classifier.model), train_seconds=round(seconds, 1),
                   final_train_accuracy=history.train_accuracy[-1], weights=str(path))
