@@ -3,15 +3,17 @@
 Stage 1 (:mod:`snn_control.blimp.evolve`, the paper's method) makes each network mimic its
 controller. Mimicry is only a proxy: what the blimp needs is the sum flying well. This stage
 starts CMA-ES at the two mimic networks (their genotypes concatenated; step 0.03 for the
-direct genotype's weights, 0.05 for the thermometer genotype's genes) and scores each candidate pair by flying the MuJoCo blimp: a random 4-step profile (15 s
-per step, setpoints 0.4-2.0 m) with a random ballast in [-1, 4] g (neutral to beyond the
-paper's negative buoyancy), the same profile, ballast and sensor noise for every candidate
-of a generation. Cost (:class:`Cost`): RMSE + worst steady-state error (last 5 s of each
-step) + worst overshoot (times ``--overshoot-weight``) on the true altitude, plus
-``--reversal-penalty`` per thrust reversal per second. The whole population flies at once: one torch batch per
-network, one MuJoCo model per candidate. Separable (diagonal) CMA-ES for the direct
-genotype (the pair has about 900 parameters), full covariance for the thermometer's 14
-genes. Architecture, neuron models and the paper's parameter bounds are unchanged.
+direct genotype's weights, 0.05 for the thermometer genotype's genes) and scores each
+candidate pair by flying the MuJoCo blimp: a random 4-step profile (15 s per step,
+setpoints 0.4-2.0 m) with a random ballast in [-1, 4] g (neutral to beyond the paper's
+negative buoyancy), the same profile, ballast and sensor noise for every candidate of a
+generation. Cost (:class:`Cost`): RMSE + worst steady-state error (last 5 s of each step)
++ worst overshoot (times ``--overshoot-weight``) on the true altitude, plus
+``--reversal-penalty`` per thrust reversal per second. The whole population flies at once:
+one torch batch per network, one MuJoCo model per candidate. Separable (diagonal) CMA-ES
+for the direct genotype (the pair has about 900 parameters), full covariance for the
+thermometer's 14 genes. Architecture, neuron models and the paper's parameter bounds are
+unchanged.
 """
 from __future__ import annotations
 

@@ -37,7 +37,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from snn_control.engine.network import Connection, NetworkSpec, make_population
+from snn_control.blimp.data import DT as TICK_S
+from snn_control.blimp.data import LIMIT as COMMAND_LIMIT
+from snn_control.blimp.networks import STEPS_PER_TICK, parameter_blocks
+from snn_control.engine.network import Connection, NetworkSpec, Population, make_population
 
 #: Encoder pairs of each network, the PD network's low-pass levels, the I network's
 #: integral levels per sign: 16 + 16 + 46 + 1 = 79 and 12 + 66 + 1 = 79 neurons.
@@ -45,17 +48,17 @@ PD_PAIRS, PD_SLOW_LEVELS = 8, 23
 I_PAIRS, I_LEVELS = 6, 33
 #: Spacing of the I hidden neurons' thresholds (threshold units).
 DELTA = 0.25
-TICK_S = 0.1
-# Shared with the direct genotype (same metadata, same stepping).
-STEPS_PER_TICK = 3
 #: Command volts per unit of readout voltage. Four times the direct genotype's 3.3, so that
 #: the fast path's large weights ((kp + kd/tau) x a level's width) stay inside the paper's
 #: decoder bound [-1, 1] instead of being clipped (a clipped fast path no longer cancels
 #: its low-pass twin and the command changes sign at large errors).
 OUTPUT_GAIN = 13.2
-COMMAND_LIMIT = 3.3
-#: The paper's bounds that a built network must respect (the direct genotype's blocks).
-WEIGHT_BOUND, DECODER_BOUND, JUMP_BOUND, I_DECODER_KEEP_MAX = 2.0, 1.0, 1.0, 0.3
+#: The paper's bounds that a built network must respect: the direct genotype's blocks.
+_PAPER = {b.name: b for b in parameter_blocks("i")}
+WEIGHT_BOUND = _PAPER["hidden_weight"].high
+DECODER_BOUND = _PAPER["decoder_weight"].high
+JUMP_BOUND = _PAPER["threshold_jump"].high
+I_DECODER_KEEP_MAX = _PAPER["decoder_keep"].high
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def _genes(role: str) -> tuple[Gene, ...]:
     return GENES[role]
 
 
-def _encoder(n_pairs: int, first: float, last: float) -> tuple[object, np.ndarray]:
+def _encoder(n_pairs: int, first: float, last: float) -> tuple[Population, np.ndarray]:
     """Memoryless paired encoder with thresholds at the levels; the signed level widths."""
     c = levels(first, last, n_pairs)
     w = widths(c)

@@ -98,9 +98,9 @@ def to_nir(spec: NetworkSpec) -> Any:
     # same source where there is one: two edges between the same pair of nodes would be
     # two sources to nirtorch, which may run the target before the second (a step late).
     pairs = {(c.source, c.target): i for i, c in enumerate(spec.connections) if c.port == "current"}
-    merged = {i: pairs[(c.source, c.target)] for i, c in enumerate(spec.connections)
+    # current connection index -> the threshold connection written inside it
+    riders = {pairs[(c.source, c.target)]: i for i, c in enumerate(spec.connections)
               if c.port == "threshold" and c.target in as_current and (c.source, c.target) in pairs}
-    riders = {current: i for i, current in merged.items()}
     for i, conn in enumerate(spec.connections):
         name = f"w{i}_{conn.source}_{conn.target}"
         weight = np.asarray(conn.weight, dtype=np.float64)
@@ -111,7 +111,7 @@ def to_nir(spec: NetworkSpec) -> Any:
                 # of raising the threshold); it runs the target without adaptation instead.
                 threshold_connections[name] = {**ours, "source": conn.source, "target": conn.target, "weight": weight}
                 continue
-            if i in merged:
+            if i in riders.values():
                 continue
             weight = -weight          # a raised threshold written as a lowered current
             ours["negated"] = True
@@ -188,8 +188,9 @@ def from_nir(graph: Any, name: str | None = None, dt: float | None = None) -> Ne
             rider = ours.get("threshold")
             if isinstance(rider, dict):   # a threshold connection written inside this current one
                 weight = np.asarray(rider["current_weight"], dtype=np.float64)
-                conns.append((int(rider["index"]), Connection(incoming[src], dst, np.asarray(rider["weight"], dtype=np.float64),
-                                                              port="threshold", sparse=bool(rider["sparse"]))))
+                jumps = np.asarray(rider["weight"], dtype=np.float64)
+                conns.append((int(rider["index"]), Connection(incoming[src], dst, jumps, port="threshold",
+                                                              sparse=bool(rider["sparse"]))))
             conns.append((int(ours.get("index", len(conns))),
                           Connection(incoming[src], dst, -weight if ours.get("negated") else weight,
                                      port=str(ours.get("port", "current")), sparse=bool(ours.get("sparse", False)))))
