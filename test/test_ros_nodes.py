@@ -152,10 +152,12 @@ def test_graph_runner_closes_the_loop(peer):
     setpoint = [math.nan]
     peer.node.create_subscription(Float64, "altitude_setpoint", lambda m: setpoint.__setitem__(0, m.data), COMMAND_QOS)
     peer.node.create_subscription(Range, "altitude", lambda m: samples.append((setpoint[0], m.range)), SENSOR_QOS)
-    runner = subprocess.Popen([str(BIN / "snn-control"), "launch", "hover_sim", "--duration", "13",
+    # 12 s of profile; the plant holds its clock until the controller is up (process start and
+    # DDS discovery take up to a few seconds on a cold machine), hence the margin.
+    runner = subprocess.Popen([str(BIN / "snn-control"), "launch", "hover_sim", "--duration", "17",
                                "--set", "plant_sim.segment_s=6", "--set", "plant_sim.setpoints=[1.0, 1.5]"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peer.spin(12.5)
+    peer.spin(16.5)
     out, err = runner.communicate(timeout=30)
     assert runner.returncode == 0, err
     values = np.array([v for _, v in peer.commands])
