@@ -327,7 +327,8 @@ class SpikePoint(nn.Module):
             def one_step(layer: SpikingLinear, x: torch.Tensor, groups_: torch.Tensor | None = None) -> torch.Tensor:
                 return steppers[layer](x, groups_)
 
-            votes = torch.stack([self._votes(offsets[t], per_group[t], batch, neighbours, one_step)
+            # each step's voter spikes are copied out: the buffer returned is the next step's
+            votes = torch.stack([self._votes(offsets[t], per_group[t], batch, neighbours, one_step).clone()
                                  for t in range(steps)])
             self.last_votes = votes   # (T, B, n_voters) of the latest inference, for spike topics
         return self.class_scores(votes)
