@@ -47,8 +47,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from snn_control.events.windows import (CODINGS, GROUP_CHANNELS, OFFSET_CHANNELS, GroupedSpikes, PointCloudConfig,
-                                        windows_to_rates)
+from snn_control.events.windows import (CODINGS, GROUP_CHANNELS, MOTION_CHANNELS, OFFSET_CHANNELS, GroupedSpikes,
+                                        PointCloudConfig, windows_to_rates)
 from snn_control.npz_io import atomic_savez, read_npz
 
 FORMAT = "snn_control.spikepoint/1"
@@ -78,6 +78,8 @@ class SpikePointConfig:
     coding: str = "bernoulli"
     #: Input channels per neighbour: the point clouds' ``offset_channels`` (3 absolute, 6 signed).
     offset_channels: int = OFFSET_CHANNELS
+    #: Input channels per group: the point clouds' ``group_channels`` (6, 14 with motion inputs).
+    group_channels: int = GROUP_CHANNELS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "global_channels", tuple(int(c) for c in self.global_channels))
@@ -94,6 +96,9 @@ class SpikePointConfig:
         if self.offset_channels not in (OFFSET_CHANNELS, 2 * OFFSET_CHANNELS):
             raise ValueError(f"offset_channels must be {OFFSET_CHANNELS} (absolute) or {2 * OFFSET_CHANNELS} (signed), "
                              f"got {self.offset_channels}")
+        if self.group_channels not in (GROUP_CHANNELS, GROUP_CHANNELS + MOTION_CHANNELS):
+            raise ValueError(f"group_channels must be {GROUP_CHANNELS}, or {GROUP_CHANNELS + MOTION_CHANNELS} with "
+                             f"motion inputs; got {self.group_channels}")
         if self.coding not in CODINGS:
             raise ValueError(f"unknown coding {self.coding!r}; choose from {CODINGS}")
 
@@ -302,7 +307,7 @@ class SpikePoint(nn.Module):
     def __init__(self, config: SpikePointConfig) -> None:
         super().__init__()
         self.config = config
-        self.local_lift = SpikingLinear(config.offset_channels, config.local_channels, config, GROUP_CHANNELS)
+        self.local_lift = SpikingLinear(config.offset_channels, config.local_channels, config, config.group_channels)
         self.local_block = BottleneckResidual(config.local_channels, config)
         stages, width = [], config.local_channels
         for out in config.global_channels:
@@ -313,12 +318,12 @@ class SpikePoint(nn.Module):
 
     def forward(self, spikes: GroupedSpikes) -> torch.Tensor:
         steps, batch, groups, neighbours, channels = spikes.offsets.shape
-        expected = self.config.offset_channels
-        if channels != expected or spikes.groups.shape != (steps, batch, groups, GROUP_CHANNELS):
-            raise SpikePointError(f"SpikePoint takes (T, B, G, K, {expected}) and (T, B, G, {GROUP_CHANNELS}) "
+        expected, per_group_channels = self.config.offset_channels, self.config.group_channels
+        if channels != expected or spikes.groups.shape != (steps, batch, groups, per_group_channels):
+            raise SpikePointError(f"SpikePoint takes (T, B, G, K, {expected}) and (T, B, G, {per_group_channels}) "
                                   f"spikes, got {tuple(spikes.offsets.shape)} and {tuple(spikes.groups.shape)}")
         offsets = spikes.offsets.reshape(steps, batch * groups * neighbours, channels)
-        per_group = spikes.groups.reshape(steps, batch * groups, GROUP_CHANNELS)
+        per_group = spikes.groups.reshape(steps, batch * groups, per_group_channels)
         if self.training or torch.is_grad_enabled():
             votes = self._votes(offsets, per_group, batch, neighbours, _all_steps)
         else:
@@ -405,10 +410,12 @@ class SpikePointClassifier:
             self.class_names = tuple(str(i) for i in range(self.model.config.n_classes))
         if len(self.class_names) != self.model.config.n_classes:
             raise SpikePointError(f"{len(self.class_names)} class names for {self.model.config.n_classes} classes")
-        if self.model.config.offset_channels != self.points.offset_channels:
-            raise SpikePointError(f"the network takes {self.model.config.offset_channels} offset channels, the point "
-                                  f"clouds give {self.points.offset_channels} (signed_offsets="
-                                  f"{self.points.signed_offsets})")
+        cfg, points = self.model.config, self.points
+        if (cfg.offset_channels, cfg.group_channels) != (points.offset_channels, points.group_channels):
+            raise SpikePointError(f"the network takes {cfg.offset_channels} offset and {cfg.group_channels} group "
+                                  f"channels, the point clouds give {points.offset_channels} and "
+                                  f"{points.group_channels} (signed_offsets={points.signed_offsets}, "
+                                  f"motion_inputs={points.motion_inputs})")
 
     def scores(self, windows: Sequence[np.ndarray], seed: int = 0) -> np.ndarray:
         """``(B, n_classes)`` fraction of each class's voters that fired, over the ``T`` steps.

@@ -336,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="rate code of the inputs: Bernoulli (the paper's) or regular trains")
     parser.add_argument("--signed-offsets", action="store_true",
                         help="code each neighbour offset as an ON/OFF pair (keeps its sign) instead of |offset|")
+    parser.add_argument("--motion-inputs", action="store_true",
+                        help="add each neighbour's local direction of motion and each group's place in the cloud "
+                             "(tells the sense of a rotation)")
     parser.add_argument("--groups", type=int, default=PointCloudConfig.n_groups)
     parser.add_argument("--neighbours", type=int, default=PointCloudConfig.n_neighbours)
     parser.add_argument("--points", type=int, default=PointCloudConfig.n_points)
@@ -352,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
                              held_out_fraction=args.held_out, seed=args.seed, loss=args.loss)
         points = PointCloudConfig(n_points=args.points, n_groups=args.groups, n_neighbours=args.neighbours,
-                                  signed_offsets=args.signed_offsets)
+                                  signed_offsets=args.signed_offsets, motion_inputs=args.motion_inputs)
         if args.dataset == "simulated":
             data = simulated_data(args.per_class, args.seed, config.held_out_fraction, args.cache_dir,
                                   progress=not args.json)
@@ -361,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError("--dataset dvs128 needs --data-dir")
             data = dvs128_data(args.data_dir)
         model_config = SpikePointConfig(n_classes=len(data.class_names), timesteps=args.timesteps, coding=args.coding,
-                                        offset_channels=points.offset_channels, threshold=args.threshold)
+                                        offset_channels=points.offset_channels, group_channels=points.group_channels,
+                                        threshold=args.threshold)
         initial_state, previous = None, None
         if args.init:
             start = load_classifier(args.init)

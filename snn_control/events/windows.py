@@ -23,6 +23,16 @@ The pipeline of Ren et al. (ICLR 2024, "SpikePoint"), as pure functions:
    brightness), 6 per neighbour, so that nothing of the sign is lost. The absolute value
    cannot tell which way a point cloud runs through time: a clockwise and a counter-
    clockwise circle of the same arm give the same |offsets| in every group.
+   A second option (``PointCloudConfig.motion_inputs``), also ours: signed offsets alone
+   did not tell a clockwise from a counter-clockwise circle of the same arm (held-out
+   windows of the two classes were confused evenly), because the sense of a rotation is a
+   relation between where a group lies in the cloud and which way its points move, and
+   the absolute centroid says nothing about where the circle's centre is. So each group
+   also gets ON/OFF pairs of its velocity (the least-squares slope of its neighbours' x
+   and y offsets on their time offsets, in sensor widths per window, saturating at
+   :data:`VELOCITY_CLIP`) and of its centroid's x and y relative to the cloud's mean (in
+   units of twice the cloud's spread per axis): 8 more channels per group. The sign of
+   ``placement x velocity`` is the sense of rotation.
 5. :func:`rate_code`: Bernoulli spike trains of those probabilities over ``T`` steps (or,
    optionally, regular trains of the same rates without the Bernoulli noise). The
    group inputs are coded once per group and shared by its ``K`` neighbours (the paper
@@ -47,9 +57,14 @@ import torch
 
 #: Input channels: per neighbour its |standardised offset| (x, y, t) (twice that with
 #: signed offsets, :attr:`PointCloudConfig.offset_channels`); per group its minimum and its
-#: centroid (x, y, t each).
+#: centroid (x, y, t each); with motion inputs :data:`MOTION_CHANNELS` more per group.
 OFFSET_CHANNELS = 3
 GROUP_CHANNELS = 6
+#: ON/OFF pairs in x and y of a group's velocity and of its centroid relative to the
+#: cloud's mean (module doc, step 4).
+MOTION_CHANNELS = 8
+#: Group speed (sensor widths, or heights, per window) that maps to firing probability 1.
+VELOCITY_CLIP = 1.0
 
 
 class EmptyWindowError(ValueError):
@@ -79,11 +94,19 @@ class PointCloudConfig:
     #: Offsets as ON/OFF pairs of their positive and negative parts instead of their
     #: absolute values (module doc, step 4).
     signed_offsets: bool = False
+    #: Local direction of motion per neighbour and position in the cloud per group
+    #: (module doc, step 4).
+    motion_inputs: bool = False
 
     @property
     def offset_channels(self) -> int:
         """Input channels per neighbour: 3, or 6 with signed offsets."""
         return 2 * OFFSET_CHANNELS if self.signed_offsets else OFFSET_CHANNELS
+
+    @property
+    def group_channels(self) -> int:
+        """Input channels per group: 6, 8 more with motion inputs."""
+        return GROUP_CHANNELS + (MOTION_CHANNELS if self.motion_inputs else 0)
 
     def __post_init__(self) -> None:
         if self.window_us <= 0 or self.step_us <= 0:
@@ -221,7 +244,8 @@ class GroupedRates(NamedTuple):
     #: K, 6)`` with signed offsets: positive parts, then negative parts).
     offsets: torch.Tensor
     #: ``(B, G, 6)`` the group's per-axis minimum, then its centroid: one value per group,
-    #: shared by the group's neighbours.
+    #: shared by the group's neighbours (with motion inputs then the ON/OFF pairs of its
+    #: velocity and of its centroid's x and y relative to the cloud's mean).
     groups: torch.Tensor
 
     def code(self, timesteps: int, generator: torch.Generator | None = None,
@@ -237,14 +261,19 @@ class GroupedSpikes(NamedTuple):
     groups: torch.Tensor
 
 
+def _on_off(values: torch.Tensor) -> torch.Tensor:
+    """``values`` (about [-1, 1]) as firing probabilities: positive parts, then negative parts."""
+    return torch.cat([values.clamp(0.0, 1.0), (-values).clamp(0.0, 1.0)], dim=-1)
+
+
 def group_rates(points: torch.Tensor, n_groups: int, n_neighbours: int, offset_clip: float,
-                signed: bool = False) -> GroupedRates:
+                signed: bool = False, motion: bool = False) -> GroupedRates:
     """Firing probabilities of every neighbour and every group of ``(B, N, 3)`` clouds
-    (module doc, step 4); ``signed`` codes each offset as an ON/OFF pair."""
+    (module doc, step 4); ``signed`` codes each offset as an ON/OFF pair, ``motion`` adds
+    the motion inputs."""
     if points.shape[0] == 0:
-        channels = 2 * OFFSET_CHANNELS if signed else OFFSET_CHANNELS
-        return GroupedRates(points.new_zeros(0, n_groups, n_neighbours, channels),
-                            points.new_zeros(0, n_groups, GROUP_CHANNELS))
+        return GroupedRates(points.new_zeros(0, n_groups, n_neighbours, (2 if signed else 1) * OFFSET_CHANNELS),
+                            points.new_zeros(0, n_groups, GROUP_CHANNELS + (MOTION_CHANNELS if motion else 0)))
     centroid_index = farthest_point_sampling(points, n_groups)
     centroids = gather_points(points, centroid_index)
     neighbours = gather_points(points, nearest_neighbours(points, centroids, n_neighbours))
@@ -253,11 +282,14 @@ def group_rates(points: torch.Tensor, n_groups: int, n_neighbours: int, offset_c
     # offsets whether a gesture fills the sensor or a corner of it.
     spread = offsets.flatten(1).std(dim=1).clamp_min(1e-6).view(-1, 1, 1, 1)
     scaled = offsets / (spread * offset_clip)
-    if signed:
-        offset_rates = torch.cat([scaled.clamp(0.0, 1.0), (-scaled).clamp(0.0, 1.0)], dim=-1)
-    else:
-        offset_rates = scaled.abs().clamp_max(1.0)
+    offset_rates = _on_off(scaled) if signed else scaled.abs().clamp_max(1.0)
     group_rates_ = torch.cat([neighbours.amin(dim=2), centroids], dim=-1).clamp(0.0, 1.0)
+    if motion:
+        dt = offsets[..., 2:]
+        velocity = (offsets[..., :2] * dt).sum(dim=2) / (dt * dt).sum(dim=2).clamp_min(1e-9)
+        centre, spread_xy = points[..., :2].mean(dim=1), points[..., :2].std(dim=1).clamp_min(1e-6)
+        placed = (centroids[..., :2] - centre.unsqueeze(1)) / (2.0 * spread_xy.unsqueeze(1))
+        group_rates_ = torch.cat([group_rates_, _on_off(velocity / VELOCITY_CLIP), _on_off(placed)], dim=-1)
     return GroupedRates(offset_rates, group_rates_)
 
 
@@ -298,7 +330,7 @@ def sample_clouds(windows: Sequence[np.ndarray], config: PointCloudConfig, senso
 def clouds_to_rates(clouds: np.ndarray | torch.Tensor, config: PointCloudConfig) -> GroupedRates:
     """Steps 3-4 (grouping, firing probabilities) for ``(B, N, 3)`` clouds."""
     return group_rates(torch.as_tensor(clouds), config.n_groups, config.n_neighbours, config.offset_clip,
-                       config.signed_offsets)
+                       config.signed_offsets, config.motion_inputs)
 
 
 def windows_to_rates(windows: Sequence[np.ndarray], config: PointCloudConfig, sensor_size: tuple[int, int],
