@@ -198,9 +198,36 @@ def test_signed_offsets_keep_the_direction_the_absolute_value_drops():
     assert torch.all(b[right_b, 2] > 0) and torch.all(b[right_b, 5] == 0)
 
 
+def test_motion_inputs_tell_the_sense_of_a_rotation():
+    from snn_control.events.windows import MOTION_CHANNELS
+
+    # a point travelling once round a circle in the window, and the same circle run backwards
+    angle = torch.linspace(0, 2 * np.pi, 512)
+    turning = torch.stack([0.5 + 0.3 * torch.cos(angle), 0.5 + 0.3 * torch.sin(angle), angle / (2 * np.pi)], -1)
+    backwards = turning.clone()
+    backwards[:, 2] = 1.0 - backwards[:, 2]
+    clouds = torch.stack([turning, backwards])[:, torch.randperm(512, generator=torch.Generator().manual_seed(0))]
+    plain = group_rates(clouds, 16, 12, offset_clip=3.0, signed=True)
+    rates = group_rates(clouds, 16, 12, offset_clip=3.0, signed=True, motion=True)
+    assert rates.groups.shape == (2, 16, 6 + MOTION_CHANNELS) and torch.equal(rates.offsets, plain.offsets)
+    torch.testing.assert_close(rates.groups[..., :6], plain.groups)
+    assert rates.groups.min() >= 0 and rates.groups.max() <= 1
+    extra = rates.groups[..., 6:]
+    assert torch.all((extra[..., 0:2] == 0) | (extra[..., 2:4] == 0)), "a velocity is ON or OFF per axis, not both"
+    velocity, placed = extra[..., 0:2] - extra[..., 2:4], extra[..., 4:6] - extra[..., 6:8]
+    # every group moves at right angles to where it lies: the sign of their cross product
+    # is the sense of rotation, opposite for the two clouds
+    turn = placed[..., 0] * velocity[..., 1] - placed[..., 1] * velocity[..., 0]
+    assert torch.all(turn[0] > 0) and torch.all(turn[1] < 0), turn
+    # 2 pi 0.3 sensor widths per window, saturating at VELOCITY_CLIP = 1
+    assert torch.all(velocity.norm(dim=-1) > 0.9)
+    cloud_config = PointCloudConfig(n_points=512, n_groups=16, n_neighbours=12, motion_inputs=True)
+    assert (cloud_config.offset_channels, cloud_config.group_channels) == (3, 6 + MOTION_CHANNELS)
+
+
 def test_network_and_point_clouds_must_agree_on_offset_channels():
     model = SpikePoint(SpikePointConfig(n_classes=4, offset_channels=6, **SMALL_MODEL))
-    with pytest.raises(SpikePointError, match="6 offset channels, the point clouds give 3"):
+    with pytest.raises(SpikePointError, match="6 offset and 6 group channels, the point clouds give 3 and 6"):
         SpikePointClassifier(model, SMALL_POINTS, BLOB_SENSOR)
     signed_points = PointCloudConfig(n_points=256, n_groups=16, n_neighbours=16, signed_offsets=True)
     classifier = SpikePointClassifier(model, signed_points, BLOB_SENSOR)
