@@ -82,9 +82,24 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+class _SpikePointFile(Exception):
+    """The file is a SpikePoint classifier (no network file: :mod:`snn_control.events.spikepoint_nir`)."""
+
+    def __init__(self, classifier) -> None:
+        super().__init__("SpikePoint classifier")
+        self.classifier = classifier
+
+
+#: What a SpikePoint classifier can be deployed to, and why not elsewhere.
+SPIKEPOINT_TARGETS = ("its NIR file (--target nir) only. It shares each layer's weights over every point and "
+                      "adds residuals within a step, so it is no network file of ours, and neither the Lava path "
+                      "(a delay of one step per connection, Loihi's) nor the board checks apply to it yet; "
+                      "snn-control bench deploy reports its costs")
+
+
 def _load_network(path: str) -> NetworkSpec:
     """A network file, or a place map (the query network of its ensemble,
-    :mod:`snn_control.vpr.network`)."""
+    :mod:`snn_control.vpr.network`); raises :class:`_SpikePointFile` for a SpikePoint classifier."""
     from snn_control.engine.network import NetworkFileError, NetworkSpec
 
     try:
@@ -98,15 +113,28 @@ def _load_network(path: str) -> NetworkSpec:
             from snn_control.events.spikepoint import SpikePointError, load_classifier
 
             try:
-                load_classifier(path)
+                classifier = load_classifier(path)
             except SpikePointError:
                 raise not_a_network from None
-            raise NetworkFileError(f"{path} is a SpikePoint classifier, which is no network file: its max-pools "
-                                   "over points are neither a neuron population nor a NIR primitive, so it runs on "
-                                   "its torch model only (snn-control bench deploy reports its costs)") from None
+            raise _SpikePointFile(classifier) from None
         from snn_control.vpr.network import ensemble_network
 
         return ensemble_network(place_map.ensemble, place_map.network_inhibition)
+
+
+def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
+    if args.target != "nir" or args.check:
+        print(f"snn-control deploy: {args.network} is a SpikePoint classifier, which deploys to "
+              f"{SPIKEPOINT_TARGETS}", file=sys.stderr)
+        return 2
+    from snn_control.events.spikepoint_nir import write_nir
+
+    out = args.output or str(args.network).rsplit(".", 1)[0] + ".nir"
+    write_nir(classifier, out)
+    print(f"wrote {out}")
+    print("  note: max-pools are written as SumPool2d nodes with OR/AND threshold neurons (exact for spike counts "
+          "up to 2); PLIF layers as 1x1 Conv2d into LIF with tau = dt / (1 - keep)")
+    return 0
 
 
 def _deploy(args: argparse.Namespace) -> int:
@@ -119,6 +147,8 @@ def _deploy(args: argparse.Namespace) -> int:
     except NetworkFileError as exc:
         print(f"snn-control deploy: {exc}", file=sys.stderr)
         return 2
+    except _SpikePointFile as spikepoint:
+        return _deploy_spikepoint(args, spikepoint.classifier)
     if args.check:
         from snn_control.hardware.boards import BOARDS, check_fit
 
@@ -175,6 +205,16 @@ def _info(args: argparse.Namespace) -> int:
     except NetworkFileError as exc:
         print(f"snn-control info: {exc}", file=sys.stderr)
         return 2
+    except _SpikePointFile as spikepoint:
+        from snn_control.events.spikepoint import count_parameters
+
+        classifier = spikepoint.classifier
+        print(f"SpikePoint classifier: {count_parameters(classifier.model)} parameters, classes "
+              f"{', '.join(classifier.class_names)}, sensor {classifier.sensor_size[0]}x{classifier.sensor_size[1]}")
+        print(f"  network: {json.dumps(classifier.model.config.as_dict(), sort_keys=True)}")
+        print(f"  point clouds: {json.dumps(classifier.points.as_dict(), sort_keys=True)}")
+        print(f"  deploys to {SPIKEPOINT_TARGETS}")
+        return 0
     print(f"{spec.name}: {spec.n_neurons} neurons, {spec.n_synapses} synapses, input {spec.input_population!r}")
     for pop in spec.populations:
         print(f"  population {pop.name:<12} {pop.size:>5} x {pop.model} ({pop.reset} reset)")

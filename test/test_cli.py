@@ -69,8 +69,15 @@ def test_deploy_check_says_whether_a_network_fits_a_board():
     assert unknown.returncode == 2 and "unknown board 'abacus'" in unknown.stderr
 
 
-def test_deploy_says_why_a_spikepoint_classifier_is_no_network():
+def test_deploy_writes_a_spikepoint_classifier_as_nir_and_says_what_else_it_cannot(tmp_path):
     from snn_control.events.spikepoint import shipped_classifier_path
+    from snn_control.events.spikepoint_nir import read_nir
 
-    out = run("deploy", str(shipped_classifier_path()), "--target", "nir")
-    assert out.returncode == 2 and "SpikePoint classifier, which is no network file" in out.stderr
+    out = run("deploy", str(shipped_classifier_path()), "--target", "nir", "--output", str(tmp_path / "sp.nir"))
+    assert out.returncode == 0 and "wrote" in out.stdout, out.stderr
+    assert read_nir(tmp_path / "sp.nir").class_names[0] == "hand_clapping"
+    for refused in (("--target", "lava-sim"), ("--check", "loihi2")):
+        out = run("deploy", str(shipped_classifier_path()), *refused)
+        assert out.returncode == 2 and "is a SpikePoint classifier, which deploys to its NIR file" in out.stderr
+    info = run("info", str(shipped_classifier_path()))
+    assert info.returncode == 0 and "SpikePoint classifier:" in info.stdout and "parameters" in info.stdout
