@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.sparse import issparse
 
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.neurons import Layout, layout, per_neuron
@@ -57,7 +58,7 @@ class FixedConnection:
     source: slice
     target: slice
     port: str
-    weight: np.ndarray  # int64 mantissas, (target, source)
+    weight: Any  # int64 mantissas, (target, source): an array, or a scipy sparse matrix
     weight_exp: int
     sign_mode: str  # "excitatory" | "inhibitory" | "mixed" (Lava's determine_sign_mode)
 
@@ -115,15 +116,7 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
         thr_in = float(np.max(thr_in)) if np.ndim(thr_in) else float(thr_in)
         ext = input_range if pop.name == spec.input_population else 0.0
         bias = float(np.max(np.abs(pop.params["bias"])))
-        # Activations are 16-bit before the << 6: |input| * 2**e / 64 must stay below 2**15.
-        act = max(fan_in + ext, thr_in, 1e-9)
-        # Voltages must stay well inside 24 bits; leave headroom for integration.
-        volt = max(4.0 * (vth + bias + act), 1e-9)
-        exp = min(math.floor(math.log2(ACTIVATION_MAX * 2 ** ACT_SHIFT / act)),
-                  math.floor(math.log2((MAX_STATE - 1) / volt)),
-                  20)
-        if vth > 0:
-            exp = min(exp, math.floor(math.log2(VTH_MAX * 2 ** VTH_SHIFT / vth)))
+        exp = scale_exponent(max(fan_in + ext, thr_in), vth, bias)
         per_pop_exp[pop.name] = exp
         scale_exp[lay.slices[pop.name]] = exp
 
@@ -133,7 +126,7 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
     vth = np.round(gather("vth", 0.0) * np.exp2(scale_exp - VTH_SHIFT)).astype(np.int64)
     if np.any(vth < 0) or np.any(vth > VTH_MAX):
         raise QuantisationError("a threshold is negative or exceeds Loihi's 17-bit range")
-    bias_mant, bias_exp = _bias_to_mant_exp(gather("bias", 0.0) * np.exp2(scale_exp))
+    bias_mant, bias_exp = bias_to_mant_exp(gather("bias", 0.0) * np.exp2(scale_exp))
     spiking = np.zeros(lay.n, dtype=bool)
     soft = np.zeros(lay.n, dtype=bool)
     for pop in spec.populations:
@@ -142,14 +135,29 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
     conns = []
     for conn in spec.connections:
         exp = per_pop_exp[conn.target]
-        conns.append(_quantise_weights(conn.weight * 2.0 ** (exp - ACT_SHIFT), lay.slices[conn.source],
+        conns.append(quantise_connection(conn.weight * 2.0 ** (exp - ACT_SHIFT), lay.slices[conn.source],
                                        lay.slices[conn.target], conn.port, conn.name))
     return FixedNetwork(layout=lay, scale_exp=scale_exp, du=decay_to_int(gather("du", 1.0)),
                         dv=decay_to_int(gather("dv", 0.0)), dth=decay_to_int(gather("dth", 0.0)), vth=vth,
                         bias_mant=bias_mant, bias_exp=bias_exp, spiking=spiking, soft=soft, connections=tuple(conns))
 
 
-def _bias_to_mant_exp(bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def scale_exponent(activation: float, threshold: float, bias: float) -> int:
+    """The largest power of two of integer units per float unit for neurons whose input
+    reaches ``activation`` (float units per step) with these largest threshold and bias."""
+    # Activations are 16-bit before the << 6: |input| * 2**e / 64 must stay below 2**15.
+    act = max(activation, 1e-9)
+    # Voltages must stay well inside 24 bits; leave headroom for integration.
+    volt = max(4.0 * (threshold + bias + act), 1e-9)
+    exp = min(math.floor(math.log2(ACTIVATION_MAX * 2 ** ACT_SHIFT / act)),
+              math.floor(math.log2((MAX_STATE - 1) / volt)),
+              20)
+    if threshold > 0:
+        exp = min(exp, math.floor(math.log2(VTH_MAX * 2 ** VTH_SHIFT / threshold)))
+    return exp
+
+
+def bias_to_mant_exp(bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Smallest exponent per neuron whose 13-bit mantissa holds the bias."""
     mag = np.abs(bias)
     exp = np.zeros(bias.shape, dtype=np.int64)
@@ -164,7 +172,7 @@ def _bias_to_mant_exp(bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mant, exp
 
 
-def _quantise_weights(scaled: np.ndarray, source: slice, target: slice, port: str, name: str) -> FixedConnection:
+def quantise_connection(scaled: np.ndarray, source: slice, target: slice, port: str, name: str) -> FixedConnection:
     """``scaled`` is the weight in units of the target's (pre-shift) activation."""
     has_pos, has_neg = bool(np.any(scaled > 0)), bool(np.any(scaled < 0))
     mixed = has_pos and has_neg
@@ -244,7 +252,11 @@ class FixedArrays:
         self.spiking = to_array(fixed.spiking.astype(np.int64))
         self.soft = to_array(fixed.soft.astype(np.int64))
         self.has_threshold = any(c.port == "threshold" for c in fixed.connections)
-        self.connections = [_BoundConnection(c, to_array(np.ascontiguousarray(c.weight.T))) for c in fixed.connections]
+        # Sparse weights (scipy) stay sparse on the numpy path: networks compiled from
+        # weight-sharing layers (SpikePoint) have millions of neurons squared otherwise.
+        self.connections = [_BoundConnection(c, c.weight.T.tocsr() if issparse(c.weight)
+                                             else to_array(np.ascontiguousarray(c.weight.T)))
+                            for c in fixed.connections]
 
     def zeros_like(self, x: Any) -> Any:
         return x * 0

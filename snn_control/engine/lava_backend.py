@@ -47,7 +47,7 @@ from lava.proc.lif.models import AbstractPyLifModelFixed, AbstractPyLifModelFloa
 from lava.proc.sparse.models import PySparseModelBitAcc, PySparseModelFloat  # noqa: E402
 from lava.proc.sparse.process import Sparse  # noqa: E402
 from lava.utils.weightutils import SignMode  # noqa: E402
-from scipy.sparse import csr_matrix  # noqa: E402
+from scipy.sparse import csr_matrix, issparse  # noqa: E402
 
 from snn_control.engine import fixed_point as fxp  # noqa: E402
 from snn_control.engine.network import NetworkSpec  # noqa: E402
@@ -168,53 +168,89 @@ class LavaNetwork:
     """A network running in Lava; ``step`` streams one input and returns spikes and voltages.
 
     Use as a context manager (or call :meth:`stop`): Lava runs its processes in
-    separate OS processes that must be shut down.
+    separate OS processes that must be shut down. :meth:`from_fixed` builds one from a
+    network already in Loihi's integer representation (``fixed`` mode).
     """
 
     def __init__(self, spec: NetworkSpec, mode: str = "float") -> None:
         if mode not in LAVA_MODES:
             raise ValueError(f"unknown Lava mode {mode!r}; choose from {sorted(LAVA_MODES)}")
-        self.spec, self.mode = spec, mode
-        self.layout = layout(spec)
-        self.fixed_network = fxp.quantise(spec) if mode == "fixed" else None
+        self.spec: NetworkSpec | None = spec
+        if mode == "fixed":
+            self._build(fxp.quantise(spec), [(c.source, c.target) for c in spec.connections])
+            return
+        self.mode, self.fixed_network = mode, None
+        populations = {pop.name: dict(du=pop.params["du"], dv=pop.params["dv"],
+                                      dth=pop.params.get("dth", np.zeros(pop.size)),
+                                      vth=pop.params.get("vth", np.zeros(pop.size)), bias_mant=pop.params["bias"],
+                                      bias_exp=np.zeros(pop.size), spiking=np.full(pop.size, float(pop.spiking)),
+                                      soft=np.full(pop.size, float(pop.reset == "soft")))
+                       for pop in spec.populations}
+        # Sparse connections become Lava Sparse processes (only non-zero synapses exist,
+        # as on the chip); both have the same one-step output buffer.
+        synapses = [(c.source, c.target, c.port,
+                     (Sparse if c.sparse else Dense)(weights=(csr_matrix if c.sparse else np.asarray)(
+                         np.asarray(c.weight, dtype=float)), name=f"conn{i}"))
+                    for i, c in enumerate(spec.connections)]
+        self._wire(layout(spec), populations, synapses)
+
+    @classmethod
+    def from_fixed(cls, fixed: fxp.FixedNetwork,
+                   endpoints: list[tuple[str, str]] | None = None) -> "LavaNetwork":
+        """A fixed-point Lava network of ``fixed`` as it stands (no quantisation here).
+
+        ``endpoints`` names each connection's (source, target) populations; by default they
+        are found from the connections' slices of the layout."""
+        net = cls.__new__(cls)
+        net.spec = None
+        net._build(fixed, endpoints)
+        return net
+
+    def _build(self, fixed: fxp.FixedNetwork, endpoints: list[tuple[str, str]] | None) -> None:
+        self.mode, self.fixed_network = "fixed", fixed
+        lay = fixed.layout
+        by_slice = {(sl.start, sl.stop): name for name, sl in lay.slices.items()}
+        if endpoints is None:
+            endpoints = [(by_slice[(c.source.start, c.source.stop)], by_slice[(c.target.start, c.target.stop)])
+                         for c in fixed.connections]
+        populations = {name: dict(du=fixed.du[sl], dv=fixed.dv[sl], dth=fixed.dth[sl], vth=fixed.vth[sl],
+                                  bias_mant=fixed.bias_mant[sl], bias_exp=fixed.bias_exp[sl],
+                                  spiking=fixed.spiking[sl].astype(int), soft=fixed.soft[sl].astype(int))
+                       for name, sl in lay.slices.items()}
+        synapses = []
+        for i, (fc, (source, target)) in enumerate(zip(fixed.connections, endpoints)):
+            kind, weights = (Sparse, csr_matrix(fc.weight, dtype=np.int32)) if issparse(fc.weight) else (
+                Dense, np.asarray(fc.weight).astype(np.int32))
+            synapses.append((source, target, fc.port, kind(weights=weights, weight_exp=fc.weight_exp,
+                                                           num_weight_bits=8, sign_mode=_SIGN_MODES[fc.sign_mode],
+                                                           name=f"conn{i}")))
+        self._wire(lay, populations, synapses)
+
+    def _wire(self, lay: Any, populations: dict[str, dict[str, np.ndarray]],
+              synapses: list[tuple[str, str, str, Any]]) -> None:
+        """Create the population processes with their taps and connect the synapses."""
+        self.layout = lay
+        self.n_inputs = lay.input_slice.stop - lay.input_slice.start
         self.populations: dict[str, SnnPopulation] = {}
         self.spike_taps: dict[str, Extractor] = {}
         self.voltage_taps: dict[str, Extractor] = {}
-        for pop in spec.populations:
-            sl = self.layout.slices[pop.name]
-            if mode == "float":
-                kw = dict(du=pop.params["du"], dv=pop.params["dv"], dth=pop.params.get("dth", np.zeros(pop.size)),
-                          vth=pop.params.get("vth", np.zeros(pop.size)), bias_mant=pop.params["bias"],
-                          bias_exp=np.zeros(pop.size), spiking=np.full(pop.size, float(pop.spiking)),
-                          soft=np.full(pop.size, float(pop.reset == "soft")))
-            else:
-                fx = self.fixed_network
-                kw = dict(du=fx.du[sl], dv=fx.dv[sl], dth=fx.dth[sl], vth=fx.vth[sl], bias_mant=fx.bias_mant[sl],
-                          bias_exp=fx.bias_exp[sl], spiking=fx.spiking[sl].astype(int), soft=fx.soft[sl].astype(int))
-            proc = SnnPopulation(shape=(pop.size,), name=pop.name, **kw)
-            self.populations[pop.name] = proc
-            spikes_out = Extractor(shape=(pop.size,), buffer_size=8, channel_config=_NON_BLOCKING)
+        for name, kw in populations.items():
+            size = lay.slices[name].stop - lay.slices[name].start
+            proc = SnnPopulation(shape=(size,), name=name, **kw)
+            self.populations[name] = proc
+            spikes_out = Extractor(shape=(size,), buffer_size=8, channel_config=_NON_BLOCKING)
             proc.s_out.connect(spikes_out.in_port)
-            self.spike_taps[pop.name] = spikes_out
-            volts_out = Extractor(shape=(pop.size,), buffer_size=8, channel_config=_NON_BLOCKING)
+            self.spike_taps[name] = spikes_out
+            volts_out = Extractor(shape=(size,), buffer_size=8, channel_config=_NON_BLOCKING)
             proc.v_out.connect(volts_out.in_port)
-            self.voltage_taps[pop.name] = volts_out
-        for i, conn in enumerate(spec.connections):
-            # Sparse connections become Lava Sparse processes (only non-zero synapses exist,
-            # as on the chip); both have the same one-step output buffer.
-            kind = Sparse if conn.sparse else Dense
-            pack = csr_matrix if conn.sparse else np.asarray
-            if mode == "float":
-                synapses = kind(weights=pack(np.asarray(conn.weight, dtype=float)), name=f"conn{i}")
-            else:
-                fc = self.fixed_network.connections[i]
-                synapses = kind(weights=pack(fc.weight.astype(np.int32)), weight_exp=fc.weight_exp, num_weight_bits=8,
-                                sign_mode=_SIGN_MODES[fc.sign_mode], name=f"conn{i}")
-            self.populations[conn.source].s_out.connect(synapses.s_in)
-            port = self.populations[conn.target].th_in if conn.port == "threshold" else self.populations[conn.target].a_in
-            synapses.a_out.connect(port)
-        self.injector = Injector(shape=(spec.n_inputs,), buffer_size=8, channel_config=_NON_BLOCKING)
-        self.injector.out_port.connect(self.populations[spec.input_population].a_in)
+            self.voltage_taps[name] = volts_out
+        for source, target, port, synapse in synapses:
+            self.populations[source].s_out.connect(synapse.s_in)
+            synapse.a_out.connect(self.populations[target].th_in if port == "threshold"
+                                  else self.populations[target].a_in)
+        input_name = next(name for name, sl in lay.slices.items() if sl == lay.input_slice)
+        self.injector = Injector(shape=(self.n_inputs,), buffer_size=8, channel_config=_NON_BLOCKING)
+        self.injector.out_port.connect(self.populations[input_name].a_in)
         self._running = False
         self.steps = 0
 
@@ -241,7 +277,7 @@ class LavaNetwork:
         if not self._running:
             return
         stopped = threading.Event()
-        zeros = np.zeros(self.spec.n_inputs)
+        zeros = np.zeros(self.n_inputs)
 
         def feed() -> None:
             while not stopped.is_set():
@@ -267,7 +303,7 @@ class LavaNetwork:
     def step(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Stream one input (float units); returns (spikes, voltages in float units), flat order."""
         self.start()
-        current = np.asarray(current, dtype=np.float64).reshape(self.spec.n_inputs)
+        current = np.asarray(current, dtype=np.float64).reshape(self.n_inputs)
         if self.mode == "fixed":
             current = self.fixed_network.input_to_int(current).astype(np.float64)
         self.injector.send(current)
