@@ -91,10 +91,9 @@ class _SpikePointFile(Exception):
 
 
 #: What a SpikePoint classifier can be deployed to, and why not elsewhere.
-SPIKEPOINT_TARGETS = ("its NIR file (--target nir) only. It shares each layer's weights over every point and "
-                      "adds residuals within a step, so it is no network file of ours, and neither the Lava path "
-                      "(a delay of one step per connection, Loihi's) nor the board checks apply to it yet; "
-                      "snn-control bench deploy reports its costs")
+SPIKEPOINT_TARGETS = ("its NIR file (--target nir) and Lava's fixed-point simulation (--target lava-sim, compiled by "
+                      "snn_control.events.spikepoint_loihi); the board checks take network files, which it is not "
+                      "(its layers share weights over every point); snn-control bench deploy reports its costs")
 
 
 def _load_network(path: str) -> NetworkSpec:
@@ -123,18 +122,48 @@ def _load_network(path: str) -> NetworkSpec:
 
 
 def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
-    if args.target != "nir" or args.check:
+    if args.check:
         print(f"snn-control deploy: {args.network} is a SpikePoint classifier, which deploys to "
               f"{SPIKEPOINT_TARGETS}", file=sys.stderr)
         return 2
-    from snn_control.events.spikepoint_nir import write_nir
+    if args.target == "nir":
+        from snn_control.events.spikepoint_nir import write_nir
 
-    out = args.output or str(args.network).rsplit(".", 1)[0] + ".nir"
-    write_nir(classifier, out)
-    print(f"wrote {out}")
-    print("  note: max-pools are written as SumPool2d nodes with OR/AND threshold neurons (exact for spike counts "
-          "up to 2); PLIF layers as 1x1 Conv2d into LIF with tau = dt / (1 - keep)")
-    return 0
+        out = args.output or str(args.network).rsplit(".", 1)[0] + ".nir"
+        write_nir(classifier, out)
+        print(f"wrote {out}")
+        print("  note: max-pools are written as SumPool2d nodes with OR/AND threshold neurons (exact for spike "
+              "counts up to 2); PLIF layers as 1x1 Conv2d into LIF with tau = dt / (1 - keep)")
+        return 0
+    if args.target == "loihi2":
+        from snn_control.engine.lava_backend import hardware_run_config
+
+        try:
+            hardware_run_config()
+        except RuntimeError as exc:
+            print(f"snn-control deploy: {exc}", file=sys.stderr)
+            return 3
+        print("Loihi2HwCfg is available; run the network of spikepoint_loihi.compile_classifier on the board.")
+        return 0
+    import numpy as np
+    import torch
+
+    from snn_control.events.spikepoint_loihi import compile_classifier, lava_parity
+    from snn_control.events.windows import GroupedRates
+
+    # lava-sim: two windows of random input spikes (rates drawn from --seed), streamed
+    # through Lava's bit-accurate models and the engine's integer step
+    cfg, points = classifier.model.config, classifier.points
+    rng = torch.Generator().manual_seed(args.seed)
+    rates = GroupedRates(torch.rand((2, points.n_groups, points.n_neighbours, cfg.offset_channels), generator=rng),
+                         torch.rand((2, points.n_groups, cfg.group_channels), generator=rng))
+    compiled = compile_classifier(classifier)
+    parity = lava_parity(compiled, rates.code(cfg.timesteps, rng, cfg.coding))
+    report = {"network": "spikepoint", "neurons": compiled.n_neurons, "synapses": compiled.n_synapses,
+              "pipeline_depth": compiled.depth, "steps": parity.steps, "spikes": parity.spikes,
+              "spike_agreement_with_numpy_fixed": 1.0 - parity.differences / (parity.steps * compiled.n_neurons)}
+    print(json.dumps(report, sort_keys=True))
+    return 0 if parity.differences == 0 else 1
 
 
 def _deploy(args: argparse.Namespace) -> int:

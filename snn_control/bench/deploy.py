@@ -50,6 +50,9 @@ LAVA_TICKS = 40
 #: Queries (VPR) and windows (SpikePoint) whose spikes are counted for the activity figures.
 ACTIVITY_QUERIES = 20
 ACTIVITY_WINDOWS = 64
+#: Every how many held-out windows the Loihi fixed-point SpikePoint is scored (about 1 s
+#: per window on one core: the whole held-out set would take 20 minutes).
+LOIHI_SAMPLE_STRIDE = 10
 
 
 class _InputRecorder:
@@ -230,11 +233,17 @@ def vpr_figures(quick: bool = False) -> dict[str, float]:
 
 def spikepoint_figures(quick: bool = False) -> dict[str, float]:
     """The shipped SpikePoint recogniser, one tick = one 0.5 s event window (``T`` steps),
-    measured on held-out windows as ``bench events`` measures it. No network file and no
-    Lava path (its layers share weights over every point and its residuals add within a
-    step); its NIR graph (:mod:`snn_control.events.spikepoint_nir`) runs in Norse on the
-    same windows: ``spikepoint_nir_agreement`` is the fraction of equal voter (neuron, step)
-    spike entries, ``spikepoint_nir_label_agreement`` that of equal labels."""
+    measured on held-out windows as ``bench events`` measures it. It is no network file
+    (its layers share weights over every point); its NIR graph
+    (:mod:`snn_control.events.spikepoint_nir`) runs in Norse on the same windows:
+    ``spikepoint_nir_agreement`` is the fraction of equal voter (neuron, step) spike
+    entries, ``spikepoint_nir_label_agreement`` that of equal labels. Compiled to Loihi
+    fixed point (:mod:`snn_control.events.spikepoint_loihi`: ``spikepoint_loihi_neurons``
+    and ``_synapses`` with its relays and pooling neurons), Lava's bit-accurate run of two
+    held-out windows equals the engine's integer step (``spikepoint_lava_fixed_matches``),
+    and on every :data:`LOIHI_SAMPLE_STRIDE`-th held-out window it classifies with
+    ``spikepoint_accuracy_loihi_fixed_sample`` beside the float model's
+    ``spikepoint_accuracy_float_sample`` on the same spikes."""
     import torch
 
     from snn_control.bench.events import activity_per_window
@@ -249,6 +258,7 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
     sample = held_out.windows[:16 if quick else ACTIVITY_WINDOWS]
     activity = activity_per_window(classifier, sample)
     nir = compare_with_norse(classifier, sample)
+    loihi = _spikepoint_loihi_figures(classifier, held_out, LOIHI_SAMPLE_STRIDE * (4 if quick else 1))
     if quick:
         held_out = held_out.subset(np.arange(0, len(held_out), 4))
     accuracy = {f"spikepoint_accuracy_{bits}bit": round(evaluate(quantised_classifier(classifier, bits),
@@ -264,4 +274,25 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
             "spikepoint_loihi_energy_uj_per_tick": round(loihi_energy_uj(activity["synops"], activity["updates"]), 2),
             "spikepoint_ann_macs_per_tick": round(activity["macs"]),
             "spikepoint_nir_agreement": round(nir.spikes, 4), "spikepoint_nir_label_agreement": round(nir.labels, 4),
-            **accuracy}
+            **loihi, **accuracy}
+
+
+def _spikepoint_loihi_figures(classifier, held_out, stride: int) -> dict[str, float]:
+    """The compiled classifier: its size, Lava's parity on two windows, its accuracy on a sample."""
+    import torch
+
+    from snn_control.events.spikepoint_loihi import compile_classifier, evaluate_fixed, lava_parity
+    from snn_control.events.windows import windows_to_rates
+
+    compiled = compile_classifier(classifier)
+    cfg = classifier.model.config
+    rates = windows_to_rates(held_out.windows[:2], classifier.points, classifier.sensor_size, np.random.default_rng(0))
+    parity = lava_parity(compiled, rates.code(cfg.timesteps, torch.Generator().manual_seed(0), cfg.coding))
+    index = np.arange(0, len(held_out), stride)
+    result = evaluate_fixed(compiled, [held_out.windows[i] for i in index], held_out.labels[index])
+    return {"spikepoint_loihi_neurons": compiled.n_neurons, "spikepoint_loihi_synapses": compiled.n_synapses,
+            "spikepoint_lava_fixed_matches": int(parity.differences == 0),
+            "spikepoint_accuracy_loihi_fixed_sample": round(result["accuracy_fixed"], 4),
+            "spikepoint_accuracy_float_sample": round(result["accuracy_float"], 4),
+            "spikepoint_loihi_vote_agreement": round(result["vote_agreement"], 4),
+            "spikepoint_loihi_sample_windows": result["windows"]}

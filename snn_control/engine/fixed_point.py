@@ -254,7 +254,7 @@ class FixedArrays:
         self.has_threshold = any(c.port == "threshold" for c in fixed.connections)
         # Sparse weights (scipy) stay sparse on the numpy path: networks compiled from
         # weight-sharing layers (SpikePoint) have millions of neurons squared otherwise.
-        self.connections = [_BoundConnection(c, c.weight.T.tocsr() if issparse(c.weight)
+        self.connections = [_BoundConnection(c, c.weight.tocsr() if issparse(c.weight)
                                              else to_array(np.ascontiguousarray(c.weight.T)))
                             for c in fixed.connections]
 
@@ -264,12 +264,17 @@ class FixedArrays:
 
 class _BoundConnection:
     def __init__(self, conn: FixedConnection, weight_t: Any) -> None:
+        """``weight_t``: the transposed dense weights, or the (target, source) sparse ones."""
         self.port = conn.port
         self.source = conn.source
         self.target = conn.target
         self.weight_exp = conn.weight_exp
         self.weight_t = weight_t
+        self.sparse = issparse(weight_t)
 
     def activation(self, spikes: Any) -> Any:
-        acc = spikes[..., self.source] @ self.weight_t
+        if self.sparse:     # (target, source) @ (source, batch): no transposition of the matrix per step
+            acc = np.asarray(self.weight_t @ spikes[..., self.source].T).T
+        else:
+            acc = spikes[..., self.source] @ self.weight_t
         return acc << self.weight_exp if self.weight_exp > 0 else acc >> (-self.weight_exp)
