@@ -30,6 +30,11 @@ _STATE_SIZE = 10
 
 @njit(cache=True, nogil=True)
 def _decode(words, state, time_base_us, x, y, t, p, trig_t, trig_id, trig_value):  # pragma: no cover - compiled
+    # The state lives in locals during the pass (an array element written per word would
+    # be a store per word: numba cannot keep it in a register next to the output arrays).
+    row, low, high = state[_Y], state[_LOW], state[_HIGH]
+    have_y, have_low, have_high = state[_HAVE_Y], state[_HAVE_LOW], state[_HAVE_HIGH]
+    base_x, base_p, have_base, wraps = state[_BASE_X], state[_BASE_P], state[_HAVE_BASE], state[_WRAPS]
     n_events = 0
     n_triggers = 0
     for i in range(words.size):
@@ -37,27 +42,27 @@ def _decode(words, state, time_base_us, x, y, t, p, trig_t, trig_id, trig_value)
         kind = word >> 12
         value = word & 0x0FFF
         if kind == 0x0:
-            state[_Y] = value & 0x7FF
-            state[_HAVE_Y] = 1
+            row = value & 0x7FF
+            have_y = 1
         elif kind == 0x6:
-            state[_LOW] = value
-            state[_HAVE_LOW] = 1
+            low = value
+            have_low = 1
         elif kind == 0x8:
-            if state[_HAVE_HIGH] == 1 and value < state[_HIGH]:
-                state[_WRAPS] += 1      # the high word decreased: the 24-bit clock wrapped
-            state[_HIGH] = value
-            state[_HAVE_HIGH] = 1
+            if have_high == 1 and value < high:
+                wraps += 1      # the high word decreased: the 24-bit clock wrapped
+            high = value
+            have_high = 1
         elif kind == 0x3:
-            state[_BASE_X] = value & 0x7FF
-            state[_BASE_P] = value >> 11
-            state[_HAVE_BASE] = 1
+            base_x = value & 0x7FF
+            base_p = value >> 11
+            have_base = 1
         elif kind == 0x2 or kind == 0x4 or kind == 0x5 or kind == 0xA:
-            valid = state[_HAVE_Y] == 1 and state[_HAVE_LOW] == 1 and state[_HAVE_HIGH] == 1
-            now = (state[_WRAPS] << 24) + ((state[_HIGH] << 12) | state[_LOW]) + time_base_us
+            valid = have_y == 1 and have_low == 1 and have_high == 1
+            now = (wraps << 24) + ((high << 12) | low) + time_base_us
             if kind == 0x2:
                 if valid:
                     x[n_events] = value & 0x7FF
-                    y[n_events] = state[_Y]
+                    y[n_events] = row
                     t[n_events] = now
                     p[n_events] = value >> 11
                     n_events += 1
@@ -69,15 +74,18 @@ def _decode(words, state, time_base_us, x, y, t, p, trig_t, trig_id, trig_value)
                     n_triggers += 1
             else:
                 width = 12 if kind == 0x4 else 8
-                if valid and state[_HAVE_BASE] == 1:
+                if valid and have_base == 1:
                     for b in range(width):
                         if (value >> b) & 1:
-                            x[n_events] = state[_BASE_X] + b
-                            y[n_events] = state[_Y]
+                            x[n_events] = base_x + b
+                            y[n_events] = row
                             t[n_events] = now
-                            p[n_events] = state[_BASE_P]
+                            p[n_events] = base_p
                             n_events += 1
-                state[_BASE_X] = (state[_BASE_X] + width) & 0x7FF
+                base_x = (base_x + width) & 0x7FF
+    state[_Y], state[_LOW], state[_HIGH] = row, low, high
+    state[_HAVE_Y], state[_HAVE_LOW], state[_HAVE_HIGH] = have_y, have_low, have_high
+    state[_BASE_X], state[_BASE_P], state[_HAVE_BASE], state[_WRAPS] = base_x, base_p, have_base, wraps
     return n_events, n_triggers
 
 
@@ -95,19 +103,19 @@ class Evt3State:
 
 def decode_words(words: bytes | np.ndarray, state: Evt3State, time_base_us: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(events, triggers) of ``words``, in stream order, advancing ``state``."""
-    from snn_control.events.io import _as_events   # io imports this module: import at call time
+    from snn_control.events.io import EVENT_DTYPE   # io imports this module: import at call time
 
     w = np.frombuffer(words, dtype="<u2") if not isinstance(words, np.ndarray) else np.ascontiguousarray(words, "<u2")
     kinds = np.bincount(w >> 12, minlength=16) if w.size else np.zeros(16, np.int64)
-    capacity = int(kinds[0x2] + 12 * kinds[0x4] + 8 * kinds[0x5])
-    x, y = np.empty(capacity, np.uint16), np.empty(capacity, np.uint16)
-    t, p = np.empty(capacity, np.int64), np.empty(capacity, np.uint8)
-    trig_t, trig_id, trig_value = np.empty(kinds[0xA], np.int64), np.empty(kinds[0xA], np.uint8), np.empty(kinds[0xA], np.uint8)
-    n, n_trig = _decode(w, state.vector, np.int64(time_base_us), x, y, t, p, trig_t, trig_id, trig_value)
-    events = _as_events(x[:n], y[:n], t[:n], p[:n])
-    triggers = np.empty(n_trig, dtype=TRIGGER_DTYPE)
-    triggers["t"], triggers["id"], triggers["value"] = trig_t[:n_trig], trig_id[:n_trig], trig_value[:n_trig]
-    return events, triggers
+    # Decoded straight into the records' fields: a second array to copy them into would
+    # cost as much again in fresh memory pages as the decoding itself. The capacity counts
+    # every vector as full; the pages past the events decoded are never touched, so they
+    # take address space, not memory.
+    events = np.empty(int(kinds[0x2] + 12 * kinds[0x4] + 8 * kinds[0x5]), dtype=EVENT_DTYPE)
+    triggers = np.empty(int(kinds[0xA]), dtype=TRIGGER_DTYPE)
+    n, n_trig = _decode(w, state.vector, np.int64(time_base_us), events["x"], events["y"], events["t"], events["p"],
+                        triggers["t"], triggers["id"], triggers["value"])
+    return events[:n], triggers[:n_trig]
 
 
 def decode_evt3(words: bytes | np.ndarray, time_base_us: int = 0, wraps: int = 0) -> tuple[np.ndarray, np.ndarray]:
