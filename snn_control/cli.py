@@ -121,6 +121,19 @@ def _load_network(path: str) -> NetworkSpec:
         return ensemble_network(place_map.ensemble, place_map.network_inhibition)
 
 
+def _loihi2(how: str) -> int:
+    """The loihi2 target: exit 3 with what is missing, or 0 where Loihi2HwCfg is available."""
+    from snn_control.engine.lava_backend import hardware_run_config
+
+    try:
+        hardware_run_config()
+    except RuntimeError as exc:
+        print(f"snn-control deploy: {exc}", file=sys.stderr)
+        return 3
+    print(f"Loihi2HwCfg is available; {how} on the board.")
+    return 0
+
+
 def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
     if args.check:
         print(f"snn-control deploy: {args.network} is a SpikePoint classifier, which deploys to "
@@ -136,15 +149,7 @@ def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
               "counts up to 2); PLIF layers as 1x1 Conv2d into LIF with tau = dt / (1 - keep)")
         return 0
     if args.target == "loihi2":
-        from snn_control.engine.lava_backend import hardware_run_config
-
-        try:
-            hardware_run_config()
-        except RuntimeError as exc:
-            print(f"snn-control deploy: {exc}", file=sys.stderr)
-            return 3
-        print("Loihi2HwCfg is available; run the network of spikepoint_loihi.compile_classifier on the board.")
-        return 0
+        return _loihi2("run the network of spikepoint_loihi.compile_classifier there (LavaNetwork.from_fixed)")
     import numpy as np
     import torch
 
@@ -200,15 +205,7 @@ def _deploy(args: argparse.Namespace) -> int:
             print(f"  note: {note}")
         return 0
     if args.target == "loihi2":
-        from snn_control.engine.lava_backend import hardware_run_config
-
-        try:
-            hardware_run_config()
-        except RuntimeError as exc:
-            print(f"snn-control deploy: {exc}", file=sys.stderr)
-            return 3
-        print("Loihi2HwCfg is available; run the network with LavaNetwork(spec, 'fixed') on the board.")
-        return 0
+        return _loihi2("run the network with LavaNetwork(spec, 'fixed') there")
     # lava-sim: run the network bit-accurately in Lava and check it against our fixed-point model.
     from snn_control.engine.lava_backend import LavaNetwork
     from snn_control.engine.simulator import Simulator
