@@ -13,11 +13,13 @@ magnitude, not a measurement.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Union
 
 import numpy as np
+from scipy.sparse import issparse
 
 from snn_control.engine.fixed_point import STATE_BITS as LOIHI_STATE_BITS
-from snn_control.engine.network import NetworkSpec, Population
+from snn_control.engine.network import Connection, NetworkSpec, Population
 
 LOIHI_PJ_PER_SYNOP = 23.6
 LOIHI_PJ_PER_NEURON_UPDATE = 52.0
@@ -127,6 +129,32 @@ BOARDS: dict[str, BoardProfile] = {
 
 
 @dataclass(frozen=True)
+class SparseNetwork:
+    """The structure of a network too large for a network file (its connections hold scipy
+    sparse weights, e.g. SpikePoint compiled for Loihi), as the fit check reads it: the
+    same populations and connections as a :class:`NetworkSpec`, without its dense weights."""
+
+    populations: tuple[Population, ...]
+    connections: tuple[Connection, ...]
+    n_inputs: int
+
+    @property
+    def n_neurons(self) -> int:
+        return sum(p.size for p in self.populations)
+
+
+#: What the fit check and the synapse counts take.
+AnyNetwork = Union[NetworkSpec, SparseNetwork]
+
+
+def _nonzero(weight, axis: int | None = None):
+    """Non-zero weights of a dense or scipy sparse matrix, in all or per row / column."""
+    if issparse(weight):
+        return weight.getnnz() if axis is None else weight.getnnz(axis=axis)
+    return np.count_nonzero(weight, axis=axis)
+
+
+@dataclass(frozen=True)
 class FitReport:
     board: str
     fits: bool
@@ -136,12 +164,12 @@ class FitReport:
     max_fan_in: int
 
 
-def synapse_count(spec: NetworkSpec) -> int:
+def synapse_count(spec: AnyNetwork) -> int:
     """Non-zero weights of every connection (both ports)."""
-    return int(sum(np.count_nonzero(c.weight) for c in spec.connections))
+    return int(sum(_nonzero(c.weight) for c in spec.connections))
 
 
-def _synapses_per_neuron(spec: NetworkSpec, incoming: bool) -> np.ndarray:
+def _synapses_per_neuron(spec: AnyNetwork, incoming: bool) -> np.ndarray:
     """Non-zero synapses per neuron (flat order), counted at each connection's target
     (``incoming``) or source."""
     starts = np.cumsum([0] + [p.size for p in spec.populations])
@@ -149,17 +177,17 @@ def _synapses_per_neuron(spec: NetworkSpec, incoming: bool) -> np.ndarray:
     counts = np.zeros(spec.n_neurons, dtype=int)
     for c in spec.connections:
         start = offsets[c.target if incoming else c.source]
-        per_neuron = np.count_nonzero(c.weight, axis=1 if incoming else 0)
+        per_neuron = np.asarray(_nonzero(c.weight, axis=1 if incoming else 0)).ravel()
         counts[start:start + per_neuron.size] += per_neuron
     return counts
 
 
-def fan_in(spec: NetworkSpec) -> np.ndarray:
+def fan_in(spec: AnyNetwork) -> np.ndarray:
     """Incoming non-zero synapses per neuron, in flat neuron order."""
     return _synapses_per_neuron(spec, incoming=True)
 
 
-def check_fit(spec: NetworkSpec, board: str | BoardProfile) -> FitReport:
+def check_fit(spec: AnyNetwork, board: str | BoardProfile) -> FitReport:
     """Whether ``spec`` fits ``board``; every reason it does not, with the numbers."""
     b = BOARDS[board] if isinstance(board, str) else board
     reasons = []
@@ -238,10 +266,11 @@ def ann_macs(spec: NetworkSpec) -> int:
     return int(sum(c.weight.size for c in spec.connections if c.port == "current"))
 
 
-def fan_out_weights(spec: NetworkSpec) -> np.ndarray:
+def fan_out_weights(spec: AnyNetwork) -> np.ndarray:
     """Outgoing non-zero synapses per neuron (flat order): the synaptic operations of one spike."""
     return _synapses_per_neuron(spec, incoming=False)
 
 
-__all__ = ["BOARDS", "BoardProfile", "DECAY_RULES", "FitReport", "ann_macs", "check_fit", "fan_in", "fan_out_weights",
-           "loihi_energy_uj", "quantise_array", "quantise_weights", "synapse_count"]
+__all__ = ["BOARDS", "AnyNetwork", "BoardProfile", "DECAY_RULES", "FitReport", "SparseNetwork", "ann_macs",
+           "check_fit", "fan_in", "fan_out_weights", "loihi_energy_uj", "quantise_array", "quantise_weights",
+           "synapse_count"]

@@ -90,10 +90,9 @@ class _SpikePointFile(Exception):
         self.classifier = classifier
 
 
-#: What a SpikePoint classifier can be deployed to, and why not elsewhere.
-SPIKEPOINT_TARGETS = ("its NIR file (--target nir) and Lava's fixed-point simulation (--target lava-sim, compiled by "
-                      "snn_control.events.spikepoint_loihi); the board checks take network files, which it is not "
-                      "(its layers share weights over every point); snn-control bench deploy reports its costs")
+#: How a SpikePoint classifier deploys (``info``).
+SPIKEPOINT_TARGETS = ("its NIR file (--target nir), and compiled for Loihi (snn_control.events.spikepoint_loihi) to "
+                      "Lava's fixed-point simulation (--target lava-sim) and the board checks (--check)")
 
 
 def _load_network(path: str) -> NetworkSpec:
@@ -134,11 +133,26 @@ def _loihi2(how: str) -> int:
     return 0
 
 
+def _check(name: str, network, board: str) -> int:
+    """``--check``: whether ``network()`` (built only for a known board) fits; exit 1 if not."""
+    from snn_control.hardware.boards import BOARDS, check_fit
+
+    if board not in BOARDS:
+        print(f"snn-control deploy: unknown board {board!r}; known: {sorted(BOARDS)}", file=sys.stderr)
+        return 2
+    report = check_fit(network(), board)
+    print(f"{name} on {BOARDS[board].name}: {report.neurons} neurons, {report.synapses} synapses, "
+          f"max fan-in {report.max_fan_in}: {'fits' if report.fits else 'does not fit'}")
+    for reason in report.reasons:
+        print(f"  - {reason}")
+    return 0 if report.fits else 1
+
+
 def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
     if args.check:
-        print(f"snn-control deploy: {args.network} is a SpikePoint classifier, which deploys to "
-              f"{SPIKEPOINT_TARGETS}", file=sys.stderr)
-        return 2
+        from snn_control.events.spikepoint_loihi import compile_classifier
+
+        return _check("spikepoint (compiled for Loihi)", lambda: compile_classifier(classifier).structure, args.check)
     if args.target == "nir":
         from snn_control.events.spikepoint_nir import write_nir
 
@@ -184,17 +198,7 @@ def _deploy(args: argparse.Namespace) -> int:
     except _SpikePointFile as spikepoint:
         return _deploy_spikepoint(args, spikepoint.classifier)
     if args.check:
-        from snn_control.hardware.boards import BOARDS, check_fit
-
-        if args.check not in BOARDS:
-            print(f"snn-control deploy: unknown board {args.check!r}; known: {sorted(BOARDS)}", file=sys.stderr)
-            return 2
-        report = check_fit(spec, args.check)
-        print(f"{spec.name} on {BOARDS[args.check].name}: {report.neurons} neurons, {report.synapses} synapses, "
-              f"max fan-in {report.max_fan_in}: {'fits' if report.fits else 'does not fit'}")
-        for reason in report.reasons:
-            print(f"  - {reason}")
-        return 0 if report.fits else 1
+        return _check(spec.name, lambda: spec, args.check)
     if args.target == "nir":
         from snn_control.engine.nir_io import SEMANTIC_NOTES, write_nir
 

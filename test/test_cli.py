@@ -69,17 +69,19 @@ def test_deploy_check_says_whether_a_network_fits_a_board():
     assert unknown.returncode == 2 and "unknown board 'abacus'" in unknown.stderr
 
 
-def test_deploy_takes_a_spikepoint_classifier_to_nir_and_lava_and_says_why_not_to_a_board(tmp_path):
+def test_deploy_takes_a_spikepoint_classifier_to_nir_lava_and_the_board_checks(tmp_path):
     from snn_control.events.spikepoint import shipped_classifier_path
     from snn_control.events.spikepoint_nir import read_nir
 
     out = run("deploy", str(shipped_classifier_path()), "--target", "nir", "--output", str(tmp_path / "sp.nir"))
     assert out.returncode == 0 and "wrote" in out.stdout, out.stderr
     assert read_nir(tmp_path / "sp.nir").class_names[0] == "hand_clapping"
-    out = run("deploy", str(shipped_classifier_path()), "--check", "loihi2")
-    assert out.returncode == 2 and "is a SpikePoint classifier, which deploys to its NIR file" in out.stderr
+    fits = run("deploy", str(shipped_classifier_path()), "--check", "loihi2")
+    assert fits.returncode == 0 and "spikepoint (compiled for Loihi) on Intel Loihi 2" in fits.stdout, fits.stderr
+    refused = run("deploy", str(shipped_classifier_path()), "--check", "xylo_audio2")
+    assert refused.returncode == 1 and "neurons exceed the board's 1008" in refused.stdout
     out = run("deploy", str(shipped_classifier_path()), "--target", "lava-sim")
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert out.returncode == 0 and report["spike_agreement_with_numpy_fixed"] == 1.0 and report["spikes"] > 0, out
     info = run("info", str(shipped_classifier_path()))
-    assert info.returncode == 0 and "SpikePoint classifier:" in info.stdout and "parameters" in info.stdout
+    assert info.returncode == 0 and "SpikePoint classifier:" in info.stdout and "deploys to its NIR file" in info.stdout

@@ -45,3 +45,19 @@ def test_compiled_network_votes_as_the_torch_model_does():
     assert result["accuracy_fixed"] >= result["accuracy_float"] - 0.1, result
     # 0.83 when the biases were neuron biases, integrated before the window reached a layer
     assert result["vote_agreement"] >= 0.88, result
+
+
+def test_boards_check_the_compiled_structure():
+    from snn_control.hardware.boards import check_fit, fan_in, synapse_count
+
+    compiled = compile_classifier(motion_classifier())
+    structure = compiled.structure
+    assert structure.n_neurons == compiled.n_neurons and synapse_count(structure) == compiled.n_synapses
+    # a first-layer neuron hears its neighbour's offsets, its group's channels and the "on" input
+    cfg = compiled.classifier.model.config
+    assert fan_in(structure).max() >= cfg.offset_channels + cfg.group_channels + 1
+    assert check_fit(structure, "loihi2").fits
+    xylo = check_fit(structure, "xylo_audio2")
+    assert not xylo.fits and any("input neurons exceed the board's 16" in r for r in xylo.reasons)
+    speck = check_fit(structure, "speck")
+    assert any("integrate and fire" in r for r in speck.reasons)      # PLIF layers leak

@@ -241,6 +241,7 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
     fixed point (:mod:`snn_control.events.spikepoint_loihi`: ``spikepoint_loihi_neurons``
     and ``_synapses`` with its relays and pooling neurons), Lava's bit-accurate run of two
     held-out windows equals the engine's integer step (``spikepoint_lava_fixed_matches``),
+    ``spikepoint_fits_<board>`` checks the compiled network's structure against the boards,
     and on every :data:`LOIHI_SAMPLE_STRIDE`-th held-out window it classifies with
     ``spikepoint_accuracy_loihi_fixed_sample`` beside the float model's
     ``spikepoint_accuracy_float_sample`` on the same spikes."""
@@ -290,7 +291,8 @@ def _spikepoint_loihi_figures(classifier, held_out, stride: int) -> dict[str, fl
     parity = lava_parity(compiled, rates.code(cfg.timesteps, torch.Generator().manual_seed(0), cfg.coding))
     index = np.arange(0, len(held_out), stride)
     result = evaluate_fixed(compiled, [held_out.windows[i] for i in index], held_out.labels[index])
-    return {"spikepoint_loihi_neurons": compiled.n_neurons, "spikepoint_loihi_synapses": compiled.n_synapses,
+    fits = {f"spikepoint_fits_{board}": int(check_fit(compiled.structure, board).fits) for board in BOARDS}
+    return {"spikepoint_loihi_neurons": compiled.n_neurons, "spikepoint_loihi_synapses": compiled.n_synapses, **fits,
             "spikepoint_lava_fixed_matches": int(parity.differences == 0),
             "spikepoint_accuracy_loihi_fixed_sample": round(result["accuracy_fixed"], 4),
             "spikepoint_accuracy_float_sample": round(result["accuracy_float"], 4),

@@ -45,7 +45,9 @@ import scipy.sparse as sp
 import torch
 
 from snn_control.engine import fixed_point as fxp
+from snn_control.engine.network import Connection, make_population
 from snn_control.engine.neurons import Layout
+from snn_control.hardware.boards import SparseNetwork
 from snn_control.events.spikepoint import BottleneckResidual, LayerStep, SpikePointClassifier, SpikingLinear
 from snn_control.events.spikepoint_nir import AND_THRESHOLD, OR_THRESHOLD
 from snn_control.events.windows import GroupedSpikes, windows_to_rates
@@ -83,6 +85,9 @@ class LoihiSpikePoint:
     classifier: SpikePointClassifier
     fixed: fxp.FixedNetwork
     endpoints: tuple[tuple[str, str], ...]
+    #: Layer by layer (input relays, SpikePoint's layers, relays, pooling neurons) with
+    #: their weights' 8-bit mantissas: what the boards' fit check reads.
+    structure: SparseNetwork
     #: Steps from a window's first input spikes to the voters' first answer.
     depth: int
     voters: slice
@@ -275,6 +280,7 @@ def _assemble(classifier: SpikePointClassifier, stages: list[_Stage], voters: _S
     scale_exp = np.zeros(start, dtype=np.int64)
     dv, vth_float = np.zeros(start), np.zeros(start)
     blocks: dict[tuple[str, int, str], list[tuple[int, int, sp.spmatrix]]] = {}
+    synapses: list[Connection] = []
     for stage in inputs + network:
         rows = slice(stage.start, stage.start + stage.size)
         if stage.layer:                  # counting neurons keep COUNT_SCALE_EXP
@@ -290,6 +296,8 @@ def _assemble(classifier: SpikePointClassifier, stages: list[_Stage], voters: _S
             quantised = fxp.quantise_connection(weight.data[None, :] * 2.0 ** (stage.scale_exp - fxp.ACT_SHIFT),
                                                 slice(0), slice(0), "current", f"{source.name}->{stage.name}")
             mantissas = sp.csr_matrix((quantised.weight[0], weight.indices, weight.indptr), shape=weight.shape)
+            mantissas.eliminate_zeros()          # weights too small for the 8-bit grid are no synapses
+            synapses.append(Connection(source.name, stage.name, mantissas, sparse=True))
             key = ("input" if source.depth == 0 else "network", quantised.weight_exp, quantised.sign_mode)
             blocks.setdefault(key, []).append((stage.start, source.start, mantissas))
     vth = np.round(vth_float * np.exp2(scale_exp - fxp.VTH_SHIFT)).astype(np.int64)
@@ -309,7 +317,11 @@ def _assemble(classifier: SpikePointClassifier, stages: list[_Stage], voters: _S
                              bias_mant=np.zeros(start, dtype=np.int64), bias_exp=np.zeros(start, dtype=np.int64),
                              spiking=np.ones(start, dtype=bool),
                              soft=np.zeros(start, dtype=bool), connections=tuple(connections))
-    return LoihiSpikePoint(classifier, fixed, tuple(endpoints), voters.depth,
+    structure = SparseNetwork(
+        populations=tuple(make_population(stage.name, stage.size, du=1.0, dv=stage.leak, vth=stage.threshold)
+                          for stage in inputs + network),
+        connections=tuple(synapses), n_inputs=n_input)
+    return LoihiSpikePoint(classifier, fixed, tuple(endpoints), structure, voters.depth,
                            slice(voters.start, voters.start + voters.size))
 
 
