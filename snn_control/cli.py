@@ -149,9 +149,9 @@ def _check(name: str, network, board: str) -> int:
 
 
 def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
-    if args.check:
-        from snn_control.events.spikepoint_loihi import compile_classifier
+    from snn_control.events.spikepoint_loihi import compile_classifier
 
+    if args.check:
         return _check("spikepoint (compiled for Loihi)", lambda: compile_classifier(classifier).structure, args.check)
     if args.target == "nir":
         from snn_control.events.spikepoint_nir import write_nir
@@ -164,10 +164,9 @@ def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
         return 0
     if args.target == "loihi2":
         return _loihi2("run the network of spikepoint_loihi.compile_classifier there (LavaNetwork.from_fixed)")
-    import numpy as np
     import torch
 
-    from snn_control.events.spikepoint_loihi import compile_classifier, lava_parity
+    from snn_control.events.spikepoint_loihi import lava_parity
     from snn_control.events.windows import GroupedRates
 
     # lava-sim: two windows of random input spikes (rates drawn from --seed), streamed
