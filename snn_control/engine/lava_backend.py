@@ -177,7 +177,7 @@ class LavaNetwork:
             raise ValueError(f"unknown Lava mode {mode!r}; choose from {sorted(LAVA_MODES)}")
         self.spec: NetworkSpec | None = spec
         if mode == "fixed":
-            self._build(fxp.quantise(spec), [(c.source, c.target) for c in spec.connections])
+            self._build(fxp.quantise(spec), [c.sparse for c in spec.connections])
             return
         self.mode, self.fixed_network = mode, None
         populations = {pop.name: dict(du=pop.params["du"], dv=pop.params["dv"],
@@ -195,35 +195,30 @@ class LavaNetwork:
         self._wire(layout(spec), populations, synapses)
 
     @classmethod
-    def from_fixed(cls, fixed: fxp.FixedNetwork,
-                   endpoints: list[tuple[str, str]] | None = None) -> "LavaNetwork":
-        """A fixed-point Lava network of ``fixed`` as it stands (no quantisation here).
-
-        ``endpoints`` names each connection's (source, target) populations; by default they
-        are found from the connections' slices of the layout."""
+    def from_fixed(cls, fixed: fxp.FixedNetwork) -> "LavaNetwork":
+        """A fixed-point Lava network of ``fixed`` as it stands (no quantisation here); its
+        scipy sparse connections become ``Sparse`` processes."""
         net = cls.__new__(cls)
         net.spec = None
-        net._build(fixed, endpoints)
+        net._build(fixed, [issparse(c.weight) for c in fixed.connections])
         return net
 
-    def _build(self, fixed: fxp.FixedNetwork, endpoints: list[tuple[str, str]] | None) -> None:
+    def _build(self, fixed: fxp.FixedNetwork, sparse: list[bool]) -> None:
+        """The fixed-point graph; ``sparse`` says per connection whether Lava runs it sparsely.
+        Each connection's populations are the layout's slices it joins."""
         self.mode, self.fixed_network = "fixed", fixed
         lay = fixed.layout
         by_slice = {(sl.start, sl.stop): name for name, sl in lay.slices.items()}
-        if endpoints is None:
-            endpoints = [(by_slice[(c.source.start, c.source.stop)], by_slice[(c.target.start, c.target.stop)])
-                         for c in fixed.connections]
         populations = {name: dict(du=fixed.du[sl], dv=fixed.dv[sl], dth=fixed.dth[sl], vth=fixed.vth[sl],
                                   bias_mant=fixed.bias_mant[sl], bias_exp=fixed.bias_exp[sl],
                                   spiking=fixed.spiking[sl].astype(int), soft=fixed.soft[sl].astype(int))
                        for name, sl in lay.slices.items()}
         synapses = []
-        for i, (fc, (source, target)) in enumerate(zip(fixed.connections, endpoints)):
-            kind, weights = (Sparse, csr_matrix(fc.weight, dtype=np.int32)) if issparse(fc.weight) else (
-                Dense, np.asarray(fc.weight).astype(np.int32))
-            synapses.append((source, target, fc.port, kind(weights=weights, weight_exp=fc.weight_exp,
-                                                           num_weight_bits=8, sign_mode=_SIGN_MODES[fc.sign_mode],
-                                                           name=f"conn{i}")))
+        for i, (fc, is_sparse) in enumerate(zip(fixed.connections, sparse)):
+            kind, pack = (Sparse, csr_matrix) if is_sparse else (Dense, np.asarray)
+            synapses.append((by_slice[(fc.source.start, fc.source.stop)], by_slice[(fc.target.start, fc.target.stop)],
+                             fc.port, kind(weights=pack(fc.weight).astype(np.int32), weight_exp=fc.weight_exp,
+                                           num_weight_bits=8, sign_mode=_SIGN_MODES[fc.sign_mode], name=f"conn{i}")))
         self._wire(lay, populations, synapses)
 
     def _wire(self, lay: Any, populations: dict[str, dict[str, np.ndarray]],

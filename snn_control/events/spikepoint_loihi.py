@@ -84,7 +84,6 @@ class LoihiSpikePoint:
 
     classifier: SpikePointClassifier
     fixed: fxp.FixedNetwork
-    endpoints: tuple[tuple[str, str], ...]
     #: Layer by layer (input relays, SpikePoint's layers, relays, pooling neurons) with
     #: their weights' 8-bit mantissas: what the boards' fit check reads.
     structure: SparseNetwork
@@ -142,7 +141,7 @@ def run_in_lava(compiled: LoihiSpikePoint, inputs: np.ndarray) -> np.ndarray:
     ``fixed_pt``) running the compiled network on one input stream ``(steps, n_inputs)``."""
     from snn_control.engine.lava_backend import LavaNetwork
 
-    with LavaNetwork.from_fixed(compiled.fixed, list(compiled.endpoints)) as net:
+    with LavaNetwork.from_fixed(compiled.fixed) as net:
         return net.run(inputs)["spikes"].astype(bool)
 
 
@@ -279,7 +278,9 @@ def _assemble(classifier: SpikePointClassifier, stages: list[_Stage], voters: _S
 
     scale_exp = np.zeros(start, dtype=np.int64)
     dv, vth_float = np.zeros(start), np.zeros(start)
-    blocks: dict[tuple[str, int, str], list[tuple[int, int, sp.spmatrix]]] = {}
+    # (source population, weight exponent, sign mode) -> the (row, column, mantissa) entries
+    # of one merged connection, rows counted in the network population, columns in the source
+    blocks: dict[tuple[str, int, str], list[sp.coo_matrix]] = {}
     synapses: list[Connection] = []
     for stage in inputs + network:
         rows = slice(stage.start, stage.start + stage.size)
@@ -298,20 +299,20 @@ def _assemble(classifier: SpikePointClassifier, stages: list[_Stage], voters: _S
             mantissas = sp.csr_matrix((quantised.weight[0], weight.indices, weight.indptr), shape=weight.shape)
             mantissas.eliminate_zeros()          # weights too small for the 8-bit grid are no synapses
             synapses.append(Connection(source.name, stage.name, mantissas, sparse=True))
-            key = ("input" if source.depth == 0 else "network", quantised.weight_exp, quantised.sign_mode)
-            blocks.setdefault(key, []).append((stage.start, source.start, mantissas))
+            source_population = "input" if source.depth == 0 else "network"
+            entries = mantissas.tocoo()
+            entries.row += stage.start - n_input
+            entries.col += source.start - slices[source_population].start
+            blocks.setdefault((source_population, quantised.weight_exp, quantised.sign_mode), []).append(entries)
     vth = np.round(vth_float * np.exp2(scale_exp - fxp.VTH_SHIFT)).astype(np.int64)
-    connections, endpoints = [], []
+    connections = []
     for (source_name, weight_exp, sign_mode), parts in blocks.items():
         source = slices[source_name]
-        merged = sp.csr_matrix((start, start), dtype=np.int64)
-        for row, col, mantissas in parts:
-            merged = merged + _placed(mantissas, row, col, start)
-        weight = merged[n_input:, source].tocsr()
-        weight.eliminate_zeros()
+        weight = sp.csr_matrix((np.concatenate([p.data for p in parts]),
+                                (np.concatenate([p.row for p in parts]), np.concatenate([p.col for p in parts]))),
+                               shape=(start - n_input, source.stop - source.start), dtype=np.int64)
         connections.append(fxp.FixedConnection(source=source, target=slices["network"], port="current",
                                                weight=weight, weight_exp=weight_exp, sign_mode=sign_mode))
-        endpoints.append((source_name, "network"))
     fixed = fxp.FixedNetwork(layout=lay, scale_exp=scale_exp, du=np.full(start, fxp.DECAY_UNITY - 1),
                              dv=fxp.decay_to_int(dv), dth=np.zeros(start, dtype=np.int64), vth=vth,
                              bias_mant=np.zeros(start, dtype=np.int64), bias_exp=np.zeros(start, dtype=np.int64),
@@ -321,10 +322,6 @@ def _assemble(classifier: SpikePointClassifier, stages: list[_Stage], voters: _S
         populations=tuple(make_population(stage.name, stage.size, du=1.0, dv=stage.leak, vth=stage.threshold)
                           for stage in inputs + network),
         connections=tuple(synapses), n_inputs=n_input)
-    return LoihiSpikePoint(classifier, fixed, tuple(endpoints), structure, voters.depth,
+    return LoihiSpikePoint(classifier, fixed, structure, voters.depth,
                            slice(voters.start, voters.start + voters.size))
 
-
-def _placed(block: sp.spmatrix, row: int, col: int, n: int) -> sp.csr_matrix:
-    coo = block.tocoo()
-    return sp.csr_matrix((coo.data, (coo.row + row, coo.col + col)), shape=(n, n), dtype=np.int64)
