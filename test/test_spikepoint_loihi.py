@@ -5,15 +5,12 @@ import numpy as np
 import torch
 
 from snn_control.events.spikepoint_loihi import compile_classifier, evaluate_fixed, lava_parity
-from snn_control.events.windows import windows_to_rates
 from test_spikepoint import BLOB_PATHS, blob_data, windows_of
 from test_spikepoint_nir import blob_windows, motion_classifier
 
 
 def window_spikes(classifier, windows, seed=0):
-    cfg = classifier.model.config
-    rates = windows_to_rates(windows, classifier.points, classifier.sensor_size, np.random.default_rng(seed))
-    return rates.code(cfg.timesteps, torch.Generator().manual_seed(seed), cfg.coding)
+    return classifier.input_spikes(windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed))
 
 
 def test_lava_runs_the_compiled_network_bit_for_bit():

@@ -283,12 +283,10 @@ def _spikepoint_loihi_figures(classifier, held_out, stride: int) -> dict[str, fl
     import torch
 
     from snn_control.events.spikepoint_loihi import compile_classifier, evaluate_fixed, lava_parity
-    from snn_control.events.windows import windows_to_rates
 
     compiled = compile_classifier(classifier)
-    cfg = classifier.model.config
-    rates = windows_to_rates(held_out.windows[:2], classifier.points, classifier.sensor_size, np.random.default_rng(0))
-    parity = lava_parity(compiled, rates.code(cfg.timesteps, torch.Generator().manual_seed(0), cfg.coding))
+    parity = lava_parity(compiled, classifier.input_spikes(held_out.windows[:2], np.random.default_rng(0),
+                                                           torch.Generator().manual_seed(0)))
     index = np.arange(0, len(held_out), stride)
     result = evaluate_fixed(compiled, [held_out.windows[i] for i in index], held_out.labels[index])
     fits = {f"spikepoint_fits_{board}": int(check_fit(compiled.structure, board).fits) for board in BOARDS}

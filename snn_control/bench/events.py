@@ -58,7 +58,6 @@ def activity_per_window(classifier, windows: list[np.ndarray], seed: int = 0) ->
     import torch
 
     from snn_control.events.spikepoint import SpikingLinear
-    from snn_control.events.windows import windows_to_rates
 
     totals = {"synops": 0.0, "updates": 0.0, "macs": 0.0}
 
@@ -75,12 +74,12 @@ def activity_per_window(classifier, windows: list[np.ndarray], seed: int = 0) ->
             totals["synops"] += float(groups.detach().sum()) * n_out * per_group_rows
             totals["macs"] += rows * groups.shape[-1] * n_out
 
-    model, cfg = classifier.model.eval(), classifier.model.config
+    model = classifier.model.eval()
     hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, SpikingLinear)]
     try:
-        rates = windows_to_rates(windows, classifier.points, classifier.sensor_size, np.random.default_rng(seed))
+        spikes = classifier.input_spikes(windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed))
         with torch.enable_grad():                                 # the all-steps path, hooks fire
-            model(rates.code(cfg.timesteps, torch.Generator().manual_seed(seed), cfg.coding))
+            model(spikes)
     finally:
         for hook in hooks:
             hook.remove()

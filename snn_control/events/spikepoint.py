@@ -436,15 +436,30 @@ class SpikePointClassifier:
         scores = np.zeros((len(windows), cfg.n_classes), dtype=np.float32)
         votes = np.zeros((len(windows), cfg.timesteps, cfg.n_classes * cfg.voters_per_class), dtype=bool)
         filled = [i for i, w in enumerate(windows) if len(w) > 0]
+        for start in range(0, len(filled), self.batch_size):
+            index = filled[start:start + self.batch_size]
+            step_votes = self.step_votes(self.input_spikes([windows[i] for i in index], rng, generator))
+            scores[index] = self.model.class_scores(step_votes).mean(dim=0).numpy()
+            votes[index] = (step_votes.transpose(0, 1) > 0).numpy()
+        return scores, votes
+
+    def input_spikes(self, windows: Sequence[np.ndarray], rng: np.random.Generator,
+                     generator: torch.Generator) -> GroupedSpikes:
+        """The network's input spikes of non-empty ``windows``: points sampled with ``rng``,
+        spike trains drawn with ``generator``."""
+        cfg = self.model.config
+        return windows_to_rates(windows, self.points, self.sensor_size, rng).code(cfg.timesteps, generator, cfg.coding)
+
+    def step_votes(self, spikes: GroupedSpikes) -> torch.Tensor:
+        """The voting neurons' spikes ``(T, B, n_voters)`` for input ``spikes`` (inference)."""
         self.model.eval()
         with torch.no_grad():
-            for start in range(0, len(filled), self.batch_size):
-                index = filled[start:start + self.batch_size]
-                rates = windows_to_rates([windows[i] for i in index], self.points, self.sensor_size, rng)
-                spikes = rates.code(cfg.timesteps, generator, cfg.coding)
-                scores[index] = self.model(spikes).mean(dim=0).numpy()
-                votes[index] = (self.model.last_votes.transpose(0, 1) > 0).numpy()
-        return scores, votes
+            self.model(spikes)
+        return self.model.last_votes
+
+    def vote_labels(self, step_votes: torch.Tensor) -> torch.Tensor:
+        """``(B,)`` label of voter spikes ``(T, B, n_voters)``: the class whose voters fired most."""
+        return self.model.class_scores(step_votes).mean(dim=0).argmax(dim=-1)
 
     def classify(self, windows: Sequence[np.ndarray], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Label per window and a confidence in [0, 1]: the winner's share of all votes

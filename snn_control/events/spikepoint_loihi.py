@@ -50,7 +50,7 @@ from snn_control.engine.neurons import Layout
 from snn_control.hardware.boards import SparseNetwork
 from snn_control.events.spikepoint import BottleneckResidual, LayerStep, SpikePointClassifier, SpikingLinear
 from snn_control.events.spikepoint_nir import AND_THRESHOLD, OR_THRESHOLD
-from snn_control.events.windows import GroupedSpikes, windows_to_rates
+from snn_control.events.windows import GroupedSpikes
 
 #: Integer units per unit of float for relays, ANDs and ORs (their inputs are spike counts).
 COUNT_SCALE_EXP = 7
@@ -168,26 +168,22 @@ def evaluate_fixed(compiled: LoihiSpikePoint, windows: Sequence[np.ndarray], lab
                    batch_size: int = 16) -> dict[str, float]:
     """Window accuracy of the compiled network and of the torch model on the same spikes of
     non-empty ``windows``, and the share of (voter, step) spikes they agree on."""
-    classifier, cfg = compiled.classifier, compiled.classifier.model.config
+    classifier = compiled.classifier
     rng, generator = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     right_fixed = right_float = agree = entries = 0
     filled = [i for i, w in enumerate(windows) if len(w)]
     for start in range(0, len(filled), batch_size):
         index = filled[start:start + batch_size]
-        rates = windows_to_rates([windows[i] for i in index], classifier.points, classifier.sensor_size, rng)
-        spikes = rates.code(cfg.timesteps, generator, cfg.coding)
-        with torch.no_grad():
-            classifier.model.eval()(spikes)
-            ours_float = classifier.model.last_votes.numpy().astype(bool)
+        spikes = classifier.input_spikes([windows[i] for i in index], rng, generator)
+        ours_float = classifier.step_votes(spikes).numpy().astype(bool)
         ours_fixed = compiled.votes(spikes)
         truth = np.asarray(labels)[index]
-        for votes, counter in ((ours_fixed, "fixed"), (ours_float, "float")):
-            label = classifier.model.class_scores(torch.from_numpy(votes.astype(np.float32))).mean(dim=0).argmax(-1)
-            hits = int((label.numpy() == truth).sum())
-            if counter == "fixed":
-                right_fixed += hits
-            else:
-                right_float += hits
+
+        def hits(votes: np.ndarray) -> int:
+            return int((classifier.vote_labels(torch.from_numpy(votes.astype(np.float32))).numpy() == truth).sum())
+
+        right_fixed += hits(ours_fixed)
+        right_float += hits(ours_float)
         agree += int((ours_fixed == ours_float).sum())
         entries += ours_fixed.size
     n = max(len(filled), 1)

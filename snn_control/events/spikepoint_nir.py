@@ -48,7 +48,7 @@ import torch
 
 from snn_control.events.spikepoint import (FORMAT, BottleneckResidual, LayerStep, SpikePoint, SpikePointClassifier,
                                            SpikePointConfig, SpikePointError, SpikingLinear)
-from snn_control.events.windows import PointCloudConfig, windows_to_rates
+from snn_control.events.windows import PointCloudConfig
 
 #: Thresholds of the max-pool's neurons (module doc): "any spike" and "a block's spike on its input's".
 OR_THRESHOLD, AND_THRESHOLD = 0.5, 1.5
@@ -256,12 +256,9 @@ def compare_with_norse(classifier: SpikePointClassifier, windows: Sequence[np.nd
     with tempfile.TemporaryDirectory() as folder:
         graph = nir.read(str(write_nir(classifier, path or Path(folder) / "spikepoint.nir")))
     module = load_in_norse(graph)
-    rates = windows_to_rates(windows, classifier.points, classifier.sensor_size, np.random.default_rng(seed))
-    spikes = rates.code(cfg.timesteps, torch.Generator().manual_seed(seed), cfg.coding)
-    model = classifier.model.eval()
+    spikes = classifier.input_spikes(windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed))
+    ours = classifier.step_votes(spikes)                                     # (T, B, voters)
     with torch.no_grad():
-        model(spikes)
-        ours = model.last_votes.clone()                                     # (T, B, voters)
         neighbours = spikes.offsets.shape[3]
         shared = spikes.groups.unsqueeze(3).expand(-1, -1, -1, neighbours, -1)
         inputs = torch.cat([spikes.offsets, shared], dim=-1).permute(0, 1, 4, 2, 3)   # (T, B, C, G, K)
@@ -270,8 +267,6 @@ def compare_with_norse(classifier: SpikePointClassifier, windows: Sequence[np.nd
             out, state = module(inputs[t], state)
             theirs.append(out.reshape(len(windows), -1).clone())
         theirs = torch.stack(theirs)
-    label_ours = model.class_scores(ours).mean(dim=0).argmax(dim=-1)
-    label_theirs = model.class_scores(theirs).mean(dim=0).argmax(dim=-1)
     return NorseAgreement(spikes=float((ours == theirs).double().mean()),
-                          labels=float((label_ours == label_theirs).double().mean()),
+                          labels=float((classifier.vote_labels(ours) == classifier.vote_labels(theirs)).double().mean()),
                           spike_count_ours=int(ours.sum()), spike_count_theirs=int(theirs.sum()), windows=len(windows))
