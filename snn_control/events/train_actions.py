@@ -337,8 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signed-offsets", action="store_true",
                         help="code each neighbour offset as an ON/OFF pair (keeps its sign) instead of |offset|")
     parser.add_argument("--motion-inputs", action="store_true",
-                        help="add each neighbour's local direction of motion and each group's place in the cloud "
-                             "(tells the sense of a rotation)")
+                        help="add each group's velocity and its place in the cloud (tells the sense of a rotation)")
     parser.add_argument("--groups", type=int, default=PointCloudConfig.n_groups)
     parser.add_argument("--neighbours", type=int, default=PointCloudConfig.n_neighbours)
     parser.add_argument("--points", type=int, default=PointCloudConfig.n_points)

@@ -94,8 +94,7 @@ class PointCloudConfig:
     #: Offsets as ON/OFF pairs of their positive and negative parts instead of their
     #: absolute values (module doc, step 4).
     signed_offsets: bool = False
-    #: Local direction of motion per neighbour and position in the cloud per group
-    #: (module doc, step 4).
+    #: Each group's velocity and its position in the cloud (module doc, step 4).
     motion_inputs: bool = False
 
     @property
