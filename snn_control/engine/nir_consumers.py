@@ -135,7 +135,7 @@ def known_differences(spec: NetworkSpec) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-def _import_norse() -> Any:
+def import_norse() -> Any:
     """``norse.torch``, without the deprecation warnings Norse 1.1.0 raises under torch 2.13
     (its ``torch.jit.script`` uses; it loads graphs through nirtorch's older API)."""
     with warnings.catch_warnings():
@@ -150,7 +150,7 @@ def load_in_norse(graph: Any, spec: NetworkSpec) -> Any:
     import torch
     from nirtorch.utils import sanitize_name
 
-    norse_torch = _import_norse()
+    norse_torch = import_norse()
     from norse.torch.functional.reset import reset_subtract, reset_value
 
     def never_firing(node: Any) -> Any:
@@ -186,7 +186,7 @@ def run_norse(spec: NetworkSpec, currents: np.ndarray,
     from nirtorch.graph_executor import GraphExecutorState
     from nirtorch.utils import sanitize_name
 
-    _import_norse()
+    import_norse()
     from norse.torch.functional.leaky_integrator_box import LIBoxState
     from norse.torch.functional.lif_box import LIFBoxFeedForwardState
 

@@ -213,9 +213,9 @@ def load_in_norse(graph: Any) -> torch.nn.Module:
     import nir
     import nirtorch
 
-    from snn_control.engine.nir_consumers import _import_norse
+    from snn_control.engine.nir_consumers import import_norse
 
-    _import_norse()
+    import_norse()
     from norse.torch.utils.import_nir import _import_norse_module
 
     dt = float(graph.metadata["snn_control"]["dt"])
