@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, str] = {
     "deploy": "snn_control.bench.deploy:run",
     "vpr": "snn_control.bench.vpr:run",
     "events": "snn_control.bench.events:run",
+    "lava": "snn_control.bench.lava:run",
 }
 
 #: ``train`` systems -> "module:main" taking argv.
@@ -72,7 +73,11 @@ def _bench(args: argparse.Namespace) -> int:
     if args.name not in BENCHMARKS:
         print(f"snn-control: unknown benchmark {args.name!r}; known: {', '.join(sorted(BENCHMARKS))}", file=sys.stderr)
         return 2
-    figures = _resolve(BENCHMARKS[args.name])(quick=args.quick)
+    options = {"runs": args.runs} if args.runs is not None else {}
+    if options and args.name != "lava":
+        print(f"snn-control bench: --runs is an option of bench lava, not of bench {args.name}", file=sys.stderr)
+        return 2
+    figures = _resolve(BENCHMARKS[args.name])(quick=args.quick, **options)
     if args.json:
         print(json.dumps(figures, sort_keys=True))
     else:
@@ -209,21 +214,38 @@ def _deploy(args: argparse.Namespace) -> int:
         return 0
     if args.target == "loihi2":
         return _loihi2("run the network with LavaNetwork(spec, 'fixed') there")
-    # lava-sim: run the network bit-accurately in Lava and check it against our fixed-point model.
+    # lava-sim: run the network in Lava (bit-accurately in fixed point) and check it against ours.
     from snn_control.engine.lava_backend import LavaNetwork
     from snn_control.engine.simulator import Simulator
 
     rng = np.random.default_rng(args.seed)
     currents = rng.normal(0.0, args.input_std, (args.steps, spec.n_inputs))
-    ours = Simulator(spec, library="numpy", mode="fixed").run(currents)
-    with LavaNetwork(spec, "fixed") as net:
-        lava = net.run(currents)
+    ours = Simulator(spec, library="numpy", mode=args.mode).run(currents)
+    with LavaNetwork(spec, args.mode) as net:
+        lava = net.run(currents, progress=_Progress(f"{spec.name} in Lava ({args.mode} mode)", args.steps))
     agree = float((ours["spikes"] == lava["spikes"]).mean())
-    report = {"network": spec.name, "neurons": spec.n_neurons, "synapses": spec.n_synapses, "steps": args.steps,
-              "spikes": int(lava["spikes"].sum()), "spike_agreement_with_numpy_fixed": agree,
-              "max_voltage_difference": float(np.abs(ours["v"] - lava["v"]).max())}
+    difference = float(np.abs(ours["v"] - lava["v"]).max()) if args.steps else 0.0
+    report = {"network": spec.name, "mode": args.mode, "neurons": spec.n_neurons, "synapses": spec.n_synapses,
+              "steps": args.steps, "spikes": int(lava["spikes"].sum()),
+              f"spike_agreement_with_numpy_{args.mode}": agree, "max_voltage_difference": difference}
     print(json.dumps(report, sort_keys=True))
-    return 0 if agree == 1.0 else 1
+    # The parity the backends promise: bit for bit in fixed point, 1e-5 in float.
+    return 0 if agree == 1.0 and difference <= (0.0 if args.mode == "fixed" else 1e-5) else 1
+
+
+class _Progress:
+    """Progress of a long run on stderr, at most once a second (and at the first report)."""
+
+    def __init__(self, what: str, total: int) -> None:
+        self.what, self.total, self.last = what, total, None
+
+    def __call__(self, done: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if self.last is None or now - self.last >= 1.0 or done == self.total:
+            print(f"[deploy] {self.what}: step {done}/{self.total}", file=sys.stderr, flush=True)
+            self.last = now
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -270,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--json", action="store_true", help="print one JSON object of figures on the last line")
     p.add_argument("--quick", action="store_true", help="fewer repetitions (noisier figures)")
+    p.add_argument("--runs", type=int, help="bench lava: runs of each Lava path (default 50)")
     p.set_defaults(handler=_bench)
 
     p = sub.add_parser("deploy", help="run or export a network for a target")
@@ -279,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", metavar="BOARD", help="only check whether the network fits a board "
                                                    "(loihi2, spinnaker2, xylo_audio2, speck, cpu); exit 1 when it does not")
     p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--mode", choices=["fixed", "float"], default="fixed",
+                   help="lava-sim arithmetic: Loihi's bit-accurate fixed point (default) or floating point")
     p.add_argument("--input-std", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_deploy)
@@ -308,11 +333,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             rest = rest[1:]
         return _forward(SCENARIOS, "scenario", scenario, rest)
     args = build_parser().parse_args(argv)
+    _exit_cleanly_on_sigterm()
+    from snn_control.engine.lava_backend import LavaRuntimeError
+
     try:
         return int(args.handler(args) or 0)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, LavaRuntimeError) as exc:
         print(f"snn-control {args.command}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:
+        print(f"snn-control {args.command}: interrupted{f' ({exc})' if str(exc) else ''}", file=sys.stderr)
+        return 128 + getattr(exc, "signum", 2)
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C (``finally`` blocks and context managers run, so Lava's
+    processes are ended) instead of killing the interpreter where it stands."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        exc = KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+        exc.signum = signum
+        raise exc
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 if __name__ == "__main__":

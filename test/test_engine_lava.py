@@ -44,7 +44,7 @@ def test_fixed_point_matches_lavas_own_lif_and_dense():
     A relay population (ours) drives a Dense into Lava's built-in LIF; the same network in
     the torch fixed-point backend must give the same spikes and voltages.
     """
-    from snn_control.engine.lava_backend import LavaNetwork, SnnPopulation  # noqa: F401  (applies the 3.11 fix)
+    from snn_control.engine.lava_procs.process import SnnPopulation  # noqa: F401  (applies the 3.11 fix)
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
     from lava.proc.dense.process import Dense

@@ -141,7 +141,7 @@ def run_in_lava(compiled: LoihiSpikePoint, inputs: np.ndarray) -> np.ndarray:
     ``fixed_pt``) running the compiled network on one input stream ``(steps, n_inputs)``."""
     from snn_control.engine.lava_backend import LavaNetwork
 
-    with LavaNetwork.from_fixed(compiled.fixed) as net:
+    with LavaNetwork.from_fixed(compiled.fixed, name="spikepoint (compiled)") as net:
         return net.run(inputs)["spikes"].astype(bool)
 
 

@@ -1,0 +1,135 @@
+"""The supervised Lava host: one process per network that owns Lava's runtime and workers.
+
+:class:`snn_control.engine.lava_backend.LavaNetwork` starts ``python -m
+snn_control.engine.lava_host FD`` as the leader of a new process group and talks to it
+over the socket ``FD`` (``multiprocessing.connection`` framing). Lava forks its runtime
+service, one worker per process model and a shared-memory manager from this process, so
+all of them share its process group, which the owner ends with one ``killpg``.
+
+What this process adds to Lava so that no failure hangs or leaks:
+
+* every process Lava forks gets ``PR_SET_PDEATHSIG`` (SIGKILL), so it dies when this host
+  dies, and closes its copy of the owner's socket, so the owner sees end-of-file at once;
+* a watchdog thread notices a worker that exits while the network runs (``waitid`` with
+  ``WNOWAIT``: it looks without reaping), reports which one and how it ended, and ends the
+  whole group instead of leaving the host blocked on a channel nobody will write;
+* the same thread ends the group when the owner disappears (this process is re-parented).
+
+Requests (tuples): ``("build", kind, payload)`` with kind ``"spec"`` (a float
+:class:`NetworkSpec`) or ``"fixed"`` (a :class:`FixedNetwork` and the per-connection
+sparse flags), ``("step", x)``, ``("run", currents)``, ``("stop",)``. Answers:
+``("ready", worker_pids)``, ``("out", spikes, volts)``, ``("stopped",)`` or
+``("error", text)``; after an error or a stop this process exits.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+from snn_control.processes import die_with_parent, signal_name
+
+WATCH_INTERVAL_S = 0.05
+
+
+class _Host:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.send_lock = threading.Lock()
+        self.parent = os.getppid()
+        self.graph: Any = None
+        self.watch_children = False  # on while the runtime runs; off while it starts or stops
+        self.dead = False
+
+    def send(self, message: tuple) -> None:
+        with self.send_lock:
+            if not self.dead:
+                self.conn.send(message)
+
+    def fail(self, text: str) -> None:
+        """Report ``text`` to the owner, then end this process group at once."""
+        try:
+            self.send(("error", text))
+        except OSError:
+            pass
+        self.dead = True
+        os.killpg(0, signal.SIGKILL)
+
+    def watch(self) -> None:
+        while True:
+            time.sleep(WATCH_INTERVAL_S)
+            if os.getppid() != self.parent:
+                self.fail("the owner of this Lava host exited")
+            if not self.watch_children:
+                continue
+            try:
+                died = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                died = None
+            if died is not None and self.watch_children:
+                how = signal_name(-died.si_status if died.si_code != os.CLD_EXITED else died.si_status)
+                self.fail(f"Lava worker process {died.si_pid} ended ({how}) while the network was running")
+
+    def serve(self) -> None:
+        from snn_control.engine.lava_runtime import LavaGraph
+
+        while True:
+            request = self.conn.recv()
+            kind = request[0]
+            if kind == "build":
+                what, payload = request[1], request[2]
+                self.graph = LavaGraph.from_spec(payload) if what == "spec" else LavaGraph.from_fixed(*payload)
+                self.graph.compile()
+                self.watch_children = True
+                self.send(("ready", sorted(_children())))
+            elif kind == "step":
+                self.send(("out", *self.graph.step(request[1])))
+            elif kind == "run":
+                self.send(("out", *self.graph.run(request[1])))
+            elif kind == "stop":
+                self.watch_children = False  # the workers exit now, as they should
+                if self.graph is not None:
+                    self.graph.stop()
+                self.send(("stopped",))
+                return
+            else:
+                raise ValueError(f"unknown request {kind!r}")
+
+
+def _children() -> set[int]:
+    from snn_control.processes import descendants
+
+    return descendants(os.getpid())
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    fd = int(argv[0])
+    conn = Connection(fd)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the owner decides when this ends
+
+    def in_forked_child() -> None:
+        die_with_parent()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, fd)  # the owner's socket: only this host may hold it open
+        os.close(devnull)
+
+    os.register_at_fork(after_in_child=in_forked_child)
+    host = _Host(conn)
+    threading.Thread(target=host.watch, name="lava-host-watchdog", daemon=True).start()
+    try:
+        host.serve()
+    except EOFError:
+        host.fail("the owner closed its connection")
+    except BaseException:  # noqa: B902 - every failure is reported, then the group ends
+        host.fail(traceback.format_exc())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
