@@ -1,7 +1,22 @@
 import os
 import sys
 
+import pytest
+
 # Tests share small helpers (random_networks.py) that live beside them.
 sys.path.insert(0, os.path.dirname(__file__))
 # One core for numeric libraries: the tests check numbers, not speed.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(autouse=True)
+def _end_started_processes():
+    """Whatever a test started through ``ros_peer.start_command`` is ended with its process
+    group when the test is over, so that a failing test leaves nothing running."""
+    yield
+    if "ros_peer" in sys.modules:
+        from ros_peer import STARTED
+        from snn_control.processes import end_owned
+
+        while STARTED:
+            end_owned(STARTED.pop())

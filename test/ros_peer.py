@@ -6,15 +6,27 @@ from pathlib import Path
 
 import rclpy
 
+from snn_control.processes import start_owned
 from snn_control.ros.node_base import make_executor
 
 BIN = Path(sys.executable).parent
 
 
+#: Every process a test started through :func:`start_command`; conftest ends whatever of them
+#: (and of what they started) is still running when the test is over, passed or failed.
+STARTED: list[subprocess.Popen] = []
+
+
+def start_command(cmd: list[str]) -> subprocess.Popen:
+    """``cmd`` as its own process group, owned by the running test."""
+    proc = start_owned(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    STARTED.append(proc)
+    return proc
+
+
 def start(executable: str, *ros_args: str) -> subprocess.Popen:
     """A node of the package as its own process."""
-    return subprocess.Popen([str(BIN / executable), "--ros-args", *ros_args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return start_command([str(BIN / executable), "--ros-args", *ros_args])
 
 
 class RosPeer:

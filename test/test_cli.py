@@ -5,12 +5,13 @@ import subprocess
 import sys
 
 from random_networks import random_network
+from snn_control.processes import run_bounded
 
 SNN_CONTROL = os.path.join(os.path.dirname(sys.executable), "snn-control")
 
 
 def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([SNN_CONTROL, *args], capture_output=True, text=True, timeout=timeout)
+    return run_bounded([SNN_CONTROL, *args], timeout=timeout)
 
 
 def test_help_lists_every_subcommand():

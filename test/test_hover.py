@@ -1,7 +1,6 @@
 """The smallest closed loop: hover plant physics and the ROS-free run."""
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 from snn_control.controllers.registry import make_controller
 from snn_control.sim.closed_loop import run_closed_loop, step_metrics
 from snn_control.sim.hover import HoverEnv
+from snn_control.processes import run_bounded
 
 
 def test_neutral_plant_holds_and_negative_buoyancy_sinks():
@@ -58,7 +58,7 @@ def test_controllers_reach_each_setpoint(name, params):
 
 def test_main_job_prints_metrics_and_writes_the_plot(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "snn-control")
-    out = subprocess.run([exe, "run", "hover", "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    out = run_bounded([exe, "run", "hover", "--out", str(tmp_path)], timeout=120)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert set(report) == {"spiking PD", "PID"} and report["spiking PD"]["rmse_m"] < 0.3

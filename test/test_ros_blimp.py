@@ -1,7 +1,6 @@
 """The blimp over real ROS 2: sim node and controller nodes as separate processes over Fast
 DDS, recorded to MCAP and compared with the offline MuJoCo loop."""
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ os.environ["ROS_DOMAIN_ID"] = str(100 + (os.getpid() + 37) % 100)
 from rosbags.highlevel import AnyReader  # noqa: E402
 
 from snn_control.controllers.registry import make_controller  # noqa: E402
+from snn_control.processes import run_bounded  # noqa: E402
 from snn_control.ros.flight import fly  # noqa: E402
 from snn_control.sim.blimp import BlimpAltitudeEnv  # noqa: E402
 from snn_control.sim.closed_loop import run_closed_loop  # noqa: E402
@@ -60,8 +60,7 @@ def test_flight_over_ros_reproduces_the_offline_loop_and_is_recorded(tmp_path, l
 
 
 def test_blimp_sim_rejects_unknown_buoyancy_with_a_clear_error():
-    proc = subprocess.run([str(BIN / "blimp_sim"), "--ros-args", "-p", "buoyancy:=heavy"], capture_output=True,
-                          text=True, timeout=60)
+    proc = run_bounded([str(BIN / "blimp_sim"), "--ros-args", "-p", "buoyancy:=heavy"], timeout=60)
     assert proc.returncode == 2 and "unknown buoyancy 'heavy'" in proc.stderr
 
 

@@ -5,7 +5,6 @@ Every test module gets a private ROS_DOMAIN_ID so that parallel runs do not inte
 import math
 import os
 import signal
-import subprocess
 import time
 
 import numpy as np
@@ -17,7 +16,7 @@ from sensor_msgs.msg import PointCloud2, Range  # noqa: E402
 from std_msgs.msg import Float64  # noqa: E402
 
 from snn_control.ros.graph import config_path  # noqa: E402
-from ros_peer import BIN, RosPeer, start  # noqa: E402
+from ros_peer import BIN, RosPeer, start, start_command  # noqa: E402
 from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS  # noqa: E402
 from snn_control.ros.spike_codec import to_population_vectors  # noqa: E402
 
@@ -154,9 +153,8 @@ def test_graph_runner_closes_the_loop(peer):
     peer.node.create_subscription(Range, "altitude", lambda m: samples.append((setpoint[0], m.range)), SENSOR_QOS)
     # 12 s of profile; the plant holds its clock until the controller is up (process start and
     # DDS discovery take up to a few seconds on a cold machine), hence the margin.
-    runner = subprocess.Popen([str(BIN / "snn-control"), "launch", "hover_sim", "--duration", "17",
-                               "--set", "plant_sim.segment_s=6", "--set", "plant_sim.setpoints=[1.0, 1.5]"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runner = start_command([str(BIN / "snn-control"), "launch", "hover_sim", "--duration", "17",
+                            "--set", "plant_sim.segment_s=6", "--set", "plant_sim.setpoints=[1.0, 1.5]"])
     peer.spin(16.5)
     out, err = runner.communicate(timeout=30)
     assert runner.returncode == 0, err

@@ -1,7 +1,6 @@
 """The shipped place map's ensemble as an engine network: structure, place recognition on real
 Nordland images, backend parity (numpy, torch, Loihi fixed point in Lava), NIR in Norse, and
 the deploy command on a map file."""
-import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from snn_control.vpr.metrics import recall_at_k
 from snn_control.vpr.network import PLACE_CELLS, ensemble_network, network_spike_counts, query_currents
 from snn_control.vpr.place_map import load_map, shipped_map_path
 from snn_control.vpr.sad import sad_distances
+from snn_control.processes import run_bounded
 
 NORDLAND = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vpr" / "nordland_trimmed_64x32"
 needs_data = pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
@@ -100,7 +100,7 @@ def test_lava_runs_the_network_bit_exactly_and_norse_spike_for_spike(place_map, 
 def test_deploy_takes_a_place_map_and_writes_its_nir_file(tmp_path):
     from snn_control.engine.nir_io import read_nir
 
-    out = subprocess.run([sys.executable, "-m", "snn_control.cli", "deploy", str(shipped_map_path()), "--target", "nir",
-                          "--output", str(tmp_path / "vpr.nir")], capture_output=True, text=True, timeout=300)
+    out = run_bounded([sys.executable, "-m", "snn_control.cli", "deploy", str(shipped_map_path()), "--target", "nir",
+                       "--output", str(tmp_path / "vpr.nir")], timeout=300)
     assert out.returncode == 0, out.stderr
     assert read_nir(tmp_path / "vpr.nir").n_neurons == ensemble_network(load_map(shipped_map_path()).ensemble).n_neurons

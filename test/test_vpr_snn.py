@@ -2,7 +2,6 @@
 map file, the command line, bad input."""
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from snn_control.vpr.features import Preprocessing, TraversalStats, input_rates,
 from snn_control.vpr.metrics import recall_at_k
 from snn_control.vpr.place_map import PlaceMapError, build_map, load_map, save_map
 from snn_control.vpr.sad import sad_distances
+from snn_control.processes import run_bounded
 
 NORDLAND = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vpr" / "nordland_trimmed_64x32"
 needs_data = pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
@@ -130,35 +130,30 @@ def test_train_and_query_commands(tmp_path):
             shutil.copy(f, dst / f.name)
     exe = [sys.executable, "-m", "snn_control.cli"]
     out = tmp_path / "map.npz"
-    done = subprocess.run([*exe, "train", "vpr", str(ref), "--out", str(out), "--calibration", str(qry),
-                           "--calibration-count", "10", "--places-per-module", "20", "--epochs", "2"],
-                          capture_output=True, text=True, timeout=300)
+    done = run_bounded([*exe, "train", "vpr", str(ref), "--out", str(out), "--calibration", str(qry),
+                        "--calibration-count", "10", "--places-per-module", "20", "--epochs", "2"], timeout=300)
     assert done.returncode == 0, done.stderr
     assert "60 places in 3 modules" in done.stdout and out.is_file()
-    done = subprocess.run([*exe, "query", str(out), str(qry), "--json", "--plot", str(tmp_path / "pr.png")],
-                          capture_output=True, text=True, timeout=300)
+    done = run_bounded([*exe, "query", str(out), str(qry), "--json", "--plot", str(tmp_path / "pr.png")], timeout=300)
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["held_out_queries"] == 50 and 0 <= figures["recall_at_1"] <= figures["recall_at_5"] <= 1
     assert (tmp_path / "pr.png").stat().st_size > 1000
-    done = subprocess.run([*exe, "query", str(out), str(qry), "--json", "--sequence", "5"], capture_output=True,
-                          text=True, timeout=300)
+    done = run_bounded([*exe, "query", str(out), str(qry), "--json", "--sequence", "5"], timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["held_out_queries"] == 50
     # --places: the first N places, calibrated on the queries that belong to them
-    done = subprocess.run([*exe, "train", "vpr", str(ref), "--out", str(tmp_path / "map40.npz"), "--calibration",
-                           str(qry), "--calibration-count", "10", "--places", "40", "--places-per-module", "20",
-                           "--epochs", "1"], capture_output=True, text=True, timeout=300)
+    done = run_bounded([*exe, "train", "vpr", str(ref), "--out", str(tmp_path / "map40.npz"), "--calibration",
+                        str(qry), "--calibration-count", "10", "--places", "40", "--places-per-module", "20",
+                        "--epochs", "1"], timeout=300)
     assert done.returncode == 0 and "40 places in 2 modules" in done.stdout, done.stderr
     assert load_map(tmp_path / "map40.npz").calibration.max() < 40
     # bad input: nothing written, a clear message
     (tmp_path / "empty").mkdir()
     bad = tmp_path / "bad.npz"
-    done = subprocess.run([*exe, "train", "vpr", str(tmp_path / "empty"), "--out", str(bad)],
-                          capture_output=True, text=True, timeout=120)
+    done = run_bounded([*exe, "train", "vpr", str(tmp_path / "empty"), "--out", str(bad)], timeout=120)
     assert done.returncode == 2 and "holds no images" in done.stderr and not bad.exists()
-    done = subprocess.run([*exe, "query", str(tmp_path / "pr.png"), str(qry)], capture_output=True, text=True,
-                          timeout=120)
+    done = run_bounded([*exe, "query", str(tmp_path / "pr.png"), str(qry)], timeout=120)
     assert done.returncode == 2 and "not a readable .npz" in done.stderr
 
 

@@ -66,8 +66,7 @@ def run(include_lava: bool = True, include_ros: bool = True, quick: bool = False
     results: dict[str, float] = {"neurons": float(spec.n_neurons)}
     rng = np.random.default_rng(1)
     errors = rng.normal(0, 0.5, 4096)
-    # Lava first: importing its runtime sets the multiprocessing start method, which fails
-    # once torch.compile's worker pool has set it.
+    # Lava's step includes the round trip to its supervised host process (lava_backend).
     if include_lava:
         from snn_control.engine.lava_backend import LavaNetwork
 

@@ -22,7 +22,6 @@ public; :func:`hardware_run_config` says so clearly when it is missing.
 from __future__ import annotations
 
 import atexit
-import os
 import socket
 import subprocess
 import sys
