@@ -58,7 +58,7 @@ setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
     package_data={
-        PACKAGE: ["weights/*.npz", "config/*.yaml", "graphs/*.yaml"],
+        PACKAGE: ["weights/*.npz", "config/*.yaml", "graphs/*.yaml", "params/*.yaml"],
         f"{PACKAGE}.sim": ["**/*.xml", "**/*.yaml"],
         f"{PACKAGE}.hardware": ["**/*.yaml"],
     },
@@ -68,6 +68,7 @@ setup(
         ("share/" + PACKAGE + "/launch", _files("launch/*.launch.py")),
         ("share/" + PACKAGE + "/config", _files("snn_control/config/*.yaml")),
         ("share/" + PACKAGE + "/graphs", _files("snn_control/graphs/*.yaml")),
+        ("share/" + PACKAGE + "/params", _files("snn_control/params/*.yaml")),
     ],
     install_requires=["setuptools"],
     zip_safe=False,

@@ -3,7 +3,8 @@
     ros2 launch snn_control action_recognition.launch.py recording:=/path/gestures.aedat4
     ros2 launch snn_control action_recognition.launch.py events_topic:=/event_camera/events
 
-With ``recording`` the event_replay node plays it as a camera on ``events``; without it only
+With ``recording`` the event_replay node plays it as a camera on ``events`` (once the
+recogniser listens: nothing is published into the void); without it only
 the recogniser starts and listens to ``events_topic`` (a camera driver publishing
 ``event_camera_msgs/EventPacket``, or ``sensor_msgs/PointCloud2`` with x, y, t, p).
 Answers: ``/action_recognition/action``, ``~/label``, ``~/confidence``, ``~/spikes``.

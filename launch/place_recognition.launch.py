@@ -1,10 +1,11 @@
 """ROS 2 launch file: place recognition from a camera (snn_control/graphs/place_recognition.yaml).
 
-    ros2 launch snn_control place_recognition.launch.py map:=/path/map.npz folder:=/path/winter
-    ros2 launch snn_control place_recognition.launch.py map:=/path/map.npz image_topic:=/camera/image_raw
+    ros2 launch snn_control place_recognition.launch.py folder:=/path/winter [map:=/path/map.npz]
+    ros2 launch snn_control place_recognition.launch.py image_topic:=/camera/image_raw
 
-With ``folder`` the image_replay node plays that folder as a camera on ``image``; without
-it only the place_recognition node starts and listens to ``image_topic`` (a real camera).
+``map`` defaults to the shipped Nordland map, as the node does. With ``folder`` the
+image_replay node plays that folder as a camera on ``image`` (once the recogniser listens);
+without it only the place_recognition node starts and listens to ``image_topic``.
 Answers: ``/place_recognition/place``, ``~/frame``, ``~/confidence``, ``~/pose`` (when the
 map holds poses) and ``~/spikes``.
 """
@@ -18,7 +19,8 @@ from snn_control.ros.launch_support import nodes_from_graph
 
 def generate_launch_description() -> LaunchDescription:
     arguments = [
-        DeclareLaunchArgument("map", description="place map (.npz) from `snn-control train vpr`"),
+        DeclareLaunchArgument("map", default_value="",
+                              description="place map (.npz) from `snn-control train vpr`; empty: the shipped map"),
         DeclareLaunchArgument("folder", default_value="", description="image folder to replay as a camera"),
         DeclareLaunchArgument("image_topic", default_value="image", description="camera topic"),
     ]

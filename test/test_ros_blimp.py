@@ -61,7 +61,7 @@ def test_flight_over_ros_reproduces_the_offline_loop_and_is_recorded(tmp_path, l
 
 def test_blimp_sim_rejects_unknown_buoyancy_with_a_clear_error():
     proc = run_bounded([str(BIN / "blimp_sim"), "--ros-args", "-p", "buoyancy:=heavy"], timeout=60)
-    assert proc.returncode == 2 and "unknown buoyancy 'heavy'" in proc.stderr
+    assert proc.returncode == 2 and "buoyancy = 'heavy': must be one of ['neutral', 'negative']" in proc.stderr
 
 
 def test_default_controller_node_flies_the_evolved_snn_and_handles_bad_input():

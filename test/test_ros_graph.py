@@ -1,10 +1,12 @@
 """Graph files: validation, the ROS arguments they produce, and the launch files that read them."""
+import ast
 import py_compile
 from pathlib import Path
 
 import pytest
 
-from snn_control.ros.graph import GraphError, graph_names, load_graph, parse_overrides, ros_arguments
+from snn_control.ros.graph import GraphError, graph_names, is_managed, load_graph, parse_overrides, ros_arguments
+from snn_control.ros.parameter_schema import load_schema, parameters_markdown, schema_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,8 +27,9 @@ def test_ros_arguments_carry_name_params_and_remaps():
     echo = next(n for n in graph.nodes if n.name == "spike_echo")
     args = ros_arguments(echo, "/tmp/inline.yaml")
     assert args[:3] == ["--ros-args", "-r", "__node:=spike_echo"]
-    assert any(a.endswith("config/spike_echo.yaml") for a in args)
     assert args[-2:] == ["-r", "spikes:=/snn_controller/spikes"] and "/tmp/inline.yaml" in args
+    plant = next(n for n in graph.nodes if n.name == "plant_sim")
+    assert any(a.endswith("config/plant_sim.yaml") for a in ros_arguments(plant, None))
 
 
 @pytest.mark.parametrize("text, message", [
@@ -57,3 +60,50 @@ def test_parameter_overrides_parse_yaml_and_name_bad_input():
                           ("plant.x=1", "has no node 'plant'"), ("blimp_sim.x=[1,", "value is not YAML")):
         with pytest.raises(GraphError, match=message):
             parse_overrides([item], graph)
+
+
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+            and getattr(n.func, "id", getattr(n.func, "attr", None)) == name]
+
+
+def test_launch_arguments_default_to_what_the_nodes_default_to():
+    """No required launch argument, and an argument that sets a node parameter defaults to
+    that parameter's schema default (read from the launch files' source: ``launch`` is not
+    installable here)."""
+    for launch in sorted((ROOT / "launch").glob("*.launch.py")):
+        tree = ast.parse(launch.read_text())
+        defaults = {}
+        for call in _calls(tree, "DeclareLaunchArgument"):
+            given = {kw.arg: kw.value for kw in call.keywords}
+            assert "default_value" in given, f"{launch.name}: argument {ast.unparse(call.args[0])} is required"
+            if isinstance(call.args[0], ast.Constant):  # (arguments built in a loop are topic names)
+                defaults[call.args[0].value] = ast.literal_eval(given["default_value"])
+        for call in _calls(tree, "nodes_from_graph"):
+            extra = {kw.arg: kw.value for kw in call.keywords}.get("extra_parameters")
+            if extra is None:
+                continue
+            executables = {n.name: n.executable for n in load_graph(ast.literal_eval(call.args[0])).nodes}
+            for node_key, params in zip(extra.keys, extra.values):
+                schema = load_schema(executables[ast.literal_eval(node_key)])
+                for param_key, value in zip(params.keys, params.values):
+                    argument = ast.literal_eval(value.args[0])
+                    expected = schema.parameters[ast.literal_eval(param_key)].default
+                    assert defaults[argument] == str(expected), (launch.name, argument, defaults[argument], expected)
+
+
+def test_parameter_docs_are_generated_from_the_schemas():
+    assert (ROOT / "docs" / "parameters.md").read_text() == parameters_markdown(), (
+        "docs/parameters.md drifted from snn_control/params: run "
+        "python -m snn_control.ros.parameter_schema > docs/parameters.md")
+
+
+def test_every_node_has_a_valid_schema_and_the_managed_ones_autostart():
+    setup = ast.parse((ROOT / "setup.py").read_text())
+    NODES = next(ast.literal_eval(n.value) for n in setup.body
+                 if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "NODES")
+    assert sorted(NODES) == schema_names()
+    for name in schema_names():
+        load_schema(name)
+    assert sorted(n for n in NODES if is_managed(n)) == [
+        "action_recognition", "ncap_controller", "pid_controller", "place_recognition", "snn_controller"]

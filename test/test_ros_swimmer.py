@@ -50,7 +50,8 @@ def peer():
 
 def test_spiking_ncap_swims_the_swimmer_over_ros(peer):
     sim = start("swimmer_sim", "-p", "rate_scale:=3.0")
-    controller = start("ncap_controller")
+    # The sim stamps joint states with its own clock (/clock): the controller runs on it.
+    controller = start("ncap_controller", "-p", "use_sim_time:=true")
     try:
         peer.spin(12.0)
     finally:

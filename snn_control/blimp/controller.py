@@ -29,6 +29,7 @@ class SummedSpikingController(Controller):
     def __init__(self, parts: dict[str, SpikingController], dt: float, limit: float = 3.3) -> None:
         super().__init__(dt, -limit, limit)
         self.parts = parts
+        self.backend = ", ".join(sorted({part.backend for part in parts.values()}))
 
     def reset(self) -> None:
         for part in self.parts.values():

@@ -20,6 +20,8 @@ class Controller(ABC):
     n_inputs: int = 1
     #: Number of command entries ``step`` returns.
     n_outputs: int = 1
+    #: Where the computation runs (spiking controllers: their engine backend).
+    backend: str = "python"
 
     def __init__(self, dt: float, command_low: np.ndarray | float, command_high: np.ndarray | float) -> None:
         if not (np.isfinite(dt) and dt > 0):
@@ -67,3 +69,6 @@ class Controller(ABC):
     def last_spikes(self) -> dict[str, np.ndarray]:
         """Boolean spike vectors of the last tick per population (empty when non-spiking)."""
         return {}
+
+    def close(self) -> None:
+        """Release what the controller holds outside this process (Lava's runtimes)."""

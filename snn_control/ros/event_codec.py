@@ -13,7 +13,10 @@ field       datatype  meaning
 
 ``height = 1``, ``width`` = events, little-endian, packed (9 bytes a point). ``header.stamp``
 is the time of the packet's first event; ``header.frame_id`` is ``"<frame>:<width>x<height>"``
-(the sensor size travels with every packet). QoS: sensor data.
+(the sensor size travels with every packet), optionally followed by ``"#<index>"``: the
+stream index of the packet's first event (events published before it since the stream
+started), from which a subscriber counts exactly the events it missed
+(:func:`first_event_index`). QoS: sensor data.
 """
 from __future__ import annotations
 
@@ -28,8 +31,10 @@ _FIELDS = (("x", 0, PointField.UINT16), ("y", 2, PointField.UINT16), ("t", 4, Po
            ("p", 8, PointField.UINT8))
 
 
-def encode_events(events: np.ndarray, sensor_size: tuple[int, int], frame: str = "camera") -> PointCloud2:
-    """One packet; ``events`` in time order, spanning less than 71 minutes."""
+def encode_events(events: np.ndarray, sensor_size: tuple[int, int], frame: str = "camera",
+                  first_index: int | None = None) -> PointCloud2:
+    """One packet; ``events`` in time order, spanning less than 71 minutes; ``first_index``:
+    the stream index of its first event (see the module docstring)."""
     if events.size and np.any(np.diff(events["t"]) < 0):
         raise EventFormatError("events of a packet must be in time order")
     t0 = int(events["t"][0]) if events.size else 0
@@ -39,6 +44,8 @@ def encode_events(events: np.ndarray, sensor_size: tuple[int, int], frame: str =
     msg = PointCloud2()
     msg.header.stamp = Time(sec=t0 // 1_000_000, nanosec=(t0 % 1_000_000) * 1000)
     msg.header.frame_id = f"{frame}:{int(sensor_size[0])}x{int(sensor_size[1])}"
+    if first_index is not None:
+        msg.header.frame_id += f"#{int(first_index)}"
     msg.height, msg.width = 1, int(events.size)
     msg.fields = [PointField(name=n, offset=o, datatype=d, count=1) for n, o, d in _FIELDS]
     msg.is_bigendian, msg.point_step, msg.is_dense = False, WIRE_DTYPE.itemsize, True
@@ -52,7 +59,7 @@ def decode_events(msg: PointCloud2) -> tuple[np.ndarray, tuple[int, int]]:
     layout = [(f.name, f.offset, f.datatype) for f in msg.fields]
     if layout != list(_FIELDS) or msg.point_step != WIRE_DTYPE.itemsize or msg.is_bigendian:
         raise EventFormatError(f"not an event cloud: fields {layout}, point_step {msg.point_step}")
-    frame, _, size = msg.header.frame_id.rpartition(":")
+    frame, _, size = msg.header.frame_id.partition("#")[0].rpartition(":")
     try:
         width, height = (int(v) for v in size.split("x"))
     except ValueError as exc:
@@ -66,3 +73,13 @@ def decode_events(msg: PointCloud2) -> tuple[np.ndarray, tuple[int, int]]:
     out["x"], out["y"], out["p"] = wire["x"], wire["y"], wire["p"]
     out["t"] = wire["t"].astype(np.int64) + msg.header.stamp.sec * 1_000_000 + msg.header.stamp.nanosec // 1000
     return out, (width, height)
+
+
+def first_event_index(msg: PointCloud2) -> int | None:
+    """The stream index of the packet's first event, or None when the publisher gives none."""
+    _, sep, index = msg.header.frame_id.rpartition("#")
+    if not sep:
+        return None
+    if not index.isdigit():
+        raise EventFormatError(f"event cloud frame_id {msg.header.frame_id!r}: '#' must be followed by an index")
+    return int(index)

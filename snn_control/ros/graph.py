@@ -100,6 +100,13 @@ def load_graph(name_or_path: str) -> Graph:
     return Graph(name=str(data.get("name", path.stem)), nodes=tuple(nodes))
 
 
+def is_managed(executable: str) -> bool:
+    """Whether the node is a lifecycle node (its schema has ``autostart``)."""
+    from snn_control.ros.parameter_schema import load_schema, schema_names
+
+    return executable in schema_names() and "autostart" in load_schema(executable).parameters
+
+
 def ros_arguments(node: NodeSpec, inline_params_file: str | None) -> list[str]:
     """The ``--ros-args`` of one node: name, namespace, params files, remappings."""
     args = ["--ros-args", "-r", f"__node:={node.name}"]
@@ -207,13 +214,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the graphs in the package")
     parser.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
                         help="override a node parameter (VALUE is YAML: 1.5, [1.0, 1.5], true, text); repeatable")
+    parser.add_argument("--unconfigured", action="store_true",
+                        help="leave the managed (lifecycle) nodes unconfigured instead of bringing them to active")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.list or not args.graph:
         print("\n".join(graph_names()))
         return 0
     try:
         graph = load_graph(args.graph)
-        runner = GraphRunner(graph, parse_overrides(args.set, graph))
+        overrides = parse_overrides(args.set, graph)
+        if args.unconfigured:
+            for node in graph.nodes:
+                if is_managed(node.executable):
+                    overrides.setdefault(node.name, {})["autostart"] = False
+        runner = GraphRunner(graph, overrides)
         runner.start()
     except GraphError as exc:
         print(f"snn-control launch: {exc}", file=sys.stderr)

@@ -1,146 +1,93 @@
-"""What every snn_control node gets: parameters, QoS, watchdog, input checks, clean shutdown.
+"""What every snn_control node gets: schema parameters, QoS, diagnostics, watchdog, shutdown.
 
-* Parameters are declared with descriptors; their defaults come from the node's YAML in
-  the package (``snn_control/config/<node>.yaml``, standard ``ros__parameters`` format),
-  and a ``--ros-args --params-file`` given at start-up overrides them as usual. A
-  parameter in a file that the node does not declare, or of the wrong type, stops the
-  node with a message naming it (a typo must not silently fall back to a default).
-* QoS in one place: sensor data (best effort) for state and spikes, reliable for commands.
-* :class:`Watchdog`: calls back when an input has been silent for too long.
-* :class:`RateLimitedCounter`: counts rejected inputs and logs at most every few seconds.
-* :func:`run_node`: SIGINT and SIGTERM end the node without a traceback, after its
-  ``on_shutdown`` (e.g. publishing the safe command once).
+* **Parameters** come from the node's schema (``snn_control/params/<node>.yaml``,
+  generate_parameter_library's format, read by :mod:`snn_control.ros.parameter_schema`):
+  type, default, description, validation and ``read_only``. ``--ros-args --params-file``
+  and ``-p`` override defaults as usual. A parameter the schema does not know, a value of
+  the wrong type or one that fails validation stops the node at start-up with a message
+  naming it (exit code 2). At run time, read-only parameters are refused by rclpy with the
+  reason, and the others are validated before they take effect.
+* **QoS in one place**: :data:`SENSOR_QOS` for state, images, events and spikes,
+  :data:`COMMAND_QOS` for commands and answers, :data:`DIAGNOSTICS_QOS` for
+  ``/diagnostics``.
+* **Diagnostics**: every node publishes ``/diagnostics`` (``diagnostic_msgs/DiagnosticArray``)
+  once a second on a steady clock (so a paused simulation does not silence it): messages
+  in and out, rejected inputs by reason, latency p50/p99 where the node measures one,
+  the lifecycle state and what the node adds (:meth:`SnnNode.diagnostic_values`).
+* **Time** is the node's clock (``use_sim_time`` follows ``/clock``): :class:`Watchdog`
+  measures an input's age from its message stamp where it has one, as ros2_controllers do.
+* **Managed nodes** (:class:`ManagedSnnNode`, ``rclpy.lifecycle``): load in
+  ``on_configure``, publish only while active, publish the safe output on deactivate and
+  on shutdown; with ``autostart`` (the default) they bring themselves to active.
+* :func:`run_node`: SIGINT and SIGTERM end the node without a traceback, after its safe
+  output.
 """
 from __future__ import annotations
 
 import signal
 import sys
 import time
-from importlib import resources
+from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
+import numpy as np
 import rclpy
 import rclpy.executors
-import yaml
-from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
+from builtin_interfaces.msg import Time as TimeMsg
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
+from rclpy.clock import Clock, ClockType
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy, HistoryPolicy, qos_profile_sensor_data
 from rclpy.signals import SignalHandlerOptions
+from rclpy.time import Time
+from std_msgs.msg import Header
+
+from snn_control.ros.parameter_schema import NodeSchema, SchemaError, load_schema
 
 T = TypeVar("T")
 
-#: State and spikes: best effort, keep last 5 (a late sample is worth less than the next).
+#: State, images, events and spikes: best effort, keep last 5 (a late sample is worth less
+#: than the next).
 SENSOR_QOS = qos_profile_sensor_data
-#: Commands: reliable, keep last 10 (a lost command is a missed actuation).
+#: Commands and answers: reliable, keep last 10 (a lost command is a missed actuation).
 COMMAND_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE)
+#: ``/diagnostics``: reliable, keep last 10, as diagnostic_updater publishes it.
+DIAGNOSTICS_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE)
+#: ``/clock`` from the simulators: reliable, keep last 10.
+CLOCK_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE)
+#: Parameters every rclpy node has, which no schema lists.
+_BUILTIN_PARAMETERS = {"use_sim_time", "start_type_description_service"}
 
 
 class ParameterError(ValueError):
     """A parameter file or override does not match what the node declares."""
 
 
-def package_config(node_name: str) -> dict[str, Any]:
-    """The ``ros__parameters`` of ``snn_control/config/<node_name>.yaml`` (empty if absent)."""
-    path = resources.files("snn_control").joinpath("config", f"{node_name}.yaml")
-    if not path.is_file():
-        return {}
-    data = yaml.safe_load(path.read_text()) or {}
-    section = data.get(node_name) or data.get("/**") or {}
-    return dict(section.get("ros__parameters") or {})
+class LatencyStats:
+    """The last ``size`` durations of a tick or an inference, for p50/p99."""
 
+    def __init__(self, size: int = 1000) -> None:
+        self._samples: deque[float] = deque(maxlen=size)
 
-class SnnNode(Node):
-    """A node with declared, file-backed parameters; subclasses list them in ``PARAMETERS``.
+    def add(self, seconds: float) -> None:
+        self._samples.append(seconds)
 
-    ``PARAMETERS``: name -> (default, description, (low, high) or None). Names ending in
-    ``.*`` declare a free namespace (e.g. ``controller.*`` for a controller's own
-    parameters), whose entries are taken from the config file and overrides.
-    """
-
-    PARAMETERS: dict[str, tuple[Any, str, tuple[float, float] | None]] = {}
-
-    def __init__(self, node_name: str, config_name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(node_name, **kwargs)
-        defaults = package_config(config_name or node_name)
-        # rclpy keeps the --ros-args overrides here; it silently ignores undeclared ones,
-        # so we read them to name any the node does not know.
-        overrides = dict(getattr(self, "_parameter_overrides", {}))
-        namespaces = [n[:-1] for n in self.PARAMETERS if n.endswith(".*")]
-        known = {n for n in self.PARAMETERS if not n.endswith(".*")}
-        for source, names in (("package config", defaults), ("parameter overrides", overrides)):
-            unknown = sorted(n for n in names if n not in known and n != "use_sim_time"
-                             and not any(n.startswith(ns) for ns in namespaces))
-            if unknown:
-                raise ParameterError(f"node {node_name!r}: unknown parameter(s) {unknown} in {source}; "
-                                     f"declared: {sorted(known)} and namespaces {namespaces}")
-        for name, (default, description, bounds) in self.PARAMETERS.items():
-            if name.endswith(".*"):
-                continue
-            value = defaults.get(name, default)
-            given = overrides.get(name)
-            if isinstance(value, float) and given is not None and given.type_ == Parameter.Type.INTEGER:
-                # "step_s:=5" means 5.0: widen integers for floating-point parameters (rclpy
-                # would refuse the type), as a user typing a launch argument expects.
-                self._parameter_overrides[name] = Parameter(name, Parameter.Type.DOUBLE, float(given.value))
-            descriptor = ParameterDescriptor(description=description)
-            if bounds is not None and isinstance(value, float):
-                descriptor.floating_point_range = [FloatingPointRange(from_value=float(bounds[0]),
-                                                                      to_value=float(bounds[1]), step=0.0)]
-            try:
-                self.declare_parameter(name, value, descriptor)
-            except Exception as exc:  # rclpy raises several types for bad types / ranges
-                raise ParameterError(f"node {node_name!r}: parameter {name!r}: {exc}") from exc
-        for ns in namespaces:
-            entries = {k: v for k, v in defaults.items() if k.startswith(ns)}
-            entries.update({k: v.value for k, v in overrides.items() if k.startswith(ns)})
-            for name, value in entries.items():
-                self.declare_parameter(name, value, ParameterDescriptor(description=f"{ns[:-1]} parameter",
-                                                                        dynamic_typing=True))
-
-    def param(self, name: str) -> Any:
-        return self.get_parameter(name).value
-
-    def load_file(self, param: str, shipped: str | Path, load: Callable[[str], T]) -> tuple[T, str]:
-        """``load`` the file that parameter ``param`` names (empty: the ``shipped`` one): what
-        it holds and its path. A missing or unusable file stops the node with the reason."""
-        path = self.param(param) or str(shipped)
+    def timed(self, fn: Callable[..., T], *args: Any) -> T:
+        begin = time.perf_counter()
         try:
-            return load(path), path
-        except (OSError, ValueError) as exc:  # the package's file errors are ValueErrors
-            raise ParameterError(f"node {self.get_name()!r}: cannot load {path}: {exc}") from exc
+            return fn(*args)
+        finally:
+            self.add(time.perf_counter() - begin)
 
-    def namespace_params(self, namespace: str) -> dict[str, Any]:
-        """Parameters under ``namespace.`` as a plain dict without the prefix."""
-        prefix = namespace + "."
-        return {name[len(prefix):]: self.get_parameter(name).value
-                for name in self._parameters if name.startswith(prefix)}
-
-    def on_shutdown(self) -> None:
-        """Called once before the node is destroyed (publish the safe command here)."""
-
-
-class Watchdog:
-    """Calls ``on_silence`` every ``period_s`` while no ``feed`` came for ``timeout_s``."""
-
-    def __init__(self, node: Node, timeout_s: float, on_silence: Callable[[float], None], period_s: float = 0.05) -> None:
-        self.timeout_s = timeout_s
-        self._node = node
-        self._last = time.monotonic()
-        self._on_silence = on_silence
-        self.silent = False
-        self._timer = node.create_timer(period_s, self._check)
-
-    def feed(self) -> None:
-        self._last = time.monotonic()
-        self.silent = False
-
-    def _check(self) -> None:
-        quiet = time.monotonic() - self._last
-        if quiet > self.timeout_s:
-            self.silent = True
-            self._on_silence(quiet)
+    def percentiles_ms(self) -> dict[str, float]:
+        if not self._samples:
+            return {}
+        p50, p99 = np.percentile(np.fromiter(self._samples, float), [50, 99]) * 1e3
+        return {"latency_p50_ms": round(float(p50), 4), "latency_p99_ms": round(float(p99), 4)}
 
 
 class RateLimitedCounter:
@@ -163,6 +110,292 @@ class RateLimitedCounter:
         return sum(self.counts.values())
 
 
+class _SnnNodeParts:
+    """What :class:`SnnNode` and :class:`ManagedSnnNode` share (mixed into an rclpy node)."""
+
+    #: the node's name and its schema's (``snn_control/params/<NODE_NAME>.yaml``)
+    NODE_NAME = ""
+
+    def _setup(self) -> None:
+        self.schema = self._declare_from_schema()
+        self.rejected = RateLimitedCounter(self)
+        self.counts: dict[str, int] = {"messages_in": 0, "messages_out": 0}
+        self.latency = LatencyStats()
+        self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", DIAGNOSTICS_QOS)
+        self.create_timer(1.0, self.publish_diagnostics, clock=Clock(clock_type=ClockType.STEADY_TIME))
+
+    # -- parameters ---------------------------------------------------------------------
+
+    def _declare_from_schema(self) -> NodeSchema:
+        name = self.get_name()
+        try:
+            schema = load_schema(self.NODE_NAME)
+        except SchemaError as exc:
+            raise ParameterError(f"node {name!r}: {exc}") from exc
+        # rclpy keeps the --ros-args overrides here and silently ignores undeclared ones,
+        # so we read them to name any the node does not know (a typo must not fall back).
+        overrides = dict(getattr(self, "_parameter_overrides", {}))
+        unknown = sorted(n for n in overrides if n not in _BUILTIN_PARAMETERS and not schema.knows(n))
+        if unknown:
+            raise ParameterError(f"node {name!r}: unknown parameter(s) {unknown} in parameter overrides; "
+                                 f"declared: {sorted(schema.declared())} and namespaces {schema.namespaces}")
+        for spec in schema.declared().values():
+            given = overrides.get(spec.name)
+            if spec.type == "double" and given is not None and given.type_ == Parameter.Type.INTEGER:
+                # "step_s:=5" means 5.0: widen integers for floating-point parameters (rclpy
+                # would refuse the type), as a user typing a launch argument expects.
+                self._parameter_overrides[spec.name] = Parameter(spec.name, Parameter.Type.DOUBLE,
+                                                                 float(given.value))
+            descriptor = ParameterDescriptor(description=spec.description, read_only=spec.read_only,
+                                             additional_constraints=spec.describe_validation())
+            bounds = spec.validation.get("bounds<>")
+            if bounds is not None and spec.type == "double":
+                descriptor.floating_point_range = [FloatingPointRange(from_value=float(bounds[0]),
+                                                                      to_value=float(bounds[1]), step=0.0)]
+            elif bounds is not None and spec.type == "int":
+                descriptor.integer_range = [IntegerRange(from_value=int(bounds[0]), to_value=int(bounds[1]),
+                                                         step=1)]
+            try:
+                value = self.declare_parameter(spec.name, spec.default, descriptor).value
+            except Exception as exc:  # rclpy raises several types for bad types / ranges
+                raise ParameterError(f"node {name!r}: parameter {spec.name!r}: {exc}") from exc
+            reason = spec.check(value)
+            if reason:
+                raise ParameterError(f"node {name!r}: parameter {reason}")
+        for ns in schema.namespaces:
+            for key, given in overrides.items():
+                if key.startswith(ns):
+                    self.declare_parameter(key, given.value, ParameterDescriptor(
+                        description=f"{ns[:-1]} parameter", dynamic_typing=True, read_only=True))
+        self.add_on_set_parameters_callback(self._validate_change)
+        return schema
+
+    def _validate_change(self, parameters: list[Parameter]) -> SetParametersResult:
+        """Run-time changes: every value is checked against the schema before it applies."""
+        for parameter in parameters:
+            spec = self.schema.declared().get(parameter.name)
+            if spec is None:
+                continue
+            reason = spec.check(parameter.value)
+            if reason:
+                return SetParametersResult(successful=False, reason=reason)
+        return SetParametersResult(successful=True)
+
+    def param(self, name: str) -> Any:
+        return self.get_parameter(name).value
+
+    def load_file(self, param: str, shipped: str | Path, load: Callable[[str], T]) -> tuple[T, str]:
+        """``load`` the file that parameter ``param`` names (empty: the ``shipped`` one): what
+        it holds and its path. A missing or unusable file raises :class:`ParameterError`."""
+        path = self.param(param) or str(shipped)
+        try:
+            return load(path), path
+        except (OSError, ValueError) as exc:  # the package's file errors are ValueErrors
+            raise ParameterError(f"node {self.get_name()!r}: cannot load {path}: {exc}") from exc
+
+    def namespace_params(self, namespace: str) -> dict[str, Any]:
+        """Parameters under ``namespace.`` as a plain dict without the prefix."""
+        prefix = namespace + "."
+        return {name[len(prefix):]: self.get_parameter(name).value
+                for name in self._parameters if name.startswith(prefix)}
+
+    def listeners_ready(self, publisher: Any, topic: str) -> bool:
+        """``wait_for_subscribers``: whether enough subscribers listen to ``publisher`` yet
+        (logged while waiting, and once when they do)."""
+        wanted, listening = int(self.param("wait_for_subscribers")), publisher.get_subscription_count()
+        if listening < wanted:
+            self.get_logger().info(f"waiting: {listening}/{wanted} subscribers on {topic}", throttle_duration_sec=2.0)
+            return False
+        self.get_logger().info(f"{listening} subscriber(s) on {topic}: publishing starts")
+        return True
+
+    # -- diagnostics --------------------------------------------------------------------
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def diagnostic_values(self) -> dict[str, Any]:
+        """What this node adds to its diagnostics (subclasses extend it)."""
+        return {}
+
+    def diagnostic_level(self) -> tuple[bytes, str]:
+        """(level, message) of the node's status; subclasses refine it."""
+        return DiagnosticStatus.OK, "running"
+
+    def publish_diagnostics(self) -> None:
+        values: dict[str, Any] = {**self.counts, "rejected_total": self.rejected.total}
+        values.update({f"rejected.{reason}": n for reason, n in sorted(self.rejected.counts.items())})
+        values.update(self.latency.percentiles_ms())
+        values.update(self.diagnostic_values())
+        level, message = self.diagnostic_level()
+        status = DiagnosticStatus(level=level, name=self.get_fully_qualified_name(), message=message,
+                                  hardware_id="snn_control",
+                                  values=[KeyValue(key=str(k), value=str(v)) for k, v in values.items()])
+        header = Header(stamp=self.get_clock().now().to_msg())
+        self._diagnostics_pub.publish(DiagnosticArray(header=header, status=[status]))
+
+    def on_exit(self) -> None:
+        """Called once before the node is destroyed (publish the safe output here)."""
+
+
+class SnnNode(_SnnNodeParts, Node):
+    """A plain node with schema parameters and diagnostics (simulators, replays, tools)."""
+
+    def __init__(self, node_name: str | None = None, **kwargs: Any) -> None:
+        Node.__init__(self, node_name or self.NODE_NAME, **kwargs)
+        self._setup()
+
+
+class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
+    """A lifecycle node: subclasses load in :meth:`configure`, publish outputs only while
+    :attr:`active`, give their safe output in :meth:`safe_output` (published on deactivate
+    and on shutdown) and release in :meth:`cleanup`. A failed configure leaves the node
+    unconfigured with the reason in the log and in :attr:`configure_error`."""
+
+    def __init__(self, node_name: str | None = None, **kwargs: Any) -> None:
+        LifecycleNode.__init__(self, node_name or self.NODE_NAME, **kwargs)
+        self._setup()
+        self.active = False
+        self.configured = False
+        self.configure_error: str | None = None
+        self._releases: list[Callable[[], Any]] = []
+
+    # what configure creates, released by cleanup
+    def configured_publisher(self, *args: Any) -> Any:
+        publisher = self.create_publisher(*args)
+        self._releases.append(lambda: self.destroy_publisher(publisher))
+        return publisher
+
+    def configured_subscription(self, *args: Any) -> Any:
+        subscription = self.create_subscription(*args)
+        self._releases.append(lambda: self.destroy_subscription(subscription))
+        return subscription
+
+    def configured_watchdog(self, *args: Any) -> "Watchdog":
+        watchdog = Watchdog(self, *args)
+        self._releases.append(watchdog.destroy)
+        return watchdog
+
+    # what subclasses implement
+    def configure(self) -> None:
+        """Load the network or map and create publishers and subscriptions."""
+
+    def cleanup(self) -> None:
+        """Release what :meth:`configure` created."""
+
+    def safe_output(self) -> None:
+        """Publish the safe command (zero effort, the controller's safe command, ...)."""
+
+    # lifecycle transitions
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        try:
+            self.configure()
+        except ParameterError as exc:
+            self.configure_error = str(exc)
+            self.get_logger().error(f"configure failed: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        self.configured, self.configure_error = True, None
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self.active = True
+        self.on_activated()
+        return super().on_activate(state)
+
+    def on_activated(self) -> None:
+        """Called when outputs start (e.g. to restart a watchdog's clock)."""
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self.active = False
+        self.safe_output()
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self.cleanup()
+        while self._releases:
+            self._releases.pop()()
+        self.configured = False
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        if self.configured:
+            self.safe_output()
+        self.active = False
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_exit(self) -> None:
+        if self.configured:
+            self.safe_output()
+
+    def lifecycle_state(self) -> str:
+        return self._state_machine.current_state[1]
+
+    def diagnostic_values(self) -> dict[str, Any]:
+        return {"lifecycle_state": self.lifecycle_state()}
+
+    def diagnostic_level(self) -> tuple[bytes, str]:
+        if self.configure_error:
+            return DiagnosticStatus.ERROR, f"configure failed: {self.configure_error}"
+        if not self.active:
+            return DiagnosticStatus.WARN, f"{self.lifecycle_state()}: no outputs"
+        return DiagnosticStatus.OK, "active"
+
+    def autostart(self) -> None:
+        """Configure and activate (the ``autostart`` parameter); a failed configure raises
+        :class:`ParameterError` so that the process ends with the reason."""
+        self.trigger_configure()
+        if not self.configured:
+            raise ParameterError(self.configure_error or f"node {self.get_name()!r}: configure failed")
+        self.trigger_activate()
+
+
+class Watchdog:
+    """Calls ``on_silence(age_s)`` every ``period_s`` while the input's age exceeds
+    ``timeout_s()``. Age and period are on the node's clock (sim time under
+    ``use_sim_time``: a paused simulation does not trip it) and measured from the last
+    input's message stamp where it has one (from its arrival otherwise)."""
+
+    def __init__(self, node: Node, timeout_s: Callable[[], float], on_silence: Callable[[float], None],
+                 period_s: float = 0.05) -> None:
+        self.timeout_s = timeout_s
+        self._node = node
+        self._on_silence = on_silence
+        self._last: Time = node.get_clock().now()
+        self.silent = False
+        self._timer = node.create_timer(period_s, self._check)
+
+    def stamp_of(self, stamp: TimeMsg | None) -> Time:
+        """The input's time: its stamp, or now when it has none (zero)."""
+        if stamp is None or (stamp.sec == 0 and stamp.nanosec == 0):
+            return self._node.get_clock().now()
+        return Time.from_msg(stamp, clock_type=self._node.get_clock().clock_type)
+
+    def age_s(self, stamp: TimeMsg | None = None) -> float:
+        """Age of ``stamp`` (or of the last input) on the node's clock, in seconds."""
+        then = self._last if stamp is None else self.stamp_of(stamp)
+        return (self._node.get_clock().now() - then).nanoseconds * 1e-9
+
+    def feed(self, stamp: TimeMsg | None = None) -> None:
+        self._last = self.stamp_of(stamp)
+        self.silent = False
+
+    def restart(self) -> None:
+        """Count the silence from now (e.g. when a node becomes active)."""
+        self.feed(None)
+
+    def state(self) -> str:
+        return f"silent for {self.age_s():.2f} s" if self.silent else "ok"
+
+    def _check(self) -> None:
+        quiet = self.age_s()
+        if quiet > self.timeout_s():
+            self.silent = True
+            self._on_silence(quiet)
+
+    def destroy(self) -> None:
+        self._node.destroy_timer(self._timer)
+
+
 def make_executor(context: Any = None) -> Any:
     """rclpy's C++ EventsExecutor where available: it dispatches a message in tens of
     microseconds where the Python SingleThreadedExecutor rebuilds a wait set per event."""
@@ -174,8 +407,9 @@ def make_executor(context: Any = None) -> Any:
         return rclpy.executors.SingleThreadedExecutor(context=context)
 
 
-def run_node(make_node: Callable[[], SnnNode], args: Sequence[str] | None = None) -> int:
-    """Init rclpy, build the node, spin until SIGINT/SIGTERM, shut down cleanly; exit code."""
+def run_node(make_node: Callable[[], _SnnNodeParts], args: Sequence[str] | None = None) -> int:
+    """Init rclpy, build the node (and bring a managed node with ``autostart`` to active),
+    spin until SIGINT/SIGTERM, give the safe output, shut down cleanly; exit code."""
     rclpy.init(args=list(sys.argv if args is None else args), signal_handler_options=SignalHandlerOptions.NO)
     stop = {"requested": False}
 
@@ -188,6 +422,8 @@ def run_node(make_node: Callable[[], SnnNode], args: Sequence[str] | None = None
     try:
         try:
             node = make_node()
+            if isinstance(node, ManagedSnnNode) and node.param("autostart"):
+                node.autostart()
         except ParameterError as exc:
             print(f"[snn_control] {exc}", file=sys.stderr)
             return 2
@@ -195,7 +431,7 @@ def run_node(make_node: Callable[[], SnnNode], args: Sequence[str] | None = None
         executor.add_node(node)
         while not stop["requested"] and rclpy.ok():
             executor.spin_once(timeout_sec=0.1)
-        node.on_shutdown()
+        node.on_exit()
         return 0
     finally:
         if node is not None:

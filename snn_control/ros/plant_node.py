@@ -17,15 +17,14 @@ publishes
 All stamps are simulated time since the start of the profile, as in Gazebo. With
 ``wait_for_subscribers`` > 0 the simulation holds (time frozen, nothing published) until that many subscribers listen to ``altitude`` and a ``motor_command``
 publisher exists, so that a recorder or controller started alongside misses nothing of
-the profile whatever DDS discovery takes. Non-finite
+the profile whatever DDS discovery takes. ``sensor_fails_at_s`` >= 0 injects a sensor failure:
+from that simulated time on, no ``altitude`` is published. Non-finite
 commands are rejected and counted. When the profile is over the plant stops stepping and
 publishing and logs its last state.
 """
 from __future__ import annotations
 
 import math
-from typing import Any
-
 import gymnasium as gym
 import numpy as np
 from builtin_interfaces.msg import Time
@@ -34,7 +33,7 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Range
 from std_msgs.msg import Float64
 
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, RateLimitedCounter, SnnNode
+from snn_control.ros.node_base import CLOCK_QOS, COMMAND_QOS, SENSOR_QOS, SnnNode
 
 
 def sim_stamp(seconds: float) -> Time:
@@ -43,22 +42,13 @@ def sim_stamp(seconds: float) -> Time:
 
 
 class AltitudePlantNode(SnnNode):
-    """Subclasses add their own ``PARAMETERS`` and build the environment in ``make_env``."""
+    """Subclasses name their schema (``NODE_NAME``) and build the environment in ``make_env``."""
 
-    PARAMETERS: dict[str, tuple[Any, str, tuple[float, float] | None]] = {
-        "control_dt": (0.1, "simulated control period (s)", (1e-3, 10.0)),
-        "rate_scale": (1.0, "simulated seconds per wall-clock second", (0.01, 100.0)),
-        "seed": (0, "random seed of the sensor noise", None),
-        "frame_id": ("lidar", "frame of the altitude sensor", None),
-        "command_timeout_s": (0.5, "hold zero thrust after this much command silence (simulated s)", (1e-3, 60.0)),
-        "wait_for_subscribers": (0, "hold the simulation (time frozen) until this many subscribers listen to "
-                                    "altitude and a controller publishes motor_command", (0, 100)),
-    }
     #: (min_range, max_range) of the altitude sensor (m)
     SENSOR_RANGE = (0.1, 12.0)
 
-    def __init__(self, node_name: str) -> None:
-        super().__init__(node_name)
+    def __init__(self) -> None:
+        super().__init__()
         self.env = self.make_env()
         self.obs, info = self.env.reset(seed=int(self.param("seed")))
         self.sim_time = 0.0
@@ -67,11 +57,10 @@ class AltitudePlantNode(SnnNode):
         self.last_command_sim_time = -math.inf
         self.finished = False
         self.waiting = int(self.param("wait_for_subscribers")) > 0
-        self.rejected = RateLimitedCounter(self)
         self.range_pub = self.create_publisher(Range, "altitude", SENSOR_QOS)
         self.setpoint_pub = self.create_publisher(Float64, "altitude_setpoint", COMMAND_QOS)
         self.truth_pub = self.create_publisher(PointStamped, "~/ground_truth", COMMAND_QOS)
-        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self.clock_pub = self.create_publisher(Clock, "/clock", CLOCK_QOS)
         self.create_subscription(Float64, "motor_command", self.on_command, COMMAND_QOS)
         self.create_timer(self.param("control_dt") / self.param("rate_scale"), self.tick)
         if not self.waiting:
@@ -81,6 +70,7 @@ class AltitudePlantNode(SnnNode):
         raise NotImplementedError
 
     def on_command(self, msg: Float64) -> None:
+        self.count("messages_in")
         if not math.isfinite(msg.data):
             self.rejected.reject("non-finite", f"command {msg.data}")
             return
@@ -125,4 +115,14 @@ class AltitudePlantNode(SnnNode):
         msg.field_of_view = 0.0349  # 2 degrees, a small LiDAR
         msg.min_range, msg.max_range = self.SENSOR_RANGE
         msg.range = float(self.obs[0])
+        self.count("messages_out", 3)
+        fails_at = self.param("sensor_fails_at_s")
+        if 0 <= fails_at <= self.sim_time:
+            self.count("altitude_withheld")  # the injected sensor failure
+            return
         self.range_pub.publish(msg)
+        self.count("messages_out")
+
+    def diagnostic_values(self) -> dict[str, object]:
+        return {"sim_time_s": round(self.sim_time, 3), "waiting_for_subscribers": self.waiting,
+                "finished": self.finished, "altitude_m": round(self.true_altitude, 4)}

@@ -137,6 +137,7 @@ class SpikingNcap(NcapController):
         self.network = SpikingController(self.spec, DirectCurrent(1.0, 2 * n_joints), ["torque"], dt, -1.0, 1.0,
                                          steps_per_tick=steps_per_tick, backend=backend, n_inputs=2 * n_joints,
                                          n_outputs=n_joints)
+        self.backend = backend
 
     def reset(self) -> None:
         self.network.reset()

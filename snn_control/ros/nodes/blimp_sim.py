@@ -11,22 +11,14 @@ from typing import Sequence
 from snn_control.ros.node_base import ParameterError, run_node
 from snn_control.ros.plant_node import AltitudePlantNode
 from snn_control.sim.blimp import BlimpAltitudeEnv, BlimpConfig
-from snn_control.sim.blimp.profiles import PROFILES, START_ALTITUDE_M, STEP_S
 
 
 class BlimpSimNode(AltitudePlantNode):
-    PARAMETERS = {
-        **AltitudePlantNode.PARAMETERS,
-        "profile": ("absolute_steps", f"setpoint profile, one of {sorted(PROFILES)}", None),
-        "step_s": (STEP_S, "duration of each setpoint (s)", (0.1, 1e4)),
-        "buoyancy": ("negative", "neutral or negative (3 g ballast)", None),
-        "ballast_g": (0.0, "ballast in grams; overrides buoyancy when non-zero", (-50.0, 50.0)),
-        "initial_altitude_m": (START_ALTITUDE_M, "start altitude (m)", (0.0, 10.0)),
-    }
+    NODE_NAME = "blimp_sim"
     SENSOR_RANGE = (BlimpConfig.sensor_min_m, BlimpConfig.sensor_max_m)
 
     def __init__(self) -> None:
-        super().__init__("blimp_sim")
+        super().__init__()
 
     def make_env(self) -> BlimpAltitudeEnv:
         buoyancy = self.param("ballast_g") or self.param("buoyancy")

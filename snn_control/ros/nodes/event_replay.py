@@ -4,13 +4,16 @@ Reads any recording :mod:`snn_control.events.io` supports (AEDAT4, Prophesee RAW
 rosbag2 of EventPackets), cuts it into packets of ``packet_us`` of sensor time (at most
 ``max_events_per_packet`` events each: bursts are split, never dropped) and publishes them
 on ``events`` (``sensor_msgs/PointCloud2``, see :mod:`snn_control.ros.event_codec`) at their
-recorded pace times ``rate_scale``; ``loop`` starts over at the end. A recording that
-cannot be read stops the node at start-up with the reason (exit code 2).
+recorded pace times ``rate_scale``; ``loop`` starts over at the end. Each packet carries
+the stream index of its first event, so a subscriber counts what it missed. With
+``wait_for_subscribers`` N the replay starts once N subscribers listen (the shipped graphs
+and launch files wait for 1). A recording that cannot be read stops the node at start-up
+with the reason (exit code 2).
 """
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from sensor_msgs.msg import PointCloud2
@@ -34,17 +37,12 @@ def packet_bounds(t: np.ndarray, packet_us: int, max_events: int) -> list[tuple[
 
 
 class EventReplayNode(SnnNode):
-    PARAMETERS = {
-        "path": ("", "recording: .aedat4, .raw, or a rosbag2 directory", None),
-        "packet_us": (10_000, "sensor time per packet (us)", None),
-        "max_events_per_packet": (100_000, "larger packets are split", None),
-        "rate_scale": (1.0, "playback speed", (0.01, 1000.0)),
-        "loop": (False, "start over at the end", None),
-        "frame_id": ("camera", "camera frame", None),
-    }
+    """Diagnostics: ``published_events``, ``unheard_events`` (published while nobody listened)."""
+
+    NODE_NAME = "event_replay"
 
     def __init__(self) -> None:
-        super().__init__("event_replay")
+        super().__init__()
         from snn_control.events.io import EventFormatError, read_events
 
         path = self.param("path")
@@ -61,6 +59,8 @@ class EventReplayNode(SnnNode):
         self.bounds = packet_bounds(events["t"], int(self.param("packet_us")), int(self.param("max_events_per_packet")))
         self.pub = self.create_publisher(PointCloud2, "events", SENSOR_QOS)
         self.next_packet, self.published_events, self.start = 0, 0, None
+        self.unheard_events = 0  # published while nobody subscribed: lost to every listener
+        self.waiting = int(self.param("wait_for_subscribers")) > 0
         # Wake four times per packet (1-50 ms), not at a fixed 1 kHz: packets go out on time
         # to a quarter of their span without the node spinning when nothing is due.
         period_s = float(np.clip(self.param("packet_us") / self.param("rate_scale") / 4e6, 0.001, 0.05))
@@ -68,6 +68,10 @@ class EventReplayNode(SnnNode):
         self.get_logger().info(f"{len(events)} events in {len(self.bounds)} packets from {path}")
 
     def tick(self) -> None:
+        if self.waiting:
+            if not self.listeners_ready(self.pub, "events"):
+                return
+            self.waiting = False
         if self.next_packet >= len(self.bounds):
             if not self.param("loop") or not self.bounds:
                 return
@@ -81,11 +85,18 @@ class EventReplayNode(SnnNode):
             a, b = self.bounds[self.next_packet]
             if events["t"][a] - t0 > elapsed_us:
                 break
-            self.pub.publish(encode_events(events[a:b], self.size, self.param("frame_id")))
+            if self.pub.get_subscription_count() == 0:
+                self.unheard_events += b - a
+            self.pub.publish(encode_events(events[a:b], self.size, self.param("frame_id"), first_index=a))
             self.published_events += b - a
+            self.count("messages_out")
             self.next_packet += 1
         if self.next_packet == len(self.bounds) and not self.param("loop"):
             self.get_logger().info(f"recording played: {self.published_events} events")
+
+    def diagnostic_values(self) -> dict[str, Any]:
+        return {"waiting_for_subscribers": self.waiting, "published_events": self.published_events,
+                "unheard_events": self.unheard_events, "packets_left": len(self.bounds) - self.next_packet}
 
 
 def main(args: Sequence[str] | None = None) -> int:

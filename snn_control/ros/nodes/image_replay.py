@@ -1,14 +1,15 @@
 """``image_replay``: plays a folder of images (``images-<frame>.png``) as a camera.
 
 Publishes ``image`` (``sensor_msgs/Image``, ``encoding`` mono8, mono16, rgb8 or bgr8) at
-``rate_hz``, in frame order, and ``~/frame`` (``std_msgs/Int32``, the frame number of the
+``rate_hz``, in frame order (once ``wait_for_subscribers`` subscribers listen to
+``image``, when that is set: the shipped graphs and launch files wait for 1), and ``~/frame`` (``std_msgs/Int32``, the frame number of the
 image just published, for ground truth). ``loop`` starts over at the end; otherwise the
 node logs once and stays up. A folder that cannot be read stops the node at start-up with
 the reason (exit code 2).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from sensor_msgs.msg import Image
@@ -19,17 +20,10 @@ from snn_control.ros.node_base import SENSOR_QOS, ParameterError, SnnNode, run_n
 
 
 class ImageReplayNode(SnnNode):
-    PARAMETERS = {
-        "folder": ("", "folder of images named images-<frame>.png", None),
-        "rate_hz": (10.0, "images per second", (0.01, 1000.0)),
-        "encoding": ("mono8", "mono8, mono16, rgb8 or bgr8", None),
-        "loop": (False, "start over at the end", None),
-        "start_index": (0, "first image (index in frame order)", None),
-        "frame_id": ("camera", "camera frame", None),
-    }
+    NODE_NAME = "image_replay"
 
     def __init__(self) -> None:
-        super().__init__("image_replay")
+        super().__init__()
         from snn_control.vpr.data import VprDataError, load_folder
 
         folder, encoding = self.param("folder"), self.param("encoding")
@@ -47,6 +41,8 @@ class ImageReplayNode(SnnNode):
         self.encoding = encoding
         self.next_index = int(self.param("start_index"))
         self.published = 0
+        self.unheard = 0  # images published while nobody subscribed
+        self.waiting = int(self.param("wait_for_subscribers")) > 0
         self.pub = self.create_publisher(Image, "image", SENSOR_QOS)
         self.frame_pub = self.create_publisher(Int32, "~/frame", SENSOR_QOS)
         self.create_timer(1.0 / self.param("rate_hz"), self.tick)
@@ -54,6 +50,10 @@ class ImageReplayNode(SnnNode):
                                f"as {encoding}")
 
     def tick(self) -> None:
+        if self.waiting:
+            if not self.listeners_ready(self.pub, "image"):
+                return
+            self.waiting = False
         if self.next_index >= len(self.images.frames):
             if not self.param("loop"):
                 return
@@ -61,13 +61,20 @@ class ImageReplayNode(SnnNode):
         pixels = self.images.images[self.next_index]
         if self.encoding == "mono16":
             pixels = pixels.astype(np.uint16) * 257   # full 16-bit range; the high byte is the 8-bit value
+        if self.pub.get_subscription_count() == 0:
+            self.unheard += 1
         self.pub.publish(encode_image(pixels, self.encoding, self.param("frame_id"),
                                       self.get_clock().now().to_msg()))
+        self.count("messages_out")
         self.frame_pub.publish(Int32(data=int(self.images.frames[self.next_index])))
         self.published += 1
         self.next_index += 1
         if self.next_index == len(self.images.frames) and not self.param("loop"):
             self.get_logger().info(f"folder played: {self.published} images")
+
+    def diagnostic_values(self) -> dict[str, Any]:
+        return {"waiting_for_subscribers": self.waiting, "published_images": self.published,
+                "unheard_images": self.unheard, "images_left": len(self.images.frames) - self.next_index}
 
 
 def main(args: Sequence[str] | None = None) -> int:

@@ -7,56 +7,63 @@ tick; the head oscillator counts these ticks.
 
 The joint names must be exactly ``joint_names`` (any order: they are matched by name).
 Rejected with a counted, rate-limited warning, no command published for it: unknown or
-missing joint names, lengths that differ between names and positions, NaN/inf angles.
-When no valid joint state arrives for ``sensor_timeout_s`` the watchdog publishes zero
+missing joint names, lengths that differ between names and positions, NaN/inf angles,
+a joint state older than ``sensor_timeout_s`` by its stamp. When the last valid joint
+state is older than ``sensor_timeout_s`` on the node's clock, the watchdog publishes zero
 effort and resets the network and the oscillator.
+
+A managed node: ``configure`` loads the controller, outputs flow while active, zero effort
+is published on deactivate and on shutdown; ``autostart`` brings it to active.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from sensor_msgs.msg import JointState, PointCloud2
 from std_msgs.msg import Float64MultiArray
 
-from snn_control.ros.node_base import (COMMAND_QOS, SENSOR_QOS, ParameterError, RateLimitedCounter, SnnNode,
-                                       Watchdog, run_node)
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ManagedSnnNode, run_node
 from snn_control.ros.spike_codec import encode_spikes
 
 
-class NcapControllerNode(SnnNode):
-    PARAMETERS = {
-        "weights": ("", "controller file (.npz); empty: the shipped swimmer_<controller>.npz", None),
-        "controller": ("spiking_ncap", "spiking_ncap or rate_ncap", None),
-        "backend": ("numpy", "engine backend of the spiking NCAP: numpy, torch, lava-float, lava-fixed", None),
-        "joint_names": (["joint_0", "joint_1", "joint_2", "joint_3", "joint_4"], "joints, head to tail", None),
-        "sensor_timeout_s": (0.3, "silence after which zero effort is published (s)", (1e-3, 60.0)),
-        "publish_spikes": (True, "publish spikes on ~/spikes", None),
-    }
+class NcapControllerNode(ManagedSnnNode):
+    NODE_NAME = "ncap_controller"
 
     def __init__(self) -> None:
-        super().__init__("ncap_controller")
+        super().__init__()
+        self.controller = None
+        self.joint_names = list(self.param("joint_names"))
+        self.n = len(self.joint_names)
+        self.tick_count = 0
+
+    def configure(self) -> None:
         from snn_control.swimmer.controllers import load_swimmer_controller, shipped_path
 
         kind = self.param("controller")
-        if kind not in ("spiking_ncap", "rate_ncap"):
-            raise ParameterError(f"node 'ncap_controller': controller must be spiking_ncap or rate_ncap, got {kind!r}")
-        self.joint_names = list(self.param("joint_names"))
         self.controller, _ = self.load_file(
             "weights", shipped_path(kind),
-            lambda path: load_swimmer_controller(path, n_links=len(self.joint_names) + 1, backend=self.param("backend")))
-        self.n = len(self.joint_names)
+            lambda path: load_swimmer_controller(path, n_links=self.n + 1, backend=self.param("backend")))
+        self.command_pub = self.configured_publisher(Float64MultiArray, "joint_commands", COMMAND_QOS)
+        self.spike_pub = (self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
+                          if self.controller.spike_populations() else None)
+        self.configured_subscription(JointState, "joint_states", self.on_joint_state, SENSOR_QOS)
+        self.watchdog = self.configured_watchdog(lambda: self.param("sensor_timeout_s"), self.on_silence)
+        self.get_logger().info(f"{kind} for {self.n} joints configured (backend {self.controller.backend})")
+
+    def on_activated(self) -> None:
+        self.controller.reset()
         self.tick_count = 0
-        self.rejected = RateLimitedCounter(self)
-        self.command_pub = self.create_publisher(Float64MultiArray, "joint_commands", COMMAND_QOS)
-        self.spike_pub = None
-        if self.param("publish_spikes") and self.controller.spike_populations():
-            self.spike_pub = self.create_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
-        self.create_subscription(JointState, "joint_states", self.on_joint_state, SENSOR_QOS)
-        self.watchdog = Watchdog(self, self.param("sensor_timeout_s"), self.on_silence)
-        self.get_logger().info(f"{kind} for {self.n} joints ready")
+        self.watchdog.restart()
+
+    def cleanup(self) -> None:
+        self.controller.close()
+        self.controller = None
 
     def on_joint_state(self, msg: JointState) -> None:
+        self.count("messages_in")
+        if not self.active:
+            return
         if len(msg.name) != len(msg.position):
             self.rejected.reject("malformed", f"{len(msg.name)} names but {len(msg.position)} positions")
             return
@@ -73,22 +80,42 @@ class NcapControllerNode(SnnNode):
         if not np.all(np.isfinite(angles)):
             self.rejected.reject("non-finite", f"joint angles {angles.tolist()}")
             return
-        self.watchdog.feed()
+        age = self.watchdog.age_s(msg.header.stamp)
+        if age > self.param("sensor_timeout_s"):
+            self.rejected.reject("stale", f"joint state {age:.3f} s old (timeout {self.param('sensor_timeout_s')} s)")
+            return
+        self.watchdog.feed(msg.header.stamp)
         observation = np.concatenate([angles, np.zeros(self.n + 2), [float(self.tick_count)]])
         self.tick_count += 1
-        self.command_pub.publish(Float64MultiArray(data=self.controller.step(observation).tolist()))
-        if self.spike_pub is not None:
+        command = self.latency.timed(self.controller.step, observation)
+        self.publish_effort(command.tolist())
+        if self.spike_pub is not None and self.param("publish_spikes"):
             self.spike_pub.publish(encode_spikes(self.controller.last_spikes(), network=self.param("controller"),
                                                  stamp=msg.header.stamp))
+            self.count("messages_out")
+
+    def publish_effort(self, effort: list[float]) -> None:
+        self.command_pub.publish(Float64MultiArray(data=effort))
+        self.count("messages_out")
 
     def on_silence(self, quiet_s: float) -> None:
+        if not self.active:
+            return
         self.get_logger().warning(f"no valid joint state for {quiet_s:.2f} s: zero effort", throttle_duration_sec=2.0)
         self.controller.reset()
         self.tick_count = 0
-        self.command_pub.publish(Float64MultiArray(data=[0.0] * self.n))
+        self.publish_effort([0.0] * self.n)
+        self.count("safe_commands")
 
-    def on_shutdown(self) -> None:
-        self.command_pub.publish(Float64MultiArray(data=[0.0] * self.n))
+    def safe_output(self) -> None:
+        if self.controller is not None:
+            self.publish_effort([0.0] * self.n)
+
+    def diagnostic_values(self) -> dict[str, Any]:
+        values = {**super().diagnostic_values(), "controller": self.param("controller")}
+        if self.controller is not None:
+            values.update(backend=self.controller.backend, watchdog=self.watchdog.state())
+        return values
 
 
 def main(args: Sequence[str] | None = None) -> int:

@@ -14,9 +14,7 @@ from snn_control.ros.nodes.snn_controller import SnnControllerNode
 
 
 class PidControllerNode(SnnControllerNode):
-    NODE_NAME = "pid_controller"
-    PARAMETERS = {**SnnControllerNode.PARAMETERS,
-                  "controller": ("blimp_pid", "controller name in snn_control.controllers.registry", None)}
+    NODE_NAME = "pid_controller"  # its own schema: the PID as the default controller
 
 
 def main(args: Sequence[str] | None = None) -> int:

@@ -25,11 +25,14 @@ camera that travels the mapped route at the reference's pace.
 traversal, see :mod:`snn_control.vpr.features`) follow the incoming images as an
 exponential moving average with ``statistics_rate`` per image, starting from the map's
 calibration values; off by default, so a node answers like ``snn-control query``.
+
+A managed node: ``configure`` loads the map, answers flow while active; ``autostart``
+brings it to active.
 """
 from __future__ import annotations
 
 from collections import deque
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from geometry_msgs.msg import PoseWithCovarianceStamped
@@ -37,48 +40,54 @@ from sensor_msgs.msg import Image, PointCloud2
 from std_msgs.msg import Float32, Int32
 
 from snn_control.ros.image_codec import ImageDecodeError, decode_gray
-from snn_control.ros.node_base import SENSOR_QOS, ParameterError, RateLimitedCounter, SnnNode, run_node
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ManagedSnnNode, run_node
 from snn_control.ros.spike_codec import encode_spike_raster
 
 
-class PlaceRecognitionNode(SnnNode):
-    PARAMETERS = {
-        "map": ("", "place map (.npz) from `snn-control train vpr`; empty: the shipped Nordland map "
-                    "(first 500 places)", None),
-        "publish_spikes": (True, "publish spikes on ~/spikes", None),
-        "map_frame": ("map", "frame of the reference poses", None),
-        "position_std_m": (5.0, "position standard deviation at confidence 1 (m)", (1e-3, 1e4)),
-        "adapt_statistics": (False, "follow the query traversal's statistics online", None),
-        "statistics_rate": (0.01, "moving-average rate per image of the adapted statistics", (1e-5, 1.0)),
-        "sequence_length": (1, "match sequences of the last N images (SeqSLAM-style; 1: single images)", None),
-        "step_s": (0.35 / 100, "time of one network step on the spike topic (s)", (1e-6, 1.0)),
-    }
+class PlaceRecognitionNode(ManagedSnnNode):
+    NODE_NAME = "place_recognition"
 
     def __init__(self) -> None:
-        super().__init__("place_recognition")
+        super().__init__()
+        self.place_map = None
+        self.answered = 0
+
+    def configure(self) -> None:
         from snn_control.vpr.place_map import load_map, shipped_map_path
 
         self.place_map, path = self.load_file("map", shipped_map_path(), load_map)
         self.stats = self.place_map.query_stats
-        if self.param("sequence_length") < 1:
-            raise ParameterError(f"node 'place_recognition': sequence_length must be at least 1, "
-                                 f"got {self.param('sequence_length')}")
         self.history: deque[np.ndarray] = deque(maxlen=int(self.param("sequence_length")))
-        self.rejected = RateLimitedCounter(self)
-        self.answered = 0
-        self.place_pub = self.create_publisher(Int32, "~/place", 10)
-        self.frame_pub = self.create_publisher(Int32, "~/frame", 10)
-        self.confidence_pub = self.create_publisher(Float32, "~/confidence", 10)
-        self.pose_pub = (self.create_publisher(PoseWithCovarianceStamped, "~/pose", 10)
+        self.place_pub = self.configured_publisher(Int32, "~/place", COMMAND_QOS)
+        self.frame_pub = self.configured_publisher(Int32, "~/frame", COMMAND_QOS)
+        self.confidence_pub = self.configured_publisher(Float32, "~/confidence", COMMAND_QOS)
+        self.pose_pub = (self.configured_publisher(PoseWithCovarianceStamped, "~/pose", COMMAND_QOS)
                          if self.place_map.poses is not None else None)
-        self.spike_pub = self.create_publisher(PointCloud2, "~/spikes", SENSOR_QOS) if self.param("publish_spikes") else None
-        self.create_subscription(Image, "image", self.on_image, SENSOR_QOS)
+        self.spike_pub = self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
+        self.configured_subscription(Image, "image", self.on_image, SENSOR_QOS)
         e = self.place_map.ensemble
         h, w = self.place_map.image_shape
         self.get_logger().info(f"map {path}: {e.n_places} places, {e.n_modules} modules, {e.n_neurons} neurons; "
                                f"expects {w}x{h} images")
 
+    def cleanup(self) -> None:
+        self.place_map = None
+
+    def on_activated(self) -> None:
+        self.history.clear()
+
+    def diagnostic_values(self) -> dict[str, Any]:
+        values = {**super().diagnostic_values(), "answered": self.answered}
+        if self.place_map is not None:
+            values.update(places=self.place_map.ensemble.n_places, backend="torch (ensemble kernel)")
+        return values
+
     def on_image(self, msg: Image) -> None:
+        self.count("messages_in")
+        if self.active:
+            self.latency.timed(self.answer, msg)
+
+    def answer(self, msg: Image) -> None:
         from snn_control.vpr.ensemble import place_scores, spike_raster
         from snn_control.vpr.features import input_rates
         from snn_control.vpr.metrics import sequence_scores
@@ -105,11 +114,14 @@ class PlaceRecognitionNode(SnnNode):
         self.place_pub.publish(Int32(data=place))
         self.frame_pub.publish(Int32(data=int(self.place_map.frames[place])))
         self.confidence_pub.publish(Float32(data=conf))
+        self.count("messages_out", 3)
         if self.pose_pub is not None:
             self.pose_pub.publish(self._pose(place, conf, msg))
-        if self.spike_pub is not None:
+            self.count("messages_out")
+        if self.param("publish_spikes"):
             self.spike_pub.publish(encode_spike_raster({"exc": raster[0].numpy()}, self.param("step_s"),
                                                        network="vpr_ensemble", stamp=msg.header.stamp))
+            self.count("messages_out")
         self.answered += 1
 
     def _pose(self, place: int, confidence: float, msg: Image) -> PoseWithCovarianceStamped:

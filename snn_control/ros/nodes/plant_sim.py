@@ -13,16 +13,10 @@ from snn_control.sim.hover import HoverEnv
 
 
 class PlantSimNode(AltitudePlantNode):
-    PARAMETERS = {
-        **AltitudePlantNode.PARAMETERS,
-        "setpoints": ([1.0, 1.5], "setpoint profile: altitudes (m), each held segment_s", None),
-        "segment_s": (10.0, "duration of each setpoint (s)", (0.1, 1e4)),
-        "initial_altitude_m": (0.5, "start altitude (m)", (0.0, 3.0)),
-        "net_buoyancy_n": (0.0, "net buoyancy (N, negative sinks)", (-1.0, 1.0)),
-    }
+    NODE_NAME = "plant_sim"
 
     def __init__(self) -> None:
-        super().__init__("plant_sim")
+        super().__init__()
 
     def make_env(self) -> HoverEnv:
         return HoverEnv(setpoints=[(self.param("segment_s"), float(a)) for a in self.param("setpoints")],

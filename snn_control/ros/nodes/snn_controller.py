@@ -1,66 +1,72 @@
-"""``snn_controller``: altitude in, motor command out, spikes on the side.
+"""``snn_controller``: altitude in, motor command out, spikes on the side (a managed node).
 
 Subscribes ``altitude`` (``sensor_msgs/Range``, sensor QoS) and ``altitude_setpoint``
-(``std_msgs/Float64``); on every valid altitude sample it steps the controller with
-``error = setpoint - altitude`` and publishes ``motor_command`` (``std_msgs/Float64``,
-reliable QoS) and, for spiking controllers, ``~/spikes`` (see ``spike_codec``).
+(``std_msgs/Float64``); while active, on every valid altitude sample it steps the
+controller with ``error = setpoint - altitude`` and publishes ``motor_command``
+(``std_msgs/Float64``, reliable QoS) and, for spiking controllers, ``~/spikes`` (see
+``spike_codec``).
+
+Lifecycle: ``configure`` builds the controller (loads its networks), ``activate`` starts
+the outputs from a reset controller, ``deactivate`` and ``shutdown`` publish the safe
+command once; ``autostart`` (default true) does configure and activate at start-up.
 
 Rejected with a counted, rate-limited warning (the node keeps running, the sample is
-dropped, no command is published for it): NaN/inf or out-of-range altitude (outside the
-message's own [min_range, max_range]), a setpoint outside [min_setpoint_m, max_setpoint_m]
-(the last valid setpoint stays in force). When no valid altitude arrives for
-``sensor_timeout_s``, the watchdog publishes the controller's safe command and resets it.
+dropped, no command is published for it): NaN/inf altitude, a reading outside the
+message's own [min_range, max_range] or outside the configured sensor limits
+[min_altitude_m, max_altitude_m], a stale sample (older than ``sensor_timeout_s`` by its
+stamp), a setpoint outside [min_setpoint_m, max_setpoint_m] (the last valid setpoint stays
+in force). When the last valid altitude is older than ``sensor_timeout_s`` on the node's
+clock (sim time with ``use_sim_time``), the watchdog publishes the controller's safe
+command and resets it.
 """
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from sensor_msgs.msg import PointCloud2, Range
 from std_msgs.msg import Float64
 
 from snn_control.controllers.registry import make_controller
-from snn_control.ros.node_base import (COMMAND_QOS, SENSOR_QOS, RateLimitedCounter, SnnNode, Watchdog,
-                                       run_node)
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ManagedSnnNode, ParameterError, run_node
 from snn_control.ros.spike_codec import encode_spikes
 
 
-class SnnControllerNode(SnnNode):
+class SnnControllerNode(ManagedSnnNode):
     NODE_NAME = "snn_controller"
-    PARAMETERS = {
-        "controller": ("blimp_snn", "controller name in snn_control.controllers.registry", None),
-        "controller.*": (None, "the controller's own parameters", None),
-        "control_dt": (0.1, "control period the controller was designed for (s)", (1e-4, 10.0)),
-        "initial_setpoint_m": (1.0, "setpoint used until one arrives (m)", (-1e3, 1e3)),
-        "min_setpoint_m": (0.1, "lowest accepted setpoint (m): the flight envelope", (-1e3, 1e3)),
-        "max_setpoint_m": (3.0, "highest accepted setpoint (m): the flight envelope", (-1e3, 1e3)),
-        "sensor_timeout_s": (0.5, "silence after which the safe command is published (s)", (1e-3, 60.0)),
-        "publish_spikes": (True, "publish spikes on ~/spikes", None),
-    }
 
     def __init__(self) -> None:
-        super().__init__(self.NODE_NAME)
+        super().__init__()
+        self.controller = None
+        self.watchdog = None
+        self.setpoint = float(self.param("initial_setpoint_m"))
+
+    def configure(self) -> None:
         name = self.param("controller")
         try:
             self.controller = make_controller(name, self.param("control_dt"), **self.namespace_params("controller"))
         except (ValueError, TypeError, OSError) as exc:
-            from snn_control.ros.node_base import ParameterError
+            raise ParameterError(f"node {self.get_name()!r}: cannot build controller {name!r}: {exc}") from exc
+        self.command_pub = self.configured_publisher(Float64, "motor_command", COMMAND_QOS)
+        self.spike_pub = (self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
+                          if self.controller.spike_populations() else None)
+        self.configured_subscription(Range, "altitude", self.on_altitude, SENSOR_QOS)
+        self.configured_subscription(Float64, "altitude_setpoint", self.on_setpoint, COMMAND_QOS)
+        self.watchdog = self.configured_watchdog(lambda: self.param("sensor_timeout_s"), self.on_silence)
+        self.get_logger().info(f"controller {name!r} configured ({type(self.controller).__name__}, "
+                               f"backend {self.controller.backend})")
 
-            raise ParameterError(f"node {self.NODE_NAME!r}: cannot build controller {name!r}: {exc}") from exc
-        self.setpoint = float(self.param("initial_setpoint_m"))
-        self.rejected = RateLimitedCounter(self)
-        self.commands_published = 0
-        self.command_pub = self.create_publisher(Float64, "motor_command", COMMAND_QOS)
-        self.spike_pub = None
-        if self.param("publish_spikes") and self.controller.spike_populations():
-            self.spike_pub = self.create_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
-        self.create_subscription(Range, "altitude", self.on_altitude, SENSOR_QOS)
-        self.create_subscription(Float64, "altitude_setpoint", self.on_setpoint, COMMAND_QOS)
-        self.watchdog = Watchdog(self, self.param("sensor_timeout_s"), self.on_silence)
-        self.get_logger().info(f"controller {name!r} ready ({type(self.controller).__name__})")
+    def on_activated(self) -> None:
+        self.controller.reset()
+        self.watchdog.restart()
+
+    def cleanup(self) -> None:
+        self.controller.close()
+        self.controller = None
 
     def on_setpoint(self, msg: Float64) -> None:
+        self.count("messages_in")
         value = msg.data
         lo, hi = self.param("min_setpoint_m"), self.param("max_setpoint_m")
         if not math.isfinite(value) or not lo <= value <= hi:
@@ -69,32 +75,57 @@ class SnnControllerNode(SnnNode):
         self.setpoint = value
 
     def on_altitude(self, msg: Range) -> None:
+        self.count("messages_in")
+        if not self.active:
+            return
         z = msg.range
         if not math.isfinite(z):
             self.rejected.reject("non-finite", f"altitude {z}")
             return
         if not msg.min_range <= z <= msg.max_range:
-            self.rejected.reject("out-of-range", f"altitude {z} m outside [{msg.min_range}, {msg.max_range}]")
+            self.rejected.reject("out-of-range", f"altitude {z} m outside the message's [{msg.min_range}, "
+                                                 f"{msg.max_range}]")
             return
-        self.watchdog.feed()
-        command = float(self.controller.step(np.array([self.setpoint - z]))[0])
+        lo, hi = self.param("min_altitude_m"), self.param("max_altitude_m")
+        if not lo <= z <= hi:
+            self.rejected.reject("outside sensor limits", f"altitude {z} m outside the sensor's [{lo}, {hi}] m")
+            return
+        age = self.watchdog.age_s(msg.header.stamp)
+        if age > self.param("sensor_timeout_s"):
+            self.rejected.reject("stale", f"altitude sample {age:.3f} s old (timeout {self.param('sensor_timeout_s')} s)")
+            return
+        self.watchdog.feed(msg.header.stamp)
+        command = float(self.latency.timed(self.controller.step, np.array([self.setpoint - z]))[0])
         self.publish_command(command)
-        if self.spike_pub is not None:
+        if self.spike_pub is not None and self.param("publish_spikes"):
             self.spike_pub.publish(encode_spikes(self.controller.last_spikes(), network=self.param("controller"),
                                                  stamp=msg.header.stamp))
+            self.count("messages_out")
 
     def publish_command(self, value: float) -> None:
         self.command_pub.publish(Float64(data=value))
-        self.commands_published += 1
+        self.count("messages_out")
+        self.count("commands")
 
     def on_silence(self, quiet_s: float) -> None:
+        if not self.active:
+            return
         self.get_logger().warning(f"no valid altitude for {quiet_s:.2f} s: publishing the safe command",
                                   throttle_duration_sec=2.0)
         self.controller.reset()
         self.publish_command(float(self.controller.safe_command()[0]))
+        self.count("safe_commands")
 
-    def on_shutdown(self) -> None:
-        self.publish_command(float(self.controller.safe_command()[0]))
+    def safe_output(self) -> None:
+        if self.controller is not None:
+            self.publish_command(float(self.controller.safe_command()[0]))
+
+    def diagnostic_values(self) -> dict[str, Any]:
+        values = super().diagnostic_values()
+        values.update(controller=self.param("controller"), setpoint_m=self.setpoint)
+        if self.controller is not None:
+            values.update(backend=self.controller.backend, watchdog=self.watchdog.state())
+        return values
 
 
 def main(args: Sequence[str] | None = None) -> int:

@@ -9,22 +9,22 @@ from typing import Sequence
 
 from sensor_msgs.msg import PointCloud2
 
-from snn_control.ros.node_base import SENSOR_QOS, RateLimitedCounter, SnnNode, run_node
+from snn_control.ros.node_base import SENSOR_QOS, SnnNode, run_node
 from snn_control.ros.spike_codec import to_population_vectors
 
 
 class SpikeEchoNode(SnnNode):
-    PARAMETERS = {"report_period_s": (1.0, "how often to log a summary (s)", (0.01, 3600.0))}
+    NODE_NAME = "spike_echo"
 
     def __init__(self) -> None:
-        super().__init__("spike_echo")
-        self.rejected = RateLimitedCounter(self)
+        super().__init__()
         self.messages = 0
-        self.counts: dict[str, list[int]] = {}
+        self.fired: dict[str, list[int]] = {}
         self.create_subscription(PointCloud2, "spikes", self.on_spikes, SENSOR_QOS)
         self.create_timer(self.param("report_period_s"), self.report)
 
     def on_spikes(self, msg: PointCloud2) -> None:
+        self.count("messages_in")
         try:
             vectors = to_population_vectors(msg)
         except ValueError as exc:
@@ -32,16 +32,16 @@ class SpikeEchoNode(SnnNode):
             return
         self.messages += 1
         for name, fired in vectors.items():
-            total = self.counts.setdefault(name, [0, fired.size])
+            total = self.fired.setdefault(name, [0, fired.size])
             total[0] += int(fired.sum())
 
     def report(self) -> None:
         if not self.messages:
             return
         parts = [f"{name}: {spikes} spikes ({spikes / (size * self.messages):.1%} per neuron per tick)"
-                 for name, (spikes, size) in self.counts.items()]
+                 for name, (spikes, size) in self.fired.items()]
         self.get_logger().info(f"{self.messages} messages; " + "; ".join(parts))
-        self.messages, self.counts = 0, {}
+        self.messages, self.fired = 0, {}
 
 
 def main(args: Sequence[str] | None = None) -> int:

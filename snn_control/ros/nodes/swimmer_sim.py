@@ -25,23 +25,17 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64, Float64MultiArray
 
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ParameterError, RateLimitedCounter, SnnNode, run_node
+from snn_control.ros.node_base import CLOCK_QOS, COMMAND_QOS, SENSOR_QOS, ParameterError, SnnNode, run_node
 from snn_control.ros.plant_node import sim_stamp
 from snn_control.sim.swimmer import SwimmerEnv
 from snn_control.sim.swimmer.env import CONTROL_DT
 
 
 class SwimmerSimNode(SnnNode):
-    PARAMETERS = {
-        "links": (6, "number of body segments (joints = links - 1)", None),
-        "rate_scale": (1.0, "simulated seconds per wall-clock second", (0.01, 100.0)),
-        "episode_steps": (1000, "control steps to simulate, then stop", None),
-        "command_timeout_s": (0.3, "zero effort after this much command silence (simulated s)", (1e-3, 60.0)),
-        "seed": (0, "random seed", None),
-    }
+    NODE_NAME = "swimmer_sim"
 
     def __init__(self) -> None:
-        super().__init__("swimmer_sim")
+        super().__init__()
         try:
             self.env = SwimmerEnv(int(self.param("links")), episode_steps=int(self.param("episode_steps")))
         except ValueError as exc:
@@ -50,15 +44,15 @@ class SwimmerSimNode(SnnNode):
         self.names = [f"joint_{i}" for i in range(self.env.n_joints)]
         self.effort = np.zeros(self.env.n_joints)
         self.sim_time, self.last_command_time, self.finished = 0.0, -math.inf, False
-        self.rejected = RateLimitedCounter(self)
         self.state_pub = self.create_publisher(JointState, "joint_states", SENSOR_QOS)
         self.speed_pub = self.create_publisher(Float64, "~/forward_velocity", COMMAND_QOS)
-        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self.clock_pub = self.create_publisher(Clock, "/clock", CLOCK_QOS)
         self.create_subscription(Float64MultiArray, "joint_commands", self.on_command, COMMAND_QOS)
         self.create_timer(CONTROL_DT / self.param("rate_scale"), self.tick)
         self.get_logger().info(f"swimmer with {self.env.n_links} links ({self.env.n_joints} joints) ready")
 
     def on_command(self, msg: Float64MultiArray) -> None:
+        self.count("messages_in")
         values = np.asarray(msg.data, dtype=float)
         if values.size != self.env.n_joints:
             self.rejected.reject("length", f"{values.size} efforts for {self.env.n_joints} joints")
@@ -85,6 +79,7 @@ class SwimmerSimNode(SnnNode):
         msg.position = self.obs[:n].tolist()
         msg.velocity = self.obs[n:2 * n].tolist()
         self.state_pub.publish(msg)
+        self.count("messages_out", 3)
         if truncated:
             self.finished = True
             self.get_logger().info(f"episode finished after {self.env.steps} steps")
