@@ -7,6 +7,7 @@ The top-level `sim/` and `hardware/` folders are the sources of the subpackages
 `snn_control.sim` and `snn_control.hardware` (package_dir below), so MJCF models and board
 profiles sit next to the Python that uses them and are found through the package.
 """
+
 from glob import glob
 import os
 
@@ -17,7 +18,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _files(pattern: str) -> list[str]:
-    return sorted(p for p in glob(pattern, root_dir=HERE, recursive=True) if os.path.isfile(os.path.join(HERE, p)))
+    return sorted(
+        p
+        for p in glob(pattern, root_dir=HERE, recursive=True)
+        if os.path.isfile(os.path.join(HERE, p))
+    )
 
 
 def _python_packages() -> tuple[list[str], dict[str, str]]:

@@ -10,6 +10,7 @@ Energy: Loihi's per-operation energies as measured on Loihi 1 (Davies et al., IE
 published the equivalent figures for Loihi 2, so they are an estimate of its order of
 magnitude, not a measurement.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -34,54 +35,77 @@ DECAY_RULES = ("any", "power_of_two", "none")
 class BoardProfile:
     key: str
     name: str
-    max_neurons: int | None          # per chip / device
+    max_neurons: int | None  # per chip / device
     max_synapses: int | None
-    weight_bits: int | None          # signed weights
-    max_fan_in: int | None           # incoming synapses per neuron
-    max_input_channels: int | None   # neurons that take external input
-    models: frozenset[str]           # "leaky_integrator" listed: non-spiking readouts available
-    decays: str                      # one of DECAY_RULES
+    weight_bits: int | None  # signed weights
+    max_fan_in: int | None  # incoming synapses per neuron
+    max_input_channels: int | None  # neurons that take external input
+    models: frozenset[str]  # "leaky_integrator" listed: non-spiking readouts available
+    decays: str  # one of DECAY_RULES
     source: str
-    state_bits: int | None = None    # neuron state (voltage, current) width
-    cores: int | None = None         # neuron cores per chip / device
+    state_bits: int | None = None  # neuron state (voltage, current) width
+    cores: int | None = None  # neuron cores per chip / device
     max_neurons_per_core: int | None = None  # a core holds neurons of one population
     max_target_populations: int | None = None  # populations one population may send spikes to
-    shared_threshold: bool = False   # one threshold per population (layer), not per neuron
+    shared_threshold: bool = False  # one threshold per population (layer), not per neuron
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if self.decays not in DECAY_RULES:
-            raise ValueError(f"board {self.key!r}: decays must be one of {DECAY_RULES}, got {self.decays!r}")
+            raise ValueError(
+                f"board {self.key!r}: decays must be one of {DECAY_RULES}, got {self.decays!r}"
+            )
 
 
 BOARDS: dict[str, BoardProfile] = {
     "loihi2": BoardProfile(
-        "loihi2", "Intel Loihi 2 (one chip)", max_neurons=1_000_000, max_synapses=120_000_000, weight_bits=8,
-        max_fan_in=None, max_input_channels=None,
-        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), decays="any",
+        "loihi2",
+        "Intel Loihi 2 (one chip)",
+        max_neurons=1_000_000,
+        max_synapses=120_000_000,
+        weight_bits=8,
+        max_fan_in=None,
+        max_input_channels=None,
+        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}),
+        decays="any",
         # Lava's bit-accurate Loihi 2 LIF (PyLifModelBitAcc): 24-bit current and voltage.
-        state_bits=LOIHI_STATE_BITS, cores=128,
+        state_bits=LOIHI_STATE_BITS,
+        cores=128,
         source="Intel Labs, Loihi 2 technology brief (2021): 128 neuromorphic cores, up to 1M neurons and 120M "
-               "synapses per chip; neuron models in microcode; weights up to 8 bits in Lava's Loihi 2 processes",
-        notes=("adaptive thresholds and leaky-integrator readouts need microcoded neuron models",)),
+        "synapses per chip; neuron models in microcode; weights up to 8 bits in Lava's Loihi 2 processes",
+        notes=("adaptive thresholds and leaky-integrator readouts need microcoded neuron models",),
+    ),
     "xylo_audio2": BoardProfile(
-        "xylo_audio2", "SynSense Xylo Audio 2", max_neurons=1008, max_synapses=64_000, weight_bits=8, max_fan_in=63,
-        max_input_channels=16, models=frozenset({"cuba_lif"}), decays="power_of_two", state_bits=16,
+        "xylo_audio2",
+        "SynSense Xylo Audio 2",
+        max_neurons=1008,
+        max_synapses=64_000,
+        weight_bits=8,
+        max_fan_in=63,
+        max_input_channels=16,
+        models=frozenset({"cuba_lif"}),
+        decays="power_of_two",
+        state_bits=16,
         source="Rockpool documentation, Xylo overview; Open Neuromorphic hardware guide (Xylo Audio 2, SYNS61201): "
-               "1000 hidden + 8 output LIF neurons, 16 input channels, 8-bit weights, 16-bit states, fan-in <= 63, "
-               "64,000 weights, bit-shift decays, subtractive reset"),
+        "1000 hidden + 8 output LIF neurons, 16 input channels, 8-bit weights, 16-bit states, fan-in <= 63, "
+        "64,000 weights, bit-shift decays, subtractive reset",
+    ),
     "spinnaker2": BoardProfile(
-        "spinnaker2", "SpiNNaker 2 (one chip, py-spinnaker2 neuron models)",
+        "spinnaker2",
+        "SpiNNaker 2 (one chip, py-spinnaker2 neuron models)",
         # SpiNNaker2 datasheet v0.03 (2021): 152 ARM Cortex-M4F processing elements (PEs) per chip,
         # each with 128 kB of local SRAM.
         cores=152,
         # Approximate: py-spinnaker2 places up to 250 LIF neurons on a PE by default
         # (Population.set_max_atoms_per_core lowers it for dense connectivity, since synapse rows
         # share the PE's 128 kB); the chip's neurons follow as 152 x 250.
-        max_neurons_per_core=250, max_neurons=152 * 250,
+        max_neurons_per_core=250,
+        max_neurons=152 * 250,
         # No fixed count is published: synapse rows live in each PE's 128 kB SRAM beside code and
         # state, so the bound depends on the connectivity.
-        max_synapses=None, max_fan_in=None, max_input_channels=None,
+        max_synapses=None,
+        max_fan_in=None,
+        max_input_channels=None,
         # py-spinnaker2 (lif, lif_curr_exp): integer weights in [-15, 15], a 4-bit magnitude whose
         # sign selects the excitatory or inhibitory input: 5 bits signed.
         weight_bits=5,
@@ -92,39 +116,57 @@ BOARDS: dict[str, BoardProfile] = {
         # membrane decay (alpha_decay), bias (i_offset), reset by subtraction or to v_reset: our
         # cuba_lif, any decay. A readout is one whose threshold is never reached, its voltage
         # recorded. Adaptive thresholds need a custom ARM neuron model (none ships).
-        models=frozenset({"cuba_lif", "leaky_integrator"}), decays="any",
+        models=frozenset({"cuba_lif", "leaky_integrator"}),
+        decays="any",
         source="SpiNNaker2 datasheet v0.03 (TU Dresden / University of Manchester, 2021); py-spinnaker2 "
-               "(TU Dresden, SpiNNcloud) neuron models lif and lif_curr_exp and their examples",
-        notes=("neuron models are ARM software: an adaptive threshold would need a custom model",)),
+        "(TU Dresden, SpiNNcloud) neuron models lif and lif_curr_exp and their examples",
+        notes=("neuron models are ARM software: an adaptive threshold would need a custom model",),
+    ),
     "speck": BoardProfile(
-        "speck", "SynSense Speck (Speck 2e/2f, DYNAP-CNN cores)",
+        "speck",
+        "SynSense Speck (Speck 2e/2f, DYNAP-CNN cores)",
         # Sinabs 3.1.3, sinabs/backend/dynapcnn/chips/dynapcnn.py (get_constraints): 9 CNN cores
         # with 16-64 Ki neuron memory (320 Ki = 327,680 neurons in all) and 16-64 Ki kernel
         # memory (272 Ki = 278,528 weights in all; approximate for dense layers, whose kernel
         # memory is allotted in power-of-two blocks).
-        cores=9, max_neurons=327_680, max_synapses=278_528,
+        cores=9,
+        max_neurons=327_680,
+        max_synapses=278_528,
         # samna documentation, Speck 2e CNN layer: at most 1024 features per layer. One of our
         # (flat) populations is a layer of 1x1 feature maps: approximate, since a larger
         # population could be split across layers.
         max_neurons_per_core=1024,
         # Approximate: a dense layer is a convolution whose kernel covers its input features
         # (at most 1024, as above).
-        max_fan_in=1024, max_input_channels=None,
+        max_fan_in=1024,
+        max_input_channels=None,
         # samna documentation, Speck 2e CNN layer: weight resolution 8 bit, neuron state
         # resolution 16 bit, fan-out of 2 (a layer sends its spikes to at most two layers).
-        weight_bits=8, state_bits=16, max_target_populations=2,
+        weight_bits=8,
+        state_bits=16,
+        max_target_populations=2,
         # Sinabs (dynapcnn backend): integrate-and-fire layers only (sinabs.layers.IAF): the input
         # adds straight to the membrane, which does not leak; the "leak operation" adds a
         # constant per tick (our bias); reset to zero or by subtraction; one threshold per layer
         # (threshold_high). No non-spiking readout (its readout layer averages spike counts).
-        models=frozenset({"cuba_lif"}), decays="none", shared_threshold=True,
+        models=frozenset({"cuba_lif"}),
+        decays="none",
+        shared_threshold=True,
         source="samna documentation (Speck 2e, Speck 2b key features); Sinabs 3.1.3 dynapcnn backend "
-               "(chip memory constraints, IAF layers, reset modes, one threshold per layer)"),
+        "(chip memory constraints, IAF layers, reset modes, one threshold per layer)",
+    ),
     "cpu": BoardProfile(
-        "cpu", "CPU (this package's numpy/torch backends)", max_neurons=None, max_synapses=None, weight_bits=None,
-        max_fan_in=None, max_input_channels=None,
-        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}), decays="any",
-        source="no limits beyond memory"),
+        "cpu",
+        "CPU (this package's numpy/torch backends)",
+        max_neurons=None,
+        max_synapses=None,
+        weight_bits=None,
+        max_fan_in=None,
+        max_input_channels=None,
+        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}),
+        decays="any",
+        source="no limits beyond memory",
+    ),
 }
 
 
@@ -199,28 +241,40 @@ def check_fit(spec: AnyNetwork, board: str | BoardProfile) -> FitReport:
     if b.max_fan_in is not None and fan.size and fan.max() > b.max_fan_in:
         reasons.append(f"a neuron has fan-in {int(fan.max())}, the board allows {b.max_fan_in}")
     if b.max_input_channels is not None and spec.n_inputs > b.max_input_channels:
-        reasons.append(f"{spec.n_inputs} input neurons exceed the board's {b.max_input_channels} input channels")
+        reasons.append(
+            f"{spec.n_inputs} input neurons exceed the board's {b.max_input_channels} input channels"
+        )
     for p in spec.populations:
         if p.model not in b.models:
-            reasons.append(f"population {p.name!r}: neuron model {p.model!r} is not available "
-                           f"(board models: {sorted(b.models)})")
+            reasons.append(
+                f"population {p.name!r}: neuron model {p.model!r} is not available "
+                f"(board models: {sorted(b.models)})"
+            )
     if b.cores is not None and b.max_neurons_per_core is not None:
         cores = sum(-(-p.size // b.max_neurons_per_core) for p in spec.populations)
         if cores > b.cores:
-            reasons.append(f"the populations need {cores} cores at {b.max_neurons_per_core} neurons per core, "
-                           f"the board has {b.cores}")
+            reasons.append(
+                f"the populations need {cores} cores at {b.max_neurons_per_core} neurons per core, "
+                f"the board has {b.cores}"
+            )
     for p in spec.populations:
         reasons += _decay_reasons(p, b.decays)
         if b.shared_threshold and p.spiking and np.unique(p.params["vth"]).size > 1:
-            reasons.append(f"population {p.name!r}: {np.unique(p.params['vth']).size} different thresholds, "
-                           "the board has one per population")
+            reasons.append(
+                f"population {p.name!r}: {np.unique(p.params['vth']).size} different thresholds, "
+                "the board has one per population"
+            )
         targets = {c.target for c in spec.connections if c.source == p.name}
         if b.max_target_populations is not None and len(targets) > b.max_target_populations:
-            reasons.append(f"population {p.name!r} sends spikes to {len(targets)} populations, "
-                           f"the board allows {b.max_target_populations}")
+            reasons.append(
+                f"population {p.name!r} sends spikes to {len(targets)} populations, "
+                f"the board allows {b.max_target_populations}"
+            )
     if any(c.port == "threshold" for c in spec.connections) and "adaptive_lif" not in b.models:
         reasons.append("threshold-port connections (adaptive thresholds) are not available")
-    return FitReport(b.key, not reasons, tuple(reasons), neurons, synapses, int(fan.max()) if fan.size else 0)
+    return FitReport(
+        b.key, not reasons, tuple(reasons), neurons, synapses, int(fan.max()) if fan.size else 0
+    )
 
 
 def _decay_reasons(pop: Population, rule: str) -> list[str]:
@@ -228,14 +282,18 @@ def _decay_reasons(pop: Population, rule: str) -> list[str]:
     du, dv = (np.asarray(pop.params[key], dtype=float) for key in ("du", "dv"))
     reasons = []
     if rule == "none" and not (np.all(du == 1.0) and np.all(dv == 0.0)):
-        reasons.append(f"population {pop.name!r}: the board's neurons integrate and fire (du = 1, dv = 0); the "
-                       f"population has du in [{du.min():.3g}, {du.max():.3g}], dv in [{dv.min():.3g}, {dv.max():.3g}]")
+        reasons.append(
+            f"population {pop.name!r}: the board's neurons integrate and fire (du = 1, dv = 0); the "
+            f"population has du in [{du.min():.3g}, {du.max():.3g}], dv in [{dv.min():.3g}, {dv.max():.3g}]"
+        )
     if rule == "power_of_two":
         for key, decay in (("du", du), ("dv", dv)):
             shifts = np.log2(decay[decay > 0])  # no decay at all needs no shift
             if shifts.size and not np.allclose(shifts, np.round(shifts), atol=1e-9):
-                reasons.append(f"population {pop.name!r}: decays {key} are not powers of two "
-                               "(the board decays by bit shifts)")
+                reasons.append(
+                    f"population {pop.name!r}: decays {key} are not powers of two "
+                    "(the board decays by bit shifts)"
+                )
     return reasons
 
 
@@ -271,6 +329,19 @@ def fan_out_weights(spec: AnyNetwork) -> np.ndarray:
     return _synapses_per_neuron(spec, incoming=False)
 
 
-__all__ = ["BOARDS", "AnyNetwork", "BoardProfile", "DECAY_RULES", "FitReport", "SparseNetwork", "ann_macs",
-           "check_fit", "fan_in", "fan_out_weights", "loihi_energy_uj", "quantise_array", "quantise_weights",
-           "synapse_count"]
+__all__ = [
+    "BOARDS",
+    "AnyNetwork",
+    "BoardProfile",
+    "DECAY_RULES",
+    "FitReport",
+    "SparseNetwork",
+    "ann_macs",
+    "check_fit",
+    "fan_in",
+    "fan_out_weights",
+    "loihi_energy_uj",
+    "quantise_array",
+    "quantise_weights",
+    "synapse_count",
+]

@@ -9,6 +9,7 @@ the recogniser starts and listens to ``events_topic`` (a camera driver publishin
 ``event_camera_msgs/EventPacket``, or ``sensor_msgs/PointCloud2`` with x, y, t, p).
 Answers: ``/action_recognition/action``, ``~/label``, ``~/confidence``, ``~/spikes``.
 """
+
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
@@ -19,14 +20,26 @@ from snn_control.ros.launch_support import nodes_from_graph
 
 def generate_launch_description() -> LaunchDescription:
     arguments = [
-        DeclareLaunchArgument("recording", default_value="", description="event file or bag to replay as a camera"),
-        DeclareLaunchArgument("events_topic", default_value="events", description="camera event topic"),
-        DeclareLaunchArgument("weights", default_value="", description="SpikePoint weights (empty: shipped)"),
+        DeclareLaunchArgument(
+            "recording", default_value="", description="event file or bag to replay as a camera"
+        ),
+        DeclareLaunchArgument(
+            "events_topic", default_value="events", description="camera event topic"
+        ),
+        DeclareLaunchArgument(
+            "weights", default_value="", description="SpikePoint weights (empty: shipped)"
+        ),
     ]
-    recording_given = IfCondition(PythonExpression(["'", LaunchConfiguration("recording"), "' != ''"]))
-    nodes = nodes_from_graph("action_recognition",
-                             extra_remaps=[("events", LaunchConfiguration("events_topic"))],
-                             extra_parameters={"event_replay": {"path": LaunchConfiguration("recording")},
-                                               "action_recognition": {"weights": LaunchConfiguration("weights")}},
-                             conditions={"event_replay": recording_given})
+    recording_given = IfCondition(
+        PythonExpression(["'", LaunchConfiguration("recording"), "' != ''"])
+    )
+    nodes = nodes_from_graph(
+        "action_recognition",
+        extra_remaps=[("events", LaunchConfiguration("events_topic"))],
+        extra_parameters={
+            "event_replay": {"path": LaunchConfiguration("recording")},
+            "action_recognition": {"weights": LaunchConfiguration("weights")},
+        },
+        conditions={"event_replay": recording_given},
+    )
     return LaunchDescription([*arguments, *nodes])

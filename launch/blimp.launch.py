@@ -6,17 +6,26 @@
 The controller expects ``sensor_msgs/Range`` altitude at 10 Hz and publishes
 ``std_msgs/Float64`` commands in [-3.3, 3.3] and its spikes on ``~/spikes``.
 """
+
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.substitutions import LaunchConfiguration
 
 from snn_control.ros.launch_support import nodes_from_graph
 
-TOPICS = {"altitude": "altitude_topic", "altitude_setpoint": "setpoint_topic", "motor_command": "command_topic"}
+TOPICS = {
+    "altitude": "altitude_topic",
+    "altitude_setpoint": "setpoint_topic",
+    "motor_command": "command_topic",
+}
 
 
 def generate_launch_description() -> LaunchDescription:
-    arguments = [DeclareLaunchArgument(arg, default_value=topic, description=f"topic that '{topic}' is remapped to")
-                 for topic, arg in TOPICS.items()]
+    arguments = [
+        DeclareLaunchArgument(
+            arg, default_value=topic, description=f"topic that '{topic}' is remapped to"
+        )
+        for topic, arg in TOPICS.items()
+    ]
     remaps = [(topic, LaunchConfiguration(arg)) for topic, arg in TOPICS.items()]
     return LaunchDescription([*arguments, *nodes_from_graph("blimp", extra_remaps=remaps)])

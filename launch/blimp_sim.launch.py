@@ -3,6 +3,7 @@
 `snn-control launch blimp_sim` starts the same nodes where `ros2 launch` is not available;
 `blimp_sim_pid.launch.py` flies the PID baseline instead.
 """
+
 from launch import LaunchDescription
 
 from snn_control.ros.launch_support import nodes_from_graph

@@ -1,4 +1,5 @@
 """ROS 2 launch file: the MuJoCo blimp and the PID baseline (snn_control/graphs/blimp_sim_pid.yaml)."""
+
 from launch import LaunchDescription
 
 from snn_control.ros.launch_support import nodes_from_graph

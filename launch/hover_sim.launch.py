@@ -3,6 +3,7 @@
 The graph YAML is the single description; `snn-control launch hover_sim` starts the same
 nodes where `ros2 launch` is not available.
 """
+
 from launch import LaunchDescription
 
 from snn_control.ros.launch_support import nodes_from_graph

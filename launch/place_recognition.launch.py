@@ -9,6 +9,7 @@ without it only the place_recognition node starts and listens to ``image_topic``
 Answers: ``/place_recognition/place``, ``~/frame``, ``~/confidence``, ``~/pose`` (when the
 map holds poses) and ``~/spikes``.
 """
+
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
@@ -19,15 +20,24 @@ from snn_control.ros.launch_support import nodes_from_graph
 
 def generate_launch_description() -> LaunchDescription:
     arguments = [
-        DeclareLaunchArgument("map", default_value="",
-                              description="place map (.npz) from `snn-control train vpr`; empty: the shipped map"),
-        DeclareLaunchArgument("folder", default_value="", description="image folder to replay as a camera"),
+        DeclareLaunchArgument(
+            "map",
+            default_value="",
+            description="place map (.npz) from `snn-control train vpr`; empty: the shipped map",
+        ),
+        DeclareLaunchArgument(
+            "folder", default_value="", description="image folder to replay as a camera"
+        ),
         DeclareLaunchArgument("image_topic", default_value="image", description="camera topic"),
     ]
     folder_given = IfCondition(PythonExpression(["'", LaunchConfiguration("folder"), "' != ''"]))
-    nodes = nodes_from_graph("place_recognition",
-                             extra_remaps=[("image", LaunchConfiguration("image_topic"))],
-                             extra_parameters={"image_replay": {"folder": LaunchConfiguration("folder")},
-                                               "place_recognition": {"map": LaunchConfiguration("map")}},
-                             conditions={"image_replay": folder_given})
+    nodes = nodes_from_graph(
+        "place_recognition",
+        extra_remaps=[("image", LaunchConfiguration("image_topic"))],
+        extra_parameters={
+            "image_replay": {"folder": LaunchConfiguration("folder")},
+            "place_recognition": {"map": LaunchConfiguration("map")},
+        },
+        conditions={"image_replay": folder_given},
+    )
     return LaunchDescription([*arguments, *nodes])

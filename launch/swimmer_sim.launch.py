@@ -2,6 +2,7 @@
 
 `snn-control launch swimmer_sim` starts the same nodes where `ros2 launch` is not available.
 """
+
 from launch import LaunchDescription
 
 from snn_control.ros.launch_support import nodes_from_graph

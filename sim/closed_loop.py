@@ -8,6 +8,7 @@ controller gets ``error = setpoint - measured`` each tick. Metrics per setpoint 
 * overshoot: the largest excursion beyond the new setpoint in the step's direction;
 * settling time: time after the step until |error| stays within ``band_m``.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -33,7 +34,9 @@ class DelayedRangeSensor:
     """An altitude range sensor as the altitude plants share it: Gaussian noise, 1 cm
     resolution, a delay of ``delay_ticks`` control ticks and saturation to ``[low, high]``."""
 
-    def __init__(self, noise_m: float, delay_ticks: int, low: float = -np.inf, high: float = np.inf) -> None:
+    def __init__(
+        self, noise_m: float, delay_ticks: int, low: float = -np.inf, high: float = np.inf
+    ) -> None:
         self.noise_m, self.low, self.high = noise_m, low, high
         self._readings: deque[float] = deque(maxlen=int(delay_ticks) + 1)
 
@@ -60,7 +63,9 @@ def setpoint_at(profile: Sequence[tuple[float, float]], t: float) -> float:
     return profile[-1][1]
 
 
-def run_closed_loop(controller: Controller, env, seed: int = 0, max_ticks: int | None = None) -> Trace:
+def run_closed_loop(
+    controller: Controller, env, seed: int = 0, max_ticks: int | None = None
+) -> Trace:
     """Fly the environment's profile to its end (or for ``max_ticks`` ticks)."""
     obs, info = env.reset(seed=seed)
     controller.reset()
@@ -77,7 +82,9 @@ def run_closed_loop(controller: Controller, env, seed: int = 0, max_ticks: int |
     return Trace(t, z, m, sp, u, {k: np.array(v) for k, v in spikes.items()})
 
 
-def step_metrics(trace: Trace, steady_window_s: float = 3.0, band_m: float = 0.05) -> dict[str, float]:
+def step_metrics(
+    trace: Trace, steady_window_s: float = 3.0, band_m: float = 0.05
+) -> dict[str, float]:
     error = trace.setpoint - trace.altitude
     changes = np.flatnonzero(np.diff(trace.setpoint)) + 1
     starts = np.concatenate([[0], changes])
@@ -95,9 +102,13 @@ def step_metrics(trace: Trace, steady_window_s: float = 3.0, band_m: float = 0.0
         outside = np.flatnonzero(np.abs(seg_err) > band_m)
         settling.append(float((outside[-1] + 1) * dt) if outside.size else 0.0)
         previous = target
-    return {"rmse_m": float(np.sqrt(np.mean(error ** 2))), "steady_state_error_m": float(np.max(steady)),
-            "overshoot_m": float(np.max(overshoot)), "settling_time_s": float(np.max(settling)),
-            "command_rms": float(np.sqrt(np.mean(trace.command ** 2)))}
+    return {
+        "rmse_m": float(np.sqrt(np.mean(error**2))),
+        "steady_state_error_m": float(np.max(steady)),
+        "overshoot_m": float(np.max(overshoot)),
+        "settling_time_s": float(np.max(settling)),
+        "command_rms": float(np.sqrt(np.mean(trace.command**2))),
+    }
 
 
 def plot_traces(traces: dict[str, Trace], path: str, title: str) -> str:
@@ -107,7 +118,9 @@ def plot_traces(traces: dict[str, Trace], path: str, title: str) -> str:
     plt = pyplot()
 
     spiking = [name for name, tr in traces.items() if tr.spikes]
-    fig, axes = plt.subplots(2 + len(spiking), 1, figsize=(10, 6 + 2.5 * len(spiking)), sharex=True)
+    fig, axes = plt.subplots(
+        2 + len(spiking), 1, figsize=(10, 6 + 2.5 * len(spiking)), sharex=True
+    )
     first = next(iter(traces.values()))
     axes[0].plot(first.time, first.setpoint, "k--", label="setpoint")
     for name, tr in traces.items():

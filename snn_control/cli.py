@@ -10,6 +10,7 @@ Subcommands (each imports only what it needs, so ``snn-control --help`` is insta
 * ``deploy``              run or export a network for a target (lava-sim, loihi2, nir), or check a board fit
 * ``info <network.npz>``  describe a network file
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,23 +60,34 @@ def _resolve(target: str) -> Callable:
 
 def _forward(table: dict[str, str], kind: str, name: str, argv: Sequence[str]) -> int:
     if name not in table:
-        print(f"snn-control: unknown {kind} {name!r}; known: {', '.join(sorted(table))}", file=sys.stderr)
+        print(
+            f"snn-control: unknown {kind} {name!r}; known: {', '.join(sorted(table))}",
+            file=sys.stderr,
+        )
         return 2
     try:
         entry = _resolve(table[name])
     except ModuleNotFoundError as exc:
-        print(f"snn-control: {kind} {name!r} is not available in this build ({exc})", file=sys.stderr)
+        print(
+            f"snn-control: {kind} {name!r} is not available in this build ({exc})", file=sys.stderr
+        )
         return 2
     return int(entry(list(argv)) or 0)
 
 
 def _bench(args: argparse.Namespace) -> int:
     if args.name not in BENCHMARKS:
-        print(f"snn-control: unknown benchmark {args.name!r}; known: {', '.join(sorted(BENCHMARKS))}", file=sys.stderr)
+        print(
+            f"snn-control: unknown benchmark {args.name!r}; known: {', '.join(sorted(BENCHMARKS))}",
+            file=sys.stderr,
+        )
         return 2
     options = {"runs": args.runs} if args.runs is not None else {}
     if options and args.name != "lava":
-        print(f"snn-control bench: --runs is an option of bench lava, not of bench {args.name}", file=sys.stderr)
+        print(
+            f"snn-control bench: --runs is an option of bench lava, not of bench {args.name}",
+            file=sys.stderr,
+        )
         return 2
     figures = _resolve(BENCHMARKS[args.name])(quick=args.quick, **options)
     if args.json:
@@ -96,13 +108,16 @@ class _SpikePointFile(Exception):
 
 
 #: How a SpikePoint classifier deploys (``info``).
-SPIKEPOINT_TARGETS = ("its NIR file (--target nir), and compiled for Loihi (snn_control.events.spikepoint_loihi) to "
-                      "Lava's fixed-point simulation (--target lava-sim) and the board checks (--check)")
+SPIKEPOINT_TARGETS = (
+    "its NIR file (--target nir), and compiled for Loihi (snn_control.events.spikepoint_loihi) to "
+    "Lava's fixed-point simulation (--target lava-sim) and the board checks (--check)"
+)
 
 
 def _load_network(path: str) -> NetworkSpec:
     """A network file, or a place map (the query network of its ensemble,
-    :mod:`snn_control.vpr.network`); raises :class:`_SpikePointFile` for a SpikePoint classifier."""
+    :mod:`snn_control.vpr.network`); raises :class:`_SpikePointFile` for a SpikePoint classifier.
+    """
     from snn_control.engine.network import NetworkFileError, NetworkSpec
 
     try:
@@ -143,11 +158,16 @@ def _check(name: str, network, board: str) -> int:
     from snn_control.hardware.boards import BOARDS, check_fit
 
     if board not in BOARDS:
-        print(f"snn-control deploy: unknown board {board!r}; known: {sorted(BOARDS)}", file=sys.stderr)
+        print(
+            f"snn-control deploy: unknown board {board!r}; known: {sorted(BOARDS)}",
+            file=sys.stderr,
+        )
         return 2
     report = check_fit(network(), board)
-    print(f"{name} on {BOARDS[board].name}: {report.neurons} neurons, {report.synapses} synapses, "
-          f"max fan-in {report.max_fan_in}: {'fits' if report.fits else 'does not fit'}")
+    print(
+        f"{name} on {BOARDS[board].name}: {report.neurons} neurons, {report.synapses} synapses, "
+        f"max fan-in {report.max_fan_in}: {'fits' if report.fits else 'does not fit'}"
+    )
     for reason in report.reasons:
         print(f"  - {reason}")
     return 0 if report.fits else 1
@@ -157,18 +177,26 @@ def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
     from snn_control.events.spikepoint_loihi import compile_classifier
 
     if args.check:
-        return _check("spikepoint (compiled for Loihi)", lambda: compile_classifier(classifier).structure, args.check)
+        return _check(
+            "spikepoint (compiled for Loihi)",
+            lambda: compile_classifier(classifier).structure,
+            args.check,
+        )
     if args.target == "nir":
         from snn_control.events.spikepoint_nir import write_nir
 
         out = args.output or str(args.network).rsplit(".", 1)[0] + ".nir"
         write_nir(classifier, out)
         print(f"wrote {out}")
-        print("  note: max-pools are written as SumPool2d nodes with OR/AND threshold neurons (exact for spike "
-              "counts up to 2); PLIF layers as 1x1 Conv2d into LIF with tau = dt / (1 - keep)")
+        print(
+            "  note: max-pools are written as SumPool2d nodes with OR/AND threshold neurons (exact for spike "
+            "counts up to 2); PLIF layers as 1x1 Conv2d into LIF with tau = dt / (1 - keep)"
+        )
         return 0
     if args.target == "loihi2":
-        return _loihi2("run the network of spikepoint_loihi.compile_classifier there (LavaNetwork.from_fixed)")
+        return _loihi2(
+            "run the network of spikepoint_loihi.compile_classifier there (LavaNetwork.from_fixed)"
+        )
     import torch
 
     from snn_control.events.spikepoint_loihi import lava_parity
@@ -178,13 +206,22 @@ def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
     # through Lava's bit-accurate models and the engine's integer step
     cfg, points = classifier.model.config, classifier.points
     rng = torch.Generator().manual_seed(args.seed)
-    rates = GroupedRates(torch.rand((2, points.n_groups, points.n_neighbours, cfg.offset_channels), generator=rng),
-                         torch.rand((2, points.n_groups, cfg.group_channels), generator=rng))
+    rates = GroupedRates(
+        torch.rand((2, points.n_groups, points.n_neighbours, cfg.offset_channels), generator=rng),
+        torch.rand((2, points.n_groups, cfg.group_channels), generator=rng),
+    )
     compiled = compile_classifier(classifier)
     parity = lava_parity(compiled, rates.code(cfg.timesteps, rng, cfg.coding))
-    report = {"network": "spikepoint", "neurons": compiled.n_neurons, "synapses": compiled.n_synapses,
-              "pipeline_depth": compiled.depth, "steps": parity.steps, "spikes": parity.spikes,
-              "spike_agreement_with_numpy_fixed": 1.0 - parity.differences / (parity.steps * compiled.n_neurons)}
+    report = {
+        "network": "spikepoint",
+        "neurons": compiled.n_neurons,
+        "synapses": compiled.n_synapses,
+        "pipeline_depth": compiled.depth,
+        "steps": parity.steps,
+        "spikes": parity.spikes,
+        "spike_agreement_with_numpy_fixed": 1.0
+        - parity.differences / (parity.steps * compiled.n_neurons),
+    }
     print(json.dumps(report, sort_keys=True))
     return 0 if parity.differences == 0 else 1
 
@@ -222,12 +259,21 @@ def _deploy(args: argparse.Namespace) -> int:
     currents = rng.normal(0.0, args.input_std, (args.steps, spec.n_inputs))
     ours = Simulator(spec, library="numpy", mode=args.mode).run(currents)
     with LavaNetwork(spec, args.mode) as net:
-        lava = net.run(currents, progress=_Progress(f"{spec.name} in Lava ({args.mode} mode)", args.steps))
+        lava = net.run(
+            currents, progress=_Progress(f"{spec.name} in Lava ({args.mode} mode)", args.steps)
+        )
     agree = float((ours["spikes"] == lava["spikes"]).mean())
     difference = float(np.abs(ours["v"] - lava["v"]).max()) if args.steps else 0.0
-    report = {"network": spec.name, "mode": args.mode, "neurons": spec.n_neurons, "synapses": spec.n_synapses,
-              "steps": args.steps, "spikes": int(lava["spikes"].sum()),
-              f"spike_agreement_with_numpy_{args.mode}": agree, "max_voltage_difference": difference}
+    report = {
+        "network": spec.name,
+        "mode": args.mode,
+        "neurons": spec.n_neurons,
+        "synapses": spec.n_synapses,
+        "steps": args.steps,
+        "spikes": int(lava["spikes"].sum()),
+        f"spike_agreement_with_numpy_{args.mode}": agree,
+        "max_voltage_difference": difference,
+    }
     print(json.dumps(report, sort_keys=True))
     # The parity the backends promise: bit for bit in fixed point, 1e-5 in float.
     return 0 if agree == 1.0 and difference <= (0.0 if args.mode == "fixed" else 1e-5) else 1
@@ -260,13 +306,17 @@ def _info(args: argparse.Namespace) -> int:
         from snn_control.events.spikepoint import count_parameters
 
         classifier = spikepoint.classifier
-        print(f"SpikePoint classifier: {count_parameters(classifier.model)} parameters, classes "
-              f"{', '.join(classifier.class_names)}, sensor {classifier.sensor_size[0]}x{classifier.sensor_size[1]}")
+        print(
+            f"SpikePoint classifier: {count_parameters(classifier.model)} parameters, classes "
+            f"{', '.join(classifier.class_names)}, sensor {classifier.sensor_size[0]}x{classifier.sensor_size[1]}"
+        )
         print(f"  network: {json.dumps(classifier.model.config.as_dict(), sort_keys=True)}")
         print(f"  point clouds: {json.dumps(classifier.points.as_dict(), sort_keys=True)}")
         print(f"  deploys to {SPIKEPOINT_TARGETS}")
         return 0
-    print(f"{spec.name}: {spec.n_neurons} neurons, {spec.n_synapses} synapses, input {spec.input_population!r}")
+    print(
+        f"{spec.name}: {spec.n_neurons} neurons, {spec.n_synapses} synapses, input {spec.input_population!r}"
+    )
     for pop in spec.populations:
         print(f"  population {pop.name:<12} {pop.size:>5} x {pop.model} ({pop.reset} reset)")
     for conn in spec.connections:
@@ -280,30 +330,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="snn-control", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("run", help=f"closed-loop simulations: {', '.join(SCENARIOS)} (default {DEFAULT_SCENARIO})",
-                       add_help=False)
+    p = sub.add_parser(
+        "run",
+        help=f"closed-loop simulations: {', '.join(SCENARIOS)} (default {DEFAULT_SCENARIO})",
+        add_help=False,
+    )
     p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
-    p = sub.add_parser("launch", help="start a graph of ROS 2 nodes as separate processes", add_help=False)
+    p = sub.add_parser(
+        "launch", help="start a graph of ROS 2 nodes as separate processes", add_help=False
+    )
     p = sub.add_parser("train", help="training pipelines", add_help=False)
     p.add_argument("system")
     p = sub.add_parser("query", help="localise a folder of images in a place map", add_help=False)
 
     p = sub.add_parser("bench", help="benchmarks")
     p.add_argument("name")
-    p.add_argument("--json", action="store_true", help="print one JSON object of figures on the last line")
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON object of figures on the last line"
+    )
     p.add_argument("--quick", action="store_true", help="fewer repetitions (noisier figures)")
     p.add_argument("--runs", type=int, help="bench lava: runs of each Lava path (default 50)")
     p.set_defaults(handler=_bench)
 
     p = sub.add_parser("deploy", help="run or export a network for a target")
-    p.add_argument("network", help="network file (.npz) or place map (its ensemble's query network)")
+    p.add_argument(
+        "network", help="network file (.npz) or place map (its ensemble's query network)"
+    )
     p.add_argument("--target", choices=["lava-sim", "loihi2", "nir"], default="lava-sim")
     p.add_argument("--output", help="output file (nir target; default: beside the network)")
-    p.add_argument("--check", metavar="BOARD", help="only check whether the network fits a board "
-                                                   "(loihi2, spinnaker2, xylo_audio2, speck, cpu); exit 1 when it does not")
+    p.add_argument(
+        "--check",
+        metavar="BOARD",
+        help="only check whether the network fits a board "
+        "(loihi2, spinnaker2, xylo_audio2, speck, cpu); exit 1 when it does not",
+    )
     p.add_argument("--steps", type=int, default=200)
-    p.add_argument("--mode", choices=["fixed", "float"], default="fixed",
-                   help="lava-sim arithmetic: Loihi's bit-accurate fixed point (default) or floating point")
+    p.add_argument(
+        "--mode",
+        choices=["fixed", "float"],
+        default="fixed",
+        help="lava-sim arithmetic: Loihi's bit-accurate fixed point (default) or floating point",
+    )
     p.add_argument("--input-std", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_deploy)
@@ -323,7 +390,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _forward({"query": "snn_control.vpr.cli:query_main"}, "command", "query", argv[1:])
     if argv and argv[0] == "train":
         if len(argv) < 2:
-            print(f"usage: snn-control train <system> ...; systems: {', '.join(sorted(TRAINERS))}", file=sys.stderr)
+            print(
+                f"usage: snn-control train <system> ...; systems: {', '.join(sorted(TRAINERS))}",
+                file=sys.stderr,
+            )
             return 2
         return _forward(TRAINERS, "training system", argv[1], argv[2:])
     if argv and argv[0] == "run":
@@ -342,7 +412,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"snn-control {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:
-        print(f"snn-control {args.command}: interrupted{f' ({exc})' if str(exc) else ''}", file=sys.stderr)
+        print(
+            f"snn-control {args.command}: interrupted{f' ({exc})' if str(exc) else ''}",
+            file=sys.stderr,
+        )
         return 128 + getattr(exc, "signum", 2)
 
 

@@ -1,4 +1,5 @@
 """Package files as ``.npz``: written atomically, read with one clear error for any corruption."""
+
 from __future__ import annotations
 
 import zipfile
@@ -22,7 +23,9 @@ def atomic_savez(path: str | Path, **arrays: np.ndarray) -> Path:
     return path
 
 
-def read_npz(path: str | Path, what: str, error: type[Exception] = ValueError) -> dict[str, np.ndarray]:
+def read_npz(
+    path: str | Path, what: str, error: type[Exception] = ValueError
+) -> dict[str, np.ndarray]:
     """All arrays of an ``.npz`` (no pickles); ``error`` names ``what`` for missing or corrupt files."""
     path = Path(path)
     if not path.is_file():
@@ -31,4 +34,6 @@ def read_npz(path: str | Path, what: str, error: type[Exception] = ValueError) -
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise error(f"{what} {path} is not a readable .npz archive (truncated or corrupt?): {exc}") from exc
+        raise error(
+            f"{what} {path} is not a readable .npz archive (truncated or corrupt?): {exc}"
+        ) from exc

@@ -1,4 +1,5 @@
 """Figures for people to look at: matplotlib without a display, saved the same way everywhere."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,6 +7,7 @@ leader of a new session, so that it and everything it forks share one process gr
 single ``killpg`` ends, and they look processes up in ``/proc`` (Linux), which needs no
 extra package.
 """
+
 from __future__ import annotations
 
 import ctypes

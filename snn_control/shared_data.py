@@ -4,6 +4,7 @@ They are read in place, never copied into the package. Looked up relative to the
 directory first (the repository root, where the commands are run) and then beside the
 checkout this module belongs to.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,4 +19,6 @@ def shared_data(*parts: str) -> Path:
         candidate = root.joinpath(*parts)
         if candidate.exists():
             return candidate
-    raise FileNotFoundError(f"{'/'.join(parts)} not found under ../shared/data (read its SOURCE.md)")
+    raise FileNotFoundError(
+        f"{'/'.join(parts)} not found under ../shared/data (read its SOURCE.md)"
+    )

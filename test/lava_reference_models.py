@@ -5,6 +5,7 @@ test owns and bounds): a relay population (ours) drives a Dense into Lava's buil
 the same network in the numpy fixed-point backend must give the same spikes and voltages.
 Prints "matches" and exits 0, or fails with an assertion.
 """
+
 import numpy as np
 
 from snn_control.engine import fixed_point as fxp
@@ -26,10 +27,15 @@ def main() -> None:
 
     rng = np.random.default_rng(7)
     n_in, n = 8, 10
-    spec = NetworkSpec((make_population("in", n_in, "cuba_lif", du=1, dv=1, vth=0.5),
-                        make_population("lif", n, "cuba_lif", du=0.2, dv=0.1, vth=3.0, bias=0.05)),
-                       (Connection("in", "lif", rng.normal(0.3, 1.0, (n, n_in))),), "in",
-                       metadata={"input_range": 1.0})
+    spec = NetworkSpec(
+        (
+            make_population("in", n_in, "cuba_lif", du=1, dv=1, vth=0.5),
+            make_population("lif", n, "cuba_lif", du=0.2, dv=0.1, vth=3.0, bias=0.05),
+        ),
+        (Connection("in", "lif", rng.normal(0.3, 1.0, (n, n_in))),),
+        "in",
+        metadata={"input_range": 1.0},
+    )
     spikes_in = (rng.random((STEPS, n_in)) < 0.3).astype(float)
     ref = Simulator(spec, library="numpy", mode="fixed").run(spikes_in)
     fixed = fxp.quantise(spec)
@@ -38,8 +44,14 @@ def main() -> None:
     # Lava's own processes, fed by a spike generator replaying the relay's spikes.
     src = RingBuffer(data=ref["spikes"][:, fixed.layout.slices["in"]].T.astype(int))
     dense = Dense(weights=conn.weight, weight_exp=conn.weight_exp, num_weight_bits=8)
-    lif = LIF(shape=(n,), du=int(fixed.du[sl][0]), dv=int(fixed.dv[sl][0]), vth=int(fixed.vth[sl][0]),
-              bias_mant=fixed.bias_mant[sl], bias_exp=fixed.bias_exp[sl])
+    lif = LIF(
+        shape=(n,),
+        du=int(fixed.du[sl][0]),
+        dv=int(fixed.dv[sl][0]),
+        vth=int(fixed.vth[sl][0]),
+        bias_mant=fixed.bias_mant[sl],
+        bias_exp=fixed.bias_exp[sl],
+    )
     src.s_out.connect(dense.s_in)
     dense.a_out.connect(lif.a_in)
     mon_v, mon_s = Monitor(), Monitor()

@@ -1,4 +1,5 @@
 """Random networks covering every neuron model, both resets, recurrence and the threshold port."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,12 +10,29 @@ from snn_control.engine.network import Connection, NetworkSpec, make_population
 def random_network(seed: int, n_in: int = 12, n_hidden: int = 16, n_out: int = 3) -> NetworkSpec:
     rng = np.random.default_rng(seed)
     pops = (
-        make_population("enc", n_in, "cuba_lif", reset="soft", du=rng.uniform(0.1, 1, n_in),
-                        dv=rng.uniform(0, 0.5, n_in), vth=rng.uniform(0.5, 2, n_in), bias=rng.uniform(-0.2, 0.2, n_in)),
-        make_population("hid", n_hidden, "adaptive_lif", du=rng.uniform(0.1, 1, n_hidden),
-                        dv=rng.uniform(0, 0.5, n_hidden), vth=rng.uniform(0.5, 2, n_hidden),
-                        dth=rng.uniform(0, 0.5, n_hidden), bias=rng.uniform(-0.1, 0.1, n_hidden)),
-        make_population("out", n_out, "leaky_integrator", du=1.0, dv=rng.uniform(0.05, 0.5, n_out)),
+        make_population(
+            "enc",
+            n_in,
+            "cuba_lif",
+            reset="soft",
+            du=rng.uniform(0.1, 1, n_in),
+            dv=rng.uniform(0, 0.5, n_in),
+            vth=rng.uniform(0.5, 2, n_in),
+            bias=rng.uniform(-0.2, 0.2, n_in),
+        ),
+        make_population(
+            "hid",
+            n_hidden,
+            "adaptive_lif",
+            du=rng.uniform(0.1, 1, n_hidden),
+            dv=rng.uniform(0, 0.5, n_hidden),
+            vth=rng.uniform(0.5, 2, n_hidden),
+            dth=rng.uniform(0, 0.5, n_hidden),
+            bias=rng.uniform(-0.1, 0.1, n_hidden),
+        ),
+        make_population(
+            "out", n_out, "leaky_integrator", du=1.0, dv=rng.uniform(0.05, 0.5, n_out)
+        ),
     )
     recurrent = rng.normal(0, 0.5, (n_hidden, n_hidden)) * (rng.random((n_hidden, n_hidden)) < 0.3)
     conns = (

@@ -1,4 +1,5 @@
 """The test process's side of a ROS 2 exchange: its own rclpy context, node and executor."""
+
 import subprocess
 import sys
 import time

@@ -1,4 +1,5 @@
 """The generated event-camera gesture dataset: real renders through the real event simulator."""
+
 import time
 import warnings
 
@@ -7,8 +8,16 @@ import numpy as np
 import pytest
 
 from snn_control.events.io import EVENT_DTYPE
-from snn_control.sim.gestures import (DURATION_S, GESTURES, SENSOR_SIZE, cache_path, generate_dataset,
-                                      generate_sample, load_dataset, load_or_generate)
+from snn_control.sim.gestures import (
+    DURATION_S,
+    GESTURES,
+    SENSOR_SIZE,
+    cache_path,
+    generate_dataset,
+    generate_sample,
+    load_dataset,
+    load_or_generate,
+)
 from snn_control.sim.gestures.dataset import MODEL_PATH, SHOULDERS, sample_seed, two_link_ik
 
 SEED = 3
@@ -24,7 +33,9 @@ def test_at_least_six_classes_and_balanced_index_major_order(dataset):
     samples, labels = dataset
     assert len(GESTURES) >= 6 and len(set(GESTURES)) == len(GESTURES)
     assert len(samples) == len(labels) == PER_CLASS * len(GESTURES)
-    np.testing.assert_array_equal(labels[: len(GESTURES)], np.arange(len(GESTURES)))  # any prefix is balanced
+    np.testing.assert_array_equal(
+        labels[: len(GESTURES)], np.arange(len(GESTURES))
+    )  # any prefix is balanced
     np.testing.assert_array_equal(np.bincount(labels), PER_CLASS)
 
 
@@ -50,7 +61,9 @@ def test_samples_are_deterministic_per_seed_and_differ_between_seeds(dataset):
 
 def _coarse_histogram(events: np.ndarray, bins: int = 8) -> np.ndarray:
     width, height = SENSOR_SIZE
-    hist, _, _ = np.histogram2d(events["x"], events["y"], bins=bins, range=((0, width), (0, height)))
+    hist, _, _ = np.histogram2d(
+        events["x"], events["y"], bins=bins, range=((0, width), (0, height))
+    )
     return hist.ravel() / max(hist.sum(), 1)
 
 
@@ -62,7 +75,9 @@ def test_classes_are_distinguishable_by_a_nearest_centroid_baseline(dataset):
     correct = 0
     for i in range(len(samples)):
         others = np.arange(len(samples)) != i
-        centroids = np.array([features[others & (labels == c)].mean(axis=0) for c in range(len(GESTURES))])
+        centroids = np.array(
+            [features[others & (labels == c)].mean(axis=0) for c in range(len(GESTURES))]
+        )
         correct += int(np.argmin(((centroids - features[i]) ** 2).sum(axis=1)) == labels[i])
     accuracy = correct / len(samples)
     assert accuracy > 2.5 / len(GESTURES), accuracy
@@ -89,11 +104,15 @@ def test_inverse_kinematics_puts_the_wrist_on_target_with_the_elbow_towards_the_
         assert off_line @ pole > 0
 
 
-def test_cache_round_trips_across_worker_processes_and_regenerates_a_corrupt_file(dataset, tmp_path):
+def test_cache_round_trips_across_worker_processes_and_regenerates_a_corrupt_file(
+    dataset, tmp_path
+):
     samples, labels = dataset
     first_ten = samples[: len(GESTURES)]
     # two worker processes: samples do not depend on the process that renders them
-    cached, cached_labels = load_or_generate(tmp_path, n_per_class=1, seed=SEED, progress=False, workers=2)
+    cached, cached_labels = load_or_generate(
+        tmp_path, n_per_class=1, seed=SEED, progress=False, workers=2
+    )
     path = cache_path(tmp_path, 1, SEED)
     assert path.is_file() and list(tmp_path.iterdir()) == [path]  # atomic write: no temporary left
     np.testing.assert_array_equal(cached_labels, labels[: len(GESTURES)])

@@ -1,4 +1,5 @@
 """The blimp model: buoyancy, actuator (deadzone, shaft flip, lag), LiDAR, baselines."""
+
 import numpy as np
 import pytest
 
@@ -52,7 +53,9 @@ def test_bad_arguments_are_named():
         BlimpAltitudeEnv(buoyancy="sinking")
     with pytest.raises(ValueError, match="unknown profile 'zigzag'"):
         BlimpAltitudeEnv(profile="zigzag")
-    with pytest.raises(ValueError, match=r"unknown BlimpAltitudeEnv parameter\(s\) \['lidar_hz'\]"):
+    with pytest.raises(
+        ValueError, match=r"unknown BlimpAltitudeEnv parameter\(s\) \['lidar_hz'\]"
+    ):
         BlimpAltitudeEnv(lidar_hz=100)
     env = BlimpAltitudeEnv()
     env.reset(seed=0)
@@ -73,12 +76,26 @@ def test_deterministic_under_seed():
 
 
 def test_pid_holds_steps_under_negative_buoyancy_and_pd_cannot():
-    pid = step_metrics(run_closed_loop(make_controller("blimp_pid", 0.1),
-                                       BlimpAltitudeEnv(buoyancy="negative", step_s=40), seed=0), steady_window_s=10)
-    pd = step_metrics(run_closed_loop(make_controller("blimp_pd", 0.1),
-                                      BlimpAltitudeEnv(buoyancy="negative", step_s=40), seed=0), steady_window_s=10)
+    pid = step_metrics(
+        run_closed_loop(
+            make_controller("blimp_pid", 0.1),
+            BlimpAltitudeEnv(buoyancy="negative", step_s=40),
+            seed=0,
+        ),
+        steady_window_s=10,
+    )
+    pd = step_metrics(
+        run_closed_loop(
+            make_controller("blimp_pd", 0.1),
+            BlimpAltitudeEnv(buoyancy="negative", step_s=40),
+            seed=0,
+        ),
+        steady_window_s=10,
+    )
     assert pid["steady_state_error_m"] < 0.03 and pid["overshoot_m"] < 0.15
-    assert pd["steady_state_error_m"] > 0.1  # the ballast needs an integral term: the paper's I-SNN
+    assert (
+        pd["steady_state_error_m"] > 0.1
+    )  # the ballast needs an integral term: the paper's I-SNN
 
 
 def test_shipped_gains_are_what_the_tuning_ranks_first():
@@ -88,4 +105,6 @@ def test_shipped_gains_are_what_the_tuning_ranks_first():
 
     shipped = score(BLIMP_PID)
     for kp, ki, kd in [(6, 0.5, 8), (8, 1.0, 12), (4, 0.5, 8)]:  # neighbours in the grid
-        assert shipped <= score(PIDGains(kp=kp, ki=ki, kd=kd, derivative_filter_s=0.2, integral_limit=1.5))
+        assert shipped <= score(
+            PIDGains(kp=kp, ki=ki, kd=kd, derivative_filter_s=0.2, integral_limit=1.5)
+        )

@@ -1,4 +1,5 @@
 """The shipped, evolved blimp SNNs: size, closed loop, and the same commands on every backend."""
+
 import numpy as np
 
 from snn_control.blimp.controller import blimp_snn, weights_path
@@ -37,4 +38,6 @@ def test_same_closed_loop_on_torch_and_lava():
 
 
 def test_same_closed_loop_bit_exact_in_fixed_point():
-    np.testing.assert_array_equal(_closed_loop_commands("numpy-fixed"), _closed_loop_commands("lava-fixed"))
+    np.testing.assert_array_equal(
+        _closed_loop_commands("numpy-fixed"), _closed_loop_commands("lava-fixed")
+    )

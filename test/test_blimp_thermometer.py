@@ -1,5 +1,6 @@
 """The thermometer genotype of the blimp SNNs: bounds, and that the grown networks compute
 what their genes say (P, filtered D and I terms) when stepped by the engine."""
+
 import numpy as np
 import pytest
 
@@ -22,11 +23,20 @@ def test_every_genotype_grows_a_network_within_the_papers_bounds(role):
         assert spec.n_neurons <= 80
         enc, hid, out = (spec.population(k).params for k in ("encoder", "hidden", "readout"))
         weights = {(c.source, c.target, c.port): c.weight for c in spec.connections}
-        checks = {"encoder_bias": enc["bias"], "encoder_vth": enc["vth"], "encoder_du": enc["du"],
-                  "encoder_dv": enc["dv"], "hidden_weight": weights[("encoder", "hidden", "current")],
-                  "hidden_bias": hid["bias"], "hidden_vth": hid["vth"], "hidden_du": hid["du"], "hidden_dv": hid["dv"],
-                  "decoder_weight": weights[("hidden", "readout", "current")], "decoder_keep": 1.0 - out["dv"],
-                  "encoder_weight": np.asarray(spec.metadata["encoder_weights"])}
+        checks = {
+            "encoder_bias": enc["bias"],
+            "encoder_vth": enc["vth"],
+            "encoder_du": enc["du"],
+            "encoder_dv": enc["dv"],
+            "hidden_weight": weights[("encoder", "hidden", "current")],
+            "hidden_bias": hid["bias"],
+            "hidden_vth": hid["vth"],
+            "hidden_du": hid["du"],
+            "hidden_dv": hid["dv"],
+            "decoder_weight": weights[("hidden", "readout", "current")],
+            "decoder_keep": 1.0 - out["dv"],
+            "encoder_weight": np.asarray(spec.metadata["encoder_weights"]),
+        }
         if role == "i":
             checks["threshold_jump"] = weights[("encoder", "hidden", "threshold")]
             checks["hidden_dth"] = hid["dth"]
@@ -59,19 +69,28 @@ def _quantised(e, first, last, n):
 
 
 def test_the_pd_network_holds_kp_times_the_quantised_error_and_kicks_on_a_step(tmp_path):
-    genes = dict(kp=6.0, kd=4.0, tau_s=0.3, e_first_m=0.01, e_last_m=0.5, slow_first_m=0.01, slow_last_m=0.5, keep=0.2)
+    genes = dict(
+        kp=6.0,
+        kd=4.0,
+        tau_s=0.3,
+        e_first_m=0.01,
+        e_last_m=0.5,
+        slow_first_m=0.01,
+        slow_last_m=0.5,
+        keep=0.2,
+    )
     ctrl = _controller("pd", tmp_path, **genes)
     e = 0.2
     first = ctrl.step(np.array([e]))[0]
-    for _ in range(60):                          # 6 s: the low-pass has settled
+    for _ in range(60):  # 6 s: the low-pass has settled
         u = ctrl.step(np.array([e]))[0]
     q = _quantised(e, 0.01, 0.5, thermo.PD_PAIRS)
     slow = _quantised(q, 0.01, 0.5, thermo.PD_SLOW_LEVELS)
     expected = genes["kp"] * q + genes["kd"] / genes["tau_s"] * (q - slow)
     assert u == pytest.approx(expected, abs=1e-6)
-    assert first > u + 1.0                       # the derivative's kick when the error appears
+    assert first > u + 1.0  # the derivative's kick when the error appears
     ctrl.reset()
-    assert ctrl.step(np.array([-e]))[0] < 0      # odd: negative error, negative command
+    assert ctrl.step(np.array([-e]))[0] < 0  # odd: negative error, negative command
 
 
 def test_the_i_network_integrates_the_error_in_its_thresholds_and_saturates(tmp_path):
@@ -84,11 +103,13 @@ def test_the_i_network_integrates_the_error_in_its_thresholds_and_saturates(tmp_
     # after 4 s: ki * q * 2 s, to within one level of the thermometer
     assert u[-1] == pytest.approx(genes["ki"] * q * ticks * 0.1, abs=per_level + 1e-9)
     assert np.all(np.diff(u) >= -1e-12) and u[-1] > u[ticks // 2] > 0
-    for _ in range(400):                         # 40 s more: the output saturates at range_v
+    for _ in range(400):  # 40 s more: the output saturates at range_v
         last = ctrl.step(np.array([e]))[0]
     assert last == pytest.approx(genes["range_v"], abs=1e-9)
     ctrl.reset()
-    assert [ctrl.step(np.array([-e]))[0] for _ in range(ticks)][-1] == pytest.approx(-u[-1], abs=1e-9)
+    assert [ctrl.step(np.array([-e]))[0] for _ in range(ticks)][-1] == pytest.approx(
+        -u[-1], abs=1e-9
+    )
 
 
 @pytest.mark.parametrize("role", ["pd", "i"])
@@ -102,4 +123,6 @@ def test_shipped_networks_keep_their_commands_in_loihi_fixed_point(role):
         ctrl = load_spiking_controller(weights_path(role), dt=0.1, backend=backend)
         runs.append(np.array([ctrl.step(np.array([e]))[0] for e in errors]))
     assert np.mean(np.abs(runs[0] - runs[1])) < 0.1
-    np.testing.assert_allclose(runs[1][[49, 99]], runs[0][[49, 99]], atol=0.1)   # held errors: P (and I) terms
+    np.testing.assert_allclose(
+        runs[1][[49, 99]], runs[0][[49, 99]], atol=0.1
+    )  # held errors: P (and I) terms

@@ -1,4 +1,5 @@
 """The snn-control command line, run as users run it (separate processes)."""
+
 import json
 import os
 import subprocess
@@ -33,7 +34,10 @@ def test_info_and_deploy_lava_sim(tmp_path):
     deployed = run("deploy", str(path), "--target", "lava-sim", "--steps", "60")
     assert deployed.returncode == 0, deployed.stderr
     report = json.loads(deployed.stdout.strip().splitlines()[-1])
-    assert report["spike_agreement_with_numpy_fixed"] == 1.0 and report["max_voltage_difference"] == 0.0
+    assert (
+        report["spike_agreement_with_numpy_fixed"] == 1.0
+        and report["max_voltage_difference"] == 0.0
+    )
     assert report["spikes"] > 0
 
 
@@ -74,15 +78,32 @@ def test_deploy_takes_a_spikepoint_classifier_to_nir_lava_and_the_board_checks(t
     from snn_control.events.spikepoint import shipped_classifier_path
     from snn_control.events.spikepoint_nir import read_nir
 
-    out = run("deploy", str(shipped_classifier_path()), "--target", "nir", "--output", str(tmp_path / "sp.nir"))
+    out = run(
+        "deploy",
+        str(shipped_classifier_path()),
+        "--target",
+        "nir",
+        "--output",
+        str(tmp_path / "sp.nir"),
+    )
     assert out.returncode == 0 and "wrote" in out.stdout, out.stderr
     assert read_nir(tmp_path / "sp.nir").class_names[0] == "hand_clapping"
     fits = run("deploy", str(shipped_classifier_path()), "--check", "loihi2")
-    assert fits.returncode == 0 and "spikepoint (compiled for Loihi) on Intel Loihi 2" in fits.stdout, fits.stderr
+    assert (
+        fits.returncode == 0 and "spikepoint (compiled for Loihi) on Intel Loihi 2" in fits.stdout
+    ), fits.stderr
     refused = run("deploy", str(shipped_classifier_path()), "--check", "xylo_audio2")
     assert refused.returncode == 1 and "neurons exceed the board's 1008" in refused.stdout
     out = run("deploy", str(shipped_classifier_path()), "--target", "lava-sim")
     report = json.loads(out.stdout.strip().splitlines()[-1])
-    assert out.returncode == 0 and report["spike_agreement_with_numpy_fixed"] == 1.0 and report["spikes"] > 0, out
+    assert (
+        out.returncode == 0
+        and report["spike_agreement_with_numpy_fixed"] == 1.0
+        and report["spikes"] > 0
+    ), out
     info = run("info", str(shipped_classifier_path()))
-    assert info.returncode == 0 and "SpikePoint classifier:" in info.stdout and "deploys to its NIR file" in info.stdout
+    assert (
+        info.returncode == 0
+        and "SpikePoint classifier:" in info.stdout
+        and "deploys to its NIR file" in info.stdout
+    )

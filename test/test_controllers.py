@@ -1,4 +1,5 @@
 """Controllers: validation, saturation, NaN safety, and the same SNN on every backend."""
+
 import numpy as np
 import pytest
 
@@ -11,8 +12,17 @@ from snn_control.engine.coding import PairedCurrent
 
 def _snn(backend: str) -> SpikingController:
     weights = np.random.default_rng(0).uniform(0.5, 2.0, N_PAIRS)
-    return SpikingController(controller_network(), PairedCurrent(weights), ["readout"], dt=0.1,
-                             command_low=-3.3, command_high=3.3, output_gain=0.5, steps_per_tick=3, backend=backend)
+    return SpikingController(
+        controller_network(),
+        PairedCurrent(weights),
+        ["readout"],
+        dt=0.1,
+        command_low=-3.3,
+        command_high=3.3,
+        output_gain=0.5,
+        steps_per_tick=3,
+        backend=backend,
+    )
 
 
 def _errors(n: int = 40) -> np.ndarray:
@@ -46,13 +56,17 @@ def test_registry_rejects_unknown_names_and_parameters():
 
 def test_snn_controller_never_returns_nan_and_saturates():
     c = _snn("numpy")
-    outs = np.array([c.step([e])[0] for e in np.concatenate([_errors(), [50.0] * 10, [-50.0] * 10])])
+    outs = np.array(
+        [c.step([e])[0] for e in np.concatenate([_errors(), [50.0] * 10, [-50.0] * 10])]
+    )
     assert np.all(np.isfinite(outs)) and outs.max() <= 3.3 and outs.min() >= -3.3
     assert np.ptp(outs) > 0.5, "the controller should respond to its input"
     assert set(c.last_spikes()) == {"encoder", "hidden"}
 
 
-@pytest.mark.parametrize("pair", [("numpy", "torch"), ("numpy-fixed", "lava-fixed"), ("numpy", "lava-float")])
+@pytest.mark.parametrize(
+    "pair", [("numpy", "torch"), ("numpy-fixed", "lava-fixed"), ("numpy", "lava-float")]
+)
 def test_same_commands_on_every_backend(pair):
     a, b = (_snn(backend) for backend in pair)
     try:
@@ -70,8 +84,17 @@ def test_same_commands_on_every_backend(pair):
 def test_controller_round_trips_through_a_network_file(tmp_path):
     c = _snn("numpy")
     spec = c.spec
-    meta = {"encoder": "paired", "encoder_weights": c.encoder.weights.tolist(), "readouts": ["readout"],
-            "output_gain": 0.5, "steps_per_tick": 3, "command_low": -3.3, "command_high": 3.3}
-    path = type(spec)(spec.populations, spec.connections, spec.input_population, "ctrl", meta).save(tmp_path / "c.npz")
+    meta = {
+        "encoder": "paired",
+        "encoder_weights": c.encoder.weights.tolist(),
+        "readouts": ["readout"],
+        "output_gain": 0.5,
+        "steps_per_tick": 3,
+        "command_low": -3.3,
+        "command_high": 3.3,
+    }
+    path = type(spec)(
+        spec.populations, spec.connections, spec.input_population, "ctrl", meta
+    ).save(tmp_path / "c.npz")
     d = load_spiking_controller(path, dt=0.1)
     assert [c.step([e])[0] for e in _errors(10)] == [d.step([e])[0] for e in _errors(10)]

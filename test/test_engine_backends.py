@@ -1,4 +1,5 @@
 """numpy and torch backends: same equations, batching, fixed point, surrogate gradients."""
+
 import numpy as np
 import pytest
 import torch
@@ -14,7 +15,9 @@ from snn_control.engine.simulator import Simulator
 def test_numpy_and_torch_agree(seed, mode):
     spec, x = random_network(seed), random_inputs(seed, 200)
     a = Simulator(spec, library="numpy", mode=mode).run(x)
-    b = Simulator(spec, library="torch", mode=mode, dtype=torch.float64).run(torch.tensor(x)[:, None, :])
+    b = Simulator(spec, library="torch", mode=mode, dtype=torch.float64).run(
+        torch.tensor(x)[:, None, :]
+    )
     np.testing.assert_array_equal(a["spikes"], b["spikes"][:, 0].numpy())
     np.testing.assert_allclose(a["v"], b["v"][:, 0].numpy(), atol=1e-9)
     assert a["spikes"].sum() > 100, "the random network should be active"
@@ -22,7 +25,9 @@ def test_numpy_and_torch_agree(seed, mode):
 
 def test_lif_equations_by_hand():
     """One CUBA neuron against the equations written out: u, v, threshold, hard reset."""
-    spec = NetworkSpec((make_population("n", 1, "cuba_lif", du=0.5, dv=0.25, vth=1.0, bias=0.1),), (), "n")
+    spec = NetworkSpec(
+        (make_population("n", 1, "cuba_lif", du=0.5, dv=0.25, vth=1.0, bias=0.1),), (), "n"
+    )
     sim = Simulator(spec, library="numpy")
     u = v = 0.0
     for t in range(30):
@@ -37,10 +42,19 @@ def test_lif_equations_by_hand():
 
 
 def test_soft_reset_and_adaptation():
-    spec = NetworkSpec((make_population("i", 1, "cuba_lif", du=1, dv=1, vth=0.5),
-                        make_population("n", 1, "adaptive_lif", reset="soft", du=1.0, dv=0.0, vth=1.0, dth=0.5)),
-                       (Connection("i", "n", np.array([[0.8]])), Connection("i", "n", np.array([[0.3]]), port="threshold")),
-                       "i")
+    spec = NetworkSpec(
+        (
+            make_population("i", 1, "cuba_lif", du=1, dv=1, vth=0.5),
+            make_population(
+                "n", 1, "adaptive_lif", reset="soft", du=1.0, dv=0.0, vth=1.0, dth=0.5
+            ),
+        ),
+        (
+            Connection("i", "n", np.array([[0.8]])),
+            Connection("i", "n", np.array([[0.3]]), port="threshold"),
+        ),
+        "i",
+    )
     sim = Simulator(spec, library="numpy")
     thetas, spikes = [], []
     for _ in range(12):
@@ -89,7 +103,9 @@ def test_surrogate_gradient_trains_a_readout():
     target = torch.tensor([1.0, -1.0, 0.5])
     losses = []
     for _ in range(25):
-        sim.params = sim.params._replace(current_blocks=tuple(b._replace(weight=w) for b, w in zip(blocks, weights)))
+        sim.params = sim.params._replace(
+            current_blocks=tuple(b._replace(weight=w) for b, w in zip(blocks, weights))
+        )
         sim.reset()
         v = sim.run(x)["v"][:, :, out_slice]
         loss = ((v[-10:] - target) ** 2).mean()
@@ -109,8 +125,12 @@ def test_fixed_point_weights_fit_loihi_and_spikes_track_float():
     for c in fixed.connections:
         assert c.weight.max() <= 255 and c.weight.min() >= -256
         if c.sign_mode == "mixed":
-            assert np.all(c.weight % 2 == 0), "mixed-sign mantissas must be even (Loihi drops the LSB)"
-    assert np.all(fixed.vth <= fxp.VTH_MAX) and np.all(np.abs(fixed.bias_mant) <= fxp.BIAS_MANT_MAX)
+            assert np.all(
+                c.weight % 2 == 0
+            ), "mixed-sign mantissas must be even (Loihi drops the LSB)"
+    assert np.all(fixed.vth <= fxp.VTH_MAX) and np.all(
+        np.abs(fixed.bias_mant) <= fxp.BIAS_MANT_MAX
+    )
     x = random_inputs(9, 200)
     f = Simulator(spec, library="numpy", mode="float").run(x)["spikes"]
     q = Simulator(spec, library="numpy", mode="fixed").run(x)["spikes"]
@@ -120,11 +140,15 @@ def test_fixed_point_weights_fit_loihi_and_spikes_track_float():
 def test_fixed_point_decay_truncates_toward_zero():
     x = np.array([-4097, -1, 0, 1, 4097], dtype=np.int64)
     np.testing.assert_array_equal(fxp._decay(x, 2048), [-2048, 0, 0, 0, 2048])
-    np.testing.assert_array_equal(fxp._decay(torch.tensor(x), 2048).numpy(), [-2048, 0, 0, 0, 2048])
+    np.testing.assert_array_equal(
+        fxp._decay(torch.tensor(x), 2048).numpy(), [-2048, 0, 0, 0, 2048]
+    )
 
 
 def test_compiled_torch_step_matches_eager():
-    spec, x = random_network(1), torch.tensor(random_inputs(1, 40), dtype=torch.float32)[:, None, :].repeat(1, 4, 1)
+    spec, x = random_network(1), torch.tensor(random_inputs(1, 40), dtype=torch.float32)[
+        :, None, :
+    ].repeat(1, 4, 1)
     eager = Simulator(spec, library="torch", batch_size=4).run(x)
     compiled = Simulator(spec, library="torch", batch_size=4, compile=True).run(x)
     assert (eager["spikes"] == compiled["spikes"]).float().mean() > 0.99

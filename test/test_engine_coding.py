@@ -1,9 +1,17 @@
 """Encoders and decoders: exact values and statistics."""
+
 import numpy as np
 import pytest
 
-from snn_control.engine.coding import (DirectCurrent, LeakyIntegratorDecoder, MovingAverage, PairedCurrent,
-                                       PoissonRate, SpikeCount, relay_population_params)
+from snn_control.engine.coding import (
+    DirectCurrent,
+    LeakyIntegratorDecoder,
+    MovingAverage,
+    PairedCurrent,
+    PoissonRate,
+    SpikeCount,
+    relay_population_params,
+)
 from snn_control.engine.network import NetworkSpec, make_population
 from snn_control.engine.simulator import Simulator
 
@@ -32,7 +40,9 @@ def test_poisson_rate_statistics_and_seed():
 
 def test_relay_population_spikes_exactly_on_input_spikes():
     enc = PoissonRate(5, max_rate_hz=300.0, dt=0.001, seed=1)
-    spec = NetworkSpec((make_population("in", 5, "cuba_lif", **relay_population_params()),), (), "in")
+    spec = NetworkSpec(
+        (make_population("in", 5, "cuba_lif", **relay_population_params()),), (), "in"
+    )
     sim = Simulator(spec, library="numpy")
     for _ in range(500):
         x = enc.encode(np.full(5, 0.8))
@@ -52,4 +62,8 @@ def test_spike_count_and_moving_average_windows():
     counts = [count.decode(s).tolist() for s in seq]
     rates = [avg.decode(s).tolist() for s in seq]
     assert counts == [[1, 0], [2, 1], [2, 2], [1, 2], [0, 1]]
-    assert rates[0] == [1.0, 0.0] and rates[2] == pytest.approx([2 / 3, 2 / 3]) and rates[4] == pytest.approx([0, 1 / 3])
+    assert (
+        rates[0] == [1.0, 0.0]
+        and rates[2] == pytest.approx([2 / 3, 2 / 3])
+        and rates[4] == pytest.approx([0, 1 / 3])
+    )

@@ -1,11 +1,12 @@
 """The network file format: round trip and clear errors on every kind of bad file."""
+
 import json
 
 import numpy as np
 import pytest
 
 from random_networks import random_network
-from snn_control.engine.network import (Connection, NetworkFileError, NetworkSpec, make_population)
+from snn_control.engine.network import Connection, NetworkFileError, NetworkSpec, make_population
 
 
 def test_round_trip_preserves_everything(tmp_path):
@@ -49,17 +50,32 @@ def _rewrite(path, mutate_header=None, mutate_arrays=None):
     np.savez(path, **arrays)
 
 
-@pytest.mark.parametrize("mutate_header, mutate_arrays, message", [
-    (lambda h: h["populations"][1].update(model="izhikevich"), None, "unknown neuron model 'izhikevich'"),
-    (lambda h: h.update(version=99), None, "format version 99 is not supported"),
-    (lambda h: h.update(format="other"), None, "expected 'snn_control.network'"),
-    (None, lambda a: a.update(conn0_weight=np.full((16, 12), np.nan)), "weights contain NaN"),
-    (None, lambda a: a.update(conn0_weight=np.zeros((16, 11))), r"weight shape \(16, 11\) does not match"),
-    (None, lambda a: a.pop("conn3_weight"), "missing array 'conn3_weight'"),
-    (None, lambda a: a.update(pop0_du=np.full(12, 1.5)), "decay 'du' must lie in"),
-    (lambda h: h["connections"][0].update(target="nowhere"), None, "unknown population 'nowhere'"),
-    (lambda h: h.update(input_population="x"), None, "input population 'x' is not one of"),
-])
+@pytest.mark.parametrize(
+    "mutate_header, mutate_arrays, message",
+    [
+        (
+            lambda h: h["populations"][1].update(model="izhikevich"),
+            None,
+            "unknown neuron model 'izhikevich'",
+        ),
+        (lambda h: h.update(version=99), None, "format version 99 is not supported"),
+        (lambda h: h.update(format="other"), None, "expected 'snn_control.network'"),
+        (None, lambda a: a.update(conn0_weight=np.full((16, 12), np.nan)), "weights contain NaN"),
+        (
+            None,
+            lambda a: a.update(conn0_weight=np.zeros((16, 11))),
+            r"weight shape \(16, 11\) does not match",
+        ),
+        (None, lambda a: a.pop("conn3_weight"), "missing array 'conn3_weight'"),
+        (None, lambda a: a.update(pop0_du=np.full(12, 1.5)), "decay 'du' must lie in"),
+        (
+            lambda h: h["connections"][0].update(target="nowhere"),
+            None,
+            "unknown population 'nowhere'",
+        ),
+        (lambda h: h.update(input_population="x"), None, "input population 'x' is not one of"),
+    ],
+)
 def test_bad_files_name_the_problem(tmp_path, mutate_header, mutate_arrays, message):
     path = random_network(2).save(tmp_path / "net.npz")
     _rewrite(path, mutate_header, mutate_arrays)

@@ -1,4 +1,5 @@
 """The ESIM-style event simulator on synthetic scenes whose events are known."""
+
 import numpy as np
 import pytest
 
@@ -11,11 +12,15 @@ def test_a_brightening_pixel_fires_on_events_at_each_threshold_crossing():
     sim = EventCameraSimulator(1, 2, QUIET)
     frames = np.array([[[1.0, 1.0]], [[np.e, 1.0]]])  # log intensity of pixel 0 rises by ~1.0
     events = sim.simulate(frames, np.array([0, 1000]))
-    assert events.size == 4 and np.all(events["x"] == 0) and np.all(events["p"] == 1)  # floor(1.0/0.2)=4 (eps)
+    assert (
+        events.size == 4 and np.all(events["x"] == 0) and np.all(events["p"] == 1)
+    )  # floor(1.0/0.2)=4 (eps)
     # linear interpolation in log intensity: crossings at 1/5, 2/5, 3/5, 4/5 of the interval
     np.testing.assert_allclose(events["t"], [200, 400, 600, 800], atol=2)
     back = sim.feed(np.array([[1.0, 1.0]]), 2000)  # and darkening back: OFF events
-    assert back.size == 4 and np.all(back["p"] == 0)  # the reference sat 0.8 up: 4 crossings of 0.2 down
+    assert back.size == 4 and np.all(
+        back["p"] == 0
+    )  # the reference sat 0.8 up: 4 crossings of 0.2 down
 
 
 def test_a_moving_edge_fires_where_it_moves_with_the_right_polarity():
@@ -30,8 +35,10 @@ def test_a_moving_edge_fires_where_it_moves_with_the_right_polarity():
 
 
 def test_refractory_period_and_noise_rate():
-    sim = EventCameraSimulator(1, 1, EventCameraConfig(threshold_sigma=0.0, noise_rate_hz=0.0, refractory_us=500))
-    events = sim.simulate(np.array([[[1.0]], [[np.e ** 2]]]), np.array([0, 1000]))
+    sim = EventCameraSimulator(
+        1, 1, EventCameraConfig(threshold_sigma=0.0, noise_rate_hz=0.0, refractory_us=500)
+    )
+    events = sim.simulate(np.array([[[1.0]], [[np.e**2]]]), np.array([0, 1000]))
     assert np.all(np.diff(events["t"]) >= 500)  # 9 crossings in 1 ms, at most one per 0.5 ms kept
     noisy = EventCameraSimulator(20, 20, EventCameraConfig(noise_rate_hz=5.0), seed=1)
     still = np.ones((11, 20, 20))

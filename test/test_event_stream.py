@@ -1,4 +1,5 @@
 """Live event packets into classification windows: window cutting and every kind of bad input."""
+
 import numpy as np
 import pytest
 
@@ -29,13 +30,15 @@ def test_bad_input_is_counted_not_lost_silently():
     assert stream.push(events([])) == [] and stream.rejected["empty_packets"] == 1
     stream.push(events([0, 10, 20], x=[1, 12, 3]))
     assert stream.rejected["outside_sensor"] == 1
-    stream.push(events([30, 15, 40]))               # 15 is older than the newest (20): dropped
+    stream.push(events([30, 15, 40]))  # 15 is older than the newest (20): dropped
     assert stream.rejected["backwards"] == 1
-    windows = stream.push(events([200]))            # completes the windows ending at 100, 150, 200
+    windows = stream.push(events([200]))  # completes the windows ending at 100, 150, 200
     assert [len(w.events) for w in windows] == [4, 0, 0]
-    stream.push(events(np.arange(200, 240)))         # a burst beyond the buffer: oldest dropped
+    stream.push(events(np.arange(200, 240)))  # a burst beyond the buffer: oldest dropped
     assert stream.rejected["overflow"] == 11
-    assert stream.push(events([5])) == [] and stream.rejected["restarts"] == 1   # a replay starting over
+    assert (
+        stream.push(events([5])) == [] and stream.rejected["restarts"] == 1
+    )  # a replay starting over
     assert [w.start_us for w in stream.push(events([120]))] == [5]
     with pytest.raises(ValueError, match="step_us <= window_us"):
         WindowedStream((10, 10), 100, 200)

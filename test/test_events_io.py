@@ -1,11 +1,19 @@
 """Event readers on every real recording in ../shared/data/events, against its SOURCE.md."""
+
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from snn_control.events.io import (EVENT_DTYPE, EventFormatError, Evt3Decoder, UnsupportedEncodingError,
-                                   decode_packet, read_event_bag, read_events)
+from snn_control.events.io import (
+    EVENT_DTYPE,
+    EventFormatError,
+    Evt3Decoder,
+    UnsupportedEncodingError,
+    decode_packet,
+    read_event_bag,
+    read_events,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "events"
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/events not present")
@@ -15,7 +23,9 @@ def test_aedat4_dvxplorer():
     s = read_events(DATA / "dvxplorer_tonic" / "sample.aedat4")
     e = s.events
     assert e.dtype == EVENT_DTYPE and len(s) == 111_954 and s.sensor_size == (320, 240)
-    assert (e["t"][0], e["t"][-1]) == (1605537493718345, 1605537494308262) and np.all(np.diff(e["t"]) >= 0)
+    assert (e["t"][0], e["t"][-1]) == (1605537493718345, 1605537494308262) and np.all(
+        np.diff(e["t"]) >= 0
+    )
     assert e["x"].max() == 319 and e["y"].max() == 239 and abs(e["p"].mean() - 0.491) < 0.001
 
 
@@ -40,7 +50,11 @@ def test_rosbag_evt3_packets_match_the_upstream_checksum():
     e = s.events
     assert len(s) == 82_469 and len(s.triggers) == 2 and s.sensor_size == (1280, 720)
     # event_camera_codecs' own test (decoder_test.cpp, evt3_decode): sums over the whole bag
-    assert (int(e["x"].sum()), int(e["y"].sum()), int(e["p"].sum())) == (42_078_718, 31_656_267, 41_439)
+    assert (int(e["x"].sum()), int(e["y"].sum()), int(e["p"].sum())) == (
+        42_078_718,
+        31_656_267,
+        41_439,
+    )
     assert int(e["t"].sum()) * 1000 == 1_222_326_831_810_000
     assert (e["t"].min(), e["t"].max()) == (14_224_870, 15_476_187)
 
@@ -53,7 +67,9 @@ def test_packet_boundaries_do_not_lose_events():
 
     store = _typestore()
     with Reader(DATA / "ros2_evt3_trigger_codecs" / "test_data_evt3_trigger") as reader:
-        payload = b"".join(bytes(store.deserialize_cdr(raw, c.msgtype).events) for c, _, raw in reader.messages())
+        payload = b"".join(
+            bytes(store.deserialize_cdr(raw, c.msgtype).events) for c, _, raw in reader.messages()
+        )
     words = np.frombuffer(payload, dtype="<u2")
     cuts = np.sort(np.random.default_rng(0).choice(words.size, 300, replace=False))
     decoder = Evt3Decoder()

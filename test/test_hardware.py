@@ -1,5 +1,6 @@
 """Board profiles (Loihi 2, Xylo Audio 2, SpiNNaker 2, Speck, CPU): fit checks with reasons,
 weight quantisation, energy arithmetic."""
+
 from dataclasses import replace
 
 import numpy as np
@@ -7,14 +8,24 @@ import pytest
 
 from snn_control.blimp.controller import weights_path
 from snn_control.engine.network import Connection, NetworkSpec, make_population
-from snn_control.hardware.boards import (BOARDS, LOIHI_PJ_PER_NEURON_UPDATE, LOIHI_PJ_PER_SYNOP, check_fit, fan_in,
-                                         fan_out_weights, loihi_energy_uj, quantise_weights)
+from snn_control.hardware.boards import (
+    BOARDS,
+    LOIHI_PJ_PER_NEURON_UPDATE,
+    LOIHI_PJ_PER_SYNOP,
+    check_fit,
+    fan_in,
+    fan_out_weights,
+    loihi_energy_uj,
+    quantise_weights,
+)
 
 
 def small_network(n_in: int = 4, n_out: int = 3, du: float = 0.5) -> NetworkSpec:
     rng = np.random.default_rng(0)
-    pops = (make_population("in", n_in, "cuba_lif", du=du, dv=0.25, vth=1.0),
-            make_population("out", n_out, "cuba_lif", du=du, dv=0.25, vth=1.0))
+    pops = (
+        make_population("in", n_in, "cuba_lif", du=du, dv=0.25, vth=1.0),
+        make_population("out", n_out, "cuba_lif", du=du, dv=0.25, vth=1.0),
+    )
     return NetworkSpec(pops, (Connection("in", "out", rng.normal(0, 1, (n_out, n_in))),), "in")
 
 
@@ -53,7 +64,7 @@ def test_quantised_weights_sit_on_the_grid(bits):
     step = np.abs(original).max() / (2 ** (bits - 1) - 1)
     np.testing.assert_allclose(w / step, np.round(w / step), atol=1e-9)
     assert np.abs(w).max() == pytest.approx(np.abs(original).max())
-    assert len(np.unique(np.round(w / step))) <= 2 ** bits - 1
+    assert len(np.unique(np.round(w / step))) <= 2**bits - 1
     with pytest.raises(ValueError, match="at least 2 bits"):
         quantise_weights(small_network(), 1)
 
@@ -66,9 +77,13 @@ def test_loihi_energy_arithmetic():
 def integrate_and_fire_network(n_pops: int = 2, size: int = 8, **overrides) -> NetworkSpec:
     """A chain of integrate-and-fire populations (du = 1, dv = 0, one threshold each): what Speck runs."""
     params = {"du": 1.0, "dv": 0.0, "vth": 2.0, "bias": -0.1, **overrides}
-    pops = tuple(make_population(f"p{i}", size, "cuba_lif", reset="soft", **params) for i in range(n_pops))
+    pops = tuple(
+        make_population(f"p{i}", size, "cuba_lif", reset="soft", **params) for i in range(n_pops)
+    )
     rng = np.random.default_rng(1)
-    conns = tuple(Connection(f"p{i}", f"p{i + 1}", rng.normal(0, 1, (size, size))) for i in range(n_pops - 1))
+    conns = tuple(
+        Connection(f"p{i}", f"p{i + 1}", rng.normal(0, 1, (size, size))) for i in range(n_pops - 1)
+    )
     return NetworkSpec(pops, conns, "p0")
 
 
@@ -87,30 +102,50 @@ def test_spinnaker2_runs_the_pd_network_but_not_adaptive_thresholds_and_counts_c
     big = NetworkSpec((make_population("a", 40_000, "cuba_lif", du=0.5, dv=0.1),), (), "a")
     reasons = check_fit(big, "spinnaker2").reasons
     assert "40000 neurons exceed the board's 38000" in reasons[0]
-    assert "the populations need 160 cores at 250 neurons per core, the board has 152" in reasons[1]
+    assert (
+        "the populations need 160 cores at 250 neurons per core, the board has 152" in reasons[1]
+    )
 
 
 def test_speck_takes_integrate_and_fire_chains_and_says_what_else_it_cannot_do():
     assert check_fit(integrate_and_fire_network(), "speck").fits
     leaky = check_fit(integrate_and_fire_network(dv=0.25), "speck").reasons
-    assert any("integrate and fire (du = 1, dv = 0)" in r and "dv in [0.25, 0.25]" in r for r in leaky)
+    assert any(
+        "integrate and fire (du = 1, dv = 0)" in r and "dv in [0.25, 0.25]" in r for r in leaky
+    )
     thresholds = check_fit(integrate_and_fire_network(vth=np.linspace(1, 2, 8)), "speck").reasons
-    assert thresholds == tuple(f"population 'p{i}': 8 different thresholds, the board has one per population"
-                               for i in range(2))
-    assert "the populations need 10 cores at 1024 neurons per core, the board has 9" in \
-        check_fit(integrate_and_fire_network(n_pops=10), "speck").reasons
-    wide = NetworkSpec(tuple(make_population(f"p{i}", 1025, "cuba_lif", du=1.0, dv=0.0) for i in range(5)), (), "p0")
+    assert thresholds == tuple(
+        f"population 'p{i}': 8 different thresholds, the board has one per population"
+        for i in range(2)
+    )
+    assert (
+        "the populations need 10 cores at 1024 neurons per core, the board has 9"
+        in check_fit(integrate_and_fire_network(n_pops=10), "speck").reasons
+    )
+    wide = NetworkSpec(
+        tuple(make_population(f"p{i}", 1025, "cuba_lif", du=1.0, dv=0.0) for i in range(5)),
+        (),
+        "p0",
+    )
     assert check_fit(wide, "speck").reasons == (  # a layer holds 1024: each population takes two
-        "the populations need 10 cores at 1024 neurons per core, the board has 9",)
+        "the populations need 10 cores at 1024 neurons per core, the board has 9",
+    )
     fan = integrate_and_fire_network(n_pops=4)
-    fan = replace(fan, connections=fan.connections[:1] + tuple(
-        Connection("p0", f"p{i}", np.ones((8, 8))) for i in (2, 3)))
-    assert check_fit(fan, "speck").reasons == ("population 'p0' sends spikes to 3 populations, the board allows 2",)
+    fan = replace(
+        fan,
+        connections=fan.connections[:1]
+        + tuple(Connection("p0", f"p{i}", np.ones((8, 8))) for i in (2, 3)),
+    )
+    assert check_fit(fan, "speck").reasons == (
+        "population 'p0' sends spikes to 3 populations, the board allows 2",
+    )
     shipped = check_fit(NetworkSpec.load(weights_path("pd")), "speck").reasons
     assert any("'leaky_integrator' is not available" in r for r in shipped)
 
 
-@pytest.mark.parametrize("board, network, fits", [("spinnaker2", "pd", True), ("speck", "pd", False)])
+@pytest.mark.parametrize(
+    "board, network, fits", [("spinnaker2", "pd", True), ("speck", "pd", False)]
+)
 def test_deploy_check_knows_the_new_boards(board, network, fits, capsys):
     from snn_control.cli import main
 

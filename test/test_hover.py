@@ -1,4 +1,5 @@
 """The smallest closed loop: hover plant physics and the ROS-free run."""
+
 import json
 import os
 import sys
@@ -45,15 +46,22 @@ def test_sensor_delay_and_quantisation():
     np.testing.assert_allclose(measured[2:], np.round(true[:-2], 2), atol=1e-6)
 
 
-@pytest.mark.parametrize("name, params", [("spiking_pd", {}), ("pid", {"derivative_filter_s": 0.1})])
+@pytest.mark.parametrize(
+    "name, params", [("spiking_pd", {}), ("pid", {"derivative_filter_s": 0.1})]
+)
 def test_controllers_reach_each_setpoint(name, params):
-    controller = make_controller(name, 0.05, kp=6.0, kd=8.0, command_low=-3.3, command_high=3.3, **params)
+    controller = make_controller(
+        name, 0.05, kp=6.0, kd=8.0, command_low=-3.3, command_high=3.3, **params
+    )
     trace = run_closed_loop(controller, HoverEnv(setpoints=[(15.0, 1.0), (15.0, 0.6)]), seed=1)
     metrics = step_metrics(trace)
     assert metrics["steady_state_error_m"] < 0.02 and metrics["overshoot_m"] < 0.05
     assert np.all(np.isfinite(trace.command)) and np.abs(trace.command).max() <= 3.3
     if name == "spiking_pd":
-        assert trace.spikes["encoder"].shape == (len(trace.time), 80) and trace.spikes["encoder"].any()
+        assert (
+            trace.spikes["encoder"].shape == (len(trace.time), 80)
+            and trace.spikes["encoder"].any()
+        )
 
 
 def test_main_job_prints_metrics_and_writes_the_plot(tmp_path):

@@ -5,6 +5,7 @@ Everything here is real: Lava's runtime and workers, ``snn-control deploy`` as a
 it, signals delivered by the kernel. Each test records the run's whole process tree while
 it runs and checks that none of it is left afterwards.
 """
+
 import os
 import queue
 import signal
@@ -44,7 +45,9 @@ def _wait_for_line(lines: "queue.Queue[str]", needle: str, timeout: float) -> st
         seen.append(line)
         if needle in line:
             return line
-    raise AssertionError(f"no line with {needle!r} within {timeout} s; got {''.join(seen)[-2000:]!r}")
+    raise AssertionError(
+        f"no line with {needle!r} within {timeout} s; got {''.join(seen)[-2000:]!r}"
+    )
 
 
 @pytest.fixture
@@ -56,8 +59,12 @@ def network_file(tmp_path):
 def deploy_run(network_file):
     """``snn-control deploy`` of a long run, started and already stepping in Lava; yields
     (process, its stderr lines, its process tree as seen while it ran)."""
-    proc = start_owned([SNN_CONTROL, "deploy", network_file, "--target", "lava-sim", "--steps", "50000"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start_owned(
+        [SNN_CONTROL, "deploy", network_file, "--target", "lava-sim", "--steps", "50000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = _lines(proc.stderr)
         _wait_for_line(lines, "step 256/50000", 60)
@@ -115,12 +122,16 @@ def test_a_killed_worker_in_process_raises_and_leaves_nothing():
         assert len(tree) > 5
         os.kill(sorted(tree - {net.pid})[-1], signal.SIGKILL)
         begin = time.monotonic()
-        with pytest.raises(LavaRuntimeError, match=r"'random1' \(fixed mode\) failed while stepping at step 1\d"):
+        with pytest.raises(
+            LavaRuntimeError, match=r"'random1' \(fixed mode\) failed while stepping at step 1\d"
+        ):
             for t in range(10_000):
                 net.step(x[t % 50])
         assert time.monotonic() - begin < 30
         assert not wait_gone(tree, 5)
-        with pytest.raises(LavaRuntimeError):  # the network stays failed, it does not restart silently
+        with pytest.raises(
+            LavaRuntimeError
+        ):  # the network stays failed, it does not restart silently
             net.step(x[0])
     finally:
         net.stop()

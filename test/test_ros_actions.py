@@ -1,4 +1,5 @@
 """Action recognition over ROS 2: the action_recognition node as its own process over real DDS."""
+
 import os
 import signal
 import time
@@ -14,7 +15,12 @@ from std_msgs.msg import Float32, Int32, String  # noqa: E402
 
 from ros_peer import RosPeer, start  # noqa: E402
 from snn_control.events.io import EVENT_DTYPE  # noqa: E402
-from snn_control.events.spikepoint import SpikePoint, SpikePointClassifier, SpikePointConfig, save_classifier  # noqa: E402
+from snn_control.events.spikepoint import (  # noqa: E402
+    SpikePoint,
+    SpikePointClassifier,
+    SpikePointConfig,
+    save_classifier,
+)
 from snn_control.events.stream import WindowedStream  # noqa: E402
 from snn_control.events.windows import PointCloudConfig  # noqa: E402
 from snn_control.ros.event_codec import encode_events  # noqa: E402
@@ -41,33 +47,62 @@ def moving_blob(duration_us: int, seed: int) -> np.ndarray:
 @pytest.fixture(scope="module")
 def classifier_file(tmp_path_factory):
     torch.manual_seed(0)
-    model = SpikePoint(SpikePointConfig(n_classes=3, timesteps=4, local_channels=8, global_channels=(16,)))
-    classifier = SpikePointClassifier(model.eval(), PointCloudConfig(n_points=128, n_groups=8, n_neighbours=8),
-                                      SENSOR, ("circle", "wave", "clap"))
-    return classifier, save_classifier(classifier, tmp_path_factory.mktemp("spikepoint") / "net.npz")
+    model = SpikePoint(
+        SpikePointConfig(n_classes=3, timesteps=4, local_channels=8, global_channels=(16,))
+    )
+    classifier = SpikePointClassifier(
+        model.eval(),
+        PointCloudConfig(n_points=128, n_groups=8, n_neighbours=8),
+        SENSOR,
+        ("circle", "wave", "clap"),
+    )
+    return classifier, save_classifier(
+        classifier, tmp_path_factory.mktemp("spikepoint") / "net.npz"
+    )
 
 
 def test_action_recognition_node_classifies_windows_like_the_library(classifier_file):
     classifier, path = classifier_file
     events = moving_blob(1_000_000, seed=1)
-    packets = [events[(events["t"] >= a) & (events["t"] < a + 10_000)] for a in range(0, 1_000_000, 10_000)]
+    packets = [
+        events[(events["t"] >= a) & (events["t"] < a + 10_000)]
+        for a in range(0, 1_000_000, 10_000)
+    ]
     # what the node must answer: each 10 ms packet completes at most one window
     stream = WindowedStream(SENSOR, WINDOW_US, WINDOW_US)
     expected = [classifier.classify([w.events])[0][0] for p in packets for w in stream.push(p)]
     peer = RosPeer("action_test_peer")
     got = {"label": [], "action": [], "confidence": [], "spikes": []}
-    peer.node.create_subscription(Int32, "/action_recognition/label", lambda m: got["label"].append(m.data), 10)
-    peer.node.create_subscription(String, "/action_recognition/action", lambda m: got["action"].append(m.data), 10)
-    peer.node.create_subscription(Float32, "/action_recognition/confidence", lambda m: got["confidence"].append(m.data),
-                                  10)
-    peer.node.create_subscription(PointCloud2, "/action_recognition/spikes", lambda m: got["spikes"].append(m),
-                                  SENSOR_QOS)
+    peer.node.create_subscription(
+        Int32, "/action_recognition/label", lambda m: got["label"].append(m.data), 10
+    )
+    peer.node.create_subscription(
+        String, "/action_recognition/action", lambda m: got["action"].append(m.data), 10
+    )
+    peer.node.create_subscription(
+        Float32, "/action_recognition/confidence", lambda m: got["confidence"].append(m.data), 10
+    )
+    peer.node.create_subscription(
+        PointCloud2, "/action_recognition/spikes", lambda m: got["spikes"].append(m), SENSOR_QOS
+    )
     pub = peer.node.create_publisher(PointCloud2, "events", 100)
-    node = start("action_recognition", "-p", f"weights:={path}", "-p", "input:=point_cloud",
-                 "-p", f"window_us:={WINDOW_US}", "-p", f"step_us:={WINDOW_US}")
+    node = start(
+        "action_recognition",
+        "-p",
+        f"weights:={path}",
+        "-p",
+        "input:=point_cloud",
+        "-p",
+        f"window_us:={WINDOW_US}",
+        "-p",
+        f"step_us:={WINDOW_US}",
+    )
     try:
         deadline = time.monotonic() + 30
-        while pub.get_subscription_count() == 0 or peer.node.count_publishers("/action_recognition/label") == 0:
+        while (
+            pub.get_subscription_count() == 0
+            or peer.node.count_publishers("/action_recognition/label") == 0
+        ):
             assert time.monotonic() < deadline, "action_recognition did not come up"
             peer.spin(0.1)
         peer.spin(0.5)
@@ -93,7 +128,11 @@ def test_action_recognition_node_classifies_windows_like_the_library(classifier_
         node.send_signal(signal.SIGINT)
         _, err = node.communicate(timeout=20)
         peer.close()
-    assert "640x480 sensor" in err and "empty_packets" in err and ("restarts" in err or "backwards" in err)
+    assert (
+        "640x480 sensor" in err
+        and "empty_packets" in err
+        and ("restarts" in err or "backwards" in err)
+    )
 
 
 def test_action_recognition_refuses_bad_weights(tmp_path):

@@ -1,5 +1,6 @@
 """The blimp over real ROS 2: sim node and controller nodes as separate processes over Fast
 DDS, recorded to MCAP and compared with the offline MuJoCo loop."""
+
 import os
 import sys
 from pathlib import Path
@@ -22,22 +23,36 @@ STEP_S = 4.0
 
 
 def offline(name: str):
-    return run_closed_loop(make_controller(name, 0.1), BlimpAltitudeEnv("absolute_steps", buoyancy="negative",
-                                                                        step_s=STEP_S), seed=0)
+    return run_closed_loop(
+        make_controller(name, 0.1),
+        BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=STEP_S),
+        seed=0,
+    )
 
 
 def read_bag(path: Path) -> dict[str, int]:
     with AnyReader([path]) as reader:
         counts = {c.topic: c.msgcount for c in reader.connections}
-        ranges = [reader.deserialize(raw, c.msgtype) for c, _, raw in reader.messages()
-                  if c.topic == "/altitude"]
+        ranges = [
+            reader.deserialize(raw, c.msgtype)
+            for c, _, raw in reader.messages()
+            if c.topic == "/altitude"
+        ]
     assert all(0.1 <= r.range <= 12.0 and r.header.frame_id == "lidar" for r in ranges)
     return counts
 
 
 @pytest.mark.parametrize("label, name", [("pid", "blimp_pid"), ("snn", "blimp_snn")])
 def test_flight_over_ros_reproduces_the_offline_loop_and_is_recorded(tmp_path, label, name):
-    trace, bag = fly(label, "absolute_steps", "negative", STEP_S, rate_scale=8.0, seed=0, bag_path=tmp_path / "bag")
+    trace, bag = fly(
+        label,
+        "absolute_steps",
+        "negative",
+        STEP_S,
+        rate_scale=8.0,
+        seed=0,
+        bag_path=tmp_path / "bag",
+    )
     reference = offline(name)
     ticks = int(round(3 * STEP_S / 0.1))
     assert len(trace.time) == len(reference.time) == ticks
@@ -61,7 +76,10 @@ def test_flight_over_ros_reproduces_the_offline_loop_and_is_recorded(tmp_path, l
 
 def test_blimp_sim_rejects_unknown_buoyancy_with_a_clear_error():
     proc = run_bounded([str(BIN / "blimp_sim"), "--ros-args", "-p", "buoyancy:=heavy"], timeout=60)
-    assert proc.returncode == 2 and "buoyancy = 'heavy': must be one of ['neutral', 'negative']" in proc.stderr
+    assert (
+        proc.returncode == 2
+        and "buoyancy = 'heavy': must be one of ['neutral', 'negative']" in proc.stderr
+    )
 
 
 def test_default_controller_node_flies_the_evolved_snn_and_handles_bad_input():
@@ -78,8 +96,12 @@ def test_default_controller_node_flies_the_evolved_snn_and_handles_bad_input():
 
     peer = RosPeer("blimp_controller_test_peer")
     commands: list[tuple[float, float]] = []
-    peer.node.create_subscription(Float64, "motor_command", lambda m: commands.append((time.monotonic(), m.data)),
-                                  COMMAND_QOS)
+    peer.node.create_subscription(
+        Float64,
+        "motor_command",
+        lambda m: commands.append((time.monotonic(), m.data)),
+        COMMAND_QOS,
+    )
     altitude = peer.node.create_publisher(Range, "altitude", SENSOR_QOS)
 
     def send(z: float) -> None:
@@ -111,4 +133,8 @@ def test_default_controller_node_flies_the_evolved_snn_and_handles_bad_input():
         node.send_signal(__import__("signal").SIGINT)
         out, err = node.communicate(timeout=15)
         peer.close()
-    assert "blimp_snn" in err + out and "rejected input (non-finite" in err and "rejected input (out-of-range" in err
+    assert (
+        "blimp_snn" in err + out
+        and "rejected input (non-finite" in err
+        and "rejected input (out-of-range" in err
+    )

@@ -1,14 +1,24 @@
 """Spike topic encoding: round trips and malformed clouds (no DDS needed)."""
+
 import numpy as np
 import pytest
 
-from snn_control.ros.spike_codec import (SPIKE_DTYPE, decode_spikes, encode_spikes, parse_population_header,
-                                         to_population_vectors)
+from snn_control.ros.spike_codec import (
+    SPIKE_DTYPE,
+    decode_spikes,
+    encode_spikes,
+    parse_population_header,
+    to_population_vectors,
+)
 
 
 def test_round_trip_with_times():
     rng = np.random.default_rng(0)
-    spikes = {"encoder": rng.random(80) < 0.3, "hidden": rng.random(1000) < 0.1, "silent": np.zeros(4, bool)}
+    spikes = {
+        "encoder": rng.random(80) < 0.3,
+        "hidden": rng.random(1000) < 0.1,
+        "silent": np.zeros(4, bool),
+    }
     times = {"hidden": rng.random(1000).astype(np.float32)}
     msg = encode_spikes(spikes, network="net", times=times)
     back = to_population_vectors(msg)
@@ -18,7 +28,10 @@ def test_round_trip_with_times():
     points = decode_spikes(msg)
     hidden = points[points["population"] == 1]
     np.testing.assert_allclose(hidden["t"], times["hidden"][np.flatnonzero(spikes["hidden"])])
-    assert parse_population_header(msg.header.frame_id) == ("net", {"encoder": 80, "hidden": 1000, "silent": 4})
+    assert parse_population_header(msg.header.frame_id) == (
+        "net",
+        {"encoder": 80, "hidden": 1000, "silent": 4},
+    )
 
 
 def test_no_spikes_and_many_spikes():

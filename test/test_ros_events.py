@@ -1,4 +1,5 @@
 """Events on ROS 2: the PointCloud2 event codec and the replay node over real DDS."""
+
 import os
 import signal
 import time
@@ -18,15 +19,29 @@ from snn_control.ros.node_base import SENSOR_QOS  # noqa: E402
 from snn_control.ros.nodes.event_replay import packet_bounds  # noqa: E402
 from snn_control.ros.spike_codec import encode_spikes  # noqa: E402
 
-AEDAT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "events" / "dvxplorer_tonic" / "sample.aedat4"
+AEDAT = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "events"
+    / "dvxplorer_tonic"
+    / "sample.aedat4"
+)
 
 
 def test_event_cloud_round_trip_and_bad_clouds():
     events = np.zeros(4, dtype=EVENT_DTYPE)
-    events["x"], events["y"], events["t"], events["p"] = [1, 300, 5, 7], [2, 200, 9, 0], [1_600_000_000_123_456,
-                                                                                       1_600_000_000_123_456,
-                                                                                       1_600_000_000_124_000,
-                                                                                       1_600_000_001_000_000], [1, 0, 1, 0]
+    events["x"], events["y"], events["t"], events["p"] = (
+        [1, 300, 5, 7],
+        [2, 200, 9, 0],
+        [
+            1_600_000_000_123_456,
+            1_600_000_000_123_456,
+            1_600_000_000_124_000,
+            1_600_000_001_000_000,
+        ],
+        [1, 0, 1, 0],
+    )
     decoded, size = decode_events(encode_events(events, (320, 240)))
     np.testing.assert_array_equal(decoded, events)
     assert size == (320, 240)
@@ -57,7 +72,9 @@ def test_replay_node_publishes_the_recording_over_dds():
             packets.setdefault(int(events["t"][0]), events)
 
     peer.node.create_subscription(PointCloud2, "events", on_packet, SENSOR_QOS)
-    node = start("event_replay", "-p", f"path:={AEDAT}", "-p", "loop:=true", "-p", "rate_scale:=2.0")
+    node = start(
+        "event_replay", "-p", f"path:={AEDAT}", "-p", "loop:=true", "-p", "rate_scale:=2.0"
+    )
     try:
         recording = read_events(AEDAT).events
         bounds = packet_bounds(recording["t"], 10_000, 100_000)
@@ -69,7 +86,9 @@ def test_replay_node_publishes_the_recording_over_dds():
         out, err = node.communicate(timeout=15)
         peer.close()
     assert node.returncode == 0, err
-    assert len(packets) == len(bounds), f"{len(packets)} of {len(bounds)} packets seen over the loops"
+    assert len(packets) == len(
+        bounds
+    ), f"{len(packets)} of {len(bounds)} packets seen over the loops"
     received = np.concatenate([packets[k] for k in sorted(packets)])
     np.testing.assert_array_equal(received, recording)  # every event, bit for bit, in order
 

@@ -1,11 +1,19 @@
 """Graph files: validation, the ROS arguments they produce, and the launch files that read them."""
+
 import ast
 import py_compile
 from pathlib import Path
 
 import pytest
 
-from snn_control.ros.graph import GraphError, graph_names, is_managed, load_graph, parse_overrides, ros_arguments
+from snn_control.ros.graph import (
+    GraphError,
+    graph_names,
+    is_managed,
+    load_graph,
+    parse_overrides,
+    ros_arguments,
+)
 from snn_control.ros.parameter_schema import load_schema, parameters_markdown, schema_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +27,8 @@ def test_every_graph_loads_and_has_a_launch_file():
         launch = ROOT / "launch" / f"{name}.launch.py"
         assert launch.is_file(), f"graph {name} has no launch file"
         py_compile.compile(str(launch), doraise=True)
-        assert f'nodes_from_graph("{name}"' in launch.read_text()
+        graphs = [call.args[0].value for call in _calls(ast.parse(launch.read_text()), "nodes_from_graph")]
+        assert graphs == [name], f"{launch.name} does not launch graph {name}"
 
 
 def test_ros_arguments_carry_name_params_and_remaps():
@@ -32,13 +41,19 @@ def test_ros_arguments_carry_name_params_and_remaps():
     assert any(a.endswith("config/plant_sim.yaml") for a in ros_arguments(plant, None))
 
 
-@pytest.mark.parametrize("text, message", [
-    ("nodes: []", "non-empty 'nodes' list"),
-    ("nodes:\n  - name: x", "needs an 'executable'"),
-    ("nodes:\n  - executable: plant_sim\n    colour: red", r"unknown key\(s\) \['colour'\]"),
-    ("nodes:\n  - executable: plant_sim\n    params: [nope.yaml]", "params file 'nope.yaml' is not in the package"),
-    ("nodes:\n  - executable: a\n  - executable: a", "node names must be unique"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("nodes: []", "non-empty 'nodes' list"),
+        ("nodes:\n  - name: x", "needs an 'executable'"),
+        ("nodes:\n  - executable: plant_sim\n    colour: red", r"unknown key\(s\) \['colour'\]"),
+        (
+            "nodes:\n  - executable: plant_sim\n    params: [nope.yaml]",
+            "params file 'nope.yaml' is not in the package",
+        ),
+        ("nodes:\n  - executable: a\n  - executable: a", "node names must be unique"),
+    ],
+)
 def test_malformed_graphs_are_named(tmp_path, text, message):
     path = tmp_path / "g.yaml"
     path.write_text(text)
@@ -53,18 +68,33 @@ def test_unknown_graph_lists_the_known_ones():
 
 def test_parameter_overrides_parse_yaml_and_name_bad_input():
     graph = load_graph("blimp_sim")
-    assert parse_overrides(["blimp_sim.step_s=5", "blimp_sim.profile=relative_steps",
-                            "snn_controller.publish_spikes=false"], graph) == {
-        "blimp_sim": {"step_s": 5, "profile": "relative_steps"}, "snn_controller": {"publish_spikes": False}}
-    for item, message in (("blimp_sim.step_s", "expected NODE.PARAM=VALUE"), ("step_s=5", "expected NODE.PARAM=VALUE"),
-                          ("plant.x=1", "has no node 'plant'"), ("blimp_sim.x=[1,", "value is not YAML")):
+    assert parse_overrides(
+        [
+            "blimp_sim.step_s=5",
+            "blimp_sim.profile=relative_steps",
+            "snn_controller.publish_spikes=false",
+        ],
+        graph,
+    ) == {
+        "blimp_sim": {"step_s": 5, "profile": "relative_steps"},
+        "snn_controller": {"publish_spikes": False},
+    }
+    for item, message in (
+        ("blimp_sim.step_s", "expected NODE.PARAM=VALUE"),
+        ("step_s=5", "expected NODE.PARAM=VALUE"),
+        ("plant.x=1", "has no node 'plant'"),
+        ("blimp_sim.x=[1,", "value is not YAML"),
+    ):
         with pytest.raises(GraphError, match=message):
             parse_overrides([item], graph)
 
 
 def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)
-            and getattr(n.func, "id", getattr(n.func, "attr", None)) == name]
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) == name
+    ]
 
 
 def test_launch_arguments_default_to_what_the_nodes_default_to():
@@ -76,34 +106,54 @@ def test_launch_arguments_default_to_what_the_nodes_default_to():
         defaults = {}
         for call in _calls(tree, "DeclareLaunchArgument"):
             given = {kw.arg: kw.value for kw in call.keywords}
-            assert "default_value" in given, f"{launch.name}: argument {ast.unparse(call.args[0])} is required"
-            if isinstance(call.args[0], ast.Constant):  # (arguments built in a loop are topic names)
+            assert (
+                "default_value" in given
+            ), f"{launch.name}: argument {ast.unparse(call.args[0])} is required"
+            if isinstance(
+                call.args[0], ast.Constant
+            ):  # (arguments built in a loop are topic names)
                 defaults[call.args[0].value] = ast.literal_eval(given["default_value"])
         for call in _calls(tree, "nodes_from_graph"):
             extra = {kw.arg: kw.value for kw in call.keywords}.get("extra_parameters")
             if extra is None:
                 continue
-            executables = {n.name: n.executable for n in load_graph(ast.literal_eval(call.args[0])).nodes}
+            executables = {
+                n.name: n.executable for n in load_graph(ast.literal_eval(call.args[0])).nodes
+            }
             for node_key, params in zip(extra.keys, extra.values):
                 schema = load_schema(executables[ast.literal_eval(node_key)])
                 for param_key, value in zip(params.keys, params.values):
                     argument = ast.literal_eval(value.args[0])
                     expected = schema.parameters[ast.literal_eval(param_key)].default
-                    assert defaults[argument] == str(expected), (launch.name, argument, defaults[argument], expected)
+                    assert defaults[argument] == str(expected), (
+                        launch.name,
+                        argument,
+                        defaults[argument],
+                        expected,
+                    )
 
 
 def test_parameter_docs_are_generated_from_the_schemas():
     assert (ROOT / "docs" / "parameters.md").read_text() == parameters_markdown(), (
         "docs/parameters.md drifted from snn_control/params: run "
-        "python -m snn_control.ros.parameter_schema > docs/parameters.md")
+        "python -m snn_control.ros.parameter_schema > docs/parameters.md"
+    )
 
 
 def test_every_node_has_a_valid_schema_and_the_managed_ones_autostart():
     setup = ast.parse((ROOT / "setup.py").read_text())
-    NODES = next(ast.literal_eval(n.value) for n in setup.body
-                 if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "NODES")
+    NODES = next(
+        ast.literal_eval(n.value)
+        for n in setup.body
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "NODES"
+    )
     assert sorted(NODES) == schema_names()
     for name in schema_names():
         load_schema(name)
     assert sorted(n for n in NODES if is_managed(n)) == [
-        "action_recognition", "ncap_controller", "pid_controller", "place_recognition", "snn_controller"]
+        "action_recognition",
+        "ncap_controller",
+        "pid_controller",
+        "place_recognition",
+        "snn_controller",
+    ]

@@ -2,6 +2,7 @@
 
 Every test module gets a private ROS_DOMAIN_ID so that parallel runs do not interfere.
 """
+
 import math
 import os
 import signal
@@ -31,9 +32,15 @@ class Peer(RosPeer):
         super().__init__("test_peer")
         self.commands: list[tuple[float, float]] = []
         self.spikes: list[PointCloud2] = []
-        self.node.create_subscription(Float64, "motor_command", lambda m: self.commands.append((time.monotonic(), m.data)),
-                                      COMMAND_QOS)
-        self.node.create_subscription(PointCloud2, "/snn_controller/spikes", self.spikes.append, SENSOR_QOS)
+        self.node.create_subscription(
+            Float64,
+            "motor_command",
+            lambda m: self.commands.append((time.monotonic(), m.data)),
+            COMMAND_QOS,
+        )
+        self.node.create_subscription(
+            PointCloud2, "/snn_controller/spikes", self.spikes.append, SENSOR_QOS
+        )
         self.altitude = self.node.create_publisher(Range, "altitude", SENSOR_QOS)
         self.setpoint = self.node.create_publisher(Float64, "altitude_setpoint", COMMAND_QOS)
 
@@ -89,7 +96,12 @@ def test_bad_input_is_rejected_and_the_node_keeps_running(peer):
     peer.wait_for_commands(2)
     peer.spin(0.2)
     before = len(peer.commands)
-    for bad in (float("nan"), float("inf"), -1.0, 50.0):  # non-finite, below and above the sensor range
+    for bad in (
+        float("nan"),
+        float("inf"),
+        -1.0,
+        50.0,
+    ):  # non-finite, below and above the sensor range
         peer.send(bad)
         peer.spin(0.05)
     peer.setpoint.publish(Float64(data=1e6))  # outside the flight envelope: ignored
@@ -99,7 +111,9 @@ def test_bad_input_is_rejected_and_the_node_keeps_running(peer):
     peer.spin(0.3)
     assert len(peer.commands) == before + 1 and controller.poll() is None
     value = peer.commands[-1][1]
-    assert math.isfinite(value) and -3.3 <= value <= 3.3 and value > 0  # setpoint still 1.0: push up
+    assert (
+        math.isfinite(value) and -3.3 <= value <= 3.3 and value > 0
+    )  # setpoint still 1.0: push up
     controller.send_signal(signal.SIGINT)
     controller.wait(timeout=10)
 
@@ -149,12 +163,27 @@ def test_graph_runner_closes_the_loop(peer):
     # depend on how soon DDS discovery lets this peer see the graph's first samples.
     samples: list[tuple[float, float]] = []
     setpoint = [math.nan]
-    peer.node.create_subscription(Float64, "altitude_setpoint", lambda m: setpoint.__setitem__(0, m.data), COMMAND_QOS)
-    peer.node.create_subscription(Range, "altitude", lambda m: samples.append((setpoint[0], m.range)), SENSOR_QOS)
+    peer.node.create_subscription(
+        Float64, "altitude_setpoint", lambda m: setpoint.__setitem__(0, m.data), COMMAND_QOS
+    )
+    peer.node.create_subscription(
+        Range, "altitude", lambda m: samples.append((setpoint[0], m.range)), SENSOR_QOS
+    )
     # 12 s of profile; the plant holds its clock until the controller is up (process start and
     # DDS discovery take up to a few seconds on a cold machine), hence the margin.
-    runner = start_command([str(BIN / "snn-control"), "launch", "hover_sim", "--duration", "17",
-                            "--set", "plant_sim.segment_s=6", "--set", "plant_sim.setpoints=[1.0, 1.5]"])
+    runner = start_command(
+        [
+            str(BIN / "snn-control"),
+            "launch",
+            "hover_sim",
+            "--duration",
+            "17",
+            "--set",
+            "plant_sim.segment_s=6",
+            "--set",
+            "plant_sim.setpoints=[1.0, 1.5]",
+        ]
+    )
     peer.spin(16.5)
     out, err = runner.communicate(timeout=30)
     assert runner.returncode == 0, err
@@ -163,7 +192,9 @@ def test_graph_runner_closes_the_loop(peer):
     assert np.all(np.isfinite(values)) and values.max() <= 3.3 and values.min() >= -3.3
     at_1 = [z for s, z in samples if s == 1.0]
     at_15 = [z for s, z in samples if s == 1.5]
-    assert len(at_1) >= 10 and len(at_15) >= 60, f"too few samples: {len(at_1)} at 1.0 m, {len(at_15)} at 1.5 m"
+    assert (
+        len(at_1) >= 10 and len(at_15) >= 60
+    ), f"too few samples: {len(at_1)} at 1.0 m, {len(at_15)} at 1.5 m"
     # The spiking PD holds 1.0 m, then climbs to the new setpoint 1.5 m and holds it.
     assert abs(np.mean(at_1[-10:]) - 1.0) < 0.08
     assert at_15[0] < 1.15 and abs(np.mean(at_15[-10:]) - 1.5) < 0.08

@@ -1,4 +1,5 @@
 """The swimmer over real ROS 2: swimmer_sim and ncap_controller as separate processes."""
+
 import os
 import signal
 import subprocess
@@ -29,10 +30,18 @@ class Peer(RosPeer):
         super().__init__("swimmer_test_peer")
         self.commands: list[tuple[float, list[float]]] = []
         self.speeds: list[float] = []
-        self.node.create_subscription(Float64MultiArray, "joint_commands",
-                                      lambda m: self.commands.append((time.monotonic(), list(m.data))), COMMAND_QOS)
-        self.node.create_subscription(Float64, "/swimmer_sim/forward_velocity", lambda m: self.speeds.append(m.data),
-                                      COMMAND_QOS)
+        self.node.create_subscription(
+            Float64MultiArray,
+            "joint_commands",
+            lambda m: self.commands.append((time.monotonic(), list(m.data))),
+            COMMAND_QOS,
+        )
+        self.node.create_subscription(
+            Float64,
+            "/swimmer_sim/forward_velocity",
+            lambda m: self.speeds.append(m.data),
+            COMMAND_QOS,
+        )
         self.states = self.node.create_publisher(JointState, "joint_states", SENSOR_QOS)
 
     def send(self, names, positions) -> None:
@@ -75,13 +84,17 @@ def test_bad_joint_states_are_rejected_and_silence_gives_zero_effort(peer):
         assert peer.commands, "the controller did not answer"
         peer.spin(0.5)  # answers to the start-up states still in flight; then only watchdog zeros
         peer.commands.clear()
-        for names, positions in ((NAMES[:4], np.zeros(4)),                       # a joint missing
-                                 ([*NAMES[:4], "tail"], np.zeros(5)),            # an unknown joint
-                                 (NAMES, [0, 0, np.nan, 0, 0]),                   # NaN
-                                 (NAMES, np.zeros(4))):                          # names/positions differ
+        for names, positions in (
+            (NAMES[:4], np.zeros(4)),  # a joint missing
+            ([*NAMES[:4], "tail"], np.zeros(5)),  # an unknown joint
+            (NAMES, [0, 0, np.nan, 0, 0]),  # NaN
+            (NAMES, np.zeros(4)),
+        ):  # names/positions differ
             peer.send(names, positions)
             peer.spin(0.05)
-        assert not [c for c in peer.commands if any(c[1])], "a rejected state must not produce a command"
+        assert not [
+            c for c in peer.commands if any(c[1])
+        ], "a rejected state must not produce a command"
         peer.send(list(reversed(NAMES)), np.zeros(5))  # any order is fine: matched by name
         peer.spin(0.1)
         assert peer.commands and controller.poll() is None
@@ -90,4 +103,8 @@ def test_bad_joint_states_are_rejected_and_silence_gives_zero_effort(peer):
         assert peer.commands and all(c == [0.0] * 5 for _, c in peer.commands)
     finally:
         out, err = stop(controller)
-    assert "unknown joints ['tail']" in err and "missing joints ['joint_4']" in err and "Traceback" not in err
+    assert (
+        "unknown joints ['tail']" in err
+        and "missing joints ['joint_4']" in err
+        and "Traceback" not in err
+    )

@@ -1,5 +1,6 @@
 """Place recognition over ROS 2: the place_recognition and image_replay nodes as separate
 processes over real DDS, on real Nordland images."""
+
 import os
 import shutil
 import signal
@@ -23,7 +24,13 @@ from snn_control.vpr.data import load_folder, load_pair  # noqa: E402
 from snn_control.vpr.ensemble import EnsembleConfig  # noqa: E402
 from snn_control.vpr.place_map import build_map, load_map, save_map  # noqa: E402
 
-NORDLAND = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vpr" / "nordland_trimmed_64x32"
+NORDLAND = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "vpr"
+    / "nordland_trimmed_64x32"
+)
 pytestmark = pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
 PLACES = 60
 
@@ -32,7 +39,12 @@ def test_image_codec_round_trips_every_encoding_and_names_bad_images():
     rng = np.random.default_rng(1)
     gray = rng.integers(0, 256, (6, 10), dtype=np.uint8)
     rgb = np.repeat(gray[:, :, None], 3, axis=2)
-    for encoding, pixels in (("mono8", gray), ("rgb8", rgb), ("bgr8", rgb), ("mono16", gray.astype(np.uint16) * 257)):
+    for encoding, pixels in (
+        ("mono8", gray),
+        ("rgb8", rgb),
+        ("bgr8", rgb),
+        ("mono16", gray.astype(np.uint16) * 257),
+    ):
         np.testing.assert_array_equal(decode_gray(encode_image(pixels, encoding)), gray)
     msg = encode_image(gray, "mono8")
     msg.encoding = "32FC1"
@@ -53,11 +65,18 @@ def small_map(tmp_path_factory):
     pair = load_pair(NORDLAND / "summer", NORDLAND / "winter")
     cal = np.arange(0, PLACES, 6)
     poses = np.zeros((PLACES, 7))
-    poses[:, 0] = np.arange(PLACES) * 10.0   # 10 m between places along x
+    poses[:, 0] = np.arange(PLACES) * 10.0  # 10 m between places along x
     poses[:, 6] = 1.0
-    place_map = build_map(pair.reference.images[:PLACES], pair.reference.frames[:PLACES],
-                          EnsembleConfig(places_per_module=20, epochs=2), seed=0, poses=poses,
-                          calibration_images=pair.query.images[cal], calibration_truth=cal, calibration_index=cal)
+    place_map = build_map(
+        pair.reference.images[:PLACES],
+        pair.reference.frames[:PLACES],
+        EnsembleConfig(places_per_module=20, epochs=2),
+        seed=0,
+        poses=poses,
+        calibration_images=pair.query.images[cal],
+        calibration_truth=cal,
+        calibration_index=cal,
+    )
     path = save_map(place_map, tmp_path_factory.mktemp("vpr") / "map.npz")
     return path, pair.query.images[:PLACES]
 
@@ -73,15 +92,26 @@ def test_place_recognition_node_answers_like_the_library_and_survives_bad_images
     expected_place, expected_conf = load_map(path).localise(winter[:8])
     peer = RosPeer("vpr_test_peer")
     got: dict[str, list] = {"place": [], "confidence": [], "pose": [], "spikes": []}
-    peer.node.create_subscription(Int32, "/place_recognition/place", lambda m: got["place"].append(m.data), 10)
-    peer.node.create_subscription(Float32, "/place_recognition/confidence", lambda m: got["confidence"].append(m.data), 10)
-    peer.node.create_subscription(PoseWithCovarianceStamped, "/place_recognition/pose", lambda m: got["pose"].append(m), 10)
-    peer.node.create_subscription(PointCloud2, "/place_recognition/spikes", lambda m: got["spikes"].append(m), SENSOR_QOS)
+    peer.node.create_subscription(
+        Int32, "/place_recognition/place", lambda m: got["place"].append(m.data), 10
+    )
+    peer.node.create_subscription(
+        Float32, "/place_recognition/confidence", lambda m: got["confidence"].append(m.data), 10
+    )
+    peer.node.create_subscription(
+        PoseWithCovarianceStamped, "/place_recognition/pose", lambda m: got["pose"].append(m), 10
+    )
+    peer.node.create_subscription(
+        PointCloud2, "/place_recognition/spikes", lambda m: got["spikes"].append(m), SENSOR_QOS
+    )
     images = peer.node.create_publisher(Image, "image", SENSOR_QOS)
     node = start("place_recognition", "-p", f"map:={path}")
     try:
         deadline = time.monotonic() + 30
-        while images.get_subscription_count() == 0 or peer.node.count_publishers("/place_recognition/place") == 0:
+        while (
+            images.get_subscription_count() == 0
+            or peer.node.count_publishers("/place_recognition/place") == 0
+        ):
             assert time.monotonic() < deadline, "place_recognition did not come up"
             peer.spin(0.1)
 
@@ -94,13 +124,17 @@ def test_place_recognition_node_answers_like_the_library_and_survives_bad_images
         encodings = ["mono8", "rgb8", "bgr8", "mono16"] * 2
         for i, encoding in enumerate(encodings):
             gray = winter[i]
-            pixels = {"mono8": gray, "mono16": gray.astype(np.uint16) * 257}.get(encoding, np.repeat(gray[:, :, None], 3, 2))
+            pixels = {"mono8": gray, "mono16": gray.astype(np.uint16) * 257}.get(
+                encoding, np.repeat(gray[:, :, None], 3, 2)
+            )
             ask(encode_image(pixels, encoding), i + 1)
             assert len(got["place"]) == i + 1, f"no answer to a {encoding} image"
         assert got["place"] == expected_place.tolist()
         np.testing.assert_allclose(got["confidence"], expected_conf, atol=1e-6)
         peer.spin(0.5)
-        assert [p.pose.pose.position.x for p in got["pose"][:8]] == [10.0 * p for p in expected_place]
+        assert [p.pose.pose.position.x for p in got["pose"][:8]] == [
+            10.0 * p for p in expected_place
+        ]
         assert got["pose"][0].header.frame_id == "map" and got["pose"][0].pose.covariance[0] > 0
         spikes = got["spikes"][-1]
         _, populations = parse_population_header(spikes.header.frame_id)
@@ -118,7 +152,10 @@ def test_place_recognition_node_answers_like_the_library_and_survives_bad_images
     finally:
         err = _stop(node)
         peer.close()
-    assert "unsupported image encoding 'yuv422'" in err and "image is 16x16, the map's are 64x32" in err
+    assert (
+        "unsupported image encoding 'yuv422'" in err
+        and "image is 16x16, the map's are 64x32" in err
+    )
 
 
 def test_place_recognition_refuses_a_missing_map(tmp_path):
@@ -135,10 +172,23 @@ def test_image_replay_plays_a_folder_as_a_camera(tmp_path):
     expected = load_folder(folder)
     peer = RosPeer("replay_test_peer")
     frames, pictures = [], []
-    peer.node.create_subscription(Int32, "/image_replay/frame", lambda m: frames.append(m.data), SENSOR_QOS)
-    peer.node.create_subscription(Image, "image", lambda m: pictures.append(decode_gray(m)), SENSOR_QOS)
-    node = start("image_replay", "-p", f"folder:={folder}", "-p", "encoding:=rgb8", "-p", "rate_hz:=20.0",
-                 "-p", "loop:=true")
+    peer.node.create_subscription(
+        Int32, "/image_replay/frame", lambda m: frames.append(m.data), SENSOR_QOS
+    )
+    peer.node.create_subscription(
+        Image, "image", lambda m: pictures.append(decode_gray(m)), SENSOR_QOS
+    )
+    node = start(
+        "image_replay",
+        "-p",
+        f"folder:={folder}",
+        "-p",
+        "encoding:=rgb8",
+        "-p",
+        "rate_hz:=20.0",
+        "-p",
+        "loop:=true",
+    )
     try:
         end = time.monotonic() + 30
         while len(frames) < 12 and time.monotonic() < end:
@@ -148,7 +198,9 @@ def test_image_replay_plays_a_folder_as_a_camera(tmp_path):
         peer.close()
     assert len(frames) >= 12
     first = frames.index(int(expected.frames[0]))
-    assert frames[first:first + 5] == expected.frames.tolist()   # in frame order, then again (loop)
+    assert (
+        frames[first:first + 5] == expected.frames.tolist()
+    )  # in frame order, then again (loop)
     for picture in pictures[:5]:
         assert any(np.array_equal(picture, img) for img in expected.images)
     bad = start("image_replay", "-p", f"folder:={tmp_path / 'nothing'}")

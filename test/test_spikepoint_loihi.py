@@ -1,6 +1,7 @@
 """SpikePoint compiled to Loihi fixed point: the engine's integer step and Lava's
 bit-accurate models (real Lava processes) give the same spikes, and the compiled network
 computes what the torch model computes, to quantisation."""
+
 import numpy as np
 import torch
 
@@ -10,7 +11,9 @@ from test_spikepoint_nir import blob_windows, motion_classifier
 
 
 def window_spikes(classifier, windows, seed=0):
-    return classifier.input_spikes(windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed))
+    return classifier.input_spikes(
+        windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+    )
 
 
 def test_lava_runs_the_compiled_network_bit_for_bit():
@@ -33,9 +36,15 @@ def test_compiled_network_votes_as_the_torch_model_does():
     data = blob_data(per_class=8, seed=1)
     train_set = windows_of(data.recordings, data.labels, SMALL_POINTS, data.train_index)
     held_out = windows_of(data.recordings, data.labels, SMALL_POINTS, data.held_out_index)
-    classifier, _ = train(train_set, SpikePointConfig(n_classes=len(BLOB_PATHS), **SMALL_MODEL), SMALL_POINTS,
-                          data.sensor_size, tuple(BLOB_PATHS), TrainConfig(epochs=6, batch_size=8, seed=0),
-                          progress=False)
+    classifier, _ = train(
+        train_set,
+        SpikePointConfig(n_classes=len(BLOB_PATHS), **SMALL_MODEL),
+        SMALL_POINTS,
+        data.sensor_size,
+        tuple(BLOB_PATHS),
+        TrainConfig(epochs=6, batch_size=8, seed=0),
+        progress=False,
+    )
     compiled = compile_classifier(classifier)
     result = evaluate_fixed(compiled, held_out.windows, held_out.labels)
     assert result["windows"] == len(held_out) and result["accuracy_float"] >= 0.6, result
@@ -49,7 +58,10 @@ def test_boards_check_the_compiled_structure():
 
     compiled = compile_classifier(motion_classifier())
     structure = compiled.structure
-    assert structure.n_neurons == compiled.n_neurons and synapse_count(structure) == compiled.n_synapses
+    assert (
+        structure.n_neurons == compiled.n_neurons
+        and synapse_count(structure) == compiled.n_synapses
+    )
     # a first-layer neuron hears its neighbour's offsets, its group's channels and the "on" input
     cfg = compiled.classifier.model.config
     assert fan_in(structure).max() >= cfg.offset_channels + cfg.group_channels + 1
@@ -57,4 +69,4 @@ def test_boards_check_the_compiled_structure():
     xylo = check_fit(structure, "xylo_audio2")
     assert not xylo.fits and any("input neurons exceed the board's 16" in r for r in xylo.reasons)
     speck = check_fit(structure, "speck")
-    assert any("integrate and fire" in r for r in speck.reasons)      # PLIF layers leak
+    assert any("integrate and fire" in r for r in speck.reasons)  # PLIF layers leak

@@ -1,4 +1,5 @@
 """The swimmer: MJCF for any length, the swim task, rate and spiking NCAP, MLP, files, connectome."""
+
 import json
 from pathlib import Path
 
@@ -8,8 +9,13 @@ import pytest
 
 from snn_control.sim.swimmer import SwimmerEnv, make_model_xml
 from snn_control.sim.swimmer.env import joint_limit_rad, tolerance_reward
-from snn_control.swimmer.controllers import (load_swimmer_controller, load_swimmer_file, make_swimmer_controller,
-                                             save_swimmer_controller, shipped_path)
+from snn_control.swimmer.controllers import (
+    load_swimmer_controller,
+    load_swimmer_file,
+    make_swimmer_controller,
+    save_swimmer_controller,
+    shipped_path,
+)
 from snn_control.swimmer.mlp import n_mlp_parameters
 from snn_control.swimmer.ncap import NcapParams, RateNcap, SpikingNcap, b_neuron_drive, oscillator
 from snn_control.swimmer.rollout import rollout
@@ -23,7 +29,9 @@ def test_model_has_one_limited_joint_and_motor_per_joint(links):
     hinges = [model.joint(f"joint_{i}") for i in range(links - 1)]
     assert model.nu == links - 1 and model.nbody == links + 1  # world + head + segments
     for j in hinges:
-        np.testing.assert_allclose(model.jnt_range[j.id], [-joint_limit_rad(links), joint_limit_rad(links)])
+        np.testing.assert_allclose(
+            model.jnt_range[j.id], [-joint_limit_rad(links), joint_limit_rad(links)]
+        )
 
 
 def test_bad_link_count_is_a_clear_error():
@@ -47,11 +55,15 @@ def test_env_rejects_wrong_actions():
 def test_oscillator_and_drive_follow_the_circuit():
     assert [oscillator(t) for t in (0, 29, 30, 59, 60)] == [(1, 0), (1, 0), (0, 1), (0, 1), (1, 0)]
     limit = joint_limit_rad(6)
-    drive = b_neuron_drive(np.array([0.5, -0.25, 0, 0, 0]) * limit, 31, NcapParams(2.0, 3.0, 1.0, -1.0), limit)
-    np.testing.assert_allclose(drive[:, 0], [0.0, 3.0])        # head: oscillator, ventral phase
-    np.testing.assert_allclose(drive[:, 1], [1.0, 0.0])        # joint 1 sees joint 0 bent dorsally
-    np.testing.assert_allclose(drive[:, 2], [0.0, 0.5])        # joint 2 sees joint 1 bent ventrally
-    assert NcapParams.from_array([-1, 2, -3, 4]) == NcapParams(0.0, 2.0, 0.0, 0.0)  # signs of the biology
+    drive = b_neuron_drive(
+        np.array([0.5, -0.25, 0, 0, 0]) * limit, 31, NcapParams(2.0, 3.0, 1.0, -1.0), limit
+    )
+    np.testing.assert_allclose(drive[:, 0], [0.0, 3.0])  # head: oscillator, ventral phase
+    np.testing.assert_allclose(drive[:, 1], [1.0, 0.0])  # joint 1 sees joint 0 bent dorsally
+    np.testing.assert_allclose(drive[:, 2], [0.0, 0.5])  # joint 2 sees joint 1 bent ventrally
+    assert NcapParams.from_array([-1, 2, -3, 4]) == NcapParams(
+        0.0, 2.0, 0.0, 0.0
+    )  # signs of the biology
 
 
 @pytest.mark.parametrize("cls", [RateNcap, SpikingNcap])
@@ -71,14 +83,20 @@ def test_spiking_ncap_tracks_the_rate_ncap():
 def _closed_loop_torques(backend: str, steps: int = 30) -> np.ndarray:
     controller = SpikingNcap(5, joint_limit_rad(6), backend=backend)
     try:
-        return np.array(rollout(controller, 6, seed=3, steps=steps, record=True)["trace"]["torque"])
+        return np.array(
+            rollout(controller, 6, seed=3, steps=steps, record=True)["trace"]["torque"]
+        )
     finally:
         controller.close()
 
 
 def test_closed_loop_parity_torch_and_lava():
-    np.testing.assert_allclose(_closed_loop_torques("torch"), _closed_loop_torques("lava-float"), atol=1e-5)
-    np.testing.assert_array_equal(_closed_loop_torques("numpy-fixed"), _closed_loop_torques("lava-fixed"))
+    np.testing.assert_allclose(
+        _closed_loop_torques("torch"), _closed_loop_torques("lava-float"), atol=1e-5
+    )
+    np.testing.assert_array_equal(
+        _closed_loop_torques("numpy-fixed"), _closed_loop_torques("lava-fixed")
+    )
 
 
 def test_mlp_is_two_orders_of_magnitude_larger_than_ncap():
@@ -91,7 +109,9 @@ def test_controller_files_round_trip_and_fail_clearly(tmp_path):
     path = tmp_path / "c.npz"
     save_swimmer_controller("rate_ncap", 6, np.array([1.5, 1.0, 1.0, -0.5]), path, {"seed": 0})
     assert load_swimmer_file(path)["meta"] == {"seed": 0}
-    assert load_swimmer_controller(path, n_links=10).params == NcapParams(1.5, 1.0, 1.0, -0.5)  # any length
+    assert load_swimmer_controller(path, n_links=10).params == NcapParams(
+        1.5, 1.0, 1.0, -0.5
+    )  # any length
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_swimmer_file(tmp_path / "none.npz")
     (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 truncated")
@@ -108,7 +128,10 @@ def test_controller_files_round_trip_and_fail_clearly(tmp_path):
 def test_shipped_controllers_load_with_how_to_reproduce_them():
     for kind in ("spiking_ncap", "rate_ncap", "mlp"):
         content = load_swimmer_file(shipped_path(kind))
-        assert content["meta"]["command"].startswith("snn-control train swimmer") and "seed" in content["meta"]
+        assert (
+            content["meta"]["command"].startswith("snn-control train swimmer")
+            and "seed" in content["meta"]
+        )
         assert content["meta"]["curve"][0][0] == 0 and content["meta"]["budget_steps"] <= 1_000_000
 
 

@@ -1,4 +1,5 @@
 """Place-recognition groundwork on the real Nordland data: loading, ground truth, SAD, metrics."""
+
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,13 @@ from snn_control.vpr.data import VprDataError, load_folder, load_pair
 from snn_control.vpr.metrics import precision_recall, pr_auc, recall_at_full_precision, recall_at_k
 from snn_control.vpr.sad import patch_normalise, sad_distances
 
-NORDLAND = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vpr" / "nordland_trimmed_64x32"
+NORDLAND = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "vpr"
+    / "nordland_trimmed_64x32"
+)
 
 
 @pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
@@ -29,7 +36,9 @@ def _folder(tmp_path: Path, name: str, frames, size=(8, 4)) -> Path:
     folder.mkdir()
     rng = np.random.default_rng(len(name))
     for f in frames:
-        Image.fromarray(rng.integers(0, 255, size[::-1], dtype=np.uint8)).save(folder / f"images-{f:05d}.png")
+        Image.fromarray(rng.integers(0, 255, size[::-1], dtype=np.uint8)).save(
+            folder / f"images-{f:05d}.png"
+        )
     return folder
 
 
@@ -76,7 +85,9 @@ def test_metrics_on_a_known_distance_matrix():
 def test_patch_normalisation_removes_brightness_and_contrast():
     rng = np.random.default_rng(0)
     img = rng.uniform(0, 100, (1, 16, 32)).astype(np.float32)
-    np.testing.assert_allclose(patch_normalise(img, 8), patch_normalise(3 * img + 50, 8), atol=1e-4)
+    np.testing.assert_allclose(
+        patch_normalise(img, 8), patch_normalise(3 * img + 50, 8), atol=1e-4
+    )
     with pytest.raises(ValueError, match="not a multiple"):
         patch_normalise(img, 5)
 
@@ -88,11 +99,13 @@ def test_sequence_matching_follows_the_diagonal():
     scores = rng.uniform(0, 1, (6, 8))
     seq = sequence_scores(scores, 3)
     assert seq[4, 5] == pytest.approx((scores[4, 5] + scores[3, 4] + scores[2, 3]) / 3)
-    assert seq[1, 5] == pytest.approx((scores[1, 5] + scores[0, 4]) / 2)     # only two queries so far
-    assert seq[3, 0] == pytest.approx(scores[3, 0])                         # no place before place 0
+    assert seq[1, 5] == pytest.approx((scores[1, 5] + scores[0, 4]) / 2)  # only two queries so far
+    assert seq[3, 0] == pytest.approx(scores[3, 0])  # no place before place 0
     np.testing.assert_array_equal(sequence_scores(scores, 1), scores)
     # a traversal whose single images are ambiguous but whose sequence is not
     noisy = rng.uniform(0, 1, (50, 50)) + 0.6 * np.eye(50)
-    assert recall_at_k(-sequence_scores(noisy, 8), np.arange(50)) > recall_at_k(-noisy, np.arange(50))
+    assert recall_at_k(-sequence_scores(noisy, 8), np.arange(50)) > recall_at_k(
+        -noisy, np.arange(50)
+    )
     with pytest.raises(ValueError, match="at least 1"):
         sequence_scores(scores, 0)

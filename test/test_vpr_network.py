@@ -1,6 +1,7 @@
 """The shipped place map's ensemble as an engine network: structure, place recognition on real
 Nordland images, backend parity (numpy, torch, Loihi fixed point in Lava), NIR in Norse, and
 the deploy command on a map file."""
+
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -13,12 +14,23 @@ from snn_control.engine.simulator import Simulator
 from snn_control.vpr.data import load_pair
 from snn_control.vpr.ensemble import place_scores, spike_counts
 from snn_control.vpr.metrics import recall_at_k
-from snn_control.vpr.network import PLACE_CELLS, ensemble_network, network_spike_counts, query_currents
+from snn_control.vpr.network import (
+    PLACE_CELLS,
+    ensemble_network,
+    network_spike_counts,
+    query_currents,
+)
 from snn_control.vpr.place_map import load_map, shipped_map_path
 from snn_control.vpr.sad import sad_distances
 from snn_control.processes import run_bounded
 
-NORDLAND = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vpr" / "nordland_trimmed_64x32"
+NORDLAND = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "vpr"
+    / "nordland_trimmed_64x32"
+)
 needs_data = pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
 
 
@@ -42,25 +54,37 @@ def test_network_holds_the_ensemble_weights_and_module_wise_inhibition(place_map
     assert spec.n_inputs == n_in and spec.population(PLACE_CELLS).size == m * n
     feed, inhibition = spec.connections
     # neuron j of module 3 takes module 3's learnt weights times the query gain
-    np.testing.assert_allclose(feed.weight[3 * n + 7], ens.config.query_gain * ens.weights[3, :, 7].double().numpy())
+    np.testing.assert_allclose(
+        feed.weight[3 * n + 7], ens.config.query_gain * ens.weights[3, :, 7].double().numpy()
+    )
     assert inhibition.sparse and inhibition.source == inhibition.target == PLACE_CELLS
     block = inhibition.weight[:n, :n]
-    assert np.all(np.diag(block) == 0) and np.all(block[~np.eye(n, dtype=bool)] == -ens.config.w_inh)
+    assert np.all(np.diag(block) == 0) and np.all(
+        block[~np.eye(n, dtype=bool)] == -ens.config.w_inh
+    )
     assert not inhibition.weight[:n, n:].any(), "modules must not inhibit one another"
 
 
 @needs_data
 def test_engine_network_recognises_winter_places_like_the_kernel(place_map, queries):
     rates, held, pair = queries
-    assert place_map.network_inhibition is not None, "the shipped map records its network's inhibition"
-    counts = network_spike_counts(place_map.ensemble, rates, inhibition=place_map.network_inhibition)
+    assert (
+        place_map.network_inhibition is not None
+    ), "the shipped map records its network's inhibition"
+    counts = network_spike_counts(
+        place_map.ensemble, rates, inhibition=place_map.network_inhibition
+    )
     recall = recall_at_k(-place_scores(place_map.ensemble, counts).numpy(), held)
-    kernel = recall_at_k(-place_scores(place_map.ensemble, spike_counts(place_map.ensemble, rates)).numpy(), held)
+    kernel = recall_at_k(
+        -place_scores(place_map.ensemble, spike_counts(place_map.ensemble, rates)).numpy(), held
+    )
     sad = recall_at_k(sad_distances(pair.reference.images[:500], pair.query.images[held]), held)
     assert recall > 1.5 * sad and recall >= kernel - 0.05, (recall, kernel, sad)
 
 
-def test_inhibition_is_chosen_on_calibration_queries_and_stored_in_the_map(place_map, queries, tmp_path):
+def test_inhibition_is_chosen_on_calibration_queries_and_stored_in_the_map(
+    place_map, queries, tmp_path
+):
     from snn_control.vpr.network import main
     from snn_control.vpr.place_map import save_map
 
@@ -68,14 +92,18 @@ def test_inhibition_is_chosen_on_calibration_queries_and_stored_in_the_map(place
     assert load_map(path).network_inhibition is None
     assert main([str(path), str(NORDLAND / "summer"), str(NORDLAND / "winter")]) == 0
     chosen = load_map(path).network_inhibition
-    assert chosen == load_map(shipped_map_path()).network_inhibition, "the shipped map's value is reproducible"
+    assert (
+        chosen == load_map(shipped_map_path()).network_inhibition
+    ), "the shipped map's value is reproducible"
     assert ensemble_network(load_map(path).ensemble, chosen).metadata["inhibition"] == chosen
 
 
 @needs_data
 def test_numpy_and_torch_backends_count_the_same_spikes(place_map, queries):
     rates = queries[0][:6]
-    on_torch = network_spike_counts(place_map.ensemble, rates, library="torch", dtype=torch.float64)
+    on_torch = network_spike_counts(
+        place_map.ensemble, rates, library="torch", dtype=torch.float64
+    )
     on_numpy = network_spike_counts(place_map.ensemble, rates, library="numpy")
     assert on_torch.sum() > 0
     torch.testing.assert_close(on_torch, on_numpy, rtol=0, atol=0)
@@ -100,7 +128,22 @@ def test_lava_runs_the_network_bit_exactly_and_norse_spike_for_spike(place_map, 
 def test_deploy_takes_a_place_map_and_writes_its_nir_file(tmp_path):
     from snn_control.engine.nir_io import read_nir
 
-    out = run_bounded([sys.executable, "-m", "snn_control.cli", "deploy", str(shipped_map_path()), "--target", "nir",
-                       "--output", str(tmp_path / "vpr.nir")], timeout=300)
+    out = run_bounded(
+        [
+            sys.executable,
+            "-m",
+            "snn_control.cli",
+            "deploy",
+            str(shipped_map_path()),
+            "--target",
+            "nir",
+            "--output",
+            str(tmp_path / "vpr.nir"),
+        ],
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
-    assert read_nir(tmp_path / "vpr.nir").n_neurons == ensemble_network(load_map(shipped_map_path()).ensemble).n_neurons
+    assert (
+        read_nir(tmp_path / "vpr.nir").n_neurons
+        == ensemble_network(load_map(shipped_map_path()).ensemble).n_neurons
+    )

@@ -1,5 +1,6 @@
 """Place recognition with the SNN ensemble on real Nordland images: features, training, the
 map file, the command line, bad input."""
+
 import json
 import shutil
 import sys
@@ -10,14 +11,26 @@ import pytest
 import torch
 
 from snn_control.vpr.data import load_pair
-from snn_control.vpr.ensemble import EnsembleConfig, assign_regions, place_scores, spike_counts, spike_raster
+from snn_control.vpr.ensemble import (
+    EnsembleConfig,
+    assign_regions,
+    place_scores,
+    spike_counts,
+    spike_raster,
+)
 from snn_control.vpr.features import Preprocessing, TraversalStats, input_rates, patch_features
 from snn_control.vpr.metrics import recall_at_k
 from snn_control.vpr.place_map import PlaceMapError, build_map, load_map, save_map
 from snn_control.vpr.sad import sad_distances
 from snn_control.processes import run_bounded
 
-NORDLAND = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vpr" / "nordland_trimmed_64x32"
+NORDLAND = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "vpr"
+    / "nordland_trimmed_64x32"
+)
 needs_data = pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
 PLACES = 200
 SMALL = EnsembleConfig(places_per_module=20, neurons_per_place=2, epochs=4)
@@ -31,8 +44,15 @@ def nordland():
 @pytest.fixture(scope="module")
 def small_map(nordland):
     cal = np.arange(0, PLACES, 10)
-    return build_map(nordland.reference.images[:PLACES], nordland.reference.frames[:PLACES], SMALL, seed=0,
-                     calibration_images=nordland.query.images[cal], calibration_truth=cal, calibration_index=cal)
+    return build_map(
+        nordland.reference.images[:PLACES],
+        nordland.reference.frames[:PLACES],
+        SMALL,
+        seed=0,
+        calibration_images=nordland.query.images[cal],
+        calibration_truth=cal,
+        calibration_index=cal,
+    )
 
 
 def test_rates_are_on_off_pairs_in_unit_range():
@@ -43,7 +63,7 @@ def test_rates_are_on_off_pairs_in_unit_range():
     assert patches.shape == (5, prep.n_pixels)
     rates = input_rates(patches, TraversalStats.of(patches), prep)
     assert rates.shape == (5, prep.n_inputs) and rates.min() >= 0 and rates.max() <= 1
-    on, off = rates[:, :prep.n_pixels], rates[:, prep.n_pixels:]
+    on, off = rates[:, : prep.n_pixels], rates[:, prep.n_pixels:]
     assert not np.any((on > 0) & (off > 0))  # a pixel is brighter or darker than usual, not both
     with pytest.raises(ValueError, match="not a multiple of the patch size"):
         Preprocessing(width=30)
@@ -71,9 +91,17 @@ def test_trained_ensemble_recognises_places_better_than_sad(nordland, small_map)
     w = e.weights.permute(0, 2, 1).reshape(-1, rates.shape[1]).numpy()
     lab = e.labels.reshape(-1)
     ok = lab >= 0
-    cos = np.sum(w[ok] * rates[lab[ok]], 1) / np.linalg.norm(w[ok], axis=1) / np.linalg.norm(rates[lab[ok]], axis=1)
+    cos = (
+        np.sum(w[ok] * rates[lab[ok]], 1)
+        / np.linalg.norm(w[ok], axis=1)
+        / np.linalg.norm(rates[lab[ok]], axis=1)
+    )
     other = np.roll(lab[ok], 7 * SMALL.neurons_per_place)
-    cos_other = np.sum(w[ok] * rates[other], 1) / np.linalg.norm(w[ok], axis=1) / np.linalg.norm(rates[other], axis=1)
+    cos_other = (
+        np.sum(w[ok] * rates[other], 1)
+        / np.linalg.norm(w[ok], axis=1)
+        / np.linalg.norm(rates[other], axis=1)
+    )
     assert cos.mean() > cos_other.mean() + 0.2
     # the summer images themselves are recognised ...
     own = place_scores(e, spike_counts(e, rates)).numpy()
@@ -82,7 +110,9 @@ def test_trained_ensemble_recognises_places_better_than_sad(nordland, small_map)
     held = np.setdiff1d(np.arange(PLACES), small_map.calibration)
     truth = nordland.ground_truth[held]
     snn = recall_at_k(-small_map.scores(nordland.query.images[held]), truth)
-    sad = recall_at_k(sad_distances(nordland.reference.images[:PLACES], nordland.query.images[held]), truth)
+    sad = recall_at_k(
+        sad_distances(nordland.reference.images[:PLACES], nordland.query.images[held]), truth
+    )
     assert snn > sad, (snn, sad)
 
 
@@ -118,7 +148,9 @@ def test_map_file_round_trip_and_bad_files(small_map, nordland, tmp_path):
     with pytest.raises(PlaceMapError, match="not a place map"):
         load_map(other)
     with pytest.raises(PlaceMapError, match="poses must be"):
-        build_map(nordland.reference.images[:4], nordland.reference.frames[:4], poses=np.zeros((3, 7)))
+        build_map(
+            nordland.reference.images[:4], nordland.reference.frames[:4], poses=np.zeros((3, 7))
+        )
 
 
 @needs_data
@@ -130,28 +162,73 @@ def test_train_and_query_commands(tmp_path):
             shutil.copy(f, dst / f.name)
     exe = [sys.executable, "-m", "snn_control.cli"]
     out = tmp_path / "map.npz"
-    done = run_bounded([*exe, "train", "vpr", str(ref), "--out", str(out), "--calibration", str(qry),
-                        "--calibration-count", "10", "--places-per-module", "20", "--epochs", "2"], timeout=300)
+    done = run_bounded(
+        [
+            *exe,
+            "train",
+            "vpr",
+            str(ref),
+            "--out",
+            str(out),
+            "--calibration",
+            str(qry),
+            "--calibration-count",
+            "10",
+            "--places-per-module",
+            "20",
+            "--epochs",
+            "2",
+        ],
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "60 places in 3 modules" in done.stdout and out.is_file()
-    done = run_bounded([*exe, "query", str(out), str(qry), "--json", "--plot", str(tmp_path / "pr.png")], timeout=300)
+    done = run_bounded(
+        [*exe, "query", str(out), str(qry), "--json", "--plot", str(tmp_path / "pr.png")],
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
-    assert figures["held_out_queries"] == 50 and 0 <= figures["recall_at_1"] <= figures["recall_at_5"] <= 1
+    assert (
+        figures["held_out_queries"] == 50
+        and 0 <= figures["recall_at_1"] <= figures["recall_at_5"] <= 1
+    )
     assert (tmp_path / "pr.png").stat().st_size > 1000
-    done = run_bounded([*exe, "query", str(out), str(qry), "--json", "--sequence", "5"], timeout=300)
+    done = run_bounded(
+        [*exe, "query", str(out), str(qry), "--json", "--sequence", "5"], timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["held_out_queries"] == 50
     # --places: the first N places, calibrated on the queries that belong to them
-    done = run_bounded([*exe, "train", "vpr", str(ref), "--out", str(tmp_path / "map40.npz"), "--calibration",
-                        str(qry), "--calibration-count", "10", "--places", "40", "--places-per-module", "20",
-                        "--epochs", "1"], timeout=300)
+    done = run_bounded(
+        [
+            *exe,
+            "train",
+            "vpr",
+            str(ref),
+            "--out",
+            str(tmp_path / "map40.npz"),
+            "--calibration",
+            str(qry),
+            "--calibration-count",
+            "10",
+            "--places",
+            "40",
+            "--places-per-module",
+            "20",
+            "--epochs",
+            "1",
+        ],
+        timeout=300,
+    )
     assert done.returncode == 0 and "40 places in 2 modules" in done.stdout, done.stderr
     assert load_map(tmp_path / "map40.npz").calibration.max() < 40
     # bad input: nothing written, a clear message
     (tmp_path / "empty").mkdir()
     bad = tmp_path / "bad.npz"
-    done = run_bounded([*exe, "train", "vpr", str(tmp_path / "empty"), "--out", str(bad)], timeout=120)
+    done = run_bounded(
+        [*exe, "train", "vpr", str(tmp_path / "empty"), "--out", str(bad)], timeout=120
+    )
     assert done.returncode == 2 and "holds no images" in done.stderr and not bad.exists()
     done = run_bounded([*exe, "query", str(tmp_path / "pr.png"), str(qry)], timeout=120)
     assert done.returncode == 2 and "not a readable .npz" in done.stderr
@@ -165,7 +242,9 @@ def test_shipped_map_recognises_winter_images(nordland):
     assert place_map.n_places == 500 and "--seed 0" in place_map.provenance
     held = np.setdiff1d(np.arange(500), place_map.calibration)[:150]
     best, confidence = place_map.localise(nordland.query.images[held])
-    sad = recall_at_k(sad_distances(nordland.reference.images[:500], nordland.query.images[held]), held)
+    sad = recall_at_k(
+        sad_distances(nordland.reference.images[:500], nordland.query.images[held]), held
+    )
     assert np.mean(best == held) > 1.5 * sad and np.all((confidence >= 0) & (confidence <= 1))
 
 

@@ -1,4 +1,5 @@
 """Indoor micro-blimp altitude control: MuJoCo model, Gymnasium environment, profiles."""
+
 from snn_control.sim.blimp.env import BlimpAltitudeEnv, BlimpConfig
 from snn_control.sim.blimp.profiles import PROFILES, make_profile
 

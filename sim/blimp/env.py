@@ -15,6 +15,7 @@ The LiDAR (TFmini-S: 1 cm resolution, about +/- 1 cm) adds Gaussian noise, quant
 1 cm, delays by ``sensor_delay_ticks`` control ticks and saturates to its range. Buoyancy:
 "neutral" (0 g ballast) or "negative" (3 g ballast: 0.03 N down, a third of full thrust).
 """
+
 from __future__ import annotations
 
 import os
@@ -58,16 +59,25 @@ class BlimpAltitudeEnv(gym.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, profile: str | Sequence[tuple[float, float]] = "absolute_steps",
-                 buoyancy: str | float = "neutral", initial_altitude: float = START_ALTITUDE_M,
-                 step_s: float | None = None, **config: Any) -> None:
+    def __init__(
+        self,
+        profile: str | Sequence[tuple[float, float]] = "absolute_steps",
+        buoyancy: str | float = "neutral",
+        initial_altitude: float = START_ALTITUDE_M,
+        step_s: float | None = None,
+        **config: Any,
+    ) -> None:
         known = {f.name for f in fields(BlimpConfig)}
         unknown = sorted(set(config) - known)
         if unknown:
-            raise ValueError(f"unknown BlimpAltitudeEnv parameter(s) {unknown}; known: {sorted(known)}")
+            raise ValueError(
+                f"unknown BlimpAltitudeEnv parameter(s) {unknown}; known: {sorted(known)}"
+            )
         if isinstance(buoyancy, str):
             if buoyancy not in BUOYANCY_BALLAST_G:
-                raise ValueError(f"unknown buoyancy {buoyancy!r}; use one of {sorted(BUOYANCY_BALLAST_G)} or grams")
+                raise ValueError(
+                    f"unknown buoyancy {buoyancy!r}; use one of {sorted(BUOYANCY_BALLAST_G)} or grams"
+                )
             ballast = BUOYANCY_BALLAST_G[buoyancy]
         else:
             ballast = float(buoyancy)
@@ -97,7 +107,9 @@ class BlimpAltitudeEnv(gym.Env):
     def setpoint_at(self, t: float) -> float:
         return setpoint_at(self.profile, t)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         mujoco.mj_resetData(self.model, self.data)
         self.data.qpos[0] = self.initial_altitude
@@ -108,9 +120,18 @@ class BlimpAltitudeEnv(gym.Env):
         self._shaft_sign = 1.0
         self._flip_left = 0.0
         c = self.config
-        self._sensor = DelayedRangeSensor(c.sensor_noise_m, c.sensor_delay_ticks, c.sensor_min_m, c.sensor_max_m)
-        obs = np.array([self._sensor.reset(self.initial_altitude), self.setpoint_at(0.0)], dtype=np.float32)
-        return obs, {"altitude": self.initial_altitude, "setpoint": self.setpoint_at(0.0), "time": 0.0, "thrust": 0.0}
+        self._sensor = DelayedRangeSensor(
+            c.sensor_noise_m, c.sensor_delay_ticks, c.sensor_min_m, c.sensor_max_m
+        )
+        obs = np.array(
+            [self._sensor.reset(self.initial_altitude), self.setpoint_at(0.0)], dtype=np.float32
+        )
+        return obs, {
+            "altitude": self.initial_altitude,
+            "setpoint": self.setpoint_at(0.0),
+            "time": 0.0,
+            "thrust": 0.0,
+        }
 
     def _target_thrust(self, u: float) -> float:
         c = self.config
@@ -141,7 +162,16 @@ class BlimpAltitudeEnv(gym.Env):
         self.time += self.control_dt
         altitude = float(self.data.qpos[0])
         setpoint = self.setpoint_at(self.time)
-        obs = np.array([self._sensor.measure(float(self.data.qpos[0]), self.np_random), setpoint], dtype=np.float32)
+        obs = np.array(
+            [self._sensor.measure(float(self.data.qpos[0]), self.np_random), setpoint],
+            dtype=np.float32,
+        )
         truncated = self.time >= self.duration - 1e-9
-        info = {"altitude": altitude, "setpoint": setpoint, "time": self.time, "thrust": self.thrust, "command": u}
+        info = {
+            "altitude": altitude,
+            "setpoint": setpoint,
+            "time": self.time,
+            "thrust": self.thrust,
+            "command": u,
+        }
         return obs, -abs(setpoint - altitude), False, truncated, info

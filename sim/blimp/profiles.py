@@ -2,6 +2,7 @@
 
 A profile is a list of (duration_s, altitude_m). Both start from ``START_ALTITUDE_M``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +16,9 @@ def absolute_steps(step_s: float = STEP_S) -> list[tuple[float, float]]:
     return [(step_s, 0.5), (step_s, 1.0), (step_s, 1.5)]
 
 
-def relative_steps(step_s: float = STEP_S, start: float = START_ALTITUDE_M) -> list[tuple[float, float]]:
+def relative_steps(
+    step_s: float = STEP_S, start: float = START_ALTITUDE_M
+) -> list[tuple[float, float]]:
     """+1, +0.5, 0, -0.5, -1 m, each relative to the previous setpoint."""
     out, z = [], start
     for dz in (1.0, 0.5, 0.0, -0.5, -1.0):
@@ -24,7 +27,9 @@ def relative_steps(step_s: float = STEP_S, start: float = START_ALTITUDE_M) -> l
     return out
 
 
-def random_steps(seed: int, n: int = 6, step_s: float = 20.0, low: float = 0.4, high: float = 2.0) -> list[tuple[float, float]]:
+def random_steps(
+    seed: int, n: int = 6, step_s: float = 20.0, low: float = 0.4, high: float = 2.0
+) -> list[tuple[float, float]]:
     """Random setpoints for training data (seeded)."""
     rng = np.random.default_rng(seed)
     return [(step_s, float(z)) for z in rng.uniform(low, high, n).round(2)]

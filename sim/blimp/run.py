@@ -4,6 +4,7 @@ Runs the evolved PD+I SNN (``blimp_snn``), the PID, the PD and the constructed s
 on a profile and buoyancy, prints step metrics (steady-state error over the last 10 s of
 each step) and writes ``results/blimp_<profile>_<buoyancy>.png``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,31 +19,49 @@ from snn_control.sim.closed_loop import plot_traces, run_closed_loop, step_metri
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="snn-control run blimp", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="snn-control run blimp", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="absolute_steps")
     parser.add_argument("--buoyancy", choices=["neutral", "negative"], default="negative")
     parser.add_argument("--step-s", type=float, default=70.0, help="seconds per setpoint")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--backend", default="numpy", help="SNN backend: numpy, torch, lava-float, lava-fixed")
+    parser.add_argument(
+        "--backend", default="numpy", help="SNN backend: numpy, torch, lava-float, lava-fixed"
+    )
     parser.add_argument("--out", default="results")
     args = parser.parse_args(list(argv) if argv is not None else None)
     controllers = {
         "SNN (evolved PD+I)": make_controller("blimp_snn", 0.1, backend=args.backend),
         "PID": make_controller("blimp_pid", 0.1),
         "PD": make_controller("blimp_pd", 0.1),
-        "spiking PD": make_controller("spiking_pd", 0.1, kp=8.0, kd=12.0, error_range=1.2, levels=60,
-                                      command_low=-COMMAND_LIMIT, command_high=COMMAND_LIMIT, backend=args.backend),
+        "spiking PD": make_controller(
+            "spiking_pd",
+            0.1,
+            kp=8.0,
+            kd=12.0,
+            error_range=1.2,
+            levels=60,
+            command_low=-COMMAND_LIMIT,
+            command_high=COMMAND_LIMIT,
+            backend=args.backend,
+        ),
     }
     traces, report = {}, {}
     for name, controller in controllers.items():
         env = BlimpAltitudeEnv(args.profile, buoyancy=args.buoyancy, step_s=args.step_s)
         traces[name] = run_closed_loop(controller, env, seed=args.seed)
-        report[name] = {k: round(v, 4) for k, v in step_metrics(traces[name], steady_window_s=10.0).items()}
+        report[name] = {
+            k: round(v, 4) for k, v in step_metrics(traces[name], steady_window_s=10.0).items()
+        }
         if hasattr(controller, "close"):
             controller.close()
     os.makedirs(args.out, exist_ok=True)
-    path = plot_traces(traces, os.path.join(args.out, f"blimp_{args.profile}_{args.buoyancy}.png"),
-                       f"blimp, {args.profile.replace('_', ' ')}, {args.buoyancy} buoyancy")
+    path = plot_traces(
+        traces,
+        os.path.join(args.out, f"blimp_{args.profile}_{args.buoyancy}.png"),
+        f"blimp, {args.profile.replace('_', ' ')}, {args.buoyancy} buoyancy",
+    )
     for name, metrics in report.items():
         print(f"{name:>12}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
     print(f"plot: {path}")

@@ -4,6 +4,7 @@ Reproduce: ``.venv/bin/python -m snn_control.sim.blimp.tune`` (deterministic, se
 about 20 s). Score per gain set, summed over neutral and negative buoyancy on the
 absolute-step profile with 40 s steps: RMSE + 5 x steady-state error + 2 x overshoot.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -18,8 +19,12 @@ GRID = {"kp": (2, 4, 6, 8), "ki": (0.0, 0.2, 0.5, 1.0), "kd": (4, 8, 12)}
 def score(gains: PIDGains, seed: int = 0) -> float:
     total = 0.0
     for buoyancy in ("neutral", "negative"):
-        controller = PIDController(gains, dt=0.1, command_low=-COMMAND_LIMIT, command_high=COMMAND_LIMIT)
-        trace = run_closed_loop(controller, BlimpAltitudeEnv("absolute_steps", buoyancy=buoyancy, step_s=40), seed=seed)
+        controller = PIDController(
+            gains, dt=0.1, command_low=-COMMAND_LIMIT, command_high=COMMAND_LIMIT
+        )
+        trace = run_closed_loop(
+            controller, BlimpAltitudeEnv("absolute_steps", buoyancy=buoyancy, step_s=40), seed=seed
+        )
         m = step_metrics(trace, steady_window_s=10.0)
         total += m["rmse_m"] + 5 * m["steady_state_error_m"] + 2 * m["overshoot_m"]
     return total

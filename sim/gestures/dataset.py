@@ -40,6 +40,7 @@ evenly), so 100 per class take about 5-6 minutes, or half that with ``workers=2`
 parameters, so the second request costs a file read (0.1 s for 200 samples). Rendering
 needs no display (:class:`OffscreenCamera`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,7 +84,9 @@ RENDER_HZ = 200
 SUPERSAMPLING = 2
 #: Bump when anything changes what a (label, seed) generates: it is part of the cache key.
 GENERATOR_VERSION = 1
-DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "snn_control" / "gestures"
+DEFAULT_CACHE_DIR = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "snn_control" / "gestures"
+)
 
 UPPER_ARM_M, FOREARM_M = 0.28, 0.26
 RIGHT, LEFT = -1.0, 1.0  # the person's right arm is at -x (the image's left)
@@ -99,23 +102,23 @@ MIN_LOG_CONTRAST_SKIN, MIN_LOG_CONTRAST_SHIRT = 0.5, 0.3
 class SampleParams:
     """Everything random about one sample; drawn by :func:`draw_sample_params`."""
 
-    speed: float                 # x the gesture's nominal frequency
-    amplitude: float             # x the gesture's nominal extent
-    phase: float                 # rad, where in its cycle the gesture starts
+    speed: float  # x the gesture's nominal frequency
+    amplitude: float  # x the gesture's nominal extent
+    phase: float  # rad, where in its cycle the gesture starts
     gesture_offset: tuple[float, float, float]  # m, shift of the wrist paths (torso frame)
-    body_x: float                # m, + moves the body to the image's right
-    body_depth: float            # m, + moves it away from the camera (smaller)
-    body_z: float                # m
-    body_yaw: float              # rad
-    sway_amplitude: float        # rad of yaw
+    body_x: float  # m, + moves the body to the image's right
+    body_depth: float  # m, + moves it away from the camera (smaller)
+    body_z: float  # m
+    body_yaw: float  # rad
+    sway_amplitude: float  # rad of yaw
     sway_hz: float
-    light_azimuth: float         # rad, 0 = light from the camera's side
-    light_elevation: float       # rad
+    light_azimuth: float  # rad, 0 = light from the camera's side
+    light_elevation: float  # rad
     light_diffuse: float
     ambient: float
     backdrop_grey: float
     shirt_rgb: tuple[float, float, float]
-    skin_brightness: float       # x SKIN_RGB
+    skin_brightness: float  # x SKIN_RGB
     sensor: EventCameraConfig
     sensor_seed: int
 
@@ -124,14 +127,20 @@ class SampleParams:
 class ArmPath:
     """One arm's motion over the frame times (torso frame)."""
 
-    wrist: np.ndarray            # (T, 3) m
-    elbow_pole: np.ndarray       # (3,) direction the elbow bends towards
-    wrist_angle: np.ndarray      # (T,) rad
+    wrist: np.ndarray  # (T, 3) m
+    elbow_pole: np.ndarray  # (3,) direction the elbow bends towards
+    wrist_angle: np.ndarray  # (T,) rad
 
 
 def _check_label(label: int) -> int:
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < len(GESTURES):
-        raise ValueError(f"unknown gesture label {label!r}: expected an int in [0, {len(GESTURES)})")
+    if (
+        isinstance(label, bool)
+        or not isinstance(label, (int, np.integer))
+        or not 0 <= label < len(GESTURES)
+    ):
+        raise ValueError(
+            f"unknown gesture label {label!r}: expected an int in [0, {len(GESTURES)})"
+        )
     return int(label)
 
 
@@ -148,28 +157,48 @@ def draw_sample_params(rng: np.random.Generator) -> SampleParams:
     while True:
         backdrop_grey, skin_brightness = rng.uniform(0.08, 0.85), rng.uniform(0.45, 1.1)
         shirt_rgb = rng.uniform(0.1, 0.8, 3)
-        skin_grey, shirt_grey = float(np.clip(skin_brightness * SKIN_RGB, 0, 1) @ LUMA), float(shirt_rgb @ LUMA)
-        if (_log_apart(skin_grey, backdrop_grey) >= MIN_LOG_CONTRAST_SKIN
-                and _log_apart(skin_grey, shirt_grey) >= MIN_LOG_CONTRAST_SHIRT
-                and _log_apart(shirt_grey, backdrop_grey) >= MIN_LOG_CONTRAST_SHIRT):
+        skin_grey, shirt_grey = float(np.clip(skin_brightness * SKIN_RGB, 0, 1) @ LUMA), float(
+            shirt_rgb @ LUMA
+        )
+        if (
+            _log_apart(skin_grey, backdrop_grey) >= MIN_LOG_CONTRAST_SKIN
+            and _log_apart(skin_grey, shirt_grey) >= MIN_LOG_CONTRAST_SHIRT
+            and _log_apart(shirt_grey, backdrop_grey) >= MIN_LOG_CONTRAST_SHIRT
+        ):
             break
     contrast_pos = rng.uniform(0.12, 0.3)
-    sensor = EventCameraConfig(contrast_pos=contrast_pos, contrast_neg=contrast_pos * rng.uniform(0.8, 1.25),
-                               threshold_sigma=rng.uniform(0.01, 0.05), refractory_us=int(rng.integers(0, 500)),
-                               noise_rate_hz=float(np.exp(rng.uniform(np.log(0.01), np.log(0.3)))))
+    sensor = EventCameraConfig(
+        contrast_pos=contrast_pos,
+        contrast_neg=contrast_pos * rng.uniform(0.8, 1.25),
+        threshold_sigma=rng.uniform(0.01, 0.05),
+        refractory_us=int(rng.integers(0, 500)),
+        noise_rate_hz=float(np.exp(rng.uniform(np.log(0.01), np.log(0.3)))),
+    )
     return SampleParams(
-        speed=rng.uniform(0.7, 1.4), amplitude=rng.uniform(0.8, 1.2), phase=rng.uniform(0, 2 * np.pi),
+        speed=rng.uniform(0.7, 1.4),
+        amplitude=rng.uniform(0.8, 1.2),
+        phase=rng.uniform(0, 2 * np.pi),
         gesture_offset=tuple(rng.uniform(-0.03, 0.03, 3)),
-        body_x=rng.uniform(-0.15, 0.15), body_depth=rng.uniform(-0.35, 0.5), body_z=rng.uniform(-0.12, 0.12),
-        body_yaw=np.deg2rad(rng.uniform(-15, 15)), sway_amplitude=np.deg2rad(rng.uniform(0, 3)),
+        body_x=rng.uniform(-0.15, 0.15),
+        body_depth=rng.uniform(-0.35, 0.5),
+        body_z=rng.uniform(-0.12, 0.12),
+        body_yaw=np.deg2rad(rng.uniform(-15, 15)),
+        sway_amplitude=np.deg2rad(rng.uniform(0, 3)),
         sway_hz=rng.uniform(0.3, 0.8),
-        light_azimuth=np.deg2rad(rng.uniform(-60, 60)), light_elevation=np.deg2rad(rng.uniform(15, 70)),
-        light_diffuse=rng.uniform(0.3, 0.9), ambient=rng.uniform(0.1, 0.35),
-        backdrop_grey=backdrop_grey, shirt_rgb=tuple(shirt_rgb), skin_brightness=skin_brightness,
-        sensor=sensor, sensor_seed=int(rng.integers(2**31)))
+        light_azimuth=np.deg2rad(rng.uniform(-60, 60)),
+        light_elevation=np.deg2rad(rng.uniform(15, 70)),
+        light_diffuse=rng.uniform(0.3, 0.9),
+        ambient=rng.uniform(0.1, 0.35),
+        backdrop_grey=backdrop_grey,
+        shirt_rgb=tuple(shirt_rgb),
+        skin_brightness=skin_brightness,
+        sensor=sensor,
+        sensor_seed=int(rng.integers(2**31)),
+    )
 
 
 # --- gestures: wrist paths ---------------------------------------------------------------
+
 
 def _rest(side: float, t: np.ndarray) -> ArmPath:
     """An idle arm hanging by the side, slightly bent."""
@@ -187,7 +216,9 @@ def _hand_clap(t: np.ndarray, p: SampleParams) -> dict[float, ArmPath]:
     half_gap = 0.05 + 0.2 * p.amplitude * (1 - np.cos(cycle)) / 2  # palms meet at the midline
     out = {}
     for side in (RIGHT, LEFT):
-        wrist = np.stack([side * half_gap, np.full_like(t, -0.32), 0.28 + 0.02 * np.sin(cycle)], axis=1)
+        wrist = np.stack(
+            [side * half_gap, np.full_like(t, -0.32), 0.28 + 0.02 * np.sin(cycle)], axis=1
+        )
         out[side] = ArmPath(wrist, np.array([side, 0.3, -1.0]), np.zeros(len(t)))
     return out
 
@@ -196,19 +227,36 @@ def _hand_wave(side: float) -> Callable[[np.ndarray, SampleParams], dict[float, 
     def wave(t: np.ndarray, p: SampleParams) -> dict[float, ArmPath]:
         cycle = np.sin(2 * np.pi * 2.0 * p.speed * t + p.phase)
         # upper arm out to the side, forearm up, the hand swinging side to side and flapping with it
-        wrist = SHOULDERS[side] + np.stack([side * (0.24 + 0.14 * p.amplitude * cycle),
-                                            np.full_like(t, -0.08), np.full_like(t, 0.24)], axis=1)
-        return {side: ArmPath(wrist, np.array([side, 0.0, -0.5]), 0.5 * p.amplitude * side * cycle),
-                -side: _rest(-side, t)}
+        wrist = SHOULDERS[side] + np.stack(
+            [
+                side * (0.24 + 0.14 * p.amplitude * cycle),
+                np.full_like(t, -0.08),
+                np.full_like(t, 0.24),
+            ],
+            axis=1,
+        )
+        return {
+            side: ArmPath(wrist, np.array([side, 0.0, -0.5]), 0.5 * p.amplitude * side * cycle),
+            -side: _rest(-side, t),
+        }
+
     return wave
 
 
-def _arm_circle(side: float, clockwise: bool) -> Callable[[np.ndarray, SampleParams], dict[float, ArmPath]]:
+def _arm_circle(
+    side: float, clockwise: bool
+) -> Callable[[np.ndarray, SampleParams], dict[float, ArmPath]]:
     def circle(t: np.ndarray, p: SampleParams) -> dict[float, ArmPath]:
         direction = -1.0 if clockwise else 1.0
         angle = p.phase + direction * 2 * np.pi * 1.0 * p.speed * t
-        wrist = _circle(SHOULDERS[side] + np.array([side * 0.2, -0.12, 0.02]), 0.2 * p.amplitude, angle)
-        return {side: ArmPath(wrist, np.array([side, 0.3, -0.5]), np.zeros(len(t))), -side: _rest(-side, t)}
+        wrist = _circle(
+            SHOULDERS[side] + np.array([side * 0.2, -0.12, 0.02]), 0.2 * p.amplitude, angle
+        )
+        return {
+            side: ArmPath(wrist, np.array([side, 0.3, -0.5]), np.zeros(len(t))),
+            -side: _rest(-side, t),
+        }
+
     return circle
 
 
@@ -226,19 +274,33 @@ def _air_drums(t: np.ndarray, p: SampleParams) -> dict[float, ArmPath]:
     out = {}
     for side, lag in ((RIGHT, 0.0), (LEFT, np.pi)):  # alternate strokes
         stroke = (1 + np.sin(2 * np.pi * 2.0 * p.speed * t + p.phase + lag)) / 2
-        wrist = np.stack([np.full_like(t, side * 0.2), np.full_like(t, -0.3), 0.12 + 0.1 * p.amplitude * stroke],
-                         axis=1)
+        wrist = np.stack(
+            [
+                np.full_like(t, side * 0.2),
+                np.full_like(t, -0.3),
+                0.12 + 0.1 * p.amplitude * stroke,
+            ],
+            axis=1,
+        )
         out[side] = ArmPath(wrist, np.array([side, 0.5, -0.5]), 0.6 * p.amplitude * (stroke - 0.5))
     return out
 
 
 def _air_guitar(t: np.ndarray, p: SampleParams) -> dict[float, ArmPath]:
     strum = np.sin(2 * np.pi * 3.0 * p.speed * t + p.phase)
-    right = np.stack([-0.02 + 0.02 * strum, np.full_like(t, -0.25), 0.12 + 0.09 * p.amplitude * strum], axis=1)
-    slide = 0.04 * p.amplitude * np.sin(2 * np.pi * 0.7 * p.speed * t + 2 * p.phase)  # along the neck
-    left = SHOULDERS[LEFT] + np.stack([0.36 + slide, np.full_like(t, -0.12), -0.1 + 0.3 * slide], axis=1)
-    return {RIGHT: ArmPath(right, np.array([RIGHT, 0.3, -1.0]), 0.3 * strum),
-            LEFT: ArmPath(left, np.array([0.0, 0.3, -1.0]), np.zeros(len(t)))}
+    right = np.stack(
+        [-0.02 + 0.02 * strum, np.full_like(t, -0.25), 0.12 + 0.09 * p.amplitude * strum], axis=1
+    )
+    slide = (
+        0.04 * p.amplitude * np.sin(2 * np.pi * 0.7 * p.speed * t + 2 * p.phase)
+    )  # along the neck
+    left = SHOULDERS[LEFT] + np.stack(
+        [0.36 + slide, np.full_like(t, -0.12), -0.1 + 0.3 * slide], axis=1
+    )
+    return {
+        RIGHT: ArmPath(right, np.array([RIGHT, 0.3, -1.0]), 0.3 * strum),
+        LEFT: ArmPath(left, np.array([0.0, 0.3, -1.0]), np.zeros(len(t))),
+    }
 
 
 GESTURE_PATHS: dict[str, Callable[[np.ndarray, SampleParams], dict[float, ArmPath]]] = {
@@ -256,8 +318,13 @@ GESTURE_PATHS: dict[str, Callable[[np.ndarray, SampleParams], dict[float, ArmPat
 assert tuple(GESTURE_PATHS) == GESTURES
 
 
-def two_link_ik(shoulder: np.ndarray, wrist: np.ndarray, pole: np.ndarray,
-                upper: float = UPPER_ARM_M, lower: float = FOREARM_M) -> tuple[np.ndarray, np.ndarray]:
+def two_link_ik(
+    shoulder: np.ndarray,
+    wrist: np.ndarray,
+    pole: np.ndarray,
+    upper: float = UPPER_ARM_M,
+    lower: float = FOREARM_M,
+) -> tuple[np.ndarray, np.ndarray]:
     """Shoulder quaternions (T, 4; w x y z) and elbow angles (T,) that put the wrist at
     ``wrist`` (T, 3), with the elbow bent towards ``pole``; out-of-reach targets are
     approached along the same line. Frames as in ``arm.xml``: the upper arm hangs along
@@ -316,15 +383,19 @@ class OffscreenCamera:
     """
 
     def __init__(self, model: mujoco.MjModel, camera: str, width: int, height: int) -> None:
-        backend = os.environ.get("MUJOCO_GL", "" if os.environ.get("DISPLAY") else "egl").lower().strip()
+        backend = (
+            os.environ.get("MUJOCO_GL", "" if os.environ.get("DISPLAY") else "egl").lower().strip()
+        )
         os.environ.setdefault("LP_NUM_THREADS", "1")
         try:
             self.gl = _gl_context_class(backend)(width, height)
             self.gl.make_current()
             self.context = mujoco.MjrContext(model, mujoco.mjtFontScale.mjFONTSCALE_100.value)
         except Exception as exc:  # the backends raise assorted errors
-            raise RuntimeError(f"cannot render offscreen with the {backend or 'glfw'!r} OpenGL backend "
-                               f"(set MUJOCO_GL to egl, osmesa or glfw): {exc}") from exc
+            raise RuntimeError(
+                f"cannot render offscreen with the {backend or 'glfw'!r} OpenGL backend "
+                f"(set MUJOCO_GL to egl, osmesa or glfw): {exc}"
+            ) from exc
         mujoco.mjr_setBuffer(mujoco.mjtFramebuffer.mjFB_OFFSCREEN.value, self.context)
         self.model, self.rect = model, mujoco.MjrRect(0, 0, width, height)
         self.scene = mujoco.MjvScene(model, maxgeom=100)
@@ -337,8 +408,15 @@ class OffscreenCamera:
     def render(self, data: mujoco.MjData) -> np.ndarray:
         """The camera's image (height, width, 3) uint8, top row first; valid until the next call."""
         self.gl.make_current()
-        mujoco.mjv_updateScene(self.model, data, self.option, None, self.view, mujoco.mjtCatBit.mjCAT_ALL.value,
-                               self.scene)
+        mujoco.mjv_updateScene(
+            self.model,
+            data,
+            self.option,
+            None,
+            self.view,
+            mujoco.mjtCatBit.mjCAT_ALL.value,
+            self.scene,
+        )
         mujoco.mjr_render(self.rect, self.scene, self.context)
         mujoco.mjr_readPixels(self.pixels, None, self.rect, self.context)
         return self.pixels[::-1]  # OpenGL's rows start at the bottom
@@ -351,19 +429,40 @@ class _GestureScene:
         self.model = mujoco.MjModel.from_xml_path(str(MODEL_PATH))
         self.data = mujoco.MjData(self.model)
         width, height = SENSOR_SIZE
-        self.camera = OffscreenCamera(self.model, "sensor", width * SUPERSAMPLING, height * SUPERSAMPLING)
+        self.camera = OffscreenCamera(
+            self.model, "sensor", width * SUPERSAMPLING, height * SUPERSAMPLING
+        )
         name = lambda kind, n: mujoco.mj_name2id(self.model, kind, n)  # noqa: E731
-        self.qpos_of = {j: int(self.model.jnt_qposadr[name(mujoco.mjtObj.mjOBJ_JOINT, j)])
-                        for j in ("root_x", "root_y", "root_z", "root_yaw", "r_shoulder", "r_elbow", "r_wrist",
-                                  "l_shoulder", "l_elbow", "l_wrist")}
+        self.qpos_of = {
+            j: int(self.model.jnt_qposadr[name(mujoco.mjtObj.mjOBJ_JOINT, j)])
+            for j in (
+                "root_x",
+                "root_y",
+                "root_z",
+                "root_yaw",
+                "r_shoulder",
+                "r_elbow",
+                "r_wrist",
+                "l_shoulder",
+                "l_elbow",
+                "l_wrist",
+            )
+        }
         self.key_light = name(mujoco.mjtObj.mjOBJ_LIGHT, "key")
-        self.material = {m: name(mujoco.mjtObj.mjOBJ_MATERIAL, m) for m in ("backdrop", "shirt", "skin")}
+        self.material = {
+            m: name(mujoco.mjtObj.mjOBJ_MATERIAL, m) for m in ("backdrop", "shirt", "skin")
+        }
 
     def set_appearance(self, p: SampleParams) -> None:
         m = self.model
         # the light shines from (azimuth, elevation) around the camera's side of the person
-        towards = np.array([-np.sin(p.light_azimuth) * np.cos(p.light_elevation),
-                            np.cos(p.light_azimuth) * np.cos(p.light_elevation), -np.sin(p.light_elevation)])
+        towards = np.array(
+            [
+                -np.sin(p.light_azimuth) * np.cos(p.light_elevation),
+                np.cos(p.light_azimuth) * np.cos(p.light_elevation),
+                -np.sin(p.light_elevation),
+            ]
+        )
         m.light_dir[self.key_light] = towards
         m.light_diffuse[self.key_light] = p.light_diffuse
         m.vis.headlight.ambient[:] = p.ambient
@@ -377,10 +476,14 @@ class _GestureScene:
         qpos[:, self.qpos_of["root_x"]] = p.body_x
         qpos[:, self.qpos_of["root_y"]] = p.body_depth
         qpos[:, self.qpos_of["root_z"]] = p.body_z
-        qpos[:, self.qpos_of["root_yaw"]] = p.body_yaw + p.sway_amplitude * np.sin(2 * np.pi * p.sway_hz * t)
+        qpos[:, self.qpos_of["root_yaw"]] = p.body_yaw + p.sway_amplitude * np.sin(
+            2 * np.pi * p.sway_hz * t
+        )
         for side, path in GESTURE_PATHS[GESTURES[label]](t, p).items():
             arm = ARM_PREFIX[side]
-            quats, elbow = two_link_ik(SHOULDERS[side], path.wrist + np.asarray(p.gesture_offset), path.elbow_pole)
+            quats, elbow = two_link_ik(
+                SHOULDERS[side], path.wrist + np.asarray(p.gesture_offset), path.elbow_pole
+            )
             start = self.qpos_of[f"{arm}_shoulder"]
             qpos[:, start:start + 4] = quats
             qpos[:, self.qpos_of[f"{arm}_elbow"]] = elbow
@@ -393,7 +496,11 @@ class _GestureScene:
         mujoco.mj_forward(self.model, self.data)
         grey = self.camera.render(self.data) @ LUMA_PER_LEVEL
         # box filter by strided slices: several times faster than reshape + mean here
-        blocks = [grey[i::SUPERSAMPLING, j::SUPERSAMPLING] for i in range(SUPERSAMPLING) for j in range(SUPERSAMPLING)]
+        blocks = [
+            grey[i::SUPERSAMPLING, j::SUPERSAMPLING]
+            for i in range(SUPERSAMPLING)
+            for j in range(SUPERSAMPLING)
+        ]
         return sum(blocks) / len(blocks)
 
 
@@ -446,13 +553,18 @@ def sample_seed(dataset_seed: int, index: int) -> int:
 
 
 def _check_count(n_per_class: int) -> int:
-    if isinstance(n_per_class, bool) or not isinstance(n_per_class, (int, np.integer)) or n_per_class < 1:
+    if (
+        isinstance(n_per_class, bool)
+        or not isinstance(n_per_class, (int, np.integer))
+        or n_per_class < 1
+    ):
         raise ValueError(f"n_per_class must be an int >= 1, got {n_per_class!r}")
     return int(n_per_class)
 
 
-def generate_dataset(n_per_class: int, seed: int = 0, progress: bool = True,
-                     workers: int = 1) -> tuple[list[np.ndarray], np.ndarray]:
+def generate_dataset(
+    n_per_class: int, seed: int = 0, progress: bool = True, workers: int = 1
+) -> tuple[list[np.ndarray], np.ndarray]:
     """``n_per_class`` samples of every gesture: (event arrays, labels (int64)), ordered
     sample index-major (one of each class, then the next), so any prefix is balanced.
     ``workers`` > 1 generates in that many spawned processes (the same samples); a script
@@ -467,13 +579,26 @@ def generate_dataset(n_per_class: int, seed: int = 0, progress: bool = True,
         return [generate_sample(label, s) for label, s in tqdm(zip(labels, seeds), **bar)], labels
     # spawned, not forked: each worker opens its own OpenGL context
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(tqdm(pool.map(generate_sample, labels.tolist(), seeds, chunksize=4), **bar)), labels
+        return (
+            list(tqdm(pool.map(generate_sample, labels.tolist(), seeds, chunksize=4), **bar)),
+            labels,
+        )
 
 
 def _cache_key(n_per_class: int, seed: int) -> str:
-    return json.dumps({"version": GENERATOR_VERSION, "gestures": GESTURES, "sensor_size": SENSOR_SIZE,
-                       "duration_s": DURATION_S, "render_hz": RENDER_HZ, "supersampling": SUPERSAMPLING,
-                       "n_per_class": n_per_class, "seed": int(seed)}, sort_keys=True)
+    return json.dumps(
+        {
+            "version": GENERATOR_VERSION,
+            "gestures": GESTURES,
+            "sensor_size": SENSOR_SIZE,
+            "duration_s": DURATION_S,
+            "render_hz": RENDER_HZ,
+            "supersampling": SUPERSAMPLING,
+            "n_per_class": n_per_class,
+            "seed": int(seed),
+        },
+        sort_keys=True,
+    )
 
 
 def cache_path(cache_dir: str | Path, n_per_class: int, seed: int = 0) -> Path:
@@ -482,12 +607,20 @@ def cache_path(cache_dir: str | Path, n_per_class: int, seed: int = 0) -> Path:
     return Path(cache_dir) / f"gestures_{n_per_class}x{len(GESTURES)}_seed{int(seed)}_{digest}.npz"
 
 
-def save_dataset(path: str | Path, samples: list[np.ndarray], labels: np.ndarray, key: str = "") -> Path:
+def save_dataset(
+    path: str | Path, samples: list[np.ndarray], labels: np.ndarray, key: str = ""
+) -> Path:
     """One ``.npz``: all events concatenated, ``offsets`` (n + 1) delimiting the samples."""
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in samples])]).astype(np.int64)
     events = np.concatenate(samples) if samples else np.zeros(0, EVENT_DTYPE)
-    return atomic_savez(path, events=events, offsets=offsets, labels=np.asarray(labels, np.int64),
-                        gestures=np.array(GESTURES), key=np.array(key))
+    return atomic_savez(
+        path,
+        events=events,
+        offsets=offsets,
+        labels=np.asarray(labels, np.int64),
+        gestures=np.array(GESTURES),
+        key=np.array(key),
+    )
 
 
 def load_dataset(path: str | Path, key: str | None = None) -> tuple[list[np.ndarray], np.ndarray]:
@@ -500,15 +633,28 @@ def load_dataset(path: str | Path, key: str | None = None) -> tuple[list[np.ndar
     events, offsets, labels = arrays["events"], arrays["offsets"], arrays["labels"]
     if key is not None and str(arrays["key"]) != key:
         raise ValueError(f"gesture dataset {path} was generated with other parameters")
-    if (events.dtype != EVENT_DTYPE or len(offsets) != len(labels) + 1 or offsets[0] != 0
-            or offsets[-1] != len(events) or np.any(np.diff(offsets) < 0)
-            or tuple(arrays["gestures"]) != GESTURES or np.any((labels < 0) | (labels >= len(GESTURES)))):
-        raise ValueError(f"gesture dataset {path} is inconsistent (events, offsets, labels or gestures)")
+    if (
+        events.dtype != EVENT_DTYPE
+        or len(offsets) != len(labels) + 1
+        or offsets[0] != 0
+        or offsets[-1] != len(events)
+        or np.any(np.diff(offsets) < 0)
+        or tuple(arrays["gestures"]) != GESTURES
+        or np.any((labels < 0) | (labels >= len(GESTURES)))
+    ):
+        raise ValueError(
+            f"gesture dataset {path} is inconsistent (events, offsets, labels or gestures)"
+        )
     return [events[a:b] for a, b in zip(offsets[:-1], offsets[1:])], labels
 
 
-def load_or_generate(cache_dir: str | Path | None = None, n_per_class: int = 100, seed: int = 0,
-                     progress: bool = True, workers: int = 1) -> tuple[list[np.ndarray], np.ndarray]:
+def load_or_generate(
+    cache_dir: str | Path | None = None,
+    n_per_class: int = 100,
+    seed: int = 0,
+    progress: bool = True,
+    workers: int = 1,
+) -> tuple[list[np.ndarray], np.ndarray]:
     """:func:`generate_dataset` through a cache in ``cache_dir`` (default
     :data:`DEFAULT_CACHE_DIR`). An unusable cache file (corrupt, truncated, other
     parameters) is reported with a warning and regenerated."""
@@ -527,19 +673,25 @@ def load_or_generate(cache_dir: str | Path | None = None, n_per_class: int = 100
 
 def main(argv: list[str] | None = None) -> None:
     """Generate (or load) a cached dataset and report its speed and size."""
-    parser = argparse.ArgumentParser(description="Generate the event-camera gesture dataset into its cache.")
+    parser = argparse.ArgumentParser(
+        description="Generate the event-camera gesture dataset into its cache."
+    )
     parser.add_argument("--n-per-class", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--cache-dir", default=str(DEFAULT_CACHE_DIR))
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    samples, labels = load_or_generate(args.cache_dir, args.n_per_class, args.seed, workers=args.workers)
+    samples, labels = load_or_generate(
+        args.cache_dir, args.n_per_class, args.seed, workers=args.workers
+    )
     elapsed = time.perf_counter() - start
     counts = np.array([len(s) for s in samples])
-    print(f"{len(samples)} samples ({len(GESTURES)} classes) in {elapsed:.1f} s = {len(samples) / elapsed:.2f} "
-          f"samples/s with {args.workers} worker(s); events per sample: median {np.median(counts):.0f}, "
-          f"min {counts.min()}, max {counts.max()}; {cache_path(args.cache_dir, args.n_per_class, args.seed)}")
+    print(
+        f"{len(samples)} samples ({len(GESTURES)} classes) in {elapsed:.1f} s = {len(samples) / elapsed:.2f} "
+        f"samples/s with {args.workers} worker(s); events per sample: median {np.median(counts):.0f}, "
+        f"min {counts.min()}, max {counts.max()}; {cache_path(args.cache_dir, args.n_per_class, args.seed)}"
+    )
 
 
 if __name__ == "__main__":

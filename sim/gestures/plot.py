@@ -7,6 +7,7 @@ rendered frame.
 
     python -m snn_control.sim.gestures.plot [--out results/gestures] [--seed 0]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,8 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from snn_control.plotting import pyplot, save_figure
-from snn_control.sim.gestures.dataset import (DURATION_S, GESTURES, SENSOR_SIZE, generate_sample, iter_frames,
-                                             sample_params)
+from snn_control.sim.gestures.dataset import (
+    DURATION_S,
+    GESTURES,
+    SENSOR_SIZE,
+    generate_sample,
+    iter_frames,
+    sample_params,
+)
 
 
 def event_frame(events: np.ndarray, sensor_size: tuple[int, int] = SENSOR_SIZE) -> np.ndarray:
@@ -46,16 +53,23 @@ def plot_sample(label: int, seed: int, path: str | Path) -> Path:
     axes[1].imshow(event_frame(events))
     axes[1].set_title(f"events: {len(events)} (ON red, OFF blue)")
     axes[2].scatter(t_s, events["x"], s=0.3, c=colours, linewidths=0)
-    axes[2].set(xlabel="t (s)", ylabel="x (px)", xlim=(0, DURATION_S), ylim=(0, width), title="x-t")
+    axes[2].set(
+        xlabel="t (s)", ylabel="x (px)", xlim=(0, DURATION_S), ylim=(0, width), title="x-t"
+    )
     axes[3].scatter(t_s, events["y"], s=0.3, c=colours, linewidths=0)
-    axes[3].set(xlabel="t (s)", ylabel="y (px)", xlim=(0, DURATION_S), ylim=(height, 0), title="y-t")
+    axes[3].set(
+        xlabel="t (s)", ylabel="y (px)", xlim=(0, DURATION_S), ylim=(height, 0), title="y-t"
+    )
     fig.suptitle(f"{label}: {GESTURES[label]} (seed {seed})")
     return save_figure(fig, path, dpi=90)
 
 
 def plot_classes(out_dir: str | Path, seed: int = 0) -> list[Path]:
     """One PNG per gesture class, ``<out_dir>/<label>_<name>.png``."""
-    return [plot_sample(label, seed, Path(out_dir) / f"{label:02d}_{name}.png") for label, name in enumerate(GESTURES)]
+    return [
+        plot_sample(label, seed, Path(out_dir) / f"{label:02d}_{name}.png")
+        for label, name in enumerate(GESTURES)
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,6 +5,7 @@ Observation ``[measured_altitude_m, setpoint_m]`` (float32), action ``[u]`` in
 quantises to 1 cm and delays by a configurable number of control ticks, like a small
 LiDAR. The MJCF model sits next to this file and is found through the package.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,9 +26,16 @@ class HoverEnv(gym.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, setpoints: Sequence[tuple[float, float]] = ((10.0, 1.0), (10.0, 1.5)), control_dt: float = 0.05,
-                 initial_altitude: float = 0.5, net_buoyancy_n: float = 0.0, deadzone: float = 0.1,
-                 sensor_noise_m: float = 0.005, sensor_delay_ticks: int = 1) -> None:
+    def __init__(
+        self,
+        setpoints: Sequence[tuple[float, float]] = ((10.0, 1.0), (10.0, 1.5)),
+        control_dt: float = 0.05,
+        initial_altitude: float = 0.5,
+        net_buoyancy_n: float = 0.0,
+        deadzone: float = 0.1,
+        sensor_noise_m: float = 0.005,
+        sensor_delay_ticks: int = 1,
+    ) -> None:
         if control_dt <= 0:
             raise ValueError(f"control_dt must be positive, got {control_dt}")
         if not setpoints or any(d <= 0 for d, _ in setpoints):
@@ -39,7 +47,11 @@ class HoverEnv(gym.Env):
         self.setpoints = [(float(d), float(z)) for d, z in setpoints]
         self.duration = sum(d for d, _ in self.setpoints)
         self.initial_altitude, self.net_buoyancy_n = initial_altitude, net_buoyancy_n
-        self.deadzone, self.sensor_noise_m, self.sensor_delay_ticks = deadzone, sensor_noise_m, sensor_delay_ticks
+        self.deadzone, self.sensor_noise_m, self.sensor_delay_ticks = (
+            deadzone,
+            sensor_noise_m,
+            sensor_delay_ticks,
+        )
         self.action_space = gym.spaces.Box(-COMMAND_LIMIT, COMMAND_LIMIT, (1,), np.float32)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (2,), np.float32)
         self._body = self.model.body("craft").id
@@ -47,7 +59,9 @@ class HoverEnv(gym.Env):
     def setpoint_at(self, t: float) -> float:
         return setpoint_at(self.setpoints, t)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         mujoco.mj_resetData(self.model, self.data)
         self.data.qpos[0] = self.initial_altitude
@@ -55,8 +69,14 @@ class HoverEnv(gym.Env):
         mujoco.mj_forward(self.model, self.data)
         self.time = 0.0
         self._sensor = DelayedRangeSensor(self.sensor_noise_m, self.sensor_delay_ticks)
-        obs = np.array([self._sensor.reset(self.initial_altitude), self.setpoint_at(0.0)], dtype=np.float32)
-        return obs, {"altitude": self.initial_altitude, "setpoint": self.setpoint_at(0.0), "time": 0.0}
+        obs = np.array(
+            [self._sensor.reset(self.initial_altitude), self.setpoint_at(0.0)], dtype=np.float32
+        )
+        return obs, {
+            "altitude": self.initial_altitude,
+            "setpoint": self.setpoint_at(0.0),
+            "time": 0.0,
+        }
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         u = float(np.asarray(action, dtype=np.float64).reshape(-1)[0])
@@ -71,7 +91,10 @@ class HoverEnv(gym.Env):
         self.time += self.control_dt
         altitude = float(self.data.qpos[0])
         setpoint = self.setpoint_at(self.time)
-        obs = np.array([self._sensor.measure(float(self.data.qpos[0]), self.np_random), setpoint], dtype=np.float32)
+        obs = np.array(
+            [self._sensor.measure(float(self.data.qpos[0]), self.np_random), setpoint],
+            dtype=np.float32,
+        )
         truncated = self.time >= self.duration - 1e-9
         info = {"altitude": altitude, "setpoint": setpoint, "time": self.time, "command": u}
         return obs, -abs(setpoint - altitude), False, truncated, info

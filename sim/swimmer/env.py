@@ -13,6 +13,7 @@ Observation (float64): joint angles (n_links - 1), joint velocities (n_links - 1
 velocity in the head frame (x, y), and the episode step (for time-driven controllers such
 as NCAP's head oscillator). ``info`` carries ``forward_velocity`` and ``head_xy``.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,13 @@ def tolerance_reward(forward_velocity: float) -> float:
 class SwimmerEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": int(round(1 / CONTROL_DT))}
 
-    def __init__(self, n_links: int = 6, episode_steps: int = EPISODE_STEPS, render_mode: str | None = None,
-                 initial_noise: float = 0.0) -> None:
+    def __init__(
+        self,
+        n_links: int = 6,
+        episode_steps: int = EPISODE_STEPS,
+        render_mode: str | None = None,
+        initial_noise: float = 0.0,
+    ) -> None:
         self.n_links = int(n_links)
         self.n_joints = self.n_links - 1
         self.model = mujoco.MjModel.from_xml_string(make_model_xml(self.n_links))
@@ -70,39 +76,65 @@ class SwimmerEnv(gym.Env):
         self.initial_noise = float(initial_noise)
         self.joint_limit = joint_limit_rad(self.n_links)
         self._substeps = int(round(CONTROL_DT / self.model.opt.timestep))
-        self._joint_qpos = np.array([self.model.jnt_qposadr[self.model.joint(f"joint_{i}").id]
-                                     for i in range(self.n_joints)])
-        self._joint_qvel = np.array([self.model.jnt_dofadr[self.model.joint(f"joint_{i}").id]
-                                     for i in range(self.n_joints)])
+        self._joint_qpos = np.array(
+            [
+                self.model.jnt_qposadr[self.model.joint(f"joint_{i}").id]
+                for i in range(self.n_joints)
+            ]
+        )
+        self._joint_qvel = np.array(
+            [
+                self.model.jnt_dofadr[self.model.joint(f"joint_{i}").id]
+                for i in range(self.n_joints)
+            ]
+        )
         self._head = self.model.body("head").id
         self._head_vel = self.model.sensor("head_vel").adr[0]
         self.render_mode = render_mode
         self._renderer = None
         self.action_space = gym.spaces.Box(-1.0, 1.0, (self.n_joints,), np.float64)
-        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (2 * self.n_joints + 3,), np.float64)
+        self.observation_space = gym.spaces.Box(
+            -np.inf, np.inf, (2 * self.n_joints + 3,), np.float64
+        )
 
     def _observation(self) -> np.ndarray:
         vel = self.data.sensordata[self._head_vel:self._head_vel + 2]
-        return np.concatenate([self.data.qpos[self._joint_qpos], self.data.qvel[self._joint_qvel], vel,
-                               [float(self.steps)]])
+        return np.concatenate(
+            [
+                self.data.qpos[self._joint_qpos],
+                self.data.qvel[self._joint_qvel],
+                vel,
+                [float(self.steps)],
+            ]
+        )
 
     def forward_velocity(self) -> float:
         return float(-self.data.sensordata[self._head_vel + 1])
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         mujoco.mj_resetData(self.model, self.data)
         if self.initial_noise:
-            self.data.qpos[self._joint_qpos] = self.np_random.uniform(-1, 1, self.n_joints) * self.initial_noise \
+            self.data.qpos[self._joint_qpos] = (
+                self.np_random.uniform(-1, 1, self.n_joints)
+                * self.initial_noise
                 * self.joint_limit
+            )
         mujoco.mj_forward(self.model, self.data)
         self.steps = 0
-        return self._observation(), {"forward_velocity": 0.0, "head_xy": self.data.xpos[self._head, :2].copy()}
+        return self._observation(), {
+            "forward_velocity": 0.0,
+            "head_xy": self.data.xpos[self._head, :2].copy(),
+        }
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         u = np.asarray(action, dtype=np.float64).reshape(-1)
         if u.shape != (self.n_joints,):
-            raise ValueError(f"action must have {self.n_joints} entries (one per joint), got shape {u.shape}")
+            raise ValueError(
+                f"action must have {self.n_joints} entries (one per joint), got shape {u.shape}"
+            )
         if not np.all(np.isfinite(u)):
             raise ValueError(f"action must be finite, got {u}")
         self.data.ctrl[:] = np.clip(u, -1.0, 1.0)
@@ -110,10 +142,16 @@ class SwimmerEnv(gym.Env):
         self.steps += 1
         v = self.forward_velocity()
         info = {"forward_velocity": v, "head_xy": self.data.xpos[self._head, :2].copy()}
-        return self._observation(), tolerance_reward(v), False, self.steps >= self.episode_steps, info
+        return (
+            self._observation(),
+            tolerance_reward(v),
+            False,
+            self.steps >= self.episode_steps,
+            info,
+        )
 
     def joint_angles(self, observation: np.ndarray) -> np.ndarray:
-        return observation[:self.n_joints]
+        return observation[: self.n_joints]
 
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array":

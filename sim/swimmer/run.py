@@ -6,6 +6,7 @@ transfer to 3-13 joints without retraining, and the connectome check; writes
 recorded in the shipped files), transfer, the swim path of the head, the spiking NCAP's
 torques and its spike raster.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,11 @@ from typing import Sequence
 
 import numpy as np
 
-from snn_control.swimmer.controllers import load_swimmer_controller, load_swimmer_file, shipped_path
+from snn_control.swimmer.controllers import (
+    load_swimmer_controller,
+    load_swimmer_file,
+    shipped_path,
+)
 from snn_control.swimmer.rollout import rollout
 
 KINDS = ("spiking_ncap", "rate_ncap", "mlp")
@@ -26,28 +31,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     from snn_control.bench.swimmer import EVAL_SEEDS, TRANSFER_JOINTS, mean_return
     from snn_control.swimmer.connectome import DEFAULT_DIR, report
 
-    parser = argparse.ArgumentParser(prog="snn-control run swimmer", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", default="numpy", help="spiking NCAP backend: numpy, torch, lava-float, lava-fixed")
-    parser.add_argument("--connectome", type=Path, default=DEFAULT_DIR, help="folder of the C. elegans edge lists")
+    parser = argparse.ArgumentParser(
+        prog="snn-control run swimmer", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--backend",
+        default="numpy",
+        help="spiking NCAP backend: numpy, torch, lava-float, lava-fixed",
+    )
+    parser.add_argument(
+        "--connectome", type=Path, default=DEFAULT_DIR, help="folder of the C. elegans edge lists"
+    )
     parser.add_argument("--out", default="results")
     args = parser.parse_args(list(argv) if argv is not None else None)
     files = {kind: load_swimmer_file(shipped_path(kind)) for kind in KINDS}
     summary: dict[str, dict] = {}
     for kind in KINDS:
-        controller = load_swimmer_controller(shipped_path(kind), backend=args.backend if kind == "spiking_ncap" else "numpy")
-        summary[kind] = {"return": round(mean_return(controller, seeds=EVAL_SEEDS), 1),
-                         "params": int(controller.n_parameters),
-                         "init_return": round(files[kind]["meta"]["init_return"], 1)}
-    transfer = {kind: [mean_return(load_swimmer_controller(shipped_path(kind), n_links=j + 1), j + 1, seeds=EVAL_SEEDS[:1])
-                       for j in TRANSFER_JOINTS] for kind in ("spiking_ncap", "rate_ncap")}
-    episode = rollout(load_swimmer_controller(shipped_path("spiking_ncap")), 6, seed=EVAL_SEEDS[0], initial_noise=0.1,
-                      record=True)
+        controller = load_swimmer_controller(
+            shipped_path(kind), backend=args.backend if kind == "spiking_ncap" else "numpy"
+        )
+        summary[kind] = {
+            "return": round(mean_return(controller, seeds=EVAL_SEEDS), 1),
+            "params": int(controller.n_parameters),
+            "init_return": round(files[kind]["meta"]["init_return"], 1),
+        }
+    transfer = {
+        kind: [
+            mean_return(
+                load_swimmer_controller(shipped_path(kind), n_links=j + 1),
+                j + 1,
+                seeds=EVAL_SEEDS[:1],
+            )
+            for j in TRANSFER_JOINTS
+        ]
+        for kind in ("spiking_ncap", "rate_ncap")
+    }
+    episode = rollout(
+        load_swimmer_controller(shipped_path("spiking_ncap")),
+        6,
+        seed=EVAL_SEEDS[0],
+        initial_noise=0.1,
+        record=True,
+    )
     os.makedirs(args.out, exist_ok=True)
     path = plot(files, transfer, episode["trace"], os.path.join(args.out, "swimmer.png"))
     for kind, s in summary.items():
-        print(f"{kind:>13}: return {s['return']:7.1f} (at initialisation {s['init_return']:7.1f}), {s['params']} parameters")
+        print(
+            f"{kind:>13}: return {s['return']:7.1f} (at initialisation {s['init_return']:7.1f}), {s['params']} parameters"
+        )
     for kind, values in transfer.items():
-        print(f"{kind:>13} transfer: " + ", ".join(f"{j} joints {v:.0f}" for j, v in zip(TRANSFER_JOINTS, values)))
+        print(
+            f"{kind:>13} transfer: "
+            + ", ".join(f"{j} joints {v:.0f}" for j, v in zip(TRANSFER_JOINTS, values))
+        )
     try:
         print(report(args.connectome))
     except FileNotFoundError as exc:

@@ -6,6 +6,7 @@ overshoot (worst step) for both; the SNN's neurons; ``evolution_minutes``: the w
 of evolving the shipped networks from scratch, both roles in parallel on 2 cores (the
 longer of the two, recorded in the weights' metadata by ``snn-control train blimp``).
 """
+
 from __future__ import annotations
 
 from snn_control.blimp.controller import blimp_snn
@@ -19,13 +20,18 @@ def run(quick: bool = False) -> dict[str, float]:
     results: dict[str, float] = {}
     snn = blimp_snn()
     for prefix, controller in (("snn", snn), ("pid", make_controller("blimp_pid", 0.1))):
-        trace = run_closed_loop(controller, BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s),
-                                seed=0)
+        trace = run_closed_loop(
+            controller,
+            BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s),
+            seed=0,
+        )
         m = step_metrics(trace, steady_window_s=10.0)
         results[f"{prefix}_rmse_m"] = round(m["rmse_m"], 4)
         results[f"{prefix}_steady_state_error_m"] = round(m["steady_state_error_m"], 4)
         results[f"{prefix}_overshoot_m"] = round(m["overshoot_m"], 4)
     results["neurons"] = snn.n_neurons
-    minutes = [part.spec.metadata.get("evolution_minutes", float("nan")) for part in snn.parts.values()]
+    minutes = [
+        part.spec.metadata.get("evolution_minutes", float("nan")) for part in snn.parts.values()
+    ]
     results["evolution_minutes"] = round(max(minutes), 2)
     return results

@@ -33,14 +33,22 @@ Weight quantisation cost on the tasks: ``blimp_rmse_m_<b>bit``, ``swimmer_return
 gesture recogniser, one tick = one event window, measured on its torch model and its NIR
 graph (it is no network file: :func:`spikepoint_figures`).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from snn_control.hardware.boards import (BOARDS, ann_macs, check_fit, fan_out_weights, loihi_energy_uj,
-                                         quantise_weights, synapse_count)
+from snn_control.hardware.boards import (
+    BOARDS,
+    ann_macs,
+    check_fit,
+    fan_out_weights,
+    loihi_energy_uj,
+    quantise_weights,
+    synapse_count,
+)
 
 if TYPE_CHECKING:
     from snn_control.controllers.spiking import SpikingController
@@ -84,24 +92,33 @@ def _nir_figures(name: str, spec: NetworkSpec, currents: np.ndarray) -> dict[str
     from snn_control.engine.nir_consumers import compare_with_norse
 
     agreement = compare_with_norse(spec, currents)
-    return {f"{name}_nir_agreement": round(agreement.spikes, 4),
-            f"{name}_nir_readout_max_error": float(f"{agreement.readout_max_error:.3g}")}
+    return {
+        f"{name}_nir_agreement": round(agreement.spikes, 4),
+        f"{name}_nir_readout_max_error": float(f"{agreement.readout_max_error:.3g}"),
+    }
 
 
 def _activity(controller, spec) -> tuple[float, float]:
     """(synaptic operations, neuron updates) per tick of a SpikingController since its reset."""
-    synops = float((controller.spike_counts * fan_out_weights(spec)).sum()) / max(controller.ticks, 1)
+    synops = float((controller.spike_counts * fan_out_weights(spec)).sum()) / max(
+        controller.ticks, 1
+    )
     return synops, float(spec.n_neurons * controller.steps_per_tick)
 
 
-def _network_figures(name: str, spec: NetworkSpec, synops: float, updates: float,
-                     lava_matches: bool) -> dict[str, float]:
+def _network_figures(
+    name: str, spec: NetworkSpec, synops: float, updates: float, lava_matches: bool
+) -> dict[str, float]:
     """Size, activity, energy, ANN cost and board fits of one network (per tick: ``synops``
     synaptic operations and ``updates`` neuron updates)."""
-    out = {f"{name}_neurons": spec.n_neurons, f"{name}_synapses": synapse_count(spec),
-           f"{name}_synops_per_tick": round(synops, 1),
-           f"{name}_loihi_energy_uj_per_tick": round(loihi_energy_uj(synops, updates), 4),
-           f"{name}_ann_macs_per_tick": ann_macs(spec), f"{name}_lava_fixed_matches": int(lava_matches)}
+    out = {
+        f"{name}_neurons": spec.n_neurons,
+        f"{name}_synapses": synapse_count(spec),
+        f"{name}_synops_per_tick": round(synops, 1),
+        f"{name}_loihi_energy_uj_per_tick": round(loihi_energy_uj(synops, updates), 4),
+        f"{name}_ann_macs_per_tick": ann_macs(spec),
+        f"{name}_lava_fixed_matches": int(lava_matches),
+    }
     for board in BOARDS:
         out[f"{name}_fits_{board}"] = int(check_fit(spec, board).fits)
     return out
@@ -126,7 +143,9 @@ def _swimmer_torques(backend: str, ticks: int) -> np.ndarray:
 
     controller = load_swimmer_controller(shipped_path("spiking_ncap"), backend=backend)
     try:
-        return np.array(rollout(controller, 6, seed=0, steps=ticks, record=True)["trace"]["torque"])
+        return np.array(
+            rollout(controller, 6, seed=0, steps=ticks, record=True)["trace"]["torque"]
+        )
     finally:
         controller.close()
 
@@ -153,34 +172,64 @@ def run(quick: bool = False) -> dict[str, float]:
         recorders[role] = _InputRecorder(part)
     trace = run_closed_loop(snn, blimp_env(), seed=0)
     results["blimp_rmse_m_float"] = round(step_metrics(trace, steady_window_s=10.0)["rmse_m"], 4)
-    blimp_lava = _blimp_commands("numpy-fixed", LAVA_TICKS) == _blimp_commands("lava-fixed", LAVA_TICKS)
+    blimp_lava = _blimp_commands("numpy-fixed", LAVA_TICKS) == _blimp_commands(
+        "lava-fixed", LAVA_TICKS
+    )
     for role, part in snn.parts.items():
-        results.update(_network_figures(f"blimp_{role}", part.spec, *_activity(part, part.spec), blimp_lava))
+        results.update(
+            _network_figures(f"blimp_{role}", part.spec, *_activity(part, part.spec), blimp_lava)
+        )
         results.update(_nir_figures(f"blimp_{role}", part.spec, recorders[role].detach()))
 
     swimmer = load_swimmer_controller(shipped_path("spiking_ncap"))
     swimmer.network.count_spikes()
     recorder = _InputRecorder(swimmer.network)
     results["swimmer_return_float"] = round(rollout(swimmer, 6, seed=0)["return"], 1)
-    swim_lava = bool(np.array_equal(_swimmer_torques("numpy-fixed", LAVA_TICKS),
-                                    _swimmer_torques("lava-fixed", LAVA_TICKS)))
-    results.update(_network_figures("swimmer_ncap", swimmer.spec, *_activity(swimmer.network, swimmer.spec),
-                                    swim_lava))
+    swim_lava = bool(
+        np.array_equal(
+            _swimmer_torques("numpy-fixed", LAVA_TICKS), _swimmer_torques("lava-fixed", LAVA_TICKS)
+        )
+    )
+    results.update(
+        _network_figures(
+            "swimmer_ncap", swimmer.spec, *_activity(swimmer.network, swimmer.spec), swim_lava
+        )
+    )
     results.update(_nir_figures("swimmer_ncap", swimmer.spec, recorder.detach()))
 
     for bits in (8, 4):
         parts = {}
         for role, part in snn.parts.items():
             spec = quantise_weights(part.spec, bits)
-            parts[role] = SpikingController(spec, part.encoder, part.readouts, 0.1, part.command_low, part.command_high,
-                                            part.output_gain, part.steps_per_tick)
+            parts[role] = SpikingController(
+                spec,
+                part.encoder,
+                part.readouts,
+                0.1,
+                part.command_low,
+                part.command_high,
+                part.output_gain,
+                part.steps_per_tick,
+            )
         quantised = SummedSpikingController(parts, 0.1)
         results[f"blimp_rmse_m_{bits}bit"] = round(
-            step_metrics(run_closed_loop(quantised, blimp_env(), seed=0), steady_window_s=10.0)["rmse_m"], 4)
+            step_metrics(run_closed_loop(quantised, blimp_env(), seed=0), steady_window_s=10.0)[
+                "rmse_m"
+            ],
+            4,
+        )
         ncap = SpikingNcap(swimmer.n_joints, swimmer.joint_limit, swimmer.params)
-        ncap.network = SpikingController(quantise_weights(swimmer.spec, bits), ncap.network.encoder, ["torque"],
-                                         0.03, -1.0, 1.0, steps_per_tick=ncap.network.steps_per_tick,
-                                         n_inputs=ncap.network.n_inputs, n_outputs=ncap.n_joints)
+        ncap.network = SpikingController(
+            quantise_weights(swimmer.spec, bits),
+            ncap.network.encoder,
+            ["torque"],
+            0.03,
+            -1.0,
+            1.0,
+            steps_per_tick=ncap.network.steps_per_tick,
+            n_inputs=ncap.network.n_inputs,
+            n_outputs=ncap.n_joints,
+        )
         results[f"swimmer_return_{bits}bit"] = round(rollout(ncap, 6, seed=0)["return"], 1)
     results.update(vpr_figures(quick))
     results.update(spikepoint_figures(quick))
@@ -213,20 +262,34 @@ def vpr_figures(quick: bool = False) -> dict[str, float]:
     def recall(counts) -> float:
         return round(recall_at_k(-place_scores(ens, counts).numpy(), truth), 4)
 
-    out = {"vpr_queries": len(queries), "vpr_recall_at_1_kernel": recall(spike_counts(ens, rates)),
-           "vpr_recall_at_1_network": recall(network_spike_counts(ens, rates, spec=spec)),
-           "vpr_network_inhibition": spec.metadata["inhibition"]}
+    out = {
+        "vpr_queries": len(queries),
+        "vpr_recall_at_1_kernel": recall(spike_counts(ens, rates)),
+        "vpr_recall_at_1_network": recall(network_spike_counts(ens, rates, spec=spec)),
+        "vpr_network_inhibition": spec.metadata["inhibition"],
+    }
     for bits in (8, 4):
-        out[f"vpr_recall_at_1_{bits}bit"] = recall(network_spike_counts(ens, rates, spec=quantise_weights(spec, bits)))
+        out[f"vpr_recall_at_1_{bits}bit"] = recall(
+            network_spike_counts(ens, rates, spec=quantise_weights(spec, bits))
+        )
     sample = rates[:ACTIVITY_QUERIES]
-    spikes = Simulator(spec, library="numpy", batch_size=len(sample)).run(query_currents(ens, sample))["spikes"]
+    spikes = Simulator(spec, library="numpy", batch_size=len(sample)).run(
+        query_currents(ens, sample)
+    )["spikes"]
     synops = float((spikes.sum(axis=(0, 1)) * fan_out_weights(spec)).sum()) / len(sample)
     currents = query_currents(ens, rates[0])
     ours = Simulator(spec, library="numpy", mode="fixed").run(currents)["spikes"]
     with LavaNetwork(spec, "fixed") as net:
         lava = net.run(currents)["spikes"]
-    out.update(_network_figures("vpr", spec, synops, float(spec.n_neurons * ens.config.query_steps),
-                                bool(np.array_equal(ours, lava))))
+    out.update(
+        _network_figures(
+            "vpr",
+            spec,
+            synops,
+            float(spec.n_neurons * ens.config.query_steps),
+            bool(np.array_equal(ours, lava)),
+        )
+    )
     out.update(_nir_figures("vpr", spec, currents))
     return out
 
@@ -248,34 +311,59 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
     import torch
 
     from snn_control.bench.events import activity_per_window
-    from snn_control.events.spikepoint import (SpikingLinear, load_classifier, quantised_classifier,
-                                               shipped_classifier_path)
+    from snn_control.events.spikepoint import (
+        SpikingLinear,
+        load_classifier,
+        quantised_classifier,
+        shipped_classifier_path,
+    )
     from snn_control.events.train_actions import evaluate, held_out_windows_of_shipped
 
     from snn_control.events.spikepoint_nir import compare_with_norse
 
     classifier = load_classifier(shipped_classifier_path())
     held_out = held_out_windows_of_shipped(classifier)
-    sample = held_out.windows[:16 if quick else ACTIVITY_WINDOWS]
+    sample = held_out.windows[: 16 if quick else ACTIVITY_WINDOWS]
     activity = activity_per_window(classifier, sample)
     nir = compare_with_norse(classifier, sample)
-    loihi = _spikepoint_loihi_figures(classifier, held_out, LOIHI_SAMPLE_STRIDE * (4 if quick else 1))
+    loihi = _spikepoint_loihi_figures(
+        classifier, held_out, LOIHI_SAMPLE_STRIDE * (4 if quick else 1)
+    )
     if quick:
         held_out = held_out.subset(np.arange(0, len(held_out), 4))
-    accuracy = {f"spikepoint_accuracy_{bits}bit": round(evaluate(quantised_classifier(classifier, bits),
-                                                                 held_out)["window_accuracy"], 4)
-                for bits in (8, 4)}
-    accuracy["spikepoint_accuracy_float"] = round(evaluate(classifier, held_out)["window_accuracy"], 4)
-    weights = sum(int(torch.count_nonzero(layer.linear.weight)) + (
-        int(torch.count_nonzero(layer.group_linear.weight)) if layer.group_linear is not None else 0)
-        for layer in classifier.model.modules() if isinstance(layer, SpikingLinear))
+    accuracy = {
+        f"spikepoint_accuracy_{bits}bit": round(
+            evaluate(quantised_classifier(classifier, bits), held_out)["window_accuracy"], 4
+        )
+        for bits in (8, 4)
+    }
+    accuracy["spikepoint_accuracy_float"] = round(
+        evaluate(classifier, held_out)["window_accuracy"], 4
+    )
+    weights = sum(
+        int(torch.count_nonzero(layer.linear.weight))
+        + (
+            int(torch.count_nonzero(layer.group_linear.weight))
+            if layer.group_linear is not None
+            else 0
+        )
+        for layer in classifier.model.modules()
+        if isinstance(layer, SpikingLinear)
+    )
     steps = classifier.model.config.timesteps
-    return {"spikepoint_neurons": round(activity["updates"] / steps),
-            "spikepoint_synapses": weights, "spikepoint_synops_per_tick": round(activity["synops"]),
-            "spikepoint_loihi_energy_uj_per_tick": round(loihi_energy_uj(activity["synops"], activity["updates"]), 2),
-            "spikepoint_ann_macs_per_tick": round(activity["macs"]),
-            "spikepoint_nir_agreement": round(nir.spikes, 4), "spikepoint_nir_label_agreement": round(nir.labels, 4),
-            **loihi, **accuracy}
+    return {
+        "spikepoint_neurons": round(activity["updates"] / steps),
+        "spikepoint_synapses": weights,
+        "spikepoint_synops_per_tick": round(activity["synops"]),
+        "spikepoint_loihi_energy_uj_per_tick": round(
+            loihi_energy_uj(activity["synops"], activity["updates"]), 2
+        ),
+        "spikepoint_ann_macs_per_tick": round(activity["macs"]),
+        "spikepoint_nir_agreement": round(nir.spikes, 4),
+        "spikepoint_nir_label_agreement": round(nir.labels, 4),
+        **loihi,
+        **accuracy,
+    }
 
 
 def _spikepoint_loihi_figures(classifier, held_out, stride: int) -> dict[str, float]:
@@ -285,14 +373,25 @@ def _spikepoint_loihi_figures(classifier, held_out, stride: int) -> dict[str, fl
     from snn_control.events.spikepoint_loihi import compile_classifier, evaluate_fixed, lava_parity
 
     compiled = compile_classifier(classifier)
-    parity = lava_parity(compiled, classifier.input_spikes(held_out.windows[:2], np.random.default_rng(0),
-                                                           torch.Generator().manual_seed(0)))
+    parity = lava_parity(
+        compiled,
+        classifier.input_spikes(
+            held_out.windows[:2], np.random.default_rng(0), torch.Generator().manual_seed(0)
+        ),
+    )
     index = np.arange(0, len(held_out), stride)
     result = evaluate_fixed(compiled, [held_out.windows[i] for i in index], held_out.labels[index])
-    fits = {f"spikepoint_fits_{board}": int(check_fit(compiled.structure, board).fits) for board in BOARDS}
-    return {"spikepoint_loihi_neurons": compiled.n_neurons, "spikepoint_loihi_synapses": compiled.n_synapses, **fits,
-            "spikepoint_lava_fixed_matches": int(parity.differences == 0),
-            "spikepoint_accuracy_loihi_fixed_sample": round(result["accuracy_fixed"], 4),
-            "spikepoint_accuracy_float_sample": round(result["accuracy_float"], 4),
-            "spikepoint_loihi_vote_agreement": round(result["vote_agreement"], 4),
-            "spikepoint_loihi_sample_windows": result["windows"]}
+    fits = {
+        f"spikepoint_fits_{board}": int(check_fit(compiled.structure, board).fits)
+        for board in BOARDS
+    }
+    return {
+        "spikepoint_loihi_neurons": compiled.n_neurons,
+        "spikepoint_loihi_synapses": compiled.n_synapses,
+        **fits,
+        "spikepoint_lava_fixed_matches": int(parity.differences == 0),
+        "spikepoint_accuracy_loihi_fixed_sample": round(result["accuracy_fixed"], 4),
+        "spikepoint_accuracy_float_sample": round(result["accuracy_float"], 4),
+        "spikepoint_loihi_vote_agreement": round(result["vote_agreement"], 4),
+        "spikepoint_loihi_sample_windows": result["windows"],
+    }

@@ -13,6 +13,7 @@ Figures (all measured in one run, one core for the numeric libraries):
 * ``ros_latency_ms_median`` / ``ros_latency_ms_p99``: sensor -> controller node -> command
   across two processes at 100 Hz over Fast DDS.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -32,13 +33,31 @@ def controller_network(seed: int = 0) -> NetworkSpec:
     rng = np.random.default_rng(seed)
     n_enc = 2 * N_PAIRS
     bias = np.tile(rng.uniform(-0.2, 0.2, N_PAIRS), 2)  # shared bias within each pair
-    pops = (make_population("encoder", n_enc, "cuba_lif", reset="soft", du=1.0, dv=rng.uniform(0, 0.3, n_enc),
-                            vth=rng.uniform(0.5, 1.5, n_enc), bias=bias),
-            make_population("hidden", N_HIDDEN, "cuba_lif", du=rng.uniform(0.2, 1, N_HIDDEN),
-                            dv=rng.uniform(0, 0.3, N_HIDDEN), vth=rng.uniform(0.5, 2, N_HIDDEN)),
-            make_population("readout", N_READOUT, "leaky_integrator", du=1.0, dv=0.3))
-    conns = (Connection("encoder", "hidden", rng.normal(0, 1, (N_HIDDEN, n_enc))),
-             Connection("hidden", "readout", rng.normal(0, 0.3, (N_READOUT, N_HIDDEN))))
+    pops = (
+        make_population(
+            "encoder",
+            n_enc,
+            "cuba_lif",
+            reset="soft",
+            du=1.0,
+            dv=rng.uniform(0, 0.3, n_enc),
+            vth=rng.uniform(0.5, 1.5, n_enc),
+            bias=bias,
+        ),
+        make_population(
+            "hidden",
+            N_HIDDEN,
+            "cuba_lif",
+            du=rng.uniform(0.2, 1, N_HIDDEN),
+            dv=rng.uniform(0, 0.3, N_HIDDEN),
+            vth=rng.uniform(0.5, 2, N_HIDDEN),
+        ),
+        make_population("readout", N_READOUT, "leaky_integrator", du=1.0, dv=0.3),
+    )
+    conns = (
+        Connection("encoder", "hidden", rng.normal(0, 1, (N_HIDDEN, n_enc))),
+        Connection("hidden", "readout", rng.normal(0, 0.3, (N_READOUT, N_HIDDEN))),
+    )
     return NetworkSpec(pops, conns, "encoder", name="bench160")
 
 
@@ -54,7 +73,9 @@ def _median_us(fn: Callable[[], Any], calls: int, blocks: int = 7) -> float:
     return statistics.median(samples)
 
 
-def run(include_lava: bool = True, include_ros: bool = True, quick: bool = False) -> dict[str, float]:
+def run(
+    include_lava: bool = True, include_ros: bool = True, quick: bool = False
+) -> dict[str, float]:
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -72,20 +93,34 @@ def run(include_lava: bool = True, include_ros: bool = True, quick: bool = False
 
         x = np.zeros(spec.n_inputs)
         with LavaNetwork(spec, "float") as net:
-            results["lava_step_us"] = round(_median_us(lambda: net.step(x), 30 if quick else 200, blocks=3), 1)
+            results["lava_step_us"] = round(
+                _median_us(lambda: net.step(x), 30 if quick else 200, blocks=3), 1
+            )
 
     with threadpool_limits(1):
-        ctrl = SpikingController(spec, PairedCurrent(rng.uniform(0.5, 2, N_PAIRS)), ["readout"], dt=0.01,
-                                 command_low=-3.3, command_high=3.3)
+        ctrl = SpikingController(
+            spec,
+            PairedCurrent(rng.uniform(0.5, 2, N_PAIRS)),
+            ["readout"],
+            dt=0.01,
+            command_low=-3.3,
+            command_high=3.3,
+        )
         i = iter(range(10**9))
-        results["step_us_batch1"] = round(_median_us(lambda: ctrl.step(errors[next(i) % 4096:][:1]),
-                                                     500 if quick else 5000), 2)
+        results["step_us_batch1"] = round(
+            _median_us(lambda: ctrl.step(errors[next(i) % 4096:][:1]), 500 if quick else 5000), 2
+        )
         sim_t = Simulator(spec, library="torch")
         x1 = torch.zeros(1, spec.n_inputs)
-        results["step_us_batch1_torch"] = round(_median_us(lambda: sim_t.step(x1), 200 if quick else 2000), 2)
+        results["step_us_batch1_torch"] = round(
+            _median_us(lambda: sim_t.step(x1), 200 if quick else 2000), 2
+        )
         batch = 1024
         xb = torch.tensor(rng.normal(0, 1, (batch, spec.n_inputs)), dtype=torch.float32)
-        for compiled, key in ((True, "neuron_updates_per_s_batch1024"), (False, "neuron_updates_per_s_batch1024_eager")):
+        for compiled, key in (
+            (True, "neuron_updates_per_s_batch1024"),
+            (False, "neuron_updates_per_s_batch1024_eager"),
+        ):
             sim_b = Simulator(spec, library="torch", batch_size=batch, compile=compiled)
             step_us = _median_us(lambda: sim_b.step(xb), 20 if quick else 200, blocks=5)
             results[key] = float(f"{batch * spec.n_neurons / (step_us * 1e-6):.4g}")

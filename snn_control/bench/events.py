@@ -18,6 +18,7 @@
   ``ann_macs_per_window``: multiply-accumulates of the same layers as a non-spiking network
   (one pass instead of T steps).
 """
+
 from __future__ import annotations
 
 import time
@@ -43,7 +44,7 @@ def evt3_rate(repeats: int = 20) -> float:
     from snn_control.shared_data import shared_data
 
     words = evt3_words(shared_data(*EVT3_FILE))
-    events, _ = decode_evt3(words)          # compiles the decoder on first use
+    events, _ = decode_evt3(words)  # compiles the decoder on first use
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -69,28 +70,40 @@ def activity_per_window(classifier, windows: list[np.ndarray], seed: int = 0) ->
         totals["updates"] += steps * rows * n_out
         totals["macs"] += rows * n_in * n_out
         if layer.group_linear is not None and len(inputs) > 1 and inputs[1] is not None:
-            groups = inputs[1]                                   # shared by the group's rows
+            groups = inputs[1]  # shared by the group's rows
             per_group_rows = rows // groups.shape[1]
             totals["synops"] += float(groups.detach().sum()) * n_out * per_group_rows
             totals["macs"] += rows * groups.shape[-1] * n_out
 
     model = classifier.model.eval()
-    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, SpikingLinear)]
+    hooks = [
+        m.register_forward_hook(count) for m in model.modules() if isinstance(m, SpikingLinear)
+    ]
     try:
-        spikes = classifier.input_spikes(windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed))
-        with torch.enable_grad():                                 # the all-steps path, hooks fire
+        spikes = classifier.input_spikes(
+            windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+        )
+        with torch.enable_grad():  # the all-steps path, hooks fire
             model(spikes)
     finally:
         for hook in hooks:
             hook.remove()
     n = len(windows)
-    return {"synops": totals["synops"] / n, "updates": totals["updates"] / n, "macs": totals["macs"] / n}
+    return {
+        "synops": totals["synops"] / n,
+        "updates": totals["updates"] / n,
+        "macs": totals["macs"] / n,
+    }
 
 
 def run(quick: bool = False) -> dict[str, float]:
     import torch
 
-    from snn_control.events.spikepoint import count_parameters, load_classifier, shipped_classifier_path
+    from snn_control.events.spikepoint import (
+        count_parameters,
+        load_classifier,
+        shipped_classifier_path,
+    )
     from snn_control.hardware.boards import loihi_energy_uj
     from snn_control.events.train_actions import evaluate, held_out_windows_of_shipped
 
@@ -108,10 +121,19 @@ def run(quick: bool = False) -> dict[str, float]:
         results["windows_per_s"] = round(len(held_out) / (time.perf_counter() - start), 1)
     finally:
         torch.set_num_threads(threads)
-    results.update(accuracy=round(report["window_accuracy"], 4), recording_accuracy=round(report["recording_accuracy"], 4),
-                   held_out_windows=report["windows"], held_out_recordings=report["recordings"])
+    results.update(
+        accuracy=round(report["window_accuracy"], 4),
+        recording_accuracy=round(report["recording_accuracy"], 4),
+        held_out_windows=report["windows"],
+        held_out_recordings=report["recordings"],
+    )
     activity = activity_per_window(classifier, held_out.windows[:64])
-    results.update(synops_per_window=round(activity["synops"]), neuron_updates_per_window=round(activity["updates"]),
-                   loihi_energy_uj_per_window=round(loihi_energy_uj(activity["synops"], activity["updates"]), 2),
-                   ann_macs_per_window=round(activity["macs"]))
+    results.update(
+        synops_per_window=round(activity["synops"]),
+        neuron_updates_per_window=round(activity["updates"]),
+        loihi_energy_uj_per_window=round(
+            loihi_energy_uj(activity["synops"], activity["updates"]), 2
+        ),
+        ann_macs_per_window=round(activity["macs"]),
+    )
     return results

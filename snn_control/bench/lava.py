@@ -15,6 +15,7 @@ each run's process tree while it runs. Figures: ``runs``, ``crashes``, ``hangs``
 ``orphans``, ``median_run_s``, and per path ``<path>_runs``, ``_crashes``, ``_hangs``,
 ``_orphans``, ``_median_run_s``.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,16 +41,51 @@ def lava_paths(workdir: Path) -> dict[str, list[str]]:
     weights = Path(__file__).resolve().parent.parent / "weights"
     network = str(weights / "blimp_pd.npz")
     return {
-        "network_float": ["deploy", network, "--target", "lava-sim", "--mode", "float", "--steps", "300"],
-        "network_fixed": ["deploy", network, "--target", "lava-sim", "--mode", "fixed", "--steps", "300"],
-        "blimp_lava_fixed": ["run", "blimp", "--backend", "lava-fixed", "--step-s", "2", "--out", str(workdir)],
+        "network_float": [
+            "deploy",
+            network,
+            "--target",
+            "lava-sim",
+            "--mode",
+            "float",
+            "--steps",
+            "300",
+        ],
+        "network_fixed": [
+            "deploy",
+            network,
+            "--target",
+            "lava-sim",
+            "--mode",
+            "fixed",
+            "--steps",
+            "300",
+        ],
+        "blimp_lava_fixed": [
+            "run",
+            "blimp",
+            "--backend",
+            "lava-fixed",
+            "--step-s",
+            "2",
+            "--out",
+            str(workdir),
+        ],
         "spikepoint_lava": ["deploy", str(shipped_classifier_path()), "--target", "lava-sim"],
     }
 
 
 class RunResult:
-    def __init__(self, seconds: float, returncode: int | None, hung: bool, orphans: int, stderr: str) -> None:
-        self.seconds, self.returncode, self.hung, self.orphans, self.stderr = seconds, returncode, hung, orphans, stderr
+    def __init__(
+        self, seconds: float, returncode: int | None, hung: bool, orphans: int, stderr: str
+    ) -> None:
+        self.seconds, self.returncode, self.hung, self.orphans, self.stderr = (
+            seconds,
+            returncode,
+            hung,
+            orphans,
+            stderr,
+        )
 
     @property
     def crashed(self) -> bool:
@@ -103,11 +139,19 @@ def run(quick: bool = False, runs: int | None = None) -> dict[str, float]:
             for i in range(runs):
                 result = run_once(args)
                 results.append(result)
-                status = ("hang" if result.hung else "crash" if result.crashed else "ok")
-                print(f"[bench lava] {name} {i + 1}/{runs}: {status} in {result.seconds:.1f} s"
-                      + (f", {result.orphans} orphans" if result.orphans else ""), file=sys.stderr, flush=True)
+                status = "hang" if result.hung else "crash" if result.crashed else "ok"
+                print(
+                    f"[bench lava] {name} {i + 1}/{runs}: {status} in {result.seconds:.1f} s"
+                    + (f", {result.orphans} orphans" if result.orphans else ""),
+                    file=sys.stderr,
+                    flush=True,
+                )
                 if result.crashed or result.hung:
-                    print("  " + "\n  ".join(result.stderr.strip().splitlines()[-5:]), file=sys.stderr, flush=True)
+                    print(
+                        "  " + "\n  ".join(result.stderr.strip().splitlines()[-5:]),
+                        file=sys.stderr,
+                        flush=True,
+                    )
             figures.update(_counts(name + "_", results))
             every += results
     figures.update(_counts("", every))
@@ -116,6 +160,10 @@ def run(quick: bool = False, runs: int | None = None) -> dict[str, float]:
 
 
 def _counts(prefix: str, results: list[RunResult]) -> dict[str, float]:
-    return {f"{prefix}runs": len(results), f"{prefix}crashes": sum(r.crashed for r in results),
-            f"{prefix}hangs": sum(r.hung for r in results), f"{prefix}orphans": sum(r.orphans for r in results),
-            f"{prefix}median_run_s": round(statistics.median(r.seconds for r in results), 2)}
+    return {
+        f"{prefix}runs": len(results),
+        f"{prefix}crashes": sum(r.crashed for r in results),
+        f"{prefix}hangs": sum(r.hung for r in results),
+        f"{prefix}orphans": sum(r.orphans for r in results),
+        f"{prefix}median_run_s": round(statistics.median(r.seconds for r in results), 2),
+    }

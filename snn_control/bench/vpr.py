@@ -24,6 +24,7 @@ same held-out queries. Figures:
 
 Plots (``results/vpr/``): precision-recall curves of SNN and SAD, and the scaling curves.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,8 +42,12 @@ RESULTS = Path("results/vpr")
 
 def _map_mb(place_map) -> float:
     e = place_map.ensemble
-    return (e.weights.numel() * e.weights.element_size() + e.theta.numel() * 4 + e.labels.nbytes
-            + e.reference_firing.nbytes) / 1e6
+    return (
+        e.weights.numel() * e.weights.element_size()
+        + e.theta.numel() * 4
+        + e.labels.nbytes
+        + e.reference_firing.nbytes
+    ) / 1e6
 
 
 def _train_and_time(pair, n: int, seed: int = 0, config=None):
@@ -54,9 +59,15 @@ def _train_and_time(pair, n: int, seed: int = 0, config=None):
     cal = calibration_sample(n, min(CALIBRATION_COUNT, n // 4), seed)
     torch.set_num_threads(2)
     start = time.perf_counter()
-    place_map = build_map(pair.reference.images[:n], pair.reference.frames[:n], config or EnsembleConfig(), seed=seed,
-                          calibration_images=pair.query.images[cal], calibration_truth=pair.ground_truth[cal],
-                          calibration_index=cal)
+    place_map = build_map(
+        pair.reference.images[:n],
+        pair.reference.frames[:n],
+        config or EnsembleConfig(),
+        seed=seed,
+        calibration_images=pair.query.images[cal],
+        calibration_truth=pair.ground_truth[cal],
+        calibration_index=cal,
+    )
     train_s = time.perf_counter() - start
     held_out = np.setdiff1d(queries, cal)
     torch.set_num_threads(1)
@@ -85,31 +96,50 @@ def run(quick: bool = False) -> dict[str, float]:
     for n in [s for s in SCALING_PLACES if s < n_all] + [n_all]:
         place_map, held_out, scores, train_s, query_s = _train_and_time(pair, n)
         scaling[n] = (train_s, query_s * 1e3, _map_mb(place_map))
-        results.update({f"train_s_{n}": round(train_s, 1), f"query_ms_{n}": round(query_s * 1e3, 3),
-                        f"map_mb_{n}": round(_map_mb(place_map), 2)})
+        results.update(
+            {
+                f"train_s_{n}": round(train_s, 1),
+                f"query_ms_{n}": round(query_s * 1e3, 3),
+                f"map_mb_{n}": round(_map_mb(place_map), 2),
+            }
+        )
     truth = pair.ground_truth[held_out]
     ref, qry = pair.reference.images[:n_all], pair.query.images[held_out]
     sad_all = sad_distances(ref, pair.query.images[:n_all])
     sad = sad_all[held_out]
     snn = evaluate(scores[held_out], truth)
-    results.update(places=n_all, held_out_queries=len(held_out), train_s=round(scaling[n_all][0], 1),
-                   queries_per_s=round(1e3 / scaling[n_all][1], 1), neurons=place_map.ensemble.n_neurons,
-                   hyperactive_threshold=place_map.ensemble.hyperactive_threshold, **snn)
+    results.update(
+        places=n_all,
+        held_out_queries=len(held_out),
+        train_s=round(scaling[n_all][0], 1),
+        queries_per_s=round(1e3 / scaling[n_all][1], 1),
+        neurons=place_map.ensemble.n_neurons,
+        hyperactive_threshold=place_map.ensemble.hyperactive_threshold,
+        **snn,
+    )
     results.update({f"sad_{k}": v for k, v in evaluate(-sad, truth).items()})
     a, b = place_map.rates(ref, place_map.reference_stats), place_map.rates(qry)
     same = torch.cdist(torch.from_numpy(b)[None], torch.from_numpy(a)[None], p=1.0)[0].numpy()
     results["sad_same_input_recall_at_1"] = round(recall_at_k(same, truth), 4)
     # The paper's regions of consecutive places, side by side with the default shuffled regions.
-    _, _, contiguous, _, _ = _train_and_time(pair, n_all, config=replace(place_map.ensemble.config, shuffle_places=False))
+    _, _, contiguous, _, _ = _train_and_time(
+        pair, n_all, config=replace(place_map.ensemble.config, shuffle_places=False)
+    )
     results["contiguous_recall_at_1"] = round(recall_at_k(-contiguous[held_out], truth), 4)
     for length in SEQUENCE_LENGTHS:
-        results[f"sequence_{length}_recall_at_1"] = round(recall_at_k(-sequence_scores(scores, length)[held_out],
-                                                                      truth), 4)
-        results[f"sad_sequence_{length}_recall_at_1"] = round(recall_at_k(-sequence_scores(-sad_all, length)[held_out],
-                                                                          truth), 4)
-    results["recall_ratio_vs_sad"] = round(results["recall_at_1"] / max(results["sad_recall_at_1"], 1e-9), 2)
+        results[f"sequence_{length}_recall_at_1"] = round(
+            recall_at_k(-sequence_scores(scores, length)[held_out], truth), 4
+        )
+        results[f"sad_sequence_{length}_recall_at_1"] = round(
+            recall_at_k(-sequence_scores(-sad_all, length)[held_out], truth), 4
+        )
+    results["recall_ratio_vs_sad"] = round(
+        results["recall_at_1"] / max(results["sad_recall_at_1"], 1e-9), 2
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    plot_precision_recall({"SNN ensemble": -scores[held_out], "SAD": sad}, truth, RESULTS / "precision_recall.png")
+    plot_precision_recall(
+        {"SNN ensemble": -scores[held_out], "SAD": sad}, truth, RESULTS / "precision_recall.png"
+    )
     _plot_scaling(scaling, RESULTS / "scaling.png")
     return results
 
@@ -121,8 +151,11 @@ def _plot_scaling(scaling: dict[int, tuple[float, float, float]], path: Path) ->
 
     places = sorted(scaling)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
-    for ax, idx, label in zip(axes, range(3), ("training time (s, 2 cores)", "query time (ms, 1 core)",
-                                                  "ensemble parameters (MB)")):
+    for ax, idx, label in zip(
+        axes,
+        range(3),
+        ("training time (s, 2 cores)", "query time (ms, 1 core)", "ensemble parameters (MB)"),
+    ):
         ax.plot(places, [scaling[n][idx] for n in places], "o-")
         ax.set_xlabel("places")
         ax.set_title(label)

@@ -4,6 +4,7 @@ The networks ship as package data (``snn_control/weights/blimp_pd.npz``,
 ``blimp_i.npz``; how to reproduce them is in ``snn_control/weights/README.md``) and are
 found through the package, never the working directory.
 """
+
 from __future__ import annotations
 
 from importlib import resources
@@ -40,10 +41,18 @@ class SummedSpikingController(Controller):
         return sum(part.step(observation) for part in self.parts.values())
 
     def spike_populations(self) -> dict[str, int]:
-        return {f"{role}.{pop}": n for role, part in self.parts.items() for pop, n in part.spike_populations().items()}
+        return {
+            f"{role}.{pop}": n
+            for role, part in self.parts.items()
+            for pop, n in part.spike_populations().items()
+        }
 
     def last_spikes(self) -> dict[str, np.ndarray]:
-        return {f"{role}.{pop}": s for role, part in self.parts.items() for pop, s in part.last_spikes().items()}
+        return {
+            f"{role}.{pop}": s
+            for role, part in self.parts.items()
+            for pop, s in part.last_spikes().items()
+        }
 
     def close(self) -> None:
         for part in self.parts.values():
@@ -54,12 +63,16 @@ class SummedSpikingController(Controller):
         return sum(part.spec.n_neurons for part in self.parts.values())
 
 
-def blimp_snn(dt: float = 0.1, backend: str = "numpy", roles: str = "pd,i") -> SummedSpikingController:
+def blimp_snn(
+    dt: float = 0.1, backend: str = "numpy", roles: str = "pd,i"
+) -> SummedSpikingController:
     parts = {}
     for role in roles.split(","):
         path = weights_path(role)
         if not path.is_file():
-            raise FileNotFoundError(f"shipped network {path} is missing; see snn_control/weights/README.md")
+            raise FileNotFoundError(
+                f"shipped network {path} is missing; see snn_control/weights/README.md"
+            )
         parts[role] = load_spiking_controller(path, dt=dt, backend=backend)
     return SummedSpikingController(parts, dt)
 

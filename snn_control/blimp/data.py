@@ -9,6 +9,7 @@
 
 Each set is seeded by its index, so set ``k`` is the same on every machine.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -19,7 +20,7 @@ from snn_control.controllers.baselines import BLIMP_PD, BLIMP_PID
 from snn_control.controllers.pid import PIDController, PIDGains
 
 N_SETS = 100
-TICKS = 400          # 40 s at 10 Hz
+TICKS = 400  # 40 s at 10 Hz
 DT = 0.1
 LIMIT = 3.3
 I_TARGET = PIDGains(kp=0.0, ki=0.5, kd=0.0, integral_limit=LIMIT)
@@ -28,8 +29,13 @@ I_TARGET = PIDGains(kp=0.0, ki=0.5, kd=0.0, integral_limit=LIMIT)
 def _semi_random_pid(rng: np.random.Generator) -> PIDController:
     g = BLIMP_PID
     scale = rng.uniform(0.5, 1.5, 3)
-    gains = PIDGains(kp=g.kp * scale[0], ki=g.ki * scale[1], kd=g.kd * scale[2],
-                     derivative_filter_s=g.derivative_filter_s, integral_limit=g.integral_limit)
+    gains = PIDGains(
+        kp=g.kp * scale[0],
+        ki=g.ki * scale[1],
+        kd=g.kd * scale[2],
+        derivative_filter_s=g.derivative_filter_s,
+        integral_limit=g.integral_limit,
+    )
     return PIDController(gains, DT, -LIMIT, LIMIT)
 
 
@@ -43,8 +49,11 @@ def blimp_flight_errors(index: int) -> np.ndarray:
     from snn_control.sim.blimp.profiles import random_steps
 
     rng = np.random.default_rng(index)
-    env = BlimpAltitudeEnv(random_steps(index, n=4, step_s=TICKS * DT / 4), buoyancy=float(rng.uniform(-3, 3)),
-                           initial_altitude=float(rng.uniform(0.4, 1.5)))
+    env = BlimpAltitudeEnv(
+        random_steps(index, n=4, step_s=TICKS * DT / 4),
+        buoyancy=float(rng.uniform(-3, 3)),
+        initial_altitude=float(rng.uniform(0.4, 1.5)),
+    )
     pid = _semi_random_pid(rng)
     obs, _ = env.reset(seed=index)
     errors = []

@@ -12,6 +12,7 @@ weight a gene (300-600 per network), initial step 0.1, a tenth of every range;
 Checkpoints (the pickled optimiser, generation, best, history) are written
 atomically every ``--checkpoint-every`` generations; ``--resume`` continues from one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,9 @@ class BatchedSnn:
         build = genotype(genotype_name).build_network
         specs = [build(role, x) for x in candidates]
         self.sim = Simulator(specs, library="torch", dtype=torch.float32)
-        weights = torch.tensor(np.array([s.metadata["encoder_weights"] for s in specs]), dtype=torch.float32)
+        weights = torch.tensor(
+            np.array([s.metadata["encoder_weights"] for s in specs]), dtype=torch.float32
+        )
         self.signed = torch.cat([weights, -weights], dim=1)  # the paired encoder, per candidate
         self.readout = self.sim.layout.slices["readout"]
         self.gain = np.array([float(s.metadata["output_gain"]) for s in specs])
@@ -61,7 +64,9 @@ class BatchedSnn:
 
     def step(self, errors: np.ndarray) -> np.ndarray:
         torch = self._torch
-        current = self.signed * torch.as_tensor(np.asarray(errors, dtype=np.float32).reshape(-1, 1))
+        current = self.signed * torch.as_tensor(
+            np.asarray(errors, dtype=np.float32).reshape(-1, 1)
+        )
         with torch.no_grad():
             for _ in range(STEPS_PER_TICK):
                 state = self.sim.step(current)
@@ -69,7 +74,9 @@ class BatchedSnn:
         return np.clip(np.nan_to_num(u, nan=0.0), -LIMIT, LIMIT)
 
 
-def simulate(role: str, candidates: np.ndarray, errors: np.ndarray, genotype_name: str = "direct") -> np.ndarray:
+def simulate(
+    role: str, candidates: np.ndarray, errors: np.ndarray, genotype_name: str = "direct"
+) -> np.ndarray:
     """Commands (P, T) of every candidate (rows of unit-cube vectors) on one error signal."""
     snn = BatchedSnn(role, candidates, genotype_name)
     return np.stack([snn.step(np.full(len(candidates), e)) for e in errors], axis=1)
@@ -80,7 +87,7 @@ def fitness(commands: np.ndarray, target: np.ndarray) -> np.ndarray:
     mae = np.abs(commands - target).mean(axis=1)
     c = commands - commands.mean(axis=1, keepdims=True)
     t = target - target.mean()
-    denom = np.sqrt((c ** 2).sum(axis=1) * (t ** 2).sum())
+    denom = np.sqrt((c**2).sum(axis=1) * (t**2).sum())
     rho = np.where(denom > 0, (c @ t) / np.where(denom > 0, denom, 1.0), 0.0)
     return mae + (1.0 - rho)
 
@@ -92,8 +99,9 @@ def save_checkpoint(path: Path, state: dict) -> None:
     tmp.replace(path)
 
 
-def mimic_fitness(role: str, candidates: np.ndarray, set_indices: Sequence[int],
-                  genotype_name: str = "direct") -> np.ndarray:
+def mimic_fitness(
+    role: str, candidates: np.ndarray, set_indices: Sequence[int], genotype_name: str = "direct"
+) -> np.ndarray:
     """Fitness of candidates averaged over training sets (one executor job)."""
     import torch
 
@@ -105,9 +113,20 @@ def mimic_fitness(role: str, candidates: np.ndarray, set_indices: Sequence[int],
     return f
 
 
-def evolve(role: str, generations: int, population: int = 50, seed: int = 0, checkpoint: Path | None = None,
-           resume: bool = False, checkpoint_every: int = 10, progress: bool = True,
-           sets_per_generation: int = 4, executor: Any = None, jobs: int = 1, genotype_name: str = "direct") -> dict:
+def evolve(
+    role: str,
+    generations: int,
+    population: int = 50,
+    seed: int = 0,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    checkpoint_every: int = 10,
+    progress: bool = True,
+    sets_per_generation: int = 4,
+    executor: Any = None,
+    jobs: int = 1,
+    genotype_name: str = "direct",
+) -> dict:
     """Run CMA-ES; returns the state dict (``best_x``, ``best_f``, ``history``, ``generation``).
 
     ``executor`` (:mod:`snn_control.blimp.executors`; default: in this process) scores the
@@ -119,34 +138,62 @@ def evolve(role: str, generations: int, population: int = 50, seed: int = 0, che
     torch.set_num_threads(1)
     if resume:
         if checkpoint is None or not checkpoint.is_file():
-            raise FileNotFoundError(f"--resume needs an existing checkpoint, {checkpoint} is missing")
+            raise FileNotFoundError(
+                f"--resume needs an existing checkpoint, {checkpoint} is missing"
+            )
         with open(checkpoint, "rb") as fh:
             state = pickle.load(fh)
         if state["role"] != role:
-            raise ValueError(f"checkpoint {checkpoint} is for role {state['role']!r}, not {role!r}")
+            raise ValueError(
+                f"checkpoint {checkpoint} is for role {state['role']!r}, not {role!r}"
+            )
         if state.get("genotype", "direct") != genotype_name:
-            raise ValueError(f"checkpoint {checkpoint} is of the {state.get('genotype', 'direct')!r} genotype, "
-                             f"not {genotype_name!r}")
+            raise ValueError(
+                f"checkpoint {checkpoint} is of the {state.get('genotype', 'direct')!r} genotype, "
+                f"not {genotype_name!r}"
+            )
     else:
-        options = {"popsize": population, "bounds": [0.0, 1.0], "seed": seed + 1,
-                   "verbose": -9}
+        options = {"popsize": population, "bounds": [0.0, 1.0], "seed": seed + 1, "verbose": -9}
         g = genotype(genotype_name)
         es = cma.CMAEvolutionStrategy(np.full(g.n_parameters(role), 0.5), g.mimic_sigma, options)
-        state = {"role": role, "genotype": genotype_name, "es": es, "generation": 0, "best_x": None,
-                 "best_f": np.inf, "history": [], "seconds": 0.0, "seed": seed}
+        state = {
+            "role": role,
+            "genotype": genotype_name,
+            "es": es,
+            "generation": 0,
+            "best_x": None,
+            "best_f": np.inf,
+            "history": [],
+            "seconds": 0.0,
+            "seed": seed,
+        }
 
     executor = executor or LocalExecutor()
 
     def evaluate(candidates: np.ndarray, generation: int) -> np.ndarray:
-        sets = [(generation * sets_per_generation + k) % TRAIN_SETS for k in range(sets_per_generation)]
-        return np.concatenate(executor.map(mimic_fitness, [(role, c, sets, genotype_name)
-                                                           for c in chunks(candidates, jobs)]))
+        sets = [
+            (generation * sets_per_generation + k) % TRAIN_SETS for k in range(sets_per_generation)
+        ]
+        return np.concatenate(
+            executor.map(
+                mimic_fitness, [(role, c, sets, genotype_name) for c in chunks(candidates, jobs)]
+            )
+        )
 
-    return run_cma(state, generations, evaluate, checkpoint, checkpoint_every, f"evolve {role}", progress)
+    return run_cma(
+        state, generations, evaluate, checkpoint, checkpoint_every, f"evolve {role}", progress
+    )
 
 
-def run_cma(state: dict, generations: int, evaluate: Callable[[np.ndarray, int], np.ndarray],
-            checkpoint: Path | None, checkpoint_every: int, desc: str, progress: bool = True) -> dict:
+def run_cma(
+    state: dict,
+    generations: int,
+    evaluate: Callable[[np.ndarray, int], np.ndarray],
+    checkpoint: Path | None,
+    checkpoint_every: int,
+    desc: str,
+    progress: bool = True,
+) -> dict:
     """The generation loop of both stages: ask, score (lower is better), tell, keep the best,
     record (generation, best, median), checkpoint atomically; progress bar on stderr."""
     from tqdm import tqdm
@@ -165,15 +212,20 @@ def run_cma(state: dict, generations: int, evaluate: Callable[[np.ndarray, int],
         state["seconds"] += time.perf_counter() - t0
         state["history"].append((state["generation"], float(f.min()), float(np.median(f))))
         bar.update(1)
-        bar.set_postfix(best=f"{state['best_f']:.3f}", gen_best=f"{f.min():.3f}", median=f"{np.median(f):.3f}")
-        if checkpoint is not None and (state["generation"] % checkpoint_every == 0 or state["generation"] == generations):
+        bar.set_postfix(
+            best=f"{state['best_f']:.3f}", gen_best=f"{f.min():.3f}", median=f"{np.median(f):.3f}"
+        )
+        if checkpoint is not None and (
+            state["generation"] % checkpoint_every == 0 or state["generation"] == generations
+        ):
             save_checkpoint(checkpoint, state)
     bar.close()
     return state
 
 
-def validate(role: str, x: np.ndarray, sets: Sequence[int] = HELD_OUT,
-             genotype_name: str = "direct") -> dict[str, float]:
+def validate(
+    role: str, x: np.ndarray, sets: Sequence[int] = HELD_OUT, genotype_name: str = "direct"
+) -> dict[str, float]:
     """MAE and Pearson rho of one network on held-out training sets (mean over sets)."""
     maes, rhos = [], []
     for k in sets:
@@ -184,8 +236,12 @@ def validate(role: str, x: np.ndarray, sets: Sequence[int] = HELD_OUT,
     return {"mae": float(np.mean(maes)), "rho": float(np.mean(rhos))}
 
 
-def plot_history(history: list[tuple[int, float, float]], path: str, title: str,
-                 ylabel: str = "fitness: MAE + (1 - rho)") -> str:
+def plot_history(
+    history: list[tuple[int, float, float]],
+    path: str,
+    title: str,
+    ylabel: str = "fitness: MAE + (1 - rho)",
+) -> str:
     from snn_control.plotting import pyplot, save_figure
 
     plt = pyplot()
@@ -203,22 +259,45 @@ def plot_history(history: list[tuple[int, float, float]], path: str, title: str,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="snn-control train blimp", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--network", choices=["pd", "i", "pdi"], required=True,
-                        help="pd, i: stage 1 (mimicry); pdi: stage 2 (both in the closed loop, see finetune.py)")
+    parser = argparse.ArgumentParser(
+        prog="snn-control train blimp", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--network",
+        choices=["pd", "i", "pdi"],
+        required=True,
+        help="pd, i: stage 1 (mimicry); pdi: stage 2 (both in the closed loop, see finetune.py)",
+    )
     parser.add_argument("--generations", type=int, default=500)
     parser.add_argument("--population", type=int, default=50)
-    parser.add_argument("--genotype", choices=GENOTYPES, default="direct",
-                        help="direct: CMA-ES sets every weight (the paper); thermometer: the network grows from a "
-                             "dozen genes (snn_control/blimp/thermometer.py)")
+    parser.add_argument(
+        "--genotype",
+        choices=GENOTYPES,
+        default="direct",
+        help="direct: CMA-ES sets every weight (the paper); thermometer: the network grows from a "
+        "dozen genes (snn_control/blimp/thermometer.py)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--sets-per-generation", type=int, default=4, help="training sets averaged per generation")
-    parser.add_argument("--executor", choices=["local", "ray"], default="local",
-                        help="score the population here or on Ray workers (see executors.py)")
-    parser.add_argument("--ray-address", help="Ray cluster to join ('auto', 'ray://host:10001'); "
-                                              "default: start a local Ray instance")
-    parser.add_argument("--jobs", type=int, default=1, help="chunks of the population per generation (Ray tasks)")
-    parser.add_argument("--checkpoint", type=Path, help="checkpoint file (written every --checkpoint-every)")
+    parser.add_argument(
+        "--sets-per-generation", type=int, default=4, help="training sets averaged per generation"
+    )
+    parser.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="score the population here or on Ray workers (see executors.py)",
+    )
+    parser.add_argument(
+        "--ray-address",
+        help="Ray cluster to join ('auto', 'ray://host:10001'); "
+        "default: start a local Ray instance",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="chunks of the population per generation (Ray tasks)"
+    )
+    parser.add_argument(
+        "--checkpoint", type=Path, help="checkpoint file (written every --checkpoint-every)"
+    )
     parser.add_argument("--checkpoint-every", type=int, default=10)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--out", type=Path, help="network file of the best candidate (.npz)")
@@ -231,9 +310,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     executor = make_executor(args.executor, args.ray_address, max(args.jobs, 1))
     try:
-        state = evolve(args.network, args.generations, args.population, args.seed, args.checkpoint, args.resume,
-                       args.checkpoint_every, sets_per_generation=args.sets_per_generation, executor=executor,
-                       jobs=args.jobs, genotype_name=args.genotype)
+        state = evolve(
+            args.network,
+            args.generations,
+            args.population,
+            args.seed,
+            args.checkpoint,
+            args.resume,
+            args.checkpoint_every,
+            sets_per_generation=args.sets_per_generation,
+            executor=executor,
+            jobs=args.jobs,
+            genotype_name=args.genotype,
+        )
     finally:
         executor.close()
     # Each generation sees a different set, so the best single score is biased towards easy
@@ -243,20 +332,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         s = validate(args.network, x, genotype_name=args.genotype)
         if scores is None or s["mae"] + 1 - s["rho"] < scores["mae"] + 1 - scores["rho"]:
             chosen, scores = x, s
-    print(f"{args.network}: {state['generation']} generations in {state['seconds'] / 60:.1f} min, "
-          f"best training fitness {state['best_f']:.4f}, held-out MAE {scores['mae']:.4f}, rho {scores['rho']:.3f}")
+    print(
+        f"{args.network}: {state['generation']} generations in {state['seconds'] / 60:.1f} min, "
+        f"best training fitness {state['best_f']:.4f}, held-out MAE {scores['mae']:.4f}, rho {scores['rho']:.3f}"
+    )
     if args.out:
         spec = genotype(args.genotype).build_network(args.network, chosen)
         meta = dict(spec.metadata)
-        meta.update({"generations": state["generation"], "seed": args.seed, "population": args.population,
-                     "fitness": state["best_f"], "heldout_mae": scores["mae"], "heldout_rho": scores["rho"],
-                     "evolution_minutes": state["seconds"] / 60,
-                     "command": f"snn-control train blimp --network {args.network} --generations {args.generations} "
-                                f"--population {args.population} --sets-per-generation {args.sets_per_generation} "
-                                f"--seed {args.seed} --genotype {args.genotype}"})
-        type(spec)(spec.populations, spec.connections, spec.input_population, spec.name, meta).save(args.out)
+        meta.update(
+            {
+                "generations": state["generation"],
+                "seed": args.seed,
+                "population": args.population,
+                "fitness": state["best_f"],
+                "heldout_mae": scores["mae"],
+                "heldout_rho": scores["rho"],
+                "evolution_minutes": state["seconds"] / 60,
+                "command": f"snn-control train blimp --network {args.network} --generations {args.generations} "
+                f"--population {args.population} --sets-per-generation {args.sets_per_generation} "
+                f"--seed {args.seed} --genotype {args.genotype}",
+            }
+        )
+        type(spec)(
+            spec.populations, spec.connections, spec.input_population, spec.name, meta
+        ).save(args.out)
         print(f"wrote {args.out}")
     if args.plot:
         os.makedirs(os.path.dirname(args.plot) or ".", exist_ok=True)
-        print(f"plot: {plot_history(state['history'], args.plot, f'blimp {args.network} SNN evolution')}")
+        print(
+            f"plot: {plot_history(state['history'], args.plot, f'blimp {args.network} SNN evolution')}"
+        )
     return 0

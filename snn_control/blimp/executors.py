@@ -8,6 +8,7 @@ use), ``address="auto"`` or ``"ray://host:10001"`` joins an existing cluster, wh
 need this package installed. Results do not depend on the executor: every candidate's
 score is computed by the same code on the same inputs.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -28,12 +29,18 @@ class RayExecutor:
         try:
             import ray
         except ImportError as exc:
-            raise RuntimeError("the Ray executor needs the 'ray' package (pip install 'ray==2.60.0')") from exc
+            raise RuntimeError(
+                "the Ray executor needs the 'ray' package (pip install 'ray==2.60.0')"
+            ) from exc
         self._ray = ray
         self._started = not ray.is_initialized()
         if self._started:
-            ray.init(address=address, num_cpus=num_cpus if address is None else None, include_dashboard=False,
-                     log_to_driver=False)
+            ray.init(
+                address=address,
+                num_cpus=num_cpus if address is None else None,
+                include_dashboard=False,
+                log_to_driver=False,
+            )
         self._remote: dict[Callable, Any] = {}
 
     def map(self, fn: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
@@ -45,7 +52,9 @@ class RayExecutor:
             self._ray.shutdown()
 
 
-def make_executor(kind: str, address: str | None = None, workers: int = 2) -> LocalExecutor | RayExecutor:
+def make_executor(
+    kind: str, address: str | None = None, workers: int = 2
+) -> LocalExecutor | RayExecutor:
     if kind == "local":
         return LocalExecutor()
     if kind == "ray":

@@ -21,6 +21,7 @@ reachable from the start point 0.5 (decay 0.125) as the fast ones. The hidden ne
 a bias as well (the paper's have none): it lets a hidden neuron idle at a set rate that the
 encoder then modulates up or down.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from snn_control.engine.network import Connection, NetworkSpec, make_population
 N_PAIRS = 5
 N_HIDDEN = 20
 STEPS_PER_TICK = 3  # two synaptic hops from error to command, plus one step to integrate
-OUTPUT_GAIN = 3.3   # readout 1.0 == full command
+OUTPUT_GAIN = 3.3  # readout 1.0 == full command
 
 ROLES = ("pd", "i")
 
@@ -73,7 +74,10 @@ def parameter_blocks(role: str) -> tuple[Block, ...]:
         Block("decoder_keep", (1,), 0.0, 1.0 if role == "pd" else 0.3),
     ]
     if role == "i":
-        blocks += [Block("threshold_jump", (N_HIDDEN, n_enc), -1.0, 1.0), Block("hidden_dth", (N_HIDDEN,), 0.0, 1.0, cubic=True)]
+        blocks += [
+            Block("threshold_jump", (N_HIDDEN, n_enc), -1.0, 1.0),
+            Block("hidden_dth", (N_HIDDEN,), 0.0, 1.0, cubic=True),
+        ]
     return tuple(blocks)
 
 
@@ -100,18 +104,47 @@ def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
     hidden_model = "adaptive_lif" if role == "i" else "cuba_lif"
     hidden_extra = {"dth": p["hidden_dth"]} if role == "i" else {}
     pops = (
-        make_population("encoder", 2 * N_PAIRS, "cuba_lif", reset="soft", du=p["encoder_du"], dv=p["encoder_dv"],
-                        vth=p["encoder_vth"], bias=np.tile(p["encoder_bias"], 2)),
-        make_population("hidden", N_HIDDEN, hidden_model, reset="soft", du=p["hidden_du"], dv=p["hidden_dv"],
-                        vth=p["hidden_vth"], bias=p["hidden_bias"], **hidden_extra),
+        make_population(
+            "encoder",
+            2 * N_PAIRS,
+            "cuba_lif",
+            reset="soft",
+            du=p["encoder_du"],
+            dv=p["encoder_dv"],
+            vth=p["encoder_vth"],
+            bias=np.tile(p["encoder_bias"], 2),
+        ),
+        make_population(
+            "hidden",
+            N_HIDDEN,
+            hidden_model,
+            reset="soft",
+            du=p["hidden_du"],
+            dv=p["hidden_dv"],
+            vth=p["hidden_vth"],
+            bias=p["hidden_bias"],
+            **hidden_extra,
+        ),
         make_population("readout", 1, "leaky_integrator", du=1.0, dv=1.0 - p["decoder_keep"]),
     )
-    conns = [Connection("encoder", "hidden", p["hidden_weight"]), Connection("hidden", "readout", p["decoder_weight"])]
+    conns = [
+        Connection("encoder", "hidden", p["hidden_weight"]),
+        Connection("hidden", "readout", p["decoder_weight"]),
+    ]
     if role == "i":
         conns.append(Connection("encoder", "hidden", p["threshold_jump"], port="threshold"))
-    meta = {"role": role, "genotype": "direct", "encoder": "paired", "encoder_weights": p["encoder_weight"].tolist(),
-            "readouts": ["readout"], "output_gain": OUTPUT_GAIN, "steps_per_tick": STEPS_PER_TICK,
-            "command_low": -3.3, "command_high": 3.3, "input_range": 8.0}
+    meta = {
+        "role": role,
+        "genotype": "direct",
+        "encoder": "paired",
+        "encoder_weights": p["encoder_weight"].tolist(),
+        "readouts": ["readout"],
+        "output_gain": OUTPUT_GAIN,
+        "steps_per_tick": STEPS_PER_TICK,
+        "command_low": -3.3,
+        "command_high": 3.3,
+        "input_range": 8.0,
+    }
     return NetworkSpec(pops, tuple(conns), "encoder", name=f"blimp_{role}", metadata=meta)
 
 
@@ -120,11 +153,18 @@ def encode(role: str, spec: NetworkSpec) -> np.ndarray:
     enc, hid, out = (spec.population(n).params for n in ("encoder", "hidden", "readout"))
     weights = {(c.source, c.target, c.port): c.weight for c in spec.connections}
     values = {
-        "encoder_weight": np.asarray(spec.metadata["encoder_weights"]), "encoder_bias": enc["bias"][:N_PAIRS],
-        "encoder_vth": enc["vth"], "encoder_du": enc["du"], "encoder_dv": enc["dv"],
-        "hidden_weight": weights[("encoder", "hidden", "current")], "hidden_bias": hid["bias"],
-        "hidden_vth": hid["vth"], "hidden_du": hid["du"], "hidden_dv": hid["dv"],
-        "decoder_weight": weights[("hidden", "readout", "current")], "decoder_keep": 1.0 - out["dv"],
+        "encoder_weight": np.asarray(spec.metadata["encoder_weights"]),
+        "encoder_bias": enc["bias"][:N_PAIRS],
+        "encoder_vth": enc["vth"],
+        "encoder_du": enc["du"],
+        "encoder_dv": enc["dv"],
+        "hidden_weight": weights[("encoder", "hidden", "current")],
+        "hidden_bias": hid["bias"],
+        "hidden_vth": hid["vth"],
+        "hidden_du": hid["du"],
+        "hidden_dv": hid["dv"],
+        "decoder_weight": weights[("hidden", "readout", "current")],
+        "decoder_keep": 1.0 - out["dv"],
     }
     if role == "i":
         values["threshold_jump"] = weights[("encoder", "hidden", "threshold")]
@@ -160,13 +200,21 @@ def genotype(name: str) -> Genotype:
     """The genotype called ``name`` (:data:`GENOTYPES`)."""
     if name == "direct":
         # The paper's step: a tenth of every range.
-        return Genotype("direct", n_parameters, build_network, encode, mimic_sigma=0.1, tune_sigma=0.03)
+        return Genotype(
+            "direct", n_parameters, build_network, encode, mimic_sigma=0.1, tune_sigma=0.03
+        )
     if name == "thermometer":
         from snn_control.blimp import thermometer
 
         # A dozen genes on log ranges: a fifth of each range explores them in tens of generations.
-        return Genotype("thermometer", thermometer.n_parameters, thermometer.build_network, thermometer.encode,
-                        mimic_sigma=0.2, tune_sigma=0.05)
+        return Genotype(
+            "thermometer",
+            thermometer.n_parameters,
+            thermometer.build_network,
+            thermometer.encode,
+            mimic_sigma=0.2,
+            tune_sigma=0.05,
+        )
     raise ValueError(f"unknown genotype {name!r}; choose from {GENOTYPES}")
 
 

@@ -31,6 +31,7 @@ Genes live in [0, 1] inside the optimiser, mapped linearly or logarithmically on
 ranges. The built network records its genes and genotype in its metadata, so stage 2 can
 continue from a stage-1 network file.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -76,18 +77,31 @@ class Gene:
 
     def unit(self, value: float) -> float:
         if self.log:
-            return float((np.log(value) - np.log(self.low)) / (np.log(self.high) - np.log(self.low)))
+            return float(
+                (np.log(value) - np.log(self.low)) / (np.log(self.high) - np.log(self.low))
+            )
         return float((value - self.low) / (self.high - self.low))
 
 
 GENES: dict[str, tuple[Gene, ...]] = {
-    "pd": (Gene("kp", 1.0, 16.0, log=True), Gene("kd", 1.0, 32.0, log=True), Gene("tau_s", 0.05, 1.0, log=True),
-           Gene("e_first_m", 0.002, 0.05, log=True), Gene("e_last_m", 0.1, 1.0, log=True),
-           Gene("slow_first_m", 0.002, 0.05, log=True), Gene("slow_last_m", 0.1, 1.0, log=True),
-           Gene("keep", 0.0, 0.9)),
-    "i": (Gene("ki", 0.05, 4.0, log=True), Gene("e_first_m", 0.002, 0.05, log=True),
-          Gene("e_last_m", 0.02, 1.0, log=True), Gene("range_v", 0.3, 3.3), Gene("leak_per_s", 1e-4, 0.3, log=True),
-          Gene("keep", 0.0, I_DECODER_KEEP_MAX)),
+    "pd": (
+        Gene("kp", 1.0, 16.0, log=True),
+        Gene("kd", 1.0, 32.0, log=True),
+        Gene("tau_s", 0.05, 1.0, log=True),
+        Gene("e_first_m", 0.002, 0.05, log=True),
+        Gene("e_last_m", 0.1, 1.0, log=True),
+        Gene("slow_first_m", 0.002, 0.05, log=True),
+        Gene("slow_last_m", 0.1, 1.0, log=True),
+        Gene("keep", 0.0, 0.9),
+    ),
+    "i": (
+        Gene("ki", 0.05, 4.0, log=True),
+        Gene("e_first_m", 0.002, 0.05, log=True),
+        Gene("e_last_m", 0.02, 1.0, log=True),
+        Gene("range_v", 0.3, 3.3),
+        Gene("leak_per_s", 1e-4, 0.3, log=True),
+        Gene("keep", 0.0, I_DECODER_KEEP_MAX),
+    ),
 }
 
 
@@ -118,11 +132,20 @@ def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
     """The NetworkSpec grown from one genotype."""
     genes = decode(role, x01)
     spec = _pd_network(genes) if role == "pd" else _i_network(genes)
-    meta = {"role": role, "genotype": "thermometer", "genes": genes,
-            "genotype_x": [float(v) for v in np.clip(np.asarray(x01, dtype=np.float64), 0, 1)],
-            "encoder": "paired", "encoder_weights": [1.0] * (spec.n_inputs // 2), "readouts": ["readout"],
-            "output_gain": OUTPUT_GAIN, "steps_per_tick": STEPS_PER_TICK, "command_low": -COMMAND_LIMIT,
-            "command_high": COMMAND_LIMIT, "input_range": 8.0}
+    meta = {
+        "role": role,
+        "genotype": "thermometer",
+        "genes": genes,
+        "genotype_x": [float(v) for v in np.clip(np.asarray(x01, dtype=np.float64), 0, 1)],
+        "encoder": "paired",
+        "encoder_weights": [1.0] * (spec.n_inputs // 2),
+        "readouts": ["readout"],
+        "output_gain": OUTPUT_GAIN,
+        "steps_per_tick": STEPS_PER_TICK,
+        "command_low": -COMMAND_LIMIT,
+        "command_high": COMMAND_LIMIT,
+        "input_range": 8.0,
+    }
     return NetworkSpec(spec.populations, spec.connections, spec.input_population, spec.name, meta)
 
 
@@ -143,7 +166,9 @@ def _encoder(n_pairs: int, first: float, last: float) -> tuple[Population, np.nd
     """Memoryless paired encoder with thresholds at the levels; the signed level widths."""
     c = levels(first, last, n_pairs)
     w = widths(c)
-    pop = make_population("encoder", 2 * n_pairs, "cuba_lif", reset="soft", du=1.0, dv=1.0, vth=np.r_[c, c], bias=0.0)
+    pop = make_population(
+        "encoder", 2 * n_pairs, "cuba_lif", reset="soft", du=1.0, dv=1.0, vth=np.r_[c, c], bias=0.0
+    )
     return pop, np.r_[w, -w]
 
 
@@ -161,44 +186,71 @@ def _pd_network(g: dict[str, float]) -> NetworkSpec:
     # round to zero there.
     relay = a * float(np.max(np.abs(signed)))
     weight = np.zeros((n_hidden, n_enc))
-    weight[:n_enc] = relay * np.eye(n_enc)                       # relays: q(e) one hop later
-    weight[n_enc:n_enc + PD_SLOW_LEVELS] = a * signed            # u -> lp(q), fires above +level
-    weight[n_enc + PD_SLOW_LEVELS:] = -a * signed                # u -> -lp(q), fires below -level
-    hidden = make_population("hidden", n_hidden, "cuba_lif", reset="soft",
-                             du=np.r_[np.ones(n_enc), np.full(2 * PD_SLOW_LEVELS, a)], dv=1.0,
-                             vth=np.r_[np.full(n_enc, relay / 2), slow_c, slow_c], bias=0.0)
+    weight[:n_enc] = relay * np.eye(n_enc)  # relays: q(e) one hop later
+    weight[n_enc:n_enc + PD_SLOW_LEVELS] = a * signed  # u -> lp(q), fires above +level
+    weight[n_enc + PD_SLOW_LEVELS:] = -a * signed  # u -> -lp(q), fires below -level
+    hidden = make_population(
+        "hidden",
+        n_hidden,
+        "cuba_lif",
+        reset="soft",
+        du=np.r_[np.ones(n_enc), np.full(2 * PD_SLOW_LEVELS, a)],
+        dv=1.0,
+        vth=np.r_[np.full(n_enc, relay / 2), slow_c, slow_c],
+        bias=0.0,
+    )
     keep = g["keep"]
     # The readout settles at (sum of weighted spikes) / (1 - keep); the command is OUTPUT_GAIN x that.
     scale = (1.0 - keep) / OUTPUT_GAIN
     derivative = g["kd"] / g["tau_s"]
     decoder = np.r_[(g["kp"] + derivative) * signed, -derivative * np.r_[slow_w, -slow_w]] * scale
     readout = make_population("readout", 1, "leaky_integrator", du=1.0, dv=1.0 - keep)
-    conns = (Connection("encoder", "hidden", np.clip(weight, -WEIGHT_BOUND, WEIGHT_BOUND)),
-             Connection("hidden", "readout", np.clip(decoder, -DECODER_BOUND, DECODER_BOUND)[None, :]))
+    conns = (
+        Connection("encoder", "hidden", np.clip(weight, -WEIGHT_BOUND, WEIGHT_BOUND)),
+        Connection("hidden", "readout", np.clip(decoder, -DECODER_BOUND, DECODER_BOUND)[None, :]),
+    )
     return NetworkSpec((encoder, hidden, readout), conns, "encoder", name="blimp_pd")
 
 
 def _i_network(g: dict[str, float]) -> NetworkSpec:
     encoder, signed = _encoder(I_PAIRS, g["e_first_m"], g["e_last_m"])
     n_enc = 2 * I_PAIRS
-    per_level = g["range_v"] / I_LEVELS                 # command volts per firing hidden neuron
+    per_level = g["range_v"] / I_LEVELS  # command volts per firing hidden neuron
     # Threshold jump per metre of level width per encoder spike: a tick (STEPS_PER_TICK
     # spikes) moves theta by gamma * STEPS_PER_TICK * q(e), and each DELTA of theta is
     # per_level volts, so the readout carries ki * integral(q(e) dt) volts.
     gamma = g["ki"] * TICK_S * DELTA / (STEPS_PER_TICK * per_level)
     jumps = np.zeros((2 * I_LEVELS, n_enc))
-    jumps[:I_LEVELS] = -gamma * signed                  # positive integral lowers these thresholds
-    jumps[I_LEVELS:] = gamma * signed                   # negative integral lowers these
-    vth = 1.0 + (np.arange(I_LEVELS) + 0.5) * DELTA     # fires while theta < -(k + 1/2) DELTA
-    hidden = make_population("hidden", 2 * I_LEVELS, "adaptive_lif", reset="soft", du=1.0, dv=1.0,
-                             vth=np.r_[vth, vth], bias=1.0, dth=g["leak_per_s"] * TICK_S / STEPS_PER_TICK)
+    jumps[:I_LEVELS] = -gamma * signed  # positive integral lowers these thresholds
+    jumps[I_LEVELS:] = gamma * signed  # negative integral lowers these
+    vth = 1.0 + (np.arange(I_LEVELS) + 0.5) * DELTA  # fires while theta < -(k + 1/2) DELTA
+    hidden = make_population(
+        "hidden",
+        2 * I_LEVELS,
+        "adaptive_lif",
+        reset="soft",
+        du=1.0,
+        dv=1.0,
+        vth=np.r_[vth, vth],
+        bias=1.0,
+        dth=g["leak_per_s"] * TICK_S / STEPS_PER_TICK,
+    )
     keep = g["keep"]
     out = per_level * (1.0 - keep) / OUTPUT_GAIN
     readout = make_population("readout", 1, "leaky_integrator", du=1.0, dv=1.0 - keep)
-    conns = (Connection("encoder", "hidden", np.zeros((2 * I_LEVELS, n_enc))),
-             Connection("hidden", "readout", np.clip(np.r_[np.full(I_LEVELS, out), np.full(I_LEVELS, -out)],
-                                                     -DECODER_BOUND, DECODER_BOUND)[None, :]),
-             Connection("encoder", "hidden", np.clip(jumps, -JUMP_BOUND, JUMP_BOUND), port="threshold"))
+    conns = (
+        Connection("encoder", "hidden", np.zeros((2 * I_LEVELS, n_enc))),
+        Connection(
+            "hidden",
+            "readout",
+            np.clip(
+                np.r_[np.full(I_LEVELS, out), np.full(I_LEVELS, -out)],
+                -DECODER_BOUND,
+                DECODER_BOUND,
+            )[None, :],
+        ),
+        Connection("encoder", "hidden", np.clip(jumps, -JUMP_BOUND, JUMP_BOUND), port="threshold"),
+    )
     return NetworkSpec((encoder, hidden, readout), conns, "encoder", name="blimp_i")
 
 
@@ -207,5 +259,7 @@ def design_genotype(role: str, **values: float) -> np.ndarray:
     genes = _genes(role)
     unknown = sorted(set(values) - {g.name for g in genes})
     if unknown:
-        raise ValueError(f"unknown gene(s) {unknown} for role {role!r}; genes: {[g.name for g in genes]}")
+        raise ValueError(
+            f"unknown gene(s) {unknown} for role {role!r}; genes: {[g.name for g in genes]}"
+        )
     return np.array([g.unit(values[g.name]) if g.name in values else 0.5 for g in genes])

@@ -1,4 +1,5 @@
 """Controllers: ROS-free objects that turn one observation into one command per tick."""
+
 from snn_control.controllers.base import Controller
 
 __all__ = ["Controller"]

@@ -6,6 +6,7 @@ and returns one command. It never returns NaN and always saturates its command t
 goes silent. Spiking controllers also expose the spikes of their last tick per population,
 which the ROS layer publishes on the spike topic.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -23,14 +24,24 @@ class Controller(ABC):
     #: Where the computation runs (spiking controllers: their engine backend).
     backend: str = "python"
 
-    def __init__(self, dt: float, command_low: np.ndarray | float, command_high: np.ndarray | float) -> None:
+    def __init__(
+        self, dt: float, command_low: np.ndarray | float, command_high: np.ndarray | float
+    ) -> None:
         if not (np.isfinite(dt) and dt > 0):
-            raise ValueError(f"control period dt must be a positive finite number of seconds, got {dt!r}")
+            raise ValueError(
+                f"control period dt must be a positive finite number of seconds, got {dt!r}"
+            )
         self.dt = float(dt)
-        self.command_low = np.broadcast_to(np.asarray(command_low, dtype=np.float64), (self.n_outputs,)).copy()
-        self.command_high = np.broadcast_to(np.asarray(command_high, dtype=np.float64), (self.n_outputs,)).copy()
+        self.command_low = np.broadcast_to(
+            np.asarray(command_low, dtype=np.float64), (self.n_outputs,)
+        ).copy()
+        self.command_high = np.broadcast_to(
+            np.asarray(command_high, dtype=np.float64), (self.n_outputs,)
+        ).copy()
         if np.any(self.command_low > self.command_high):
-            raise ValueError(f"command_low {self.command_low} exceeds command_high {self.command_high}")
+            raise ValueError(
+                f"command_low {self.command_low} exceeds command_high {self.command_high}"
+            )
 
     @abstractmethod
     def reset(self) -> None:
@@ -48,7 +59,9 @@ class Controller(ABC):
         """
         obs = np.asarray(observation, dtype=np.float64).reshape(-1)
         if obs.shape[0] != self.n_inputs:
-            raise ValueError(f"{type(self).__name__} expects {self.n_inputs} observation values, got {obs.shape[0]}")
+            raise ValueError(
+                f"{type(self).__name__} expects {self.n_inputs} observation values, got {obs.shape[0]}"
+            )
         if not np.isfinite(obs).all():
             raise ValueError(f"{type(self).__name__} got a non-finite observation {obs.tolist()}")
         command = np.asarray(self._compute(obs), dtype=np.float64).reshape(self.n_outputs)

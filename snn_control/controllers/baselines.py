@@ -4,6 +4,7 @@
 is the same without the integral. Derivative low-pass 0.2 s (the LiDAR's 1 cm steps would
 otherwise chatter through kd), integral contribution clamped to 1.5 (anti-windup).
 """
+
 from __future__ import annotations
 
 from snn_control.controllers.base import Controller

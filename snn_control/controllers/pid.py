@@ -1,4 +1,5 @@
 """Non-spiking PID and PD baselines (the references the SNN controllers mimic)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +32,13 @@ class PIDController(Controller):
     n_inputs = 1
     n_outputs = 1
 
-    def __init__(self, gains: PIDGains, dt: float, command_low: float = -np.inf, command_high: float = np.inf) -> None:
+    def __init__(
+        self,
+        gains: PIDGains,
+        dt: float,
+        command_low: float = -np.inf,
+        command_high: float = np.inf,
+    ) -> None:
         super().__init__(dt, command_low, command_high)
         for name in ("kp", "ki", "kd", "derivative_filter_s"):
             value = getattr(gains, name)
@@ -48,7 +55,9 @@ class PIDController(Controller):
     def _compute(self, observation: np.ndarray) -> np.ndarray:
         error = float(observation[0])
         g = self.gains
-        raw_derivative = 0.0 if self._previous_error is None else (error - self._previous_error) / self.dt
+        raw_derivative = (
+            0.0 if self._previous_error is None else (error - self._previous_error) / self.dt
+        )
         if g.derivative_filter_s > 0:
             alpha = self.dt / (g.derivative_filter_s + self.dt)
             self._derivative += alpha * (raw_derivative - self._derivative)

@@ -3,6 +3,7 @@
 Each factory takes the control period ``dt`` and keyword parameters; unknown parameters
 are an error (a typo in a YAML file must not silently fall back to a default).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -15,19 +16,38 @@ from snn_control.controllers.pid import PIDController, PIDGains
 ControllerFactory = Callable[..., Controller]
 
 
-def _pid(dt: float, kp: float, ki: float = 0.0, kd: float = 0.0, derivative_filter_s: float = 0.0,
-         integral_limit: float = float("inf"), command_low: float = float("-inf"),
-         command_high: float = float("inf")) -> Controller:
-    gains = PIDGains(kp=kp, ki=ki, kd=kd, derivative_filter_s=derivative_filter_s, integral_limit=integral_limit)
+def _pid(
+    dt: float,
+    kp: float,
+    ki: float = 0.0,
+    kd: float = 0.0,
+    derivative_filter_s: float = 0.0,
+    integral_limit: float = float("inf"),
+    command_low: float = float("-inf"),
+    command_high: float = float("inf"),
+) -> Controller:
+    gains = PIDGains(
+        kp=kp, ki=ki, kd=kd, derivative_filter_s=derivative_filter_s, integral_limit=integral_limit
+    )
     return PIDController(gains, dt=dt, command_low=command_low, command_high=command_high)
 
 
-def _spiking_pd(dt: float, kp: float, kd: float = 0.0, error_range: float = 1.0, levels: int = 40,
-                readout_decay: float = 0.5, command_low: float = float("-inf"), command_high: float = float("inf"),
-                backend: str = "numpy") -> Controller:
+def _spiking_pd(
+    dt: float,
+    kp: float,
+    kd: float = 0.0,
+    error_range: float = 1.0,
+    levels: int = 40,
+    readout_decay: float = 0.5,
+    command_low: float = float("-inf"),
+    command_high: float = float("inf"),
+    backend: str = "numpy",
+) -> Controller:
     from snn_control.controllers.analytic import spiking_pd
 
-    return spiking_pd(dt, kp, kd, error_range, levels, readout_decay, command_low, command_high, backend)
+    return spiking_pd(
+        dt, kp, kd, error_range, levels, readout_decay, command_low, command_high, backend
+    )
 
 
 _FACTORIES: dict[str, ControllerFactory] = {"pid": _pid, "spiking_pd": _spiking_pd}
@@ -72,9 +92,13 @@ def make_controller(name: str, dt: float, **params: Any) -> Controller:
     try:
         factory = _FACTORIES[name]
     except KeyError:
-        raise ValueError(f"unknown controller {name!r}; known: {', '.join(controller_names())}") from None
+        raise ValueError(
+            f"unknown controller {name!r}; known: {', '.join(controller_names())}"
+        ) from None
     accepted = set(inspect.signature(factory).parameters) - {"dt"}
     unknown = sorted(set(params) - accepted)
     if unknown:
-        raise ValueError(f"unknown parameter(s) {unknown} for controller {name!r}; accepted: {sorted(accepted)}")
+        raise ValueError(
+            f"unknown parameter(s) {unknown} for controller {name!r}; accepted: {sorted(accepted)}"
+        )
     return factory(dt=dt, **params)

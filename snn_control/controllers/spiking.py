@@ -5,6 +5,7 @@ Observation -> encoder -> input current -> network (``steps_per_tick`` steps, in
 command. The network can run on numpy (fast, one instance), torch, or Lava (Loihi 2
 simulation, float or bit-accurate fixed point), with identical semantics.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,23 +30,40 @@ class SpikingController(Controller):
     ``n_outputs > 1`` neurons maps neuron ``j`` to entry ``j`` (one torque per joint).
     """
 
-    def __init__(self, spec: NetworkSpec, encoder: Encoder, readouts: Sequence[str], dt: float,
-                 command_low: float | np.ndarray, command_high: float | np.ndarray, output_gain: float = 1.0,
-                 steps_per_tick: int = 1, backend: str = "numpy", n_inputs: int = 1, n_outputs: int = 1) -> None:
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        encoder: Encoder,
+        readouts: Sequence[str],
+        dt: float,
+        command_low: float | np.ndarray,
+        command_high: float | np.ndarray,
+        output_gain: float = 1.0,
+        steps_per_tick: int = 1,
+        backend: str = "numpy",
+        n_inputs: int = 1,
+        n_outputs: int = 1,
+    ) -> None:
         self.n_inputs, self.n_outputs = n_inputs, n_outputs
         super().__init__(dt, command_low, command_high)
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose from {BACKENDS}")
         if encoder.n_outputs != spec.n_inputs:
-            raise ValueError(f"encoder produces {encoder.n_outputs} currents but the input population "
-                             f"{spec.input_population!r} has {spec.n_inputs} neurons")
+            raise ValueError(
+                f"encoder produces {encoder.n_outputs} currents but the input population "
+                f"{spec.input_population!r} has {spec.n_inputs} neurons"
+            )
         for name in readouts:
             if spec.population(name).model != "leaky_integrator":
                 raise ValueError(f"readout {name!r} must be a leaky_integrator population")
         if steps_per_tick < 1:
             raise ValueError("steps_per_tick must be >= 1")
         self.spec, self.encoder, self.readouts = spec, encoder, tuple(readouts)
-        self.output_gain, self.steps_per_tick, self.backend = float(output_gain), int(steps_per_tick), backend
+        self.output_gain, self.steps_per_tick, self.backend = (
+            float(output_gain),
+            int(steps_per_tick),
+            backend,
+        )
         self._net = _Runner(spec, backend)
         self._slices = self._net.layout.slices
         self._spiking = [p.name for p in spec.populations if p.spiking]
@@ -54,7 +72,9 @@ class SpikingController(Controller):
         for k, name in enumerate(self.readouts):
             sl = self._slices[name]
             if self.n_outputs > 1 and sl.stop - sl.start == self.n_outputs:
-                self._readout_matrix[np.arange(self.n_outputs), np.arange(sl.start, sl.stop)] = self.output_gain
+                self._readout_matrix[np.arange(self.n_outputs), np.arange(sl.start, sl.stop)] = (
+                    self.output_gain
+                )
             else:
                 self._readout_matrix[k % self.n_outputs, sl] = self.output_gain
         self.reset()
@@ -147,7 +167,9 @@ class _Runner:
             self._lava.stop()
 
 
-def load_spiking_controller(path: str | Path, dt: float, backend: str = "numpy", **overrides: float) -> SpikingController:
+def load_spiking_controller(
+    path: str | Path, dt: float, backend: str = "numpy", **overrides: float
+) -> SpikingController:
     """Build a controller from a network file whose metadata describes its controller role.
 
     Metadata keys: ``encoder`` ("paired" with ``encoder_weights``, or "direct" with
@@ -164,7 +186,14 @@ def load_spiking_controller(path: str | Path, dt: float, backend: str = "numpy",
         encoder = DirectCurrent(meta.get("encoder_gain", 1.0), spec.n_inputs)
     else:
         raise ValueError(f"{path}: unknown encoder {kind!r} in metadata")
-    return SpikingController(spec, encoder, readouts=meta["readouts"], dt=dt,
-                             command_low=meta.get("command_low", -np.inf), command_high=meta.get("command_high", np.inf),
-                             output_gain=meta.get("output_gain", 1.0), steps_per_tick=int(meta.get("steps_per_tick", 1)),
-                             backend=backend)
+    return SpikingController(
+        spec,
+        encoder,
+        readouts=meta["readouts"],
+        dt=dt,
+        command_low=meta.get("command_low", -np.inf),
+        command_high=meta.get("command_high", np.inf),
+        output_gain=meta.get("output_gain", 1.0),
+        steps_per_tick=int(meta.get("steps_per_tick", 1)),
+        backend=backend,
+    )

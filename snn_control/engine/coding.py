@@ -4,6 +4,7 @@ Encoders run on the host before the network's input population (on Loihi: on the
 embedded x86 cores that feed the chip); decoders run after the network. They are small
 numpy objects with explicit state so a controller can ``reset`` them with the network.
 """
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -62,11 +63,23 @@ class PoissonRate:
     Seeded: the same seed gives the same spike trains on every backend.
     """
 
-    def __init__(self, n_inputs: int, max_rate_hz: float, dt: float, seed: int = 0, spike_current: float = 1.0) -> None:
+    def __init__(
+        self,
+        n_inputs: int,
+        max_rate_hz: float,
+        dt: float,
+        seed: int = 0,
+        spike_current: float = 1.0,
+    ) -> None:
         p = max_rate_hz * dt
         if not 0 <= p <= 1:
             raise ValueError(f"max_rate_hz * dt = {p} must lie in [0, 1]")
-        self.n_outputs, self.p_max, self.seed, self.spike_current = n_inputs, p, seed, spike_current
+        self.n_outputs, self.p_max, self.seed, self.spike_current = (
+            n_inputs,
+            p,
+            seed,
+            spike_current,
+        )
         self.reset()
 
     def encode(self, signal: np.ndarray) -> np.ndarray:
@@ -82,7 +95,9 @@ class LeakyIntegratorDecoder:
 
     def __init__(self, weights: np.ndarray, decay: np.ndarray | float) -> None:
         self.weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-        self.decay = np.broadcast_to(np.asarray(decay, dtype=np.float64), (self.weights.shape[0],)).copy()
+        self.decay = np.broadcast_to(
+            np.asarray(decay, dtype=np.float64), (self.weights.shape[0],)
+        ).copy()
         self.reset()
 
     def decode(self, spikes: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ Representation (Lava's ``PyLifModelBitAcc`` and ``PyDenseModelBitAcc``):
 Each population gets a power-of-two scale ``2**scale_exp`` integer units per unit of float
 voltage, chosen so that thresholds, the largest fan-in and the input range fit.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,11 +39,11 @@ DECAY_SHIFT = 12
 DECAY_UNITY = 1 << DECAY_SHIFT
 ACT_SHIFT = 6
 VTH_SHIFT = 6
-VTH_MAX = 2 ** 17 - 1
+VTH_MAX = 2**17 - 1
 BIAS_MANT_MAX = 4095
 BIAS_EXP_MAX = 7
 WEIGHT_EXP_RANGE = (-8, 7)
-ACTIVATION_MAX = 2 ** 15 - 1  # synaptic input travels as 16-bit signed
+ACTIVATION_MAX = 2**15 - 1  # synaptic input travels as 16-bit signed
 
 #: Largest |external input current| (float units) the quantiser must represent, unless the
 #: network's metadata names ``input_range``.
@@ -101,8 +102,11 @@ def decay_to_int(d: np.ndarray) -> np.ndarray:
 def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwork:
     """Map a float network onto Loihi's integer representation."""
     lay = layout(spec)
-    input_range = float(input_range if input_range is not None
-                        else spec.metadata.get("input_range", DEFAULT_INPUT_RANGE))
+    input_range = float(
+        input_range
+        if input_range is not None
+        else spec.metadata.get("input_range", DEFAULT_INPUT_RANGE)
+    )
     scale_exp = np.zeros(lay.n, dtype=np.int64)
     per_pop_exp: dict[str, int] = {}
     for pop in spec.populations:
@@ -112,7 +116,9 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
             fan_in += np.abs(conn.weight).sum(axis=1)
         fan_in = float(np.max(fan_in)) if np.ndim(fan_in) else float(fan_in)
         vth = float(np.max(np.abs(pop.params.get("vth", np.zeros(1)))))
-        thr_in = sum((np.abs(c.weight).sum(axis=1) for c in spec.incoming(pop.name, "threshold")), 0.0)
+        thr_in = sum(
+            (np.abs(c.weight).sum(axis=1) for c in spec.incoming(pop.name, "threshold")), 0.0
+        )
         thr_in = float(np.max(thr_in)) if np.ndim(thr_in) else float(thr_in)
         ext = input_range if pop.name == spec.input_population else 0.0
         bias = float(np.max(np.abs(pop.params["bias"])))
@@ -135,11 +141,28 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
     conns = []
     for conn in spec.connections:
         exp = per_pop_exp[conn.target]
-        conns.append(quantise_connection(conn.weight * 2.0 ** (exp - ACT_SHIFT), lay.slices[conn.source],
-                                       lay.slices[conn.target], conn.port, conn.name))
-    return FixedNetwork(layout=lay, scale_exp=scale_exp, du=decay_to_int(gather("du", 1.0)),
-                        dv=decay_to_int(gather("dv", 0.0)), dth=decay_to_int(gather("dth", 0.0)), vth=vth,
-                        bias_mant=bias_mant, bias_exp=bias_exp, spiking=spiking, soft=soft, connections=tuple(conns))
+        conns.append(
+            quantise_connection(
+                conn.weight * 2.0 ** (exp - ACT_SHIFT),
+                lay.slices[conn.source],
+                lay.slices[conn.target],
+                conn.port,
+                conn.name,
+            )
+        )
+    return FixedNetwork(
+        layout=lay,
+        scale_exp=scale_exp,
+        du=decay_to_int(gather("du", 1.0)),
+        dv=decay_to_int(gather("dv", 0.0)),
+        dth=decay_to_int(gather("dth", 0.0)),
+        vth=vth,
+        bias_mant=bias_mant,
+        bias_exp=bias_exp,
+        spiking=spiking,
+        soft=soft,
+        connections=tuple(conns),
+    )
 
 
 def scale_exponent(activation: float, threshold: float, bias: float) -> int:
@@ -149,11 +172,13 @@ def scale_exponent(activation: float, threshold: float, bias: float) -> int:
     act = max(activation, 1e-9)
     # Voltages must stay well inside 24 bits; leave headroom for integration.
     volt = max(4.0 * (threshold + bias + act), 1e-9)
-    exp = min(math.floor(math.log2(ACTIVATION_MAX * 2 ** ACT_SHIFT / act)),
-              math.floor(math.log2((MAX_STATE - 1) / volt)),
-              20)
+    exp = min(
+        math.floor(math.log2(ACTIVATION_MAX * 2**ACT_SHIFT / act)),
+        math.floor(math.log2((MAX_STATE - 1) / volt)),
+        20,
+    )
     if threshold > 0:
-        exp = min(exp, math.floor(math.log2(VTH_MAX * 2 ** VTH_SHIFT / threshold)))
+        exp = min(exp, math.floor(math.log2(VTH_MAX * 2**VTH_SHIFT / threshold)))
     return exp
 
 
@@ -172,33 +197,51 @@ def bias_to_mant_exp(bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mant, exp
 
 
-def quantise_connection(scaled: np.ndarray, source: slice, target: slice, port: str, name: str) -> FixedConnection:
+def quantise_connection(
+    scaled: np.ndarray, source: slice, target: slice, port: str, name: str
+) -> FixedConnection:
     """``scaled`` is the weight in units of the target's (pre-shift) activation."""
     has_pos, has_neg = bool(np.any(scaled > 0)), bool(np.any(scaled < 0))
     mixed = has_pos and has_neg
     # Mixed-sign mantissas are even in [-256, 254]; single-sign ones use all 8 bits.
     limit = 254.0 if mixed else 255.0
     peak = float(np.max(np.abs(scaled))) if scaled.size else 0.0
-    weight_exp = 0 if peak == 0 else math.ceil(math.log2(peak / limit)) if peak > limit else -min(
-        8, math.floor(math.log2(limit / peak)))
+    weight_exp = (
+        0
+        if peak == 0
+        else (
+            math.ceil(math.log2(peak / limit))
+            if peak > limit
+            else -min(8, math.floor(math.log2(limit / peak)))
+        )
+    )
     weight_exp = int(np.clip(weight_exp, *WEIGHT_EXP_RANGE))
-    mant = scaled / 2.0 ** weight_exp
+    mant = scaled / 2.0**weight_exp
     if mixed:
         mant = 2.0 * np.round(mant / 2.0)
     mant = np.round(mant).astype(np.int64)
     if np.any(np.abs(mant) > 256) or np.any(mant > 255):
-        raise QuantisationError(f"connection {name}: weights out of Loihi's 8-bit range even with weight_exp {weight_exp}")
+        raise QuantisationError(
+            f"connection {name}: weights out of Loihi's 8-bit range even with weight_exp {weight_exp}"
+        )
     if np.all(mant >= 0):
         sign_mode = "excitatory"
     elif np.all(mant <= 0):
         sign_mode = "inhibitory"
     else:
         sign_mode = "mixed"
-    return FixedConnection(source=source, target=target, port=port, weight=mant, weight_exp=weight_exp,
-                           sign_mode=sign_mode)
+    return FixedConnection(
+        source=source,
+        target=target,
+        port=port,
+        weight=mant,
+        weight_exp=weight_exp,
+        sign_mode=sign_mode,
+    )
 
 
 # -- the integer step (numpy or torch int64 arrays) ----------------------------------------
+
 
 def _decay(x: Any, d: Any) -> Any:
     """Loihi's decay: sign(x) * ((|x| * (4096 - d)) >> 12), i.e. truncation toward zero."""
@@ -230,7 +273,9 @@ def integer_step(net: "FixedArrays", state: Any, external: Any) -> Any:
     current_in = current_in + external
     u = _wrap_current(_decay(u, net.du + 1) + (current_in << ACT_SHIFT))
     if net.has_threshold:
-        theta = _clip(_decay(theta, net.dth) + (threshold_in << ACT_SHIFT), -MAX_STATE + 1, MAX_STATE - 1)
+        theta = _clip(
+            _decay(theta, net.dth) + (threshold_in << ACT_SHIFT), -MAX_STATE + 1, MAX_STATE - 1
+        )
     v = _clip(_decay(v, net.dv) + u + net.bias, -MAX_STATE + 1, MAX_STATE - 1)
     threshold = net.vth_eff + theta
     s = (v > threshold) * net.spiking
@@ -254,9 +299,17 @@ class FixedArrays:
         self.has_threshold = any(c.port == "threshold" for c in fixed.connections)
         # Sparse weights (scipy) stay sparse on the numpy path: networks compiled from
         # weight-sharing layers (SpikePoint) have millions of neurons squared otherwise.
-        self.connections = [_BoundConnection(c, c.weight.tocsr() if issparse(c.weight)
-                                             else to_array(np.ascontiguousarray(c.weight.T)))
-                            for c in fixed.connections]
+        self.connections = [
+            _BoundConnection(
+                c,
+                (
+                    c.weight.tocsr()
+                    if issparse(c.weight)
+                    else to_array(np.ascontiguousarray(c.weight.T))
+                ),
+            )
+            for c in fixed.connections
+        ]
 
     def zeros_like(self, x: Any) -> Any:
         return x * 0
@@ -273,7 +326,9 @@ class _BoundConnection:
         self.sparse = issparse(weight_t)
 
     def activation(self, spikes: Any) -> Any:
-        if self.sparse:     # (target, source) @ (source, batch): no transposition of the matrix per step
+        if (
+            self.sparse
+        ):  # (target, source) @ (source, batch): no transposition of the matrix per step
             acc = np.asarray(self.weight_t @ spikes[..., self.source].T).T
         else:
             acc = spikes[..., self.source] @ self.weight_t

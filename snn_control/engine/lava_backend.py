@@ -19,6 +19,7 @@ Run configurations: ``Loihi2SimCfg`` with ``floating_pt`` or ``fixed_pt`` on the
 Loihi 2 chip itself needs Intel's ``lava-loihi`` extension (``Loihi2HwCfg``), which is not
 public; :func:`hardware_run_config` says so clearly when it is missing.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -63,8 +64,14 @@ class LavaNetwork:
     outputs are in float units in both modes.
     """
 
-    def __init__(self, spec: NetworkSpec, mode: str = "float", *, step_timeout: float = STEP_TIMEOUT_S,
-                 start_timeout: float = START_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        mode: str = "float",
+        *,
+        step_timeout: float = STEP_TIMEOUT_S,
+        start_timeout: float = START_TIMEOUT_S,
+    ) -> None:
         if mode not in LAVA_MODES:
             raise ValueError(f"unknown Lava mode {mode!r}; choose from {sorted(LAVA_MODES)}")
         self.spec: NetworkSpec | None = spec
@@ -72,7 +79,11 @@ class LavaNetwork:
         self.name = spec.name
         if mode == "fixed":
             self.fixed_network: fxp.FixedNetwork | None = fxp.quantise(spec)
-            self._request = ("build", "fixed", (self.fixed_network, [c.sparse for c in spec.connections]))
+            self._request = (
+                "build",
+                "fixed",
+                (self.fixed_network, [c.sparse for c in spec.connections]),
+            )
             self.layout = self.fixed_network.layout
         else:
             self.fixed_network = None
@@ -81,8 +92,14 @@ class LavaNetwork:
         self._init(step_timeout, start_timeout)
 
     @classmethod
-    def from_fixed(cls, fixed: fxp.FixedNetwork, name: str = "fixed-point network", *,
-                   step_timeout: float = STEP_TIMEOUT_S, start_timeout: float = START_TIMEOUT_S) -> "LavaNetwork":
+    def from_fixed(
+        cls,
+        fixed: fxp.FixedNetwork,
+        name: str = "fixed-point network",
+        *,
+        step_timeout: float = STEP_TIMEOUT_S,
+        start_timeout: float = START_TIMEOUT_S,
+    ) -> "LavaNetwork":
         """A fixed-point Lava network of ``fixed`` as it stands (no quantisation here); its
         scipy sparse connections become ``Sparse`` processes."""
         net = cls.__new__(cls)
@@ -119,8 +136,12 @@ class LavaNetwork:
             return
         ours, theirs = socket.socketpair()
         try:
-            self._host = start_owned([sys.executable, "-m", "snn_control.engine.lava_host", str(theirs.fileno())],
-                                     pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=2)
+            self._host = start_owned(
+                [sys.executable, "-m", "snn_control.engine.lava_host", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=2,
+            )
         finally:
             theirs.close()
         self._conn = Connection(ours.detach())
@@ -151,7 +172,11 @@ class LavaNetwork:
                         break
                     if message[0] == kind:
                         return message[1:]
-                    reason = message[1] if message[0] == "error" else f"unexpected answer {message[0]!r}"
+                    reason = (
+                        message[1]
+                        if message[0] == "error"
+                        else f"unexpected answer {message[0]!r}"
+                    )
                 elif self._host.poll() is not None:
                     reason = self._host_ended()
                 elif time.monotonic() > deadline:
@@ -159,8 +184,10 @@ class LavaNetwork:
         except BaseException:
             self._kill()  # interrupted (Ctrl-C, SIGTERM): end the run, then let it propagate
             raise
-        self._failed = (f"Lava network {self.name!r} ({self.mode} mode) failed while {doing} "
-                        f"at step {self.steps}: {reason.strip()}")
+        self._failed = (
+            f"Lava network {self.name!r} ({self.mode} mode) failed while {doing} "
+            f"at step {self.steps}: {reason.strip()}"
+        )
         self._kill()
         raise LavaRuntimeError(self._failed)
 
@@ -229,7 +256,9 @@ class LavaNetwork:
         self.steps += 1
         return spikes, self._from_backend(volts)
 
-    def run(self, currents: np.ndarray, progress: Callable[[int], None] | None = None) -> dict[str, np.ndarray]:
+    def run(
+        self, currents: np.ndarray, progress: Callable[[int], None] | None = None
+    ) -> dict[str, np.ndarray]:
         """Step through ``currents`` (T, n_inputs); traces like :meth:`Simulator.run`.
         ``progress(steps_done)`` is called after every batch of :data:`BATCH_STEPS` steps."""
         self.start()
@@ -268,5 +297,6 @@ def hardware_run_config(mode: str = "fixed") -> Any:
         raise RuntimeError(
             "Loihi 2 hardware needs Intel's lava-loihi extension (distributed to Intel Neuromorphic "
             "Research Community members, not on PyPI) and access to a Loihi 2 system; it is not "
-            f"installed here ({exc}). Use --target lava-sim for the bit-accurate CPU simulation.") from exc
+            f"installed here ({exc}). Use --target lava-sim for the bit-accurate CPU simulation."
+        ) from exc
     return Loihi2HwCfg()

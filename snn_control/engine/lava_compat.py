@@ -19,6 +19,7 @@ module, replaces exactly the ``= ByteEncoder()`` defaults with
 original file name (so tracebacks still point at Lava's file). If Lava changes so that the
 pattern is absent, the hook does nothing and says so; on Python < 3.11 it is not needed.
 """
+
 from __future__ import annotations
 
 import importlib.abc
@@ -42,8 +43,14 @@ class _VarModelLoader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname: str):  # type: ignore[override]
         source = self.get_data(self.path).decode("utf-8")
         patched, count = _PATTERN.subn(_REPLACEMENT, source)
-        if count and "from dataclasses import" in patched and "field" not in patched.split("from dataclasses import", 1)[1].split("\n", 1)[0]:
-            patched = patched.replace("from dataclasses import", "from dataclasses import field,", 1)
+        if (
+            count
+            and "from dataclasses import" in patched
+            and "field" not in patched.split("from dataclasses import", 1)[1].split("\n", 1)[0]
+        ):
+            patched = patched.replace(
+                "from dataclasses import", "from dataclasses import field,", 1
+            )
         type(self).patched_fields = count
         return compile(patched, self.path, "exec", dont_inherit=True)
 
@@ -72,8 +79,10 @@ def _allow_lavas_start_method() -> None:
     if current == "fork":
         multiprocessing.set_start_method(None, force=True)  # Lava sets 'fork' again at once
     elif current is not None:
-        raise RuntimeError(f"Lava's runtime needs the 'fork' multiprocessing start method, but this process "
-                           f"already uses {current!r}")
+        raise RuntimeError(
+            f"Lava's runtime needs the 'fork' multiprocessing start method, but this process "
+            f"already uses {current!r}"
+        )
 
 
 _FINDER = _VarModelFinder()

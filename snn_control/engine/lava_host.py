@@ -21,6 +21,7 @@ sparse flags), ``("step", x)``, ``("run", currents)``, ``("stop",)``. Answers:
 ``("ready", worker_pids)``, ``("out", spikes, volts)``, ``("stopped",)`` or
 ``("error", text)``; after an error or a stop this process exits.
 """
+
 from __future__ import annotations
 
 import os
@@ -72,8 +73,12 @@ class _Host:
             except ChildProcessError:
                 died = None
             if died is not None and self.watch_children:
-                how = signal_name(-died.si_status if died.si_code != os.CLD_EXITED else died.si_status)
-                self.fail(f"Lava worker process {died.si_pid} ended ({how}) while the network was running")
+                how = signal_name(
+                    -died.si_status if died.si_code != os.CLD_EXITED else died.si_status
+                )
+                self.fail(
+                    f"Lava worker process {died.si_pid} ended ({how}) while the network was running"
+                )
 
     def serve(self) -> None:
         from snn_control.engine.lava_runtime import LavaGraph
@@ -83,7 +88,11 @@ class _Host:
             kind = request[0]
             if kind == "build":
                 what, payload = request[1], request[2]
-                self.graph = LavaGraph.from_spec(payload) if what == "spec" else LavaGraph.from_fixed(*payload)
+                self.graph = (
+                    LavaGraph.from_spec(payload)
+                    if what == "spec"
+                    else LavaGraph.from_fixed(*payload)
+                )
                 self.graph.compile()
                 self.watch_children = True
                 self.send(("ready", sorted(_children())))

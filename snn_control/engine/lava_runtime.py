@@ -28,6 +28,7 @@ step's input: each step read all outputs before the next send.)
 
 Run configurations: ``Loihi2SimCfg`` with ``floating_pt`` or ``fixed_pt`` on the CPU.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -50,7 +51,10 @@ from lava.utils.weightutils import SignMode  # noqa: E402
 from scipy.sparse import csr_matrix  # noqa: E402
 
 from snn_control.engine import fixed_point as fxp  # noqa: E402
-from snn_control.engine.lava_procs.models import PySnnPopulationFixed, PySnnPopulationFloat  # noqa: E402
+from snn_control.engine.lava_procs.models import (  # noqa: E402
+    PySnnPopulationFixed,
+    PySnnPopulationFloat,
+)
 from snn_control.engine.lava_procs.process import SnnPopulation  # noqa: E402
 from snn_control.engine.network import NetworkSpec  # noqa: E402
 from snn_control.engine.neurons import layout  # noqa: E402
@@ -59,7 +63,11 @@ LAVA_MODES = {"float": "floating_pt", "fixed": "fixed_pt"}
 #: Steps per Lava run while the caller streams single steps (a stop pads at most this many
 #: minus one); batches of steps run as chunks of exactly their length.
 STREAM_CHUNK = 64
-_SIGN_MODES = {"excitatory": SignMode.EXCITATORY, "inhibitory": SignMode.INHIBITORY, "mixed": SignMode.MIXED}
+_SIGN_MODES = {
+    "excitatory": SignMode.EXCITATORY,
+    "inhibitory": SignMode.INHIBITORY,
+    "mixed": SignMode.MIXED,
+}
 
 
 class LavaGraph:
@@ -67,8 +75,13 @@ class LavaGraph:
     lockstep; :meth:`stop` ends the runtime (see the module docstring for why it is safe).
     Inputs and outputs are in the backend's own units (integers in fixed mode)."""
 
-    def __init__(self, mode: str, populations: dict[str, dict[str, np.ndarray]],
-                 synapses: list[tuple[str, str, str, Any]], lay: Any) -> None:
+    def __init__(
+        self,
+        mode: str,
+        populations: dict[str, dict[str, np.ndarray]],
+        synapses: list[tuple[str, str, str, Any]],
+        lay: Any,
+    ) -> None:
         self.mode = mode
         self.layout = lay
         self.n_inputs = lay.input_slice.stop - lay.input_slice.start
@@ -85,8 +98,11 @@ class LavaGraph:
             proc.v_out.connect(self.voltage_taps[name].in_port)
         for source, target, port, synapse in synapses:
             self.populations[source].s_out.connect(synapse.s_in)
-            synapse.a_out.connect(self.populations[target].th_in if port == "threshold"
-                                  else self.populations[target].a_in)
+            synapse.a_out.connect(
+                self.populations[target].th_in
+                if port == "threshold"
+                else self.populations[target].a_in
+            )
         input_name = next(name for name, sl in lay.slices.items() if sl == lay.input_slice)
         self.injector = Injector(shape=(self.n_inputs,), buffer_size=8)
         self.injector.out_port.connect(self.populations[input_name].a_in)
@@ -98,18 +114,35 @@ class LavaGraph:
     @classmethod
     def from_spec(cls, spec: NetworkSpec) -> "LavaGraph":
         """Floating point: the spec's parameters as they are."""
-        populations = {pop.name: dict(du=pop.params["du"], dv=pop.params["dv"],
-                                      dth=pop.params.get("dth", np.zeros(pop.size)),
-                                      vth=pop.params.get("vth", np.zeros(pop.size)), bias_mant=pop.params["bias"],
-                                      bias_exp=np.zeros(pop.size), spiking=np.full(pop.size, float(pop.spiking)),
-                                      soft=np.full(pop.size, float(pop.reset == "soft")))
-                       for pop in spec.populations}
+        populations = {
+            pop.name: dict(
+                du=pop.params["du"],
+                dv=pop.params["dv"],
+                dth=pop.params.get("dth", np.zeros(pop.size)),
+                vth=pop.params.get("vth", np.zeros(pop.size)),
+                bias_mant=pop.params["bias"],
+                bias_exp=np.zeros(pop.size),
+                spiking=np.full(pop.size, float(pop.spiking)),
+                soft=np.full(pop.size, float(pop.reset == "soft")),
+            )
+            for pop in spec.populations
+        }
         # Sparse connections become Lava Sparse processes (only non-zero synapses exist,
         # as on the chip); both have the same one-step output buffer.
-        synapses = [(c.source, c.target, c.port,
-                     (Sparse if c.sparse else Dense)(weights=(csr_matrix if c.sparse else np.asarray)(
-                         np.asarray(c.weight, dtype=float)), name=f"conn{i}"))
-                    for i, c in enumerate(spec.connections)]
+        synapses = [
+            (
+                c.source,
+                c.target,
+                c.port,
+                (Sparse if c.sparse else Dense)(
+                    weights=(csr_matrix if c.sparse else np.asarray)(
+                        np.asarray(c.weight, dtype=float)
+                    ),
+                    name=f"conn{i}",
+                ),
+            )
+            for i, c in enumerate(spec.connections)
+        ]
         return cls("float", populations, synapses, layout(spec))
 
     @classmethod
@@ -118,25 +151,50 @@ class LavaGraph:
         Each connection's populations are the layout's slices it joins."""
         lay = fixed.layout
         by_slice = {(sl.start, sl.stop): name for name, sl in lay.slices.items()}
-        populations = {name: dict(du=fixed.du[sl], dv=fixed.dv[sl], dth=fixed.dth[sl], vth=fixed.vth[sl],
-                                  bias_mant=fixed.bias_mant[sl], bias_exp=fixed.bias_exp[sl],
-                                  spiking=fixed.spiking[sl].astype(int), soft=fixed.soft[sl].astype(int))
-                       for name, sl in lay.slices.items()}
+        populations = {
+            name: dict(
+                du=fixed.du[sl],
+                dv=fixed.dv[sl],
+                dth=fixed.dth[sl],
+                vth=fixed.vth[sl],
+                bias_mant=fixed.bias_mant[sl],
+                bias_exp=fixed.bias_exp[sl],
+                spiking=fixed.spiking[sl].astype(int),
+                soft=fixed.soft[sl].astype(int),
+            )
+            for name, sl in lay.slices.items()
+        }
         synapses = []
         for i, (fc, is_sparse) in enumerate(zip(fixed.connections, sparse)):
             kind, pack = (Sparse, csr_matrix) if is_sparse else (Dense, np.asarray)
-            synapses.append((by_slice[(fc.source.start, fc.source.stop)], by_slice[(fc.target.start, fc.target.stop)],
-                             fc.port, kind(weights=pack(fc.weight).astype(np.int32), weight_exp=fc.weight_exp,
-                                           num_weight_bits=8, sign_mode=_SIGN_MODES[fc.sign_mode], name=f"conn{i}")))
+            synapses.append(
+                (
+                    by_slice[(fc.source.start, fc.source.stop)],
+                    by_slice[(fc.target.start, fc.target.stop)],
+                    fc.port,
+                    kind(
+                        weights=pack(fc.weight).astype(np.int32),
+                        weight_exp=fc.weight_exp,
+                        num_weight_bits=8,
+                        sign_mode=_SIGN_MODES[fc.sign_mode],
+                        name=f"conn{i}",
+                    ),
+                )
+            )
         return cls("fixed", populations, synapses, lay)
 
     def run_config(self) -> Loihi2SimCfg:
         floating = self.mode == "float"
-        return Loihi2SimCfg(select_tag=LAVA_MODES[self.mode], exception_proc_model_map={
-            Injector: PyLoihiInjectorModel, Extractor: PyLoihiExtractorModel,
-            Dense: PyDenseModelFloat if floating else PyDenseModelBitAcc,
-            Sparse: PySparseModelFloat if floating else PySparseModelBitAcc,
-            SnnPopulation: PySnnPopulationFloat if floating else PySnnPopulationFixed})
+        return Loihi2SimCfg(
+            select_tag=LAVA_MODES[self.mode],
+            exception_proc_model_map={
+                Injector: PyLoihiInjectorModel,
+                Extractor: PyLoihiExtractorModel,
+                Dense: PyDenseModelFloat if floating else PyDenseModelBitAcc,
+                Sparse: PySparseModelFloat if floating else PySparseModelBitAcc,
+                SnnPopulation: PySnnPopulationFloat if floating else PySnnPopulationFixed,
+            },
+        )
 
     def compile(self) -> None:
         """Compile the graph and start Lava's runtime (its worker processes), idle."""
@@ -180,7 +238,9 @@ class LavaGraph:
         """Steps of ``currents`` (T, n_inputs); what is left of a streaming run is used first,
         the rest runs as one Lava run of exactly its length. Returns (T, n) spikes, voltages."""
         currents = np.asarray(currents, dtype=np.float64).reshape(-1, self.n_inputs)
-        spikes, volts = np.zeros((len(currents), self.layout.n)), np.zeros((len(currents), self.layout.n))
+        spikes, volts = np.zeros((len(currents), self.layout.n)), np.zeros(
+            (len(currents), self.layout.n)
+        )
         for t, x in enumerate(currents):
             if not self._left_in_run:
                 self._begin_run(len(currents) - t)

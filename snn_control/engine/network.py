@@ -16,6 +16,7 @@ Timing semantics (identical on every backend, chosen to be those of Loihi and La
 Neuron parameters are per neuron. Decays are fractions lost per step (Lava's ``du``/``dv``):
 ``u <- u*(1-du) + input``; ``du = 1`` makes the current equal to the input of that step.
 """
+
 from __future__ import annotations
 
 import io
@@ -147,12 +148,26 @@ class NetworkSpec:
                 arrays[key] = np.asarray(value, dtype=np.float64)
                 keys[pname] = key
             header["populations"].append(
-                {"name": pop.name, "size": pop.size, "model": pop.model, "reset": pop.reset, "params": keys})
+                {
+                    "name": pop.name,
+                    "size": pop.size,
+                    "model": pop.model,
+                    "reset": pop.reset,
+                    "params": keys,
+                }
+            )
         for i, conn in enumerate(self.connections):
             key = f"conn{i}_weight"
             arrays[key] = np.asarray(conn.weight, dtype=np.float64)
             header["connections"].append(
-                {"source": conn.source, "target": conn.target, "port": conn.port, "sparse": conn.sparse, "weight": key})
+                {
+                    "source": conn.source,
+                    "target": conn.target,
+                    "port": conn.port,
+                    "sparse": conn.sparse,
+                    "weight": key,
+                }
+            )
         arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
         return atomic_savez(path, **arrays)
 
@@ -182,10 +197,14 @@ class NetworkSpec:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise NetworkFileError(f"{source}: header is not valid JSON: {exc}") from exc
         if header.get("format") != FORMAT_NAME:
-            raise NetworkFileError(f"{source}: format is {header.get('format')!r}, expected {FORMAT_NAME!r}")
+            raise NetworkFileError(
+                f"{source}: format is {header.get('format')!r}, expected {FORMAT_NAME!r}"
+            )
         version = header.get("version")
         if version != FORMAT_VERSION:
-            raise NetworkFileError(f"{source}: format version {version!r} is not supported (this build reads {FORMAT_VERSION})")
+            raise NetworkFileError(
+                f"{source}: format version {version!r} is not supported (this build reads {FORMAT_VERSION})"
+            )
 
         def array(key: str, what: str) -> np.ndarray:
             if key not in arrays:
@@ -195,34 +214,61 @@ class NetworkSpec:
         try:
             pops = tuple(
                 Population(
-                    name=p["name"], size=int(p["size"]), model=p["model"], reset=p.get("reset", "hard"),
-                    params={k: array(v, f"population {p['name']!r} parameter {k!r}") for k, v in p["params"].items()})
-                for p in header["populations"])
+                    name=p["name"],
+                    size=int(p["size"]),
+                    model=p["model"],
+                    reset=p.get("reset", "hard"),
+                    params={
+                        k: array(v, f"population {p['name']!r} parameter {k!r}")
+                        for k, v in p["params"].items()
+                    },
+                )
+                for p in header["populations"]
+            )
             conns = tuple(
-                Connection(source=c["source"], target=c["target"], port=c.get("port", "current"),
-                           sparse=bool(c.get("sparse", False)),
-                           weight=array(c["weight"], f"connection {c['source']}->{c['target']}"))
-                for c in header["connections"])
-            return cls(populations=pops, connections=conns, input_population=header["input_population"],
-                       name=header.get("name", "network"), metadata=header.get("metadata", {}))
+                Connection(
+                    source=c["source"],
+                    target=c["target"],
+                    port=c.get("port", "current"),
+                    sparse=bool(c.get("sparse", False)),
+                    weight=array(c["weight"], f"connection {c['source']}->{c['target']}"),
+                )
+                for c in header["connections"]
+            )
+            return cls(
+                populations=pops,
+                connections=conns,
+                input_population=header["input_population"],
+                name=header.get("name", "network"),
+                metadata=header.get("metadata", {}),
+            )
         except KeyError as exc:
             raise NetworkFileError(f"{source}: header lacks the field {exc}") from exc
         except NetworkFileError as exc:
             raise NetworkFileError(f"{source}: {exc}") from exc
 
 
-def make_population(name: str, size: int, model: str = "cuba_lif", reset: str = "hard",
-                    **params: float | Sequence[float] | np.ndarray) -> Population:
+def make_population(
+    name: str,
+    size: int,
+    model: str = "cuba_lif",
+    reset: str = "hard",
+    **params: float | Sequence[float] | np.ndarray,
+) -> Population:
     """A population with per-neuron parameters; scalars are broadcast, missing ones defaulted."""
     if model not in NEURON_MODELS:
         raise NetworkFileError(f"unknown neuron model {model!r}; known: {sorted(NEURON_MODELS)}")
     defaults = NEURON_MODELS[model]
     unknown = sorted(set(params) - set(defaults))
     if unknown:
-        raise NetworkFileError(f"population {name!r}: unknown parameter(s) {unknown} for model {model!r}; "
-                               f"accepted: {sorted(defaults)}")
-    full = {k: np.broadcast_to(np.asarray(params.get(k, v), dtype=np.float64), (size,)).copy()
-            for k, v in defaults.items()}
+        raise NetworkFileError(
+            f"population {name!r}: unknown parameter(s) {unknown} for model {model!r}; "
+            f"accepted: {sorted(defaults)}"
+        )
+    full = {
+        k: np.broadcast_to(np.asarray(params.get(k, v), dtype=np.float64), (size,)).copy()
+        for k, v in defaults.items()
+    }
     return Population(name=name, size=int(size), model=model, params=full, reset=reset)
 
 
@@ -238,24 +284,36 @@ def validate(spec: NetworkSpec) -> None:
         if not pop.name or not isinstance(pop.name, str):
             raise NetworkFileError(f"population name must be a non-empty string, got {pop.name!r}")
         if pop.model not in NEURON_MODELS:
-            raise NetworkFileError(f"population {pop.name!r}: unknown neuron model {pop.model!r}; known: {sorted(NEURON_MODELS)}")
+            raise NetworkFileError(
+                f"population {pop.name!r}: unknown neuron model {pop.model!r}; known: {sorted(NEURON_MODELS)}"
+            )
         if pop.reset not in RESET_MODES:
-            raise NetworkFileError(f"population {pop.name!r}: unknown reset {pop.reset!r}; known: {RESET_MODES}")
+            raise NetworkFileError(
+                f"population {pop.name!r}: unknown reset {pop.reset!r}; known: {RESET_MODES}"
+            )
         if pop.size < 1:
             raise NetworkFileError(f"population {pop.name!r}: size must be >= 1, got {pop.size}")
         expected = set(NEURON_MODELS[pop.model])
         if set(pop.params) != expected:
-            raise NetworkFileError(f"population {pop.name!r} ({pop.model}): parameters {sorted(pop.params)} "
-                                   f"do not match the model's {sorted(expected)}")
+            raise NetworkFileError(
+                f"population {pop.name!r} ({pop.model}): parameters {sorted(pop.params)} "
+                f"do not match the model's {sorted(expected)}"
+            )
         for pname, value in pop.params.items():
             value = np.asarray(value)
             if value.shape != (pop.size,):
-                raise NetworkFileError(f"population {pop.name!r}: parameter {pname!r} has shape {value.shape}, "
-                                       f"expected ({pop.size},)")
+                raise NetworkFileError(
+                    f"population {pop.name!r}: parameter {pname!r} has shape {value.shape}, "
+                    f"expected ({pop.size},)"
+                )
             if not np.all(np.isfinite(value)):
-                raise NetworkFileError(f"population {pop.name!r}: parameter {pname!r} contains NaN or inf")
+                raise NetworkFileError(
+                    f"population {pop.name!r}: parameter {pname!r} contains NaN or inf"
+                )
             if pname in ("du", "dv", "dth") and (np.any(value < 0) or np.any(value > 1)):
-                raise NetworkFileError(f"population {pop.name!r}: decay {pname!r} must lie in [0, 1]")
+                raise NetworkFileError(
+                    f"population {pop.name!r}: decay {pname!r} must lie in [0, 1]"
+                )
         sizes[pop.name] = pop.size
     if spec.input_population not in sizes:
         raise NetworkFileError(f"input population {spec.input_population!r} is not one of {names}")
@@ -265,20 +323,30 @@ def validate(spec: NetworkSpec) -> None:
             if end not in sizes:
                 raise NetworkFileError(f"connection {conn.name}: unknown population {end!r}")
         if conn.port not in CONNECTION_PORTS:
-            raise NetworkFileError(f"connection {conn.name}: unknown port {conn.port!r}; known: {CONNECTION_PORTS}")
+            raise NetworkFileError(
+                f"connection {conn.name}: unknown port {conn.port!r}; known: {CONNECTION_PORTS}"
+            )
         if conn.port == "threshold" and spec.population(conn.target).model != "adaptive_lif":
-            raise NetworkFileError(f"connection {conn.name}: only adaptive_lif targets have a threshold port")
+            raise NetworkFileError(
+                f"connection {conn.name}: only adaptive_lif targets have a threshold port"
+            )
         if not spec.population(conn.source).spiking:
-            raise NetworkFileError(f"connection {conn.name}: source {conn.source!r} does not spike")
+            raise NetworkFileError(
+                f"connection {conn.name}: source {conn.source!r} does not spike"
+            )
         shape = (sizes[conn.target], sizes[conn.source])
         weight = np.asarray(conn.weight)
         if weight.shape != shape:
-            raise NetworkFileError(f"connection {conn.name}: weight shape {weight.shape} does not match "
-                                   f"(target, source) = {shape}")
+            raise NetworkFileError(
+                f"connection {conn.name}: weight shape {weight.shape} does not match "
+                f"(target, source) = {shape}"
+            )
         if not np.all(np.isfinite(weight)):
             raise NetworkFileError(f"connection {conn.name}: weights contain NaN or inf")
         if conn.name in seen:
-            raise NetworkFileError(f"connection {conn.name} appears twice; sum the weights instead")
+            raise NetworkFileError(
+                f"connection {conn.name} appears twice; sum the weights instead"
+            )
         seen.add(conn.name)
 
 

@@ -19,6 +19,7 @@ One step, per neuron (Lava's LIF equations, plus the adaptive threshold)::
     s     <- v > vth + theta                             # spiking models only
     v     <- 0 (hard reset)  or  v - (vth + theta) (soft reset)   where s
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple
@@ -111,13 +112,33 @@ def flatten(spec: NetworkSpec) -> tuple[FlatParams, Layout]:
         soft[lay.slices[pop.name]] = float(pop.reset == "soft")
         if not pop.spiking:
             vth[lay.slices[pop.name]] = UNREACHABLE
-    blocks = {port: tuple(Block(lay.slices[c.source], lay.slices[c.target], np.asarray(c.weight, dtype=np.float64))
-                          for c in spec.connections if c.port == port) for port in ("current", "threshold")}
+    blocks = {
+        port: tuple(
+            Block(
+                lay.slices[c.source], lay.slices[c.target], np.asarray(c.weight, dtype=np.float64)
+            )
+            for c in spec.connections
+            if c.port == port
+        )
+        for port in ("current", "threshold")
+    }
     spiking_soft = [p.reset == "soft" for p in spec.populations if p.spiking]
-    reset_kind = "soft" if spiking_soft and all(spiking_soft) else "hard" if not any(spiking_soft) else "mixed"
-    params = FlatParams(keep_u=1.0 - gather("du", 1.0), keep_v=1.0 - gather("dv", 0.0),
-                        keep_theta=1.0 - gather("dth", 0.0), vth=vth, bias=gather("bias", 0.0), soft=soft,
-                        current_blocks=blocks["current"], threshold_blocks=blocks["threshold"], reset_kind=reset_kind)
+    reset_kind = (
+        "soft"
+        if spiking_soft and all(spiking_soft)
+        else "hard" if not any(spiking_soft) else "mixed"
+    )
+    params = FlatParams(
+        keep_u=1.0 - gather("du", 1.0),
+        keep_v=1.0 - gather("dv", 0.0),
+        keep_theta=1.0 - gather("dth", 0.0),
+        vth=vth,
+        bias=gather("bias", 0.0),
+        soft=soft,
+        current_blocks=blocks["current"],
+        threshold_blocks=blocks["threshold"],
+        reset_kind=reset_kind,
+    )
     return params, lay
 
 
@@ -127,8 +148,13 @@ def heaviside(x: Any) -> Any:
     return above.to(x.dtype) if hasattr(above, "to") else above.astype(x.dtype)
 
 
-def step(params: FlatParams, state: FlatState, current: Any, input_slice: slice,
-         spike_fn: Callable[[Any], Any] = heaviside) -> FlatState:
+def step(
+    params: FlatParams,
+    state: FlatState,
+    current: Any,
+    input_slice: slice,
+    spike_fn: Callable[[Any], Any] = heaviside,
+) -> FlatState:
     """Advance every neuron one step; ``current`` is the external input of the input population.
 
     Shapes: state arrays are ``(..., N)``; block weights are shared ``(n_t, n_s)`` or

@@ -62,6 +62,7 @@ Semantics of Norse running our graph, and how each difference is bridged (the fi
 9. Precision: Norse computes in float32, we in float64: a voltage within float32 rounding
    of the threshold may fire on one side only.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -117,21 +118,34 @@ def population_depths(spec: NetworkSpec) -> dict[str, int]:
 def known_differences(spec: NetworkSpec) -> tuple[str, ...]:
     """Why a consumer with undelayed edges cannot match ``spec`` exactly (empty: it can)."""
     depths = population_depths(spec)
-    reasons = [f"population {p.name!r} is not reachable from the input: the consumer does not run it"
-               for p in spec.populations if p.name not in depths]
+    reasons = [
+        f"population {p.name!r} is not reachable from the input: the consumer does not run it"
+        for p in spec.populations
+        if p.name not in depths
+    ]
     for pop in spec.populations:
         sources = {c.source for c in spec.incoming(pop.name) if c.source != pop.name}
         if len(sources) > 1:
-            reasons.append(f"population {pop.name!r} has {len(sources)} source populations: the consumer may run it "
-                           "before one of them, which delays that input by a step")
+            reasons.append(
+                f"population {pop.name!r} has {len(sources)} source populations: the consumer may run it "
+                "before one of them, which delays that input by a step"
+            )
         if spec.incoming(pop.name, "threshold") and not threshold_as_current(spec, pop):
-            reasons.append(f"population {pop.name!r} has an adaptive threshold, which NIR cannot express: "
-                           "the consumer runs it without adaptation")
+            reasons.append(
+                f"population {pop.name!r} has an adaptive threshold, which NIR cannot express: "
+                "the consumer runs it without adaptation"
+            )
     for conn in spec.connections:
-        if conn.port == "current" and conn.source != conn.target and conn.source in depths and \
-                depths.get(conn.target) != depths[conn.source] + 1:
-            reasons.append(f"connection {conn.name} skips or goes back across layers: ours delays it by one step "
-                           "per layer, the consumer not at all")
+        if (
+            conn.port == "current"
+            and conn.source != conn.target
+            and conn.source in depths
+            and depths.get(conn.target) != depths[conn.source] + 1
+        ):
+            reasons.append(
+                f"connection {conn.name} skips or goes back across layers: ours delays it by one step "
+                "per layer, the consumer not at all"
+            )
     return tuple(reasons)
 
 
@@ -154,27 +168,43 @@ def load_in_norse(graph: Any, spec: NetworkSpec) -> Any:
     from norse.torch.functional.reset import reset_subtract, reset_value
 
     def never_firing(node: Any) -> Any:
-        return nir.CubaLIF(tau_syn=node.tau_syn, tau_mem=node.tau_mem, r=node.r, v_leak=node.v_leak, w_in=node.w_in,
-                           v_threshold=np.full(np.shape(node.tau_mem), UNREACHABLE),
-                           v_reset=np.zeros(np.shape(node.tau_mem)))
+        return nir.CubaLIF(
+            tau_syn=node.tau_syn,
+            tau_mem=node.tau_mem,
+            r=node.r,
+            v_leak=node.v_leak,
+            w_in=node.w_in,
+            v_threshold=np.full(np.shape(node.tau_mem), UNREACHABLE),
+            v_reset=np.zeros(np.shape(node.tau_mem)),
+        )
 
-    nodes = {name: never_firing(node) if isinstance(node, nir.CubaLI) else node for name, node in graph.nodes.items()}
+    nodes = {
+        name: never_firing(node) if isinstance(node, nir.CubaLI) else node
+        for name, node in graph.nodes.items()
+    }
     dt = float(graph.metadata["snn_control"]["dt"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        module = norse_torch.from_nir(nir.NIRGraph(nodes=nodes, edges=graph.edges, metadata=graph.metadata), dt=dt,
-                                      reset_method=reset_value)
+        module = norse_torch.from_nir(
+            nir.NIRGraph(nodes=nodes, edges=graph.edges, metadata=graph.metadata),
+            dt=dt,
+            reset_method=reset_value,
+        )
     for pop in spec.populations:
         cell = getattr(module, sanitize_name(pop.name))
-        cell.synapse.p = cell.synapse.p._replace(v_leak=torch.zeros_like(torch.as_tensor(cell.synapse.p.v_leak)))
+        cell.synapse.p = cell.synapse.p._replace(
+            v_leak=torch.zeros_like(torch.as_tensor(cell.synapse.p.v_leak))
+        )
         if pop.reset == "soft":
             cell.lif.p = cell.lif.p._replace(reset_method=reset_subtract)
     return module
 
 
-def run_norse(spec: NetworkSpec, currents: np.ndarray,
-              initial_state: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
-              ) -> dict[str, dict[str, np.ndarray]]:
+def run_norse(
+    spec: NetworkSpec,
+    currents: np.ndarray,
+    initial_state: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> dict[str, dict[str, np.ndarray]]:
     """Norse's run of ``spec``'s NIR file on ``currents`` ``(T, n_inputs)``.
 
     ``initial_state`` maps a population to its (current, voltage) before the first step
@@ -204,10 +234,14 @@ def run_norse(spec: NetworkSpec, currents: np.ndarray,
         u, v = initial_state.get(pop.name, (np.zeros(pop.size), np.zeros(pop.size)))
         # nirtorch hands a module the items of its state entry after the input: one item,
         # the (synapse, membrane) state of Norse's CubaLIF.
-        state.state[names[pop.name]] = ((LIBoxState(v=as_batch(u)), LIFBoxFeedForwardState(v=as_batch(v))),)
+        state.state[names[pop.name]] = (
+            (LIBoxState(v=as_batch(u)), LIFBoxFeedForwardState(v=as_batch(v))),
+        )
     steps = len(currents)
-    out = {pop.name: {"spikes": np.zeros((steps, pop.size)), "v": np.zeros((steps, pop.size))}
-           for pop in spec.populations}
+    out = {
+        pop.name: {"spikes": np.zeros((steps, pop.size)), "v": np.zeros((steps, pop.size))}
+        for pop in spec.populations
+    }
     with torch.no_grad():
         for t in range(steps):
             _, state = module(as_batch(currents[t]), state)
@@ -230,8 +264,14 @@ def compare_with_norse(spec: NetworkSpec, currents: np.ndarray) -> Agreement:
     theta = np.array([st.theta for st in states])
     # A population whose threshold travels as a current starts from current - threshold offset.
     offset = {pop.name: threshold_as_current(spec, pop) for pop in spec.populations}
-    initial = {name: (u[d - 1, slices[name]] - (theta[d - 1, slices[name]] if offset[name] else 0.0),
-                      v[d - 1, slices[name]]) for name, d in depths.items() if 0 < d <= len(u)}
+    initial = {
+        name: (
+            u[d - 1, slices[name]] - (theta[d - 1, slices[name]] if offset[name] else 0.0),
+            v[d - 1, slices[name]],
+        )
+        for name, d in depths.items()
+        if 0 < d <= len(u)
+    }
     theirs = run_norse(spec, currents, initial)
 
     per_population, matches, entries, count_ours, count_theirs = {}, 0, 0, 0, 0
@@ -253,8 +293,16 @@ def compare_with_norse(spec: NetworkSpec, currents: np.ndarray) -> Agreement:
             count_theirs += int(theirs_pop.sum())
         else:
             readout = v[d:, sl]
-            readout_error = max(readout_error, float(np.abs(readout - theirs[pop.name]["v"][:aligned]).max()))
+            readout_error = max(
+                readout_error, float(np.abs(readout - theirs[pop.name]["v"][:aligned]).max())
+            )
             readout_abs = max(readout_abs, float(np.abs(readout).max()))
-    return Agreement(spikes=matches / entries if entries else 1.0, per_population=per_population,
-                     spike_count_ours=count_ours, spike_count_theirs=count_theirs, readout_max_error=readout_error,
-                     readout_max_abs=readout_abs, known_differences=known_differences(spec))
+    return Agreement(
+        spikes=matches / entries if entries else 1.0,
+        per_population=per_population,
+        spike_count_ours=count_ours,
+        spike_count_theirs=count_theirs,
+        readout_max_error=readout_error,
+        readout_max_abs=readout_abs,
+        known_differences=known_differences(spec),
+    )

@@ -26,6 +26,7 @@ in the graph's metadata only. What NIR consumers do differently
 (undelayed edges, soft reset, threshold adaptation) is listed in ``SEMANTIC_NOTES``, and
 :mod:`snn_control.engine.nir_consumers` measures it against a real consumer.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -59,8 +60,13 @@ def euler_fields(params: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarr
     """NIR's continuous-time fields whose forward-Euler step with ``dt`` is our discrete update."""
     du = np.maximum(np.asarray(params["du"], dtype=np.float64), PERFECT_INTEGRATOR_DECAY)
     dv = np.maximum(np.asarray(params["dv"], dtype=np.float64), PERFECT_INTEGRATOR_DECAY)
-    return {"tau_syn": dt / du, "w_in": 1.0 / du, "tau_mem": dt / dv, "r": 1.0 / dv,
-            "v_leak": np.asarray(params["bias"], dtype=np.float64) / dv}
+    return {
+        "tau_syn": dt / du,
+        "w_in": 1.0 / du,
+        "tau_mem": dt / dv,
+        "r": 1.0 / dv,
+        "v_leak": np.asarray(params["bias"], dtype=np.float64) / dv,
+    }
 
 
 def threshold_as_current(spec: NetworkSpec, pop: Population) -> bool:
@@ -83,12 +89,20 @@ def to_nir(spec: NetworkSpec) -> Any:
     as_current = {pop.name for pop in spec.populations if threshold_as_current(spec, pop)}
     for pop in spec.populations:
         p = pop.params
-        exact = {"model": pop.model, "reset": pop.reset, "dt": dt,
-                 **{k: np.asarray(v, dtype=np.float64) for k, v in p.items()}}
+        exact = {
+            "model": pop.model,
+            "reset": pop.reset,
+            "dt": dt,
+            **{k: np.asarray(v, dtype=np.float64) for k, v in p.items()},
+        }
         # The threshold's decay becomes the current's (for a foreign consumer; ours reads `exact`).
         fields = euler_fields({**p, "du": p["dth"]} if pop.name in as_current else p, dt)
         if pop.spiking:
-            node = nir.CubaLIF(v_threshold=np.asarray(p["vth"], dtype=np.float64), v_reset=np.zeros(pop.size), **fields)
+            node = nir.CubaLIF(
+                v_threshold=np.asarray(p["vth"], dtype=np.float64),
+                v_reset=np.zeros(pop.size),
+                **fields,
+            )
         else:
             node = nir.CubaLI(**fields)
         node.metadata = {"snn_control": exact}
@@ -97,10 +111,15 @@ def to_nir(spec: NetworkSpec) -> Any:
     # A threshold connection written as a current rides in the current connection from the
     # same source where there is one: two edges between the same pair of nodes would be
     # two sources to nirtorch, which may run the target before the second (a step late).
-    pairs = {(c.source, c.target): i for i, c in enumerate(spec.connections) if c.port == "current"}
+    pairs = {
+        (c.source, c.target): i for i, c in enumerate(spec.connections) if c.port == "current"
+    }
     # current connection index -> the threshold connection written inside it
-    riders = {pairs[(c.source, c.target)]: i for i, c in enumerate(spec.connections)
-              if c.port == "threshold" and c.target in as_current and (c.source, c.target) in pairs}
+    riders = {
+        pairs[(c.source, c.target)]: i
+        for i, c in enumerate(spec.connections)
+        if c.port == "threshold" and c.target in as_current and (c.source, c.target) in pairs
+    }
     for i, conn in enumerate(spec.connections):
         name = f"w{i}_{conn.source}_{conn.target}"
         weight = np.asarray(conn.weight, dtype=np.float64)
@@ -109,26 +128,42 @@ def to_nir(spec: NetworkSpec) -> Any:
             if conn.target not in as_current:
                 # As an edge, a consumer would add these weights to the current (the opposite
                 # of raising the threshold); it runs the target without adaptation instead.
-                threshold_connections[name] = {**ours, "source": conn.source, "target": conn.target, "weight": weight}
+                threshold_connections[name] = {
+                    **ours,
+                    "source": conn.source,
+                    "target": conn.target,
+                    "weight": weight,
+                }
                 continue
             if i in riders.values():
                 continue
-            weight = -weight          # a raised threshold written as a lowered current
+            weight = -weight  # a raised threshold written as a lowered current
             ours["negated"] = True
         elif i in riders:
             rider = spec.connections[riders[i]]
             jumps = np.asarray(rider.weight, dtype=np.float64)
             # Both exact weights in our metadata (W - J + J need not give W back in floating point).
-            ours["threshold"] = {"index": riders[i], "sparse": rider.sparse, "weight": jumps, "current_weight": weight}
+            ours["threshold"] = {
+                "index": riders[i],
+                "sparse": rider.sparse,
+                "weight": jumps,
+                "current_weight": weight,
+            }
             weight = weight - jumps
         nodes[name] = nir.Linear(weight=weight)
         nodes[name].metadata = {"snn_control": ours}
         edges += [(conn.source, name), (name, conn.target)]
     readouts = [p.name for p in spec.populations if not p.spiking] or [spec.populations[-1].name]
     for name in readouts:
-        nodes[f"output_{name}"] = nir.Output(output_type={"output": np.array([spec.population(name).size])})
+        nodes[f"output_{name}"] = nir.Output(
+            output_type={"output": np.array([spec.population(name).size])}
+        )
         edges.append((name, f"output_{name}"))
-    graph_meta: dict[str, Any] = {"name": spec.name, "input_population": spec.input_population, "dt": dt}
+    graph_meta: dict[str, Any] = {
+        "name": spec.name,
+        "input_population": spec.input_population,
+        "dt": dt,
+    }
     if threshold_connections:
         graph_meta["threshold_connections"] = threshold_connections
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"snn_control": graph_meta})
@@ -155,26 +190,44 @@ def from_nir(graph: Any, name: str | None = None, dt: float | None = None) -> Ne
     pops: list[Population] = []
     linears: dict[str, Any] = {}
     for node_name, node in graph.nodes.items():
-        ours = node.metadata.get("snn_control") if isinstance(getattr(node, "metadata", None), dict) else None
+        ours = (
+            node.metadata.get("snn_control")
+            if isinstance(getattr(node, "metadata", None), dict)
+            else None
+        )
         if isinstance(node, (nir.Input, nir.Output)):
             continue
         if isinstance(node, (nir.Linear, nir.Affine)):
             if isinstance(node, nir.Affine) and np.any(np.asarray(node.bias) != 0):
-                raise UnsupportedNIRError(f"NIR node {node_name!r}: Affine with a non-zero bias is not supported "
-                                          "(fold the bias into the target population's bias)")
+                raise UnsupportedNIRError(
+                    f"NIR node {node_name!r}: Affine with a non-zero bias is not supported "
+                    "(fold the bias into the target population's bias)"
+                )
             linears[node_name] = node
             continue
         if isinstance(node, (nir.CubaLIF, nir.CubaLI)):
             if ours:
-                params = {k: np.asarray(v, dtype=np.float64) for k, v in ours.items()
-                          if k not in ("model", "reset", "dt")}
-                pops.append(Population(node_name, int(params["du"].size), str(ours["model"]), params,
-                                       reset=str(ours.get("reset", "hard"))))
+                params = {
+                    k: np.asarray(v, dtype=np.float64)
+                    for k, v in ours.items()
+                    if k not in ("model", "reset", "dt")
+                }
+                pops.append(
+                    Population(
+                        node_name,
+                        int(params["du"].size),
+                        str(ours["model"]),
+                        params,
+                        reset=str(ours.get("reset", "hard")),
+                    )
+                )
             else:
                 pops.append(_population_from_standard_fields(node_name, node, dt))
             continue
-        raise UnsupportedNIRError(f"NIR node {node_name!r} of type {type(node).__name__} is not supported; "
-                                  "supported: Input, Output, Linear, Affine (zero bias), CubaLIF, CubaLI")
+        raise UnsupportedNIRError(
+            f"NIR node {node_name!r} of type {type(node).__name__} is not supported; "
+            "supported: Input, Output, Linear, Affine (zero bias), CubaLIF, CubaLI"
+        )
     pop_names = {p.name for p in pops}
     incoming = {dst: src for src, dst in graph.edges if src in pop_names and dst in linears}
     # (position in the original spec, connection): the order fixes the summation order of inputs.
@@ -183,28 +236,66 @@ def from_nir(graph: Any, name: str | None = None, dt: float | None = None) -> Ne
         if src in linears and dst in pop_names:
             if src not in incoming:
                 raise UnsupportedNIRError(f"NIR node {src!r}: Linear without a source population")
-            ours = linears[src].metadata.get("snn_control", {}) if isinstance(linears[src].metadata, dict) else {}
+            ours = (
+                linears[src].metadata.get("snn_control", {})
+                if isinstance(linears[src].metadata, dict)
+                else {}
+            )
             weight = np.asarray(linears[src].weight, dtype=np.float64)
             rider = ours.get("threshold")
-            if isinstance(rider, dict):   # a threshold connection written inside this current one
+            if isinstance(rider, dict):  # a threshold connection written inside this current one
                 weight = np.asarray(rider["current_weight"], dtype=np.float64)
                 jumps = np.asarray(rider["weight"], dtype=np.float64)
-                conns.append((int(rider["index"]), Connection(incoming[src], dst, jumps, port="threshold",
-                                                              sparse=bool(rider["sparse"]))))
-            conns.append((int(ours.get("index", len(conns))),
-                          Connection(incoming[src], dst, -weight if ours.get("negated") else weight,
-                                     port=str(ours.get("port", "current")), sparse=bool(ours.get("sparse", False)))))
+                conns.append(
+                    (
+                        int(rider["index"]),
+                        Connection(
+                            incoming[src],
+                            dst,
+                            jumps,
+                            port="threshold",
+                            sparse=bool(rider["sparse"]),
+                        ),
+                    )
+                )
+            conns.append(
+                (
+                    int(ours.get("index", len(conns))),
+                    Connection(
+                        incoming[src],
+                        dst,
+                        -weight if ours.get("negated") else weight,
+                        port=str(ours.get("port", "current")),
+                        sparse=bool(ours.get("sparse", False)),
+                    ),
+                )
+            )
     for entry in dict(meta.get("threshold_connections", {})).values():
-        conns.append((int(entry["index"]), Connection(str(entry["source"]), str(entry["target"]),
-                                                      np.asarray(entry["weight"], dtype=np.float64),
-                                                      port="threshold", sparse=bool(entry["sparse"]))))
+        conns.append(
+            (
+                int(entry["index"]),
+                Connection(
+                    str(entry["source"]),
+                    str(entry["target"]),
+                    np.asarray(entry["weight"], dtype=np.float64),
+                    port="threshold",
+                    sparse=bool(entry["sparse"]),
+                ),
+            )
+        )
     conns.sort(key=lambda indexed: indexed[0])
     inputs = [dst for src, dst in graph.edges if isinstance(graph.nodes.get(src), nir.Input)]
     if len(inputs) != 1 or inputs[0] not in pop_names:
-        raise UnsupportedNIRError(f"the NIR graph must feed its Input into exactly one neuron node, got {inputs}")
-    return NetworkSpec(tuple(pops), tuple(c for _, c in conns), inputs[0],
-                       name=name or str(meta.get("name", "nir_import")),
-                       metadata={"dt": dt, "imported_from": "nir"})
+        raise UnsupportedNIRError(
+            f"the NIR graph must feed its Input into exactly one neuron node, got {inputs}"
+        )
+    return NetworkSpec(
+        tuple(pops),
+        tuple(c for _, c in conns),
+        inputs[0],
+        name=name or str(meta.get("name", "nir_import")),
+        metadata={"dt": dt, "imported_from": "nir"},
+    )
 
 
 def read_nir(path: str | Path) -> NetworkSpec:
@@ -224,15 +315,23 @@ def _population_from_standard_fields(name: str, node: Any, dt: float) -> Populat
     r = np.broadcast_to(np.asarray(node.r, dtype=np.float64), tau_mem.shape)
     w_in = np.broadcast_to(np.asarray(node.w_in, dtype=np.float64), tau_syn.shape)
     if not (np.allclose(r * dv, 1.0) and np.allclose(w_in * du, 1.0)):
-        raise UnsupportedNIRError(f"NIR node {name!r}: r and w_in must equal tau/dt (Euler-normalised neurons); "
-                                  "rescale the incoming weights first")
+        raise UnsupportedNIRError(
+            f"NIR node {name!r}: r and w_in must equal tau/dt (Euler-normalised neurons); "
+            "rescale the incoming weights first"
+        )
     bias = np.broadcast_to(np.asarray(node.v_leak, dtype=np.float64), tau_mem.shape) * dv
     # Time constants this long are perfect integrators (module docstring): give them back their exact 0.
     du, dv = (np.where(d < 2 * PERFECT_INTEGRATOR_DECAY, 0.0, d) for d in (du, dv))
     if isinstance(node, nir.CubaLI):
-        return Population(name, tau_mem.size, "leaky_integrator", {"du": du, "dv": dv, "bias": bias})
+        return Population(
+            name, tau_mem.size, "leaky_integrator", {"du": du, "dv": dv, "bias": bias}
+        )
     v_reset = getattr(node, "v_reset", None)
     if v_reset is not None and np.any(np.asarray(v_reset) != 0):
-        raise UnsupportedNIRError(f"NIR node {name!r}: only v_reset = 0 (hard reset to zero) is supported")
+        raise UnsupportedNIRError(
+            f"NIR node {name!r}: only v_reset = 0 (hard reset to zero) is supported"
+        )
     vth = np.broadcast_to(np.asarray(node.v_threshold, dtype=np.float64), tau_mem.shape)
-    return Population(name, tau_mem.size, "cuba_lif", {"du": du, "dv": dv, "vth": vth, "bias": bias})
+    return Population(
+        name, tau_mem.size, "cuba_lif", {"du": du, "dv": dv, "vth": vth, "bias": bias}
+    )

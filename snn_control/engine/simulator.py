@@ -10,6 +10,7 @@
 Per-sample networks: pass a list of specs with identical structure (same populations and
 connections, different values) to run, e.g., a whole CMA-ES population in one batch.
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -18,7 +19,15 @@ import numpy as np
 
 from snn_control.engine import fixed_point as fxp
 from snn_control.engine.network import NetworkSpec
-from snn_control.engine.neurons import Block, FlatParams, FlatState, Layout, flatten, heaviside, step
+from snn_control.engine.neurons import (
+    Block,
+    FlatParams,
+    FlatState,
+    Layout,
+    flatten,
+    heaviside,
+    step,
+)
 
 MODES = ("float", "fixed")
 LIBRARIES = ("numpy", "torch")
@@ -50,9 +59,17 @@ class SuperSpike:
 class Simulator:
     """A compiled network with state; ``step`` advances one time step."""
 
-    def __init__(self, spec: NetworkSpec | Sequence[NetworkSpec], library: str = "torch", mode: str = "float",
-                 batch_size: int | None = None, dtype: Any = None, surrogate_scale: float | None = None,
-                 device: str = "cpu", compile: bool = False) -> None:
+    def __init__(
+        self,
+        spec: NetworkSpec | Sequence[NetworkSpec],
+        library: str = "torch",
+        mode: str = "float",
+        batch_size: int | None = None,
+        dtype: Any = None,
+        surrogate_scale: float | None = None,
+        device: str = "cpu",
+        compile: bool = False,
+    ) -> None:
         if library not in LIBRARIES:
             raise ValueError(f"unknown library {library!r}; choose from {LIBRARIES}")
         if mode not in MODES:
@@ -66,10 +83,14 @@ class Simulator:
         if per_sample:
             _check_same_structure(specs)
             if batch_size not in (None, len(specs)):
-                raise ValueError(f"batch_size {batch_size} differs from the {len(specs)} networks given")
+                raise ValueError(
+                    f"batch_size {batch_size} differs from the {len(specs)} networks given"
+                )
             if mode == "fixed":
-                raise ValueError("fixed-point mode runs one shared network (a board holds one); "
-                                 "batch over inputs instead")
+                raise ValueError(
+                    "fixed-point mode runs one shared network (a board holds one); "
+                    "batch over inputs instead"
+                )
         self.batch_size = len(specs) if per_sample else int(batch_size or 1)
         self._unbatched = library == "numpy" and batch_size is None and not per_sample
         if library == "torch":
@@ -77,8 +98,12 @@ class Simulator:
 
             self._torch = torch
             float_dtype = dtype or torch.float32
-            self._to_float = lambda a: torch.as_tensor(np.asarray(a), dtype=float_dtype, device=device)
-            self._to_int = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.int64, device=device)
+            self._to_float = lambda a: torch.as_tensor(
+                np.asarray(a), dtype=float_dtype, device=device
+            )
+            self._to_int = lambda a: torch.as_tensor(
+                np.asarray(a), dtype=torch.int64, device=device
+            )
             self._spike_fn = SuperSpike(surrogate_scale) if surrogate_scale else heaviside
         else:
             float_dtype = dtype or np.float64
@@ -117,8 +142,13 @@ class Simulator:
         ``current`` has shape ``(n_inputs,)`` or ``(batch, n_inputs)``.
         """
         if self.mode == "float":
-            self.state = self._step_fn(self.params, self.state, self._as_input(current), self.layout.input_slice,
-                                       self._spike_fn)
+            self.state = self._step_fn(
+                self.params,
+                self.state,
+                self._as_input(current),
+                self.layout.input_slice,
+                self._spike_fn,
+            )
         else:
             ext = self._external * 0
             ints = self.fixed_network.input_to_int(_to_numpy(current))
@@ -168,6 +198,7 @@ def _to_numpy(x: Any) -> np.ndarray:
 
 def _stack_params(flats: list[FlatParams], to_array: Any, per_sample: bool) -> FlatParams:
     """Move parameters into the array library; per-sample runs stack them on a batch axis."""
+
     def convert(values: list[Any]) -> Any:
         return to_array(np.stack(values)) if per_sample else to_array(values[0])
 
@@ -175,8 +206,10 @@ def _stack_params(flats: list[FlatParams], to_array: Any, per_sample: bool) -> F
     for name in FlatParams._fields:
         values = [getattr(f, name) for f in flats]
         if name.endswith("_blocks"):
-            fields[name] = tuple(Block(b.source, b.target, convert([v[i].weight for v in values]))
-                                 for i, b in enumerate(values[0]))
+            fields[name] = tuple(
+                Block(b.source, b.target, convert([v[i].weight for v in values]))
+                for i, b in enumerate(values[0])
+            )
         elif name == "reset_kind":
             fields[name] = values[0]
         else:
@@ -188,6 +221,9 @@ def _check_same_structure(specs: Sequence[NetworkSpec]) -> None:
     ref = [(p.name, p.size, p.model, p.reset) for p in specs[0].populations]
     ref_c = [(c.source, c.target, c.port) for c in specs[0].connections]
     for i, s in enumerate(specs[1:], start=1):
-        if [(p.name, p.size, p.model, p.reset) for p in s.populations] != ref or \
-                [(c.source, c.target, c.port) for c in s.connections] != ref_c:
-            raise ValueError(f"network {i} differs in structure from network 0; per-sample batches need one structure")
+        if [(p.name, p.size, p.model, p.reset) for p in s.populations] != ref or [
+            (c.source, c.target, c.port) for c in s.connections
+        ] != ref_c:
+            raise ValueError(
+                f"network {i} differs in structure from network 0; per-sample batches need one structure"
+            )

@@ -23,6 +23,7 @@ event (type 1) is a uint32 of flags (bit 0 valid, bit 1 polarity, bits 2-16 y, b
 x) and an int32 timestamp in microseconds at ``eventTSOffset``, extended by
 ``eventTSOverflow << 31``. Other packet types (special events, frames, IMU) are skipped.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,17 +38,41 @@ from snn_control.events.io import EVENT_DTYPE, EventFormatError, EventStream
 DVS128_SENSOR_SIZE: tuple[int, int] = (128, 128)
 #: Class names in label order (the CSV's classes 1-11 are labels 0-10).
 DVS128_GESTURES: tuple[str, ...] = (
-    "hand_clapping", "right_hand_wave", "left_hand_wave", "right_arm_clockwise", "right_arm_counter_clockwise",
-    "left_arm_clockwise", "left_arm_counter_clockwise", "arm_roll", "air_drums", "air_guitar", "other_gestures")
+    "hand_clapping",
+    "right_hand_wave",
+    "left_hand_wave",
+    "right_arm_clockwise",
+    "right_arm_counter_clockwise",
+    "left_arm_clockwise",
+    "left_arm_counter_clockwise",
+    "arm_roll",
+    "air_drums",
+    "air_guitar",
+    "other_gestures",
+)
 #: Users 1-23 record the training set, 24-29 the test set.
 FIRST_TEST_USER = 24
 
-AEDAT31_PACKET_HEADER = np.dtype([("type", "<i2"), ("source", "<i2"), ("size", "<i4"), ("ts_offset", "<i4"),
-                                  ("ts_overflow", "<i4"), ("capacity", "<i4"), ("number", "<i4"),
-                                  ("valid", "<i4")])
+AEDAT31_PACKET_HEADER = np.dtype(
+    [
+        ("type", "<i2"),
+        ("source", "<i2"),
+        ("size", "<i4"),
+        ("ts_offset", "<i4"),
+        ("ts_overflow", "<i4"),
+        ("capacity", "<i4"),
+        ("number", "<i4"),
+        ("valid", "<i4"),
+    ]
+)
 POLARITY_EVENT = 1
 #: Sensor sizes of the cameras an AEDAT 3.1 header may name as its source.
-AEDAT_SOURCES = {"DVS128": (128, 128), "DAVIS240": (240, 180), "DAVIS240C": (240, 180), "DAVIS346": (346, 260)}
+AEDAT_SOURCES = {
+    "DVS128": (128, 128),
+    "DAVIS240": (240, 180),
+    "DAVIS240C": (240, 180),
+    "DAVIS346": (346, 260),
+}
 Split = Literal["train", "test", "all"]
 
 
@@ -57,9 +82,9 @@ class DvsGestureError(ValueError):
 
 @dataclass
 class GestureSample:
-    events: np.ndarray      # EVENT_DTYPE, sorted by t
-    label: int              # 0-10, index into DVS128_GESTURES
-    recording: str          # e.g. "user01_fluorescent#3": the recording and the sample's row in it
+    events: np.ndarray  # EVENT_DTYPE, sorted by t
+    label: int  # 0-10, index into DVS128_GESTURES
+    recording: str  # e.g. "user01_fluorescent#3": the recording and the sample's row in it
 
 
 def read_aedat31(path: str | Path) -> EventStream:
@@ -68,7 +93,7 @@ def read_aedat31(path: str | Path) -> EventStream:
     if not path.is_file():
         raise FileNotFoundError(f"event file {path} does not exist")
     data = path.read_bytes()
-    version = data[:data.find(b"\n") + 1].strip()
+    version = data[: data.find(b"\n") + 1].strip()
     if not version.startswith(b"#!AER-DAT3."):
         raise EventFormatError(f"{path}: not an AEDAT 3.x file (first line {version[:40]!r})")
     pos, sensor_size = 0, None
@@ -78,7 +103,9 @@ def read_aedat31(path: str | Path) -> EventStream:
         pos = len(data) if end < 0 else end + 1
         source = re.match(rb"#Source \d+: (\S+)", line)
         if source:
-            sensor_size = AEDAT_SOURCES.get(source.group(1).decode("ascii", "replace"), sensor_size)
+            sensor_size = AEDAT_SOURCES.get(
+                source.group(1).decode("ascii", "replace"), sensor_size
+            )
         if line == b"#!END-HEADER":
             break
     chunks = []
@@ -87,20 +114,36 @@ def read_aedat31(path: str | Path) -> EventStream:
             raise EventFormatError(f"{path}: truncated packet header at byte {pos}")
         header = np.frombuffer(data, AEDAT31_PACKET_HEADER, count=1, offset=pos)[0]
         pos += AEDAT31_PACKET_HEADER.itemsize
-        size, capacity, number = int(header["size"]), int(header["capacity"]), int(header["number"])
+        size, capacity, number = (
+            int(header["size"]),
+            int(header["capacity"]),
+            int(header["number"]),
+        )
         if size <= 0 or capacity < 0 or not 0 <= number <= capacity:
-            raise EventFormatError(f"{path}: corrupt packet header at byte {pos - AEDAT31_PACKET_HEADER.itemsize} "
-                                   f"(event size {size}, capacity {capacity}, number {number})")
+            raise EventFormatError(
+                f"{path}: corrupt packet header at byte {pos - AEDAT31_PACKET_HEADER.itemsize} "
+                f"(event size {size}, capacity {capacity}, number {number})"
+            )
         body = capacity * size
         if pos + body > len(data):
-            raise EventFormatError(f"{path}: truncated packet at byte {pos} ({body} bytes announced, "
-                                   f"{len(data) - pos} left)")
+            raise EventFormatError(
+                f"{path}: truncated packet at byte {pos} ({body} bytes announced, "
+                f"{len(data) - pos} left)"
+            )
         if int(header["type"]) == POLARITY_EVENT and number:
             if size < 8 or not 0 <= int(header["ts_offset"]) <= size - 4:
-                raise EventFormatError(f"{path}: polarity packet with event size {size}, "
-                                       f"timestamp offset {int(header['ts_offset'])}")
-            layout = np.dtype({"names": ["flags", "ts"], "formats": ["<u4", "<i4"],
-                               "offsets": [0, int(header["ts_offset"])], "itemsize": size})
+                raise EventFormatError(
+                    f"{path}: polarity packet with event size {size}, "
+                    f"timestamp offset {int(header['ts_offset'])}"
+                )
+            layout = np.dtype(
+                {
+                    "names": ["flags", "ts"],
+                    "formats": ["<u4", "<i4"],
+                    "offsets": [0, int(header["ts_offset"])],
+                    "itemsize": size,
+                }
+            )
             raw = np.frombuffer(data, layout, count=number, offset=pos)
             raw = raw[(raw["flags"] & 1) == 1]
             t = raw["ts"].astype(np.int64) + (np.int64(header["ts_overflow"]) << 31)
@@ -120,14 +163,23 @@ def read_gesture_labels(path: str | Path) -> np.ndarray:
     """``(n, 3)`` int64 rows of (label 0-10, start_us, end_us) from a ``*_labels.csv``."""
     path = Path(path)
     if not path.is_file():
-        raise DvsGestureError(f"label file {path} does not exist (each .aedat needs its _labels.csv)")
+        raise DvsGestureError(
+            f"label file {path} does not exist (each .aedat needs its _labels.csv)"
+        )
     try:
         rows = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.int64)
     except ValueError as exc:
-        raise DvsGestureError(f"label file {path}: expected rows of class,startTime_usec,endTime_usec ({exc})") from exc
-    if rows.shape[1] != 3 or np.any((rows[:, 0] < 1) | (rows[:, 0] > len(DVS128_GESTURES))) \
-            or np.any(rows[:, 2] <= rows[:, 1]):
-        raise DvsGestureError(f"label file {path}: expected class 1-{len(DVS128_GESTURES)} and end > start per row")
+        raise DvsGestureError(
+            f"label file {path}: expected rows of class,startTime_usec,endTime_usec ({exc})"
+        ) from exc
+    if (
+        rows.shape[1] != 3
+        or np.any((rows[:, 0] < 1) | (rows[:, 0] > len(DVS128_GESTURES)))
+        or np.any(rows[:, 2] <= rows[:, 1])
+    ):
+        raise DvsGestureError(
+            f"label file {path}: expected class 1-{len(DVS128_GESTURES)} and end > start per row"
+        )
     return np.column_stack([rows[:, 0] - 1, rows[:, 1], rows[:, 2]])
 
 
@@ -162,7 +214,11 @@ def _ibm_samples(recordings: list[Path], split: Split) -> list[GestureSample]:
 
 
 def _tonic_samples(root: Path, split: Split) -> list[GestureSample]:
-    folders = {"train": ["ibmGestureTrain"], "test": ["ibmGestureTest"], "all": ["ibmGestureTrain", "ibmGestureTest"]}
+    folders = {
+        "train": ["ibmGestureTrain"],
+        "test": ["ibmGestureTest"],
+        "all": ["ibmGestureTrain", "ibmGestureTest"],
+    }
     samples = []
     for folder in folders[split]:
         for path in sorted((root / folder).glob("*/*.npy")):
@@ -172,10 +228,14 @@ def _tonic_samples(root: Path, split: Split) -> list[GestureSample]:
             except (OSError, ValueError) as exc:
                 raise DvsGestureError(f"{path}: not a tonic DVSGesture sample ({exc})") from exc
             if table.ndim != 2 or table.shape[1] != 4 or not 0 <= label < len(DVS128_GESTURES):
-                raise DvsGestureError(f"{path}: expected an (n, 4) x, y, p, t array named <class 0-10>.npy")
+                raise DvsGestureError(
+                    f"{path}: expected an (n, 4) x, y, p, t array named <class 0-10>.npy"
+                )
             events = np.empty(len(table), dtype=EVENT_DTYPE)
             events["x"], events["y"], events["p"] = table[:, 0], table[:, 1], table[:, 2] > 0
-            events["t"] = np.round(table[:, 3].astype(np.float64) * 1000.0)  # milliseconds -> microseconds
+            events["t"] = np.round(
+                table[:, 3].astype(np.float64) * 1000.0
+            )  # milliseconds -> microseconds
             events = events[np.argsort(events["t"], kind="stable")]
             samples.append(GestureSample(events, label, f"{path.parent.name}#{label}"))
     return samples
@@ -194,5 +254,7 @@ def load_dvs_gesture(root: str | Path, split: Split = "train") -> list[GestureSa
     for candidate in (root, root / "DVSGesture"):
         if (candidate / "ibmGestureTrain").is_dir() or (candidate / "ibmGestureTest").is_dir():
             return _tonic_samples(candidate, split)
-    raise DvsGestureError(f"no DVS128 Gesture recordings under {root}: expected user*_*.aedat files with "
-                          "*_labels.csv (IBM release) or tonic's ibmGestureTrain/ibmGestureTest folders")
+    raise DvsGestureError(
+        f"no DVS128 Gesture recordings under {root}: expected user*_*.aedat files with "
+        "*_labels.csv (IBM release) or tonic's ibmGestureTrain/ibmGestureTest folders"
+    )

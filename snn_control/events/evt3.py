@@ -16,6 +16,7 @@ pass over the words; numpy can only emulate it with several passes and binary se
 per word type (6 Mev/s here), numba runs the pass itself (``bench events``:
 ``evt3_decode_mev_per_s``, goal 50: the peak rate of fast Prophesee sensors).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,12 +30,19 @@ _STATE_SIZE = 10
 
 
 @njit(cache=True, nogil=True)
-def _decode(words, state, time_base_us, x, y, t, p, trig_t, trig_id, trig_value):  # pragma: no cover - compiled
+def _decode(
+    words, state, time_base_us, x, y, t, p, trig_t, trig_id, trig_value
+):  # pragma: no cover - compiled
     # The state lives in locals during the pass (an array element written per word would
     # be a store per word: numba cannot keep it in a register next to the output arrays).
     row, low, high = state[_Y], state[_LOW], state[_HIGH]
     have_y, have_low, have_high = state[_HAVE_Y], state[_HAVE_LOW], state[_HAVE_HIGH]
-    base_x, base_p, have_base, wraps = state[_BASE_X], state[_BASE_P], state[_HAVE_BASE], state[_WRAPS]
+    base_x, base_p, have_base, wraps = (
+        state[_BASE_X],
+        state[_BASE_P],
+        state[_HAVE_BASE],
+        state[_WRAPS],
+    )
     n_events = 0
     n_triggers = 0
     for i in range(words.size):
@@ -49,7 +57,7 @@ def _decode(words, state, time_base_us, x, y, t, p, trig_t, trig_id, trig_value)
             have_low = 1
         elif kind == 0x8:
             if have_high == 1 and value < high:
-                wraps += 1      # the high word decreased: the 24-bit clock wrapped
+                wraps += 1  # the high word decreased: the 24-bit clock wrapped
             high = value
             have_high = 1
         elif kind == 0x3:
@@ -85,7 +93,12 @@ def _decode(words, state, time_base_us, x, y, t, p, trig_t, trig_id, trig_value)
                 base_x = (base_x + width) & 0x7FF
     state[_Y], state[_LOW], state[_HIGH] = row, low, high
     state[_HAVE_Y], state[_HAVE_LOW], state[_HAVE_HIGH] = have_y, have_low, have_high
-    state[_BASE_X], state[_BASE_P], state[_HAVE_BASE], state[_WRAPS] = base_x, base_p, have_base, wraps
+    state[_BASE_X], state[_BASE_P], state[_HAVE_BASE], state[_WRAPS] = (
+        base_x,
+        base_p,
+        have_base,
+        wraps,
+    )
     return n_events, n_triggers
 
 
@@ -101,11 +114,17 @@ class Evt3State:
         return int(self.vector[_WRAPS])
 
 
-def decode_words(words: bytes | np.ndarray, state: Evt3State, time_base_us: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def decode_words(
+    words: bytes | np.ndarray, state: Evt3State, time_base_us: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """(events, triggers) of ``words``, in stream order, advancing ``state``."""
-    from snn_control.events.io import EVENT_DTYPE   # io imports this module: import at call time
+    from snn_control.events.io import EVENT_DTYPE  # io imports this module: import at call time
 
-    w = np.frombuffer(words, dtype="<u2") if not isinstance(words, np.ndarray) else np.ascontiguousarray(words, "<u2")
+    w = (
+        np.frombuffer(words, dtype="<u2")
+        if not isinstance(words, np.ndarray)
+        else np.ascontiguousarray(words, "<u2")
+    )
     kinds = np.bincount(w >> 12, minlength=16) if w.size else np.zeros(16, np.int64)
     # Decoded straight into the records' fields: a second array to copy them into would
     # cost as much again in fresh memory pages as the decoding itself. The capacity counts
@@ -113,12 +132,24 @@ def decode_words(words: bytes | np.ndarray, state: Evt3State, time_base_us: int 
     # take address space, not memory.
     events = np.empty(int(kinds[0x2] + 12 * kinds[0x4] + 8 * kinds[0x5]), dtype=EVENT_DTYPE)
     triggers = np.empty(int(kinds[0xA]), dtype=TRIGGER_DTYPE)
-    n, n_trig = _decode(w, state.vector, np.int64(time_base_us), events["x"], events["y"], events["t"], events["p"],
-                        triggers["t"], triggers["id"], triggers["value"])
+    n, n_trig = _decode(
+        w,
+        state.vector,
+        np.int64(time_base_us),
+        events["x"],
+        events["y"],
+        events["t"],
+        events["p"],
+        triggers["t"],
+        triggers["id"],
+        triggers["value"],
+    )
     return events[:n], triggers[:n_trig]
 
 
-def decode_evt3(words: bytes | np.ndarray, time_base_us: int = 0, wraps: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def decode_evt3(
+    words: bytes | np.ndarray, time_base_us: int = 0, wraps: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode a self-contained EVT 3.0 word stream: (events, triggers)."""
     return decode_words(words, Evt3State(wraps), time_base_us)
 

@@ -13,6 +13,7 @@
   bag). Other encodings (``libcaer_cmp``, ``mono``, ...) raise
   :class:`UnsupportedEncodingError` naming the encoding; nothing is silently dropped.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -22,13 +23,20 @@ from pathlib import Path
 
 import numpy as np
 
-from snn_control.events.evt3 import Evt3Decoder, decode_evt3  # noqa: F401  (re-exported: the readers' API)
+from snn_control.events.evt3 import (  # noqa: F401  (re-exported: the readers' API)
+    Evt3Decoder,
+    decode_evt3,
+)
 
 EVENT_DTYPE = np.dtype([("x", "<u2"), ("y", "<u2"), ("t", "<i8"), ("p", "u1")])
 
 #: Prophesee HAL plugin -> sensor (width, height), for RAW headers without a geometry line
-PROPHESEE_PLUGINS = {"hal_plugin_gen41_evk3": (1280, 720), "hal_plugin_imx636_evk4": (1280, 720),
-                     "hal_plugin_gen3_fx3": (640, 480), "hal_plugin_gen31_evk2": (640, 480)}
+PROPHESEE_PLUGINS = {
+    "hal_plugin_gen41_evk3": (1280, 720),
+    "hal_plugin_imx636_evk4": (1280, 720),
+    "hal_plugin_gen3_fx3": (640, 480),
+    "hal_plugin_gen31_evk2": (640, 480),
+}
 
 EVENT_PACKET_MSGDEF = """std_msgs/Header header
 uint32 height
@@ -52,10 +60,11 @@ class UnsupportedEncodingError(EventFormatError):
 
 @dataclass
 class EventStream:
-    events: np.ndarray                      # EVENT_DTYPE
-    sensor_size: tuple[int, int] | None     # (width, height)
-    triggers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=[("t", "<i8"), ("id", "u1"),
-                                                                            ("value", "u1")]))
+    events: np.ndarray  # EVENT_DTYPE
+    sensor_size: tuple[int, int] | None  # (width, height)
+    triggers: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=[("t", "<i8"), ("id", "u1"), ("value", "u1")])
+    )
     source: str = ""
 
     def __len__(self) -> int:
@@ -83,11 +92,19 @@ def read_aedat4(path: str | Path) -> EventStream:
     batches = []
     while (batch := recording.getNextEventBatch()) is not None:
         batches.append(batch.numpy())
-    raw = np.concatenate(batches) if batches else np.zeros(0, dtype=[("timestamp", "<i8"), ("x", "<i2"),
-                                                                     ("y", "<i2"), ("polarity", "i1")])
+    raw = (
+        np.concatenate(batches)
+        if batches
+        else np.zeros(
+            0, dtype=[("timestamp", "<i8"), ("x", "<i2"), ("y", "<i2"), ("polarity", "i1")]
+        )
+    )
     width, height = recording.getEventResolution()
-    return EventStream(_as_events(raw["x"], raw["y"], raw["timestamp"], raw["polarity"] > 0), (width, height),
-                       source=str(path))
+    return EventStream(
+        _as_events(raw["x"], raw["y"], raw["timestamp"], raw["polarity"] > 0),
+        (width, height),
+        source=str(path),
+    )
 
 
 def raw_header(path: str | Path) -> tuple[dict[str, str], int]:
@@ -112,10 +129,13 @@ def read_prophesee_raw(path: str | Path) -> EventStream:
     path = Path(path)
     header, _ = raw_header(path)
     version = header.get("evt", header.get("format", ""))
-    encoding = {"2.0": "evt2", "3.0": "evt3", "EVT2": "evt2", "EVT3": "evt3"}.get(version.split(";")[0])
+    encoding = {"2.0": "evt2", "3.0": "evt3", "EVT2": "evt2", "EVT3": "evt3"}.get(
+        version.split(";")[0]
+    )
     if encoding is None:
-        raise UnsupportedEncodingError(f"{path}: RAW header declares event format {version!r}; "
-                                       "supported: EVT 2.0, EVT 3.0")
+        raise UnsupportedEncodingError(
+            f"{path}: RAW header declares event format {version!r}; " "supported: EVT 2.0, EVT 3.0"
+        )
     try:
         raw = Wizard(encoding=encoding).read(str(path))
     except Exception as exc:
@@ -145,31 +165,46 @@ def read_event_bag(path: str | Path, topic: str | None = None) -> EventStream:
         # The plain reader with our own message definition: some MCAP bags embed IDL schemas
         # that rosbags' high-level reader cannot parse.
         with Reader(bag) as reader:
-            connections = [c for c in reader.connections if c.msgtype == EVENT_PACKET_TYPE
-                           and (topic is None or c.topic == topic)]
+            connections = [
+                c
+                for c in reader.connections
+                if c.msgtype == EVENT_PACKET_TYPE and (topic is None or c.topic == topic)
+            ]
             if not connections:
-                raise EventFormatError(f"{path}: no {EVENT_PACKET_TYPE} topic"
-                                       + (f" named {topic!r}" if topic else ""))
+                raise EventFormatError(
+                    f"{path}: no {EVENT_PACKET_TYPE} topic"
+                    + (f" named {topic!r}" if topic else "")
+                )
             connections = [c for c in connections if c.topic == connections[0].topic]
             chunks, trigger_chunks, size = [], [], None
             decoder = Evt3Decoder()
             for connection, _, raw in reader.messages(connections=connections):
                 msg = store.deserialize_cdr(raw, connection.msgtype)
-                events, triggers = decode_packet(msg.encoding, bytes(msg.events), msg.time_base, msg.is_bigendian,
-                                                 decoder)
+                events, triggers = decode_packet(
+                    msg.encoding, bytes(msg.events), msg.time_base, msg.is_bigendian, decoder
+                )
                 chunks.append(events)
                 trigger_chunks.append(triggers)
                 size = (int(msg.width), int(msg.height))
     events = np.concatenate(chunks) if chunks else np.zeros(0, EVENT_DTYPE)
-    return EventStream(events, size, np.concatenate(trigger_chunks) if trigger_chunks else None, source=str(path))
+    return EventStream(
+        events, size, np.concatenate(trigger_chunks) if trigger_chunks else None, source=str(path)
+    )
 
 
-def decode_packet(encoding: str, payload: bytes, time_base_ns: int = 0, is_bigendian: bool = False,
-                  decoder: Evt3Decoder | None = None) -> tuple[np.ndarray, np.ndarray]:
+def decode_packet(
+    encoding: str,
+    payload: bytes,
+    time_base_ns: int = 0,
+    is_bigendian: bool = False,
+    decoder: Evt3Decoder | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """One ``EventPacket``'s events (t in microseconds); pass the stream's ``decoder`` to
     carry its state from packet to packet."""
     if encoding != "evt3":
-        raise UnsupportedEncodingError(f"event encoding {encoding!r} is not supported (supported: evt3)")
+        raise UnsupportedEncodingError(
+            f"event encoding {encoding!r} is not supported (supported: evt3)"
+        )
     if is_bigendian:
         raise UnsupportedEncodingError("big-endian evt3 packets are not supported")
     if len(payload) % 2:
@@ -186,10 +221,15 @@ def _with_storage_identifier(path: Path, tmp: Path) -> Path:
     if info.get("storage_identifier"):
         return path
     files = [p.name for p in path.iterdir()]
-    storage = "mcap" if any(f.endswith(".mcap") for f in files) else "sqlite3" if any(
-        f.endswith(".db3") for f in files) else None
+    storage = (
+        "mcap"
+        if any(f.endswith(".mcap") for f in files)
+        else "sqlite3" if any(f.endswith(".db3") for f in files) else None
+    )
     if storage is None:
-        raise EventFormatError(f"{path}: metadata.yaml names no storage and no .mcap/.db3 file is present")
+        raise EventFormatError(
+            f"{path}: metadata.yaml names no storage and no .mcap/.db3 file is present"
+        )
     copy = tmp / path.name
     shutil.copytree(path, copy)
     info["storage_identifier"] = storage
@@ -207,4 +247,6 @@ def read_events(path: str | Path) -> EventStream:
         return read_aedat4(path)
     if suffix == ".raw":
         return read_prophesee_raw(path)
-    raise EventFormatError(f"{path}: unknown event file type {suffix!r} (supported: .aedat4, .raw, rosbag2 dirs)")
+    raise EventFormatError(
+        f"{path}: unknown event file type {suffix!r} (supported: .aedat4, .raw, rosbag2 dirs)"
+    )

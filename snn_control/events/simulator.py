@@ -16,6 +16,7 @@ Intensities are linear (e.g. rendered images in [0, 1] or 8-bit), log taken with
 by time. The crossings of each active pixel are resolved in a small Python loop: fine for
 the small sensors of generated datasets (up to about 128 x 128), not for megapixel video.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,17 +38,32 @@ class EventCameraConfig:
     def __post_init__(self) -> None:
         if self.contrast_pos <= 0 or self.contrast_neg <= 0:
             raise ValueError("contrast thresholds must be positive")
-        if self.refractory_us < 0 or self.noise_rate_hz < 0 or self.threshold_sigma < 0 or self.eps <= 0:
-            raise ValueError("refractory_us, noise_rate_hz, threshold_sigma must be >= 0 and eps > 0")
+        if (
+            self.refractory_us < 0
+            or self.noise_rate_hz < 0
+            or self.threshold_sigma < 0
+            or self.eps <= 0
+        ):
+            raise ValueError(
+                "refractory_us, noise_rate_hz, threshold_sigma must be >= 0 and eps > 0"
+            )
 
 
 class EventCameraSimulator:
-    def __init__(self, height: int, width: int, config: EventCameraConfig = EventCameraConfig(),
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        height: int,
+        width: int,
+        config: EventCameraConfig = EventCameraConfig(),
+        seed: int = 0,
+    ) -> None:
         self.shape, self.config = (height, width), config
         self.rng = np.random.default_rng(seed)
-        spread = lambda c: np.maximum(c * (1 + config.threshold_sigma * self.rng.standard_normal(self.shape)),  # noqa: E731
-                                      0.01 * c)
+
+        def spread(c: float) -> np.ndarray:
+            noise = self.rng.standard_normal(self.shape)
+            return np.maximum(c * (1 + config.threshold_sigma * noise), 0.01 * c)
+
         self.c_pos, self.c_neg = spread(config.contrast_pos), spread(config.contrast_neg)
         self.reference: np.ndarray | None = None
         self.last_event = np.full(self.shape, -np.inf)
@@ -83,7 +99,11 @@ class EventCameraSimulator:
             for r, c in zip(rows, cols):
                 k = np.arange(1, n[r, c] + 1)
                 level = self.reference[r, c] + sign * k * threshold[r, c]
-                frac = (level - self.log_prev[r, c]) / delta[r, c] if delta[r, c] != 0 else np.ones_like(level)
+                frac = (
+                    (level - self.log_prev[r, c]) / delta[r, c]
+                    if delta[r, c] != 0
+                    else np.ones_like(level)
+                )
                 times = self.t_prev + np.clip(frac, 0.0, 1.0) * dt
                 keep, last = [], self.last_event[r, c]
                 for tt in times:
@@ -101,7 +121,9 @@ class EventCameraSimulator:
         events = np.empty(sum(len(t) for t in ts), dtype=EVENT_DTYPE)
         if len(events):
             events["x"], events["y"] = np.concatenate(xs), np.concatenate(ys)
-            events["t"], events["p"] = np.round(np.concatenate(ts)).astype(np.int64), np.concatenate(ps)
+            events["t"], events["p"] = np.round(np.concatenate(ts)).astype(
+                np.int64
+            ), np.concatenate(ps)
         events = np.concatenate([events, noise])
         return events[np.argsort(events["t"], kind="stable")]
 

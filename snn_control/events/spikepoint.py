@@ -35,6 +35,7 @@ training and is folded into it for inference, which runs the network one step at
 size and class names; :func:`save_classifier` / :func:`load_classifier` write and read it
 as one ``.npz`` (configuration as JSON, weights as arrays).
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from snn_control.events.windows import (CODINGS, GROUP_CHANNELS, MOTION_CHANNELS, OFFSET_CHANNELS, GroupedSpikes,
-                                        PointCloudConfig, windows_to_rates)
+from snn_control.events.windows import (
+    CODINGS,
+    GROUP_CHANNELS,
+    MOTION_CHANNELS,
+    OFFSET_CHANNELS,
+    GroupedSpikes,
+    PointCloudConfig,
+    windows_to_rates,
+)
 from snn_control.npz_io import atomic_savez, read_npz
 
 FORMAT = "snn_control.spikepoint/1"
@@ -88,17 +96,25 @@ class SpikePointConfig:
         if self.timesteps < 1 or self.voters_per_class < 1 or self.local_channels < 1:
             raise ValueError("timesteps, voters_per_class and local_channels must be positive")
         if not self.global_channels or min(self.global_channels) < 1:
-            raise ValueError(f"global_channels must be positive widths, got {self.global_channels}")
+            raise ValueError(
+                f"global_channels must be positive widths, got {self.global_channels}"
+            )
         if not 0 < self.bottleneck_ratio <= 1:
             raise ValueError(f"bottleneck_ratio must be in (0, 1], got {self.bottleneck_ratio}")
         if self.tau_init <= 1:
-            raise ValueError(f"tau_init must exceed 1 (1/tau = sigmoid(w) < 1), got {self.tau_init}")
+            raise ValueError(
+                f"tau_init must exceed 1 (1/tau = sigmoid(w) < 1), got {self.tau_init}"
+            )
         if self.offset_channels not in (OFFSET_CHANNELS, 2 * OFFSET_CHANNELS):
-            raise ValueError(f"offset_channels must be {OFFSET_CHANNELS} (absolute) or {2 * OFFSET_CHANNELS} (signed), "
-                             f"got {self.offset_channels}")
+            raise ValueError(
+                f"offset_channels must be {OFFSET_CHANNELS} (absolute) or {2 * OFFSET_CHANNELS} (signed), "
+                f"got {self.offset_channels}"
+            )
         if self.group_channels not in (GROUP_CHANNELS, GROUP_CHANNELS + MOTION_CHANNELS):
-            raise ValueError(f"group_channels must be {GROUP_CHANNELS}, or {GROUP_CHANNELS + MOTION_CHANNELS} with "
-                             f"motion inputs; got {self.group_channels}")
+            raise ValueError(
+                f"group_channels must be {GROUP_CHANNELS}, or {GROUP_CHANNELS + MOTION_CHANNELS} with "
+                f"motion inputs; got {self.group_channels}"
+            )
         if self.coding not in CODINGS:
             raise ValueError(f"unknown coding {self.coding!r}; choose from {CODINGS}")
 
@@ -122,7 +138,9 @@ class _PLIFSpikes(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, current: torch.Tensor, leak: torch.Tensor, threshold: float, scale: float) -> torch.Tensor:
+    def forward(
+        ctx, current: torch.Tensor, leak: torch.Tensor, threshold: float, scale: float
+    ) -> torch.Tensor:
         scale_in = float(leak.detach())
         keep = 1.0 - scale_in
         v_before = torch.empty_like(current)
@@ -142,7 +160,7 @@ class _PLIFSpikes(torch.autograd.Function):
         scale_in = float(leak.detach())
         keep = 1.0 - scale_in
         grad_current = torch.empty_like(current)
-        delta = torch.zeros_like(current[0])         # d[t + 1], then d[t]
+        delta = torch.zeros_like(current[0])  # d[t + 1], then d[t]
         surrogate = torch.empty_like(delta)
         grad_leak = torch.zeros((), dtype=current.dtype)
         # Step by step, so that each step's slices stay in cache (streaming whole (T, ...)
@@ -154,7 +172,9 @@ class _PLIFSpikes(torch.autograd.Function):
                 kept = v_before[t] * (1.0 - spikes[t])
                 grad_leak -= torch.dot(delta.reshape(-1), kept.reshape(-1))
                 delta.mul_(1.0 - spikes[t]).mul_(keep)
-            torch.sub(v_before[t], ctx.threshold, out=surrogate).abs_().mul_(ctx.scale).add_(1.0).square_()
+            torch.sub(v_before[t], ctx.threshold, out=surrogate).abs_().mul_(ctx.scale).add_(
+                1.0
+            ).square_()
             delta.addcdiv_(grad_spikes[t], surrogate)
             grad_leak += torch.dot(delta.reshape(-1), current[t].reshape(-1))
             torch.mul(delta, scale_in, out=grad_current[t])
@@ -187,7 +207,9 @@ class SpikingLinear(nn.Module):
     (the first layer: each neighbour's offsets plus its group's minimum and centroid).
     """
 
-    def __init__(self, n_in: int, n_out: int, config: SpikePointConfig, n_group_in: int = 0) -> None:
+    def __init__(
+        self, n_in: int, n_out: int, config: SpikePointConfig, n_group_in: int = 0
+    ) -> None:
         super().__init__()
         self.linear = nn.Linear(n_in, n_out, bias=False)
         self.group_linear = nn.Linear(n_group_in, n_out, bias=False) if n_group_in else None
@@ -219,7 +241,11 @@ class SpikingLinear(nn.Module):
         """``(n_out,)`` factor per output channel that folds the batch norm (inference
         statistics) and the neurons' 1/tau input scaling into the weights."""
         norm = self.norm
-        return norm.weight.detach() / torch.sqrt(norm.running_var + norm.eps) * self.neurons.leak.detach()
+        return (
+            norm.weight.detach()
+            / torch.sqrt(norm.running_var + norm.eps)
+            * self.neurons.leak.detach()
+        )
 
     def step_buffers(self, rows: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """A zeroed voltage and a spike buffer of ``(rows, n_out)``, reused when they fit."""
@@ -248,8 +274,11 @@ class LayerStep:
         scale = layer.fold_scale()
         self.bias = norm.bias.detach() * leak - norm.running_mean * scale
         self.weight = (layer.linear.weight.detach() * scale[:, None]).t().contiguous()
-        self.group_weight = (None if layer.group_linear is None
-                             else (layer.group_linear.weight.detach() * scale[:, None]).t().contiguous())
+        self.group_weight = (
+            None
+            if layer.group_linear is None
+            else (layer.group_linear.weight.detach() * scale[:, None]).t().contiguous()
+        )
         self.keep = 1.0 - float(leak)
         self.threshold = layer.neurons.threshold
         self.layer = layer
@@ -269,7 +298,7 @@ class LayerStep:
             per_group = torch.addmm(self.bias, groups, self.group_weight)
             v.view(groups.shape[0], -1, v.shape[1]).add_(per_group.unsqueeze(1))
         torch.gt(v, self.threshold, out=self.spikes)
-        v.addcmul_(v, self.spikes, value=-1.0)        # hard reset where it fired
+        v.addcmul_(v, self.spikes, value=-1.0)  # hard reset where it fired
         return self.spikes
 
 
@@ -277,7 +306,9 @@ class LayerStep:
 LayerFn = Callable[..., torch.Tensor]
 
 
-def _all_steps(layer: SpikingLinear, x: torch.Tensor, groups: torch.Tensor | None = None) -> torch.Tensor:
+def _all_steps(
+    layer: SpikingLinear, x: torch.Tensor, groups: torch.Tensor | None = None
+) -> torch.Tensor:
     return layer(x, groups)
 
 
@@ -307,7 +338,9 @@ class SpikePoint(nn.Module):
     def __init__(self, config: SpikePointConfig) -> None:
         super().__init__()
         self.config = config
-        self.local_lift = SpikingLinear(config.offset_channels, config.local_channels, config, config.group_channels)
+        self.local_lift = SpikingLinear(
+            config.offset_channels, config.local_channels, config, config.group_channels
+        )
         self.local_block = BottleneckResidual(config.local_channels, config)
         stages, width = [], config.local_channels
         for out in config.global_channels:
@@ -319,38 +352,63 @@ class SpikePoint(nn.Module):
     def forward(self, spikes: GroupedSpikes) -> torch.Tensor:
         steps, batch, groups, neighbours, channels = spikes.offsets.shape
         expected, per_group_channels = self.config.offset_channels, self.config.group_channels
-        if channels != expected or spikes.groups.shape != (steps, batch, groups, per_group_channels):
-            raise SpikePointError(f"SpikePoint takes (T, B, G, K, {expected}) and (T, B, G, {per_group_channels}) "
-                                  f"spikes, got {tuple(spikes.offsets.shape)} and {tuple(spikes.groups.shape)}")
+        if channels != expected or spikes.groups.shape != (
+            steps,
+            batch,
+            groups,
+            per_group_channels,
+        ):
+            raise SpikePointError(
+                f"SpikePoint takes (T, B, G, K, {expected}) and (T, B, G, {per_group_channels}) "
+                f"spikes, got {tuple(spikes.offsets.shape)} and {tuple(spikes.groups.shape)}"
+            )
         offsets = spikes.offsets.reshape(steps, batch * groups * neighbours, channels)
         per_group = spikes.groups.reshape(steps, batch * groups, per_group_channels)
         if self.training or torch.is_grad_enabled():
             votes = self._votes(offsets, per_group, batch, neighbours, _all_steps)
         else:
-            steppers = {layer: layer.stepper() for layer in self.modules() if isinstance(layer, SpikingLinear)}
+            steppers = {
+                layer: layer.stepper()
+                for layer in self.modules()
+                if isinstance(layer, SpikingLinear)
+            }
 
-            def one_step(layer: SpikingLinear, x: torch.Tensor, groups_: torch.Tensor | None = None) -> torch.Tensor:
+            def one_step(
+                layer: SpikingLinear, x: torch.Tensor, groups_: torch.Tensor | None = None
+            ) -> torch.Tensor:
                 return steppers[layer](x, groups_)
 
             # each step's voter spikes are copied out: the buffer returned is the next step's
-            votes = torch.stack([self._votes(offsets[t], per_group[t], batch, neighbours, one_step).clone()
-                                 for t in range(steps)])
-            self.last_votes = votes   # (T, B, n_voters) of the latest inference, for spike topics
+            votes = torch.stack(
+                [
+                    self._votes(offsets[t], per_group[t], batch, neighbours, one_step).clone()
+                    for t in range(steps)
+                ]
+            )
+            self.last_votes = votes  # (T, B, n_voters) of the latest inference, for spike topics
         return self.class_scores(votes)
 
     def class_scores(self, votes: torch.Tensor) -> torch.Tensor:
         """Voter spikes ``(..., n_classes * voters_per_class)`` -> fraction of each class's voters that fired."""
-        return votes.unflatten(-1, (self.config.n_classes, self.config.voters_per_class)).mean(dim=-1)
+        return votes.unflatten(-1, (self.config.n_classes, self.config.voters_per_class)).mean(
+            dim=-1
+        )
 
-    def _votes(self, offsets: torch.Tensor, per_group: torch.Tensor, batch: int, neighbours: int,
-               apply: LayerFn) -> torch.Tensor:
+    def _votes(
+        self,
+        offsets: torch.Tensor,
+        per_group: torch.Tensor,
+        batch: int,
+        neighbours: int,
+        apply: LayerFn,
+    ) -> torch.Tensor:
         """The architecture once, for all steps (``(T, rows, C)`` tensors) or one (``(rows, C)``):
         the voting neurons' spikes."""
         x = self.local_block(apply(self.local_lift, offsets, per_group), apply)
-        x = x.unflatten(-2, (-1, neighbours)).amax(dim=-2)            # max-pool over neighbours
+        x = x.unflatten(-2, (-1, neighbours)).amax(dim=-2)  # max-pool over neighbours
         for stage in self.global_stages:
             x = stage(x, apply) if isinstance(stage, BottleneckResidual) else apply(stage, x)
-        x = x.unflatten(-2, (batch, -1)).amax(dim=-2)                 # max-pool over groups
+        x = x.unflatten(-2, (batch, -1)).amax(dim=-2)  # max-pool over groups
         return apply(self.voters, x)
 
 
@@ -396,7 +454,7 @@ class SpikePointClassifier:
 
     model: SpikePoint
     points: PointCloudConfig
-    sensor_size: tuple[int, int]                      # (width, height)
+    sensor_size: tuple[int, int]  # (width, height)
     class_names: tuple[str, ...] = field(default=())
     #: How it was trained (dataset, its size and seed, the held-out share, the command), so
     #: that its held-out data can be rebuilt (``bench events``).
@@ -409,13 +467,20 @@ class SpikePointClassifier:
         if not self.class_names:
             self.class_names = tuple(str(i) for i in range(self.model.config.n_classes))
         if len(self.class_names) != self.model.config.n_classes:
-            raise SpikePointError(f"{len(self.class_names)} class names for {self.model.config.n_classes} classes")
+            raise SpikePointError(
+                f"{len(self.class_names)} class names for {self.model.config.n_classes} classes"
+            )
         cfg, points = self.model.config, self.points
-        if (cfg.offset_channels, cfg.group_channels) != (points.offset_channels, points.group_channels):
-            raise SpikePointError(f"the network takes {cfg.offset_channels} offset and {cfg.group_channels} group "
-                                  f"channels, the point clouds give {points.offset_channels} and "
-                                  f"{points.group_channels} (signed_offsets={points.signed_offsets}, "
-                                  f"motion_inputs={points.motion_inputs})")
+        if (cfg.offset_channels, cfg.group_channels) != (
+            points.offset_channels,
+            points.group_channels,
+        ):
+            raise SpikePointError(
+                f"the network takes {cfg.offset_channels} offset and {cfg.group_channels} group "
+                f"channels, the point clouds give {points.offset_channels} and "
+                f"{points.group_channels} (signed_offsets={points.signed_offsets}, "
+                f"motion_inputs={points.motion_inputs})"
+            )
 
     def scores(self, windows: Sequence[np.ndarray], seed: int = 0) -> np.ndarray:
         """``(B, n_classes)`` fraction of each class's voters that fired, over the ``T`` steps.
@@ -434,21 +499,28 @@ class SpikePointClassifier:
         rng = np.random.default_rng(seed)
         generator = torch.Generator().manual_seed(seed)
         scores = np.zeros((len(windows), cfg.n_classes), dtype=np.float32)
-        votes = np.zeros((len(windows), cfg.timesteps, cfg.n_classes * cfg.voters_per_class), dtype=bool)
+        votes = np.zeros(
+            (len(windows), cfg.timesteps, cfg.n_classes * cfg.voters_per_class), dtype=bool
+        )
         filled = [i for i, w in enumerate(windows) if len(w) > 0]
         for start in range(0, len(filled), self.batch_size):
             index = filled[start:start + self.batch_size]
-            step_votes = self.step_votes(self.input_spikes([windows[i] for i in index], rng, generator))
+            step_votes = self.step_votes(
+                self.input_spikes([windows[i] for i in index], rng, generator)
+            )
             scores[index] = self.model.class_scores(step_votes).mean(dim=0).numpy()
             votes[index] = (step_votes.transpose(0, 1) > 0).numpy()
         return scores, votes
 
-    def input_spikes(self, windows: Sequence[np.ndarray], rng: np.random.Generator,
-                     generator: torch.Generator) -> GroupedSpikes:
+    def input_spikes(
+        self, windows: Sequence[np.ndarray], rng: np.random.Generator, generator: torch.Generator
+    ) -> GroupedSpikes:
         """The network's input spikes of non-empty ``windows``: points sampled with ``rng``,
         spike trains drawn with ``generator``."""
         cfg = self.model.config
-        return windows_to_rates(windows, self.points, self.sensor_size, rng).code(cfg.timesteps, generator, cfg.coding)
+        return windows_to_rates(windows, self.points, self.sensor_size, rng).code(
+            cfg.timesteps, generator, cfg.coding
+        )
 
     def step_votes(self, spikes: GroupedSpikes) -> torch.Tensor:
         """The voting neurons' spikes ``(T, B, n_voters)`` for input ``spikes`` (inference)."""
@@ -461,20 +533,25 @@ class SpikePointClassifier:
         """``(B,)`` label of voter spikes ``(T, B, n_voters)``: the class whose voters fired most."""
         return self.model.class_scores(step_votes).mean(dim=0).argmax(dim=-1)
 
-    def classify(self, windows: Sequence[np.ndarray], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def classify(
+        self, windows: Sequence[np.ndarray], seed: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Label per window and a confidence in [0, 1]: the winner's share of all votes
         (1 when only its voters fired, 1/n_classes when all fired alike). Windows without
         events get :data:`NO_LABEL` and confidence 0."""
         labels, confidences, _ = self.classify_with_votes(windows, seed)
         return labels, confidences
 
-    def classify_with_votes(self, windows: Sequence[np.ndarray],
-                            seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def classify_with_votes(
+        self, windows: Sequence[np.ndarray], seed: int = 0
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`classify` plus the voting neurons' spikes ``(B, T, n_voters)`` (for spike topics)."""
         scores, votes = self._run(windows, seed)
         labels = scores.argmax(axis=1) if len(scores) else np.zeros(0, dtype=np.int64)
         total = scores.sum(axis=1)
-        confidences = np.where(total > 0, scores.max(axis=1, initial=0.0) / np.maximum(total, 1e-12), 0.0)
+        confidences = np.where(
+            total > 0, scores.max(axis=1, initial=0.0) / np.maximum(total, 1e-12), 0.0
+        )
         empty = np.array([len(w) == 0 for w in windows], dtype=bool)
         labels = np.where(empty, NO_LABEL, labels).astype(np.int64)
         return labels, confidences.astype(np.float32), votes
@@ -502,10 +579,18 @@ def quantised_classifier(classifier: SpikePointClassifier, bits: int) -> SpikePo
             for part in parts:
                 width = part.weight.shape[1]
                 # a channel whose fold scale is 0 ignores its weights: keep them
-                part.weight.copy_(torch.where(s != 0, quantised[:, start:start + width] / s, part.weight))
+                part.weight.copy_(
+                    torch.where(s != 0, quantised[:, start:start + width] / s, part.weight)
+                )
                 start += width
-    return SpikePointClassifier(model, classifier.points, classifier.sensor_size, classifier.class_names,
-                                dict(classifier.training, weight_bits=bits), classifier.batch_size)
+    return SpikePointClassifier(
+        model,
+        classifier.points,
+        classifier.sensor_size,
+        classifier.class_names,
+        dict(classifier.training, weight_bits=bits),
+        classifier.batch_size,
+    )
 
 
 def shipped_classifier_path() -> Path:
@@ -516,10 +601,17 @@ def shipped_classifier_path() -> Path:
 
 
 def save_classifier(classifier: SpikePointClassifier, path: str | Path) -> Path:
-    meta = {"format": FORMAT, "model": classifier.model.config.as_dict(), "points": classifier.points.as_dict(),
-            "sensor_size": list(classifier.sensor_size), "class_names": list(classifier.class_names),
-            "training": classifier.training}
-    weights = {f"state/{k}": v.detach().cpu().numpy() for k, v in classifier.model.state_dict().items()}
+    meta = {
+        "format": FORMAT,
+        "model": classifier.model.config.as_dict(),
+        "points": classifier.points.as_dict(),
+        "sensor_size": list(classifier.sensor_size),
+        "class_names": list(classifier.class_names),
+        "training": classifier.training,
+    }
+    weights = {
+        f"state/{k}": v.detach().cpu().numpy() for k, v in classifier.model.state_dict().items()
+    }
     return atomic_savez(path, meta=np.array(json.dumps(meta)), **weights)
 
 
@@ -530,7 +622,9 @@ def load_classifier(path: str | Path) -> SpikePointClassifier:
         meta = json.loads(str(data["meta"]))
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             found = meta.get("format") if isinstance(meta, dict) else None
-            raise SpikePointError(f"{path} is not a SpikePoint weight file ({found!r}, expected {FORMAT!r})")
+            raise SpikePointError(
+                f"{path} is not a SpikePoint weight file ({found!r}, expected {FORMAT!r})"
+            )
         model = SpikePoint(SpikePointConfig(**meta["model"]))
         points = PointCloudConfig(**meta["points"])
         width, height = (int(v) for v in meta["sensor_size"])
@@ -541,13 +635,21 @@ def load_classifier(path: str | Path) -> SpikePointClassifier:
         raise SpikePointError(f"{path}: SpikePoint weight file lacks {exc}") from exc
     except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise SpikePointError(f"{path}: unreadable SpikePoint configuration ({exc})") from exc
-    state = {k[len("state/"):]: torch.from_numpy(np.array(v)) for k, v in data.items() if k.startswith("state/")}
+    state = {
+        k[len("state/"):]: torch.from_numpy(np.array(v))
+        for k, v in data.items()
+        if k.startswith("state/")
+    }
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
     if bad:
         raise SpikePointError(f"{path}: weights hold NaN or inf ({', '.join(bad)})")
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise SpikePointError(f"{path}: weights do not match the stored configuration ({exc})") from exc
+        raise SpikePointError(
+            f"{path}: weights do not match the stored configuration ({exc})"
+        ) from exc
     model.eval()
-    return SpikePointClassifier(model, points, (width, height), class_names, dict(meta.get("training") or {}))
+    return SpikePointClassifier(
+        model, points, (width, height), class_names, dict(meta.get("training") or {})
+    )

@@ -35,6 +35,7 @@ exponent and sign mode are merged, so that Lava runs two populations ("input",
 beside :func:`~snn_control.engine.fixed_point.quantise`: a network file of ours stores
 dense weights, and SpikePoint's would have hundreds of thousands of neurons squared.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,7 +49,12 @@ from snn_control.engine import fixed_point as fxp
 from snn_control.engine.network import Connection, make_population
 from snn_control.engine.neurons import Layout
 from snn_control.hardware.boards import SparseNetwork
-from snn_control.events.spikepoint import BottleneckResidual, LayerStep, SpikePointClassifier, SpikingLinear
+from snn_control.events.spikepoint import (
+    BottleneckResidual,
+    LayerStep,
+    SpikePointClassifier,
+    SpikingLinear,
+)
 from snn_control.events.spikepoint_nir import AND_THRESHOLD, OR_THRESHOLD
 from snn_control.events.windows import GroupedSpikes
 
@@ -64,7 +70,7 @@ class _Stage:
     points: int
     channels: int
     depth: int
-    leak: float = 1.0            # share of the voltage's gap closed per step (1: no memory)
+    leak: float = 1.0  # share of the voltage's gap closed per step (1: no memory)
     threshold: float = OR_THRESHOLD
     #: A layer of SpikePoint (its scale chosen for its weights), else counting neurons.
     layer: bool = False
@@ -106,7 +112,14 @@ class LoihiSpikePoint:
         input's relay neuron in the same step."""
         steps, batch = spikes.offsets.shape[:2]
         on = torch.ones((steps, batch, 1), dtype=spikes.offsets.dtype)
-        flat = torch.cat([spikes.offsets.reshape(steps, batch, -1), spikes.groups.reshape(steps, batch, -1), on], dim=-1)
+        flat = torch.cat(
+            [
+                spikes.offsets.reshape(steps, batch, -1),
+                spikes.groups.reshape(steps, batch, -1),
+                on,
+            ],
+            dim=-1,
+        )
         return flat.numpy().astype(np.float64)
 
     def stream(self, inputs: np.ndarray) -> np.ndarray:
@@ -159,13 +172,22 @@ def lava_parity(compiled: LoihiSpikePoint, spikes: GroupedSpikes) -> LavaParity:
     """Stream the windows of ``spikes`` back to back (then :attr:`depth` empty steps) through
     Lava and through the engine's integer step; count the spike entries that differ."""
     steps, batch = spikes.offsets.shape[:2]
-    inputs = compiled.flushed(compiled.input_spikes(spikes).transpose(1, 0, 2).reshape(steps * batch, -1))
+    inputs = compiled.flushed(
+        compiled.input_spikes(spikes).transpose(1, 0, 2).reshape(steps * batch, -1)
+    )
     ours, lava = compiled.stream(inputs), run_in_lava(compiled, inputs)
-    return LavaParity(steps=len(inputs), spikes=int(lava.sum()), differences=int((ours != lava).sum()))
+    return LavaParity(
+        steps=len(inputs), spikes=int(lava.sum()), differences=int((ours != lava).sum())
+    )
 
 
-def evaluate_fixed(compiled: LoihiSpikePoint, windows: Sequence[np.ndarray], labels: np.ndarray, seed: int = 0,
-                   batch_size: int = 16) -> dict[str, float]:
+def evaluate_fixed(
+    compiled: LoihiSpikePoint,
+    windows: Sequence[np.ndarray],
+    labels: np.ndarray,
+    seed: int = 0,
+    batch_size: int = 16,
+) -> dict[str, float]:
     """Window accuracy of the compiled network and of the torch model on the same spikes of
     non-empty ``windows``, and the share of (voter, step) spikes they agree on."""
     classifier = compiled.classifier
@@ -180,15 +202,24 @@ def evaluate_fixed(compiled: LoihiSpikePoint, windows: Sequence[np.ndarray], lab
         truth = np.asarray(labels)[index]
 
         def hits(votes: np.ndarray) -> int:
-            return int((classifier.vote_labels(torch.from_numpy(votes.astype(np.float32))).numpy() == truth).sum())
+            return int(
+                (
+                    classifier.vote_labels(torch.from_numpy(votes.astype(np.float32))).numpy()
+                    == truth
+                ).sum()
+            )
 
         right_fixed += hits(ours_fixed)
         right_float += hits(ours_float)
         agree += int((ours_fixed == ours_float).sum())
         entries += ours_fixed.size
     n = max(len(filled), 1)
-    return {"accuracy_fixed": right_fixed / n, "accuracy_float": right_float / n,
-            "vote_agreement": agree / max(entries, 1), "windows": len(filled)}
+    return {
+        "accuracy_fixed": right_fixed / n,
+        "accuracy_float": right_float / n,
+        "vote_agreement": agree / max(entries, 1),
+        "windows": len(filled),
+    }
 
 
 def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
@@ -208,7 +239,12 @@ def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
         while stage.depth < depth:
             key = (stage.name, stage.depth + 1)
             if key not in relays:
-                relay = _Stage(f"{stage.name}_relay{stage.depth + 1}", stage.points, stage.channels, stage.depth + 1)
+                relay = _Stage(
+                    f"{stage.name}_relay{stage.depth + 1}",
+                    stage.points,
+                    stage.channels,
+                    stage.depth + 1,
+                )
                 relay.inputs.append((stage, sp.identity(stage.size, format="csr")))
                 relays[key] = relay
                 stages.append(relay)
@@ -221,13 +257,28 @@ def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
         stages.append(stage)
         return stage
 
-    def spiking(name: str, layer: SpikingLinear, sources: Sequence[_Stage], group_source: _Stage | None = None) -> _Stage:
+    def spiking(
+        name: str,
+        layer: SpikingLinear,
+        sources: Sequence[_Stage],
+        group_source: _Stage | None = None,
+    ) -> _Stage:
         step = LayerStep(layer)
-        weight = step.weight.t().double().numpy()            # (out, in), batch norm and 1/tau folded
-        stage = _Stage(name, sources[0].points, weight.shape[0], 0, leak=1.0 - step.keep,
-                       threshold=layer.neurons.threshold, layer=True)
+        weight = step.weight.t().double().numpy()  # (out, in), batch norm and 1/tau folded
+        stage = _Stage(
+            name,
+            sources[0].points,
+            weight.shape[0],
+            0,
+            leak=1.0 - step.keep,
+            threshold=layer.neurons.threshold,
+            layer=True,
+        )
         bias = step.bias.double().numpy()[:, None]
-        feeds = [(source, sp.kron(sp.identity(source.points), weight, format="csr")) for source in sources]
+        feeds = [
+            (source, sp.kron(sp.identity(source.points), weight, format="csr"))
+            for source in sources
+        ]
         feeds.append((on, sp.csr_matrix(np.tile(bias, (stage.points, 1)))))
         if group_source is not None:
             group_weight = step.group_weight.t().double().numpy()
@@ -238,11 +289,19 @@ def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
 
     def max_pool(name: str, sources: Sequence[_Stage], pool_size: int) -> list[_Stage]:
         channels, n_in = sources[0].channels, sources[0].points
-        pool = sp.kron(sp.kron(sp.identity(n_in // pool_size), np.ones((1, pool_size))), sp.identity(channels),
-                       format="csr")
+        pool = sp.kron(
+            sp.kron(sp.identity(n_in // pool_size), np.ones((1, pool_size))),
+            sp.identity(channels),
+            format="csr",
+        )
         same = sp.identity(sources[0].size, format="csr")
-        any_one = add(_Stage(f"{name}_any", n_in // pool_size, channels, 0), [(s, pool) for s in sources])
-        both = add(_Stage(f"{name}_both", n_in, channels, 0, threshold=AND_THRESHOLD), [(s, same) for s in sources])
+        any_one = add(
+            _Stage(f"{name}_any", n_in // pool_size, channels, 0), [(s, pool) for s in sources]
+        )
+        both = add(
+            _Stage(f"{name}_both", n_in, channels, 0, threshold=AND_THRESHOLD),
+            [(s, same) for s in sources],
+        )
         any_both = add(_Stage(f"{name}_any_both", n_in // pool_size, channels, 0), [(both, pool)])
         return [any_one, any_both]
 
@@ -254,14 +313,19 @@ def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
     x = block("local_block", model.local_block, x)
     x = max_pool("neighbour_pool", x, neighbours)
     for i, stage in enumerate(model.global_stages):
-        x = block(f"global{i}", stage, x) if isinstance(stage, BottleneckResidual) else [
-            spiking(f"global{i}", stage, x)]
+        x = (
+            block(f"global{i}", stage, x)
+            if isinstance(stage, BottleneckResidual)
+            else [spiking(f"global{i}", stage, x)]
+        )
     x = max_pool("group_pool", x, groups)
     voters = spiking("voters", model.voters, x)
     return _assemble(classifier, stages, voters)
 
 
-def _assemble(classifier: SpikePointClassifier, stages: list[_Stage], voters: _Stage) -> LoihiSpikePoint:
+def _assemble(
+    classifier: SpikePointClassifier, stages: list[_Stage], voters: _Stage
+) -> LoihiSpikePoint:
     """Integer parameters per neuron and merged sparse connections of the stages."""
     inputs = [s for s in stages if s.depth == 0]
     network = sorted((s for s in stages if s.depth > 0), key=lambda s: s.depth)
@@ -280,7 +344,7 @@ def _assemble(classifier: SpikePointClassifier, stages: list[_Stage], voters: _S
     synapses: list[Connection] = []
     for stage in inputs + network:
         rows = slice(stage.start, stage.start + stage.size)
-        if stage.layer:                  # counting neurons keep COUNT_SCALE_EXP
+        if stage.layer:  # counting neurons keep COUNT_SCALE_EXP
             fan_in = sum(abs(weight).sum(axis=1).A.ravel() for _, weight in stage.inputs)
             stage.scale_exp = fxp.scale_exponent(float(np.max(fan_in)), stage.threshold, 0.0)
         scale_exp[rows] = stage.scale_exp
@@ -290,34 +354,68 @@ def _assemble(classifier: SpikePointClassifier, stages: list[_Stage], voters: _S
             # Quantised as the engine quantises a connection; the non-zero weights alone
             # decide its exponent and sign mode, so quantising them as one row is the same.
             weight = weight.tocsr()
-            quantised = fxp.quantise_connection(weight.data[None, :] * 2.0 ** (stage.scale_exp - fxp.ACT_SHIFT),
-                                                slice(0), slice(0), "current", f"{source.name}->{stage.name}")
-            mantissas = sp.csr_matrix((quantised.weight[0], weight.indices, weight.indptr), shape=weight.shape)
-            mantissas.eliminate_zeros()          # weights too small for the 8-bit grid are no synapses
+            quantised = fxp.quantise_connection(
+                weight.data[None, :] * 2.0 ** (stage.scale_exp - fxp.ACT_SHIFT),
+                slice(0),
+                slice(0),
+                "current",
+                f"{source.name}->{stage.name}",
+            )
+            mantissas = sp.csr_matrix(
+                (quantised.weight[0], weight.indices, weight.indptr), shape=weight.shape
+            )
+            mantissas.eliminate_zeros()  # weights too small for the 8-bit grid are no synapses
             synapses.append(Connection(source.name, stage.name, mantissas, sparse=True))
             source_population = "input" if source.depth == 0 else "network"
             entries = mantissas.tocoo()
             entries.row += stage.start - n_input
             entries.col += source.start - slices[source_population].start
-            blocks.setdefault((source_population, quantised.weight_exp, quantised.sign_mode), []).append(entries)
+            blocks.setdefault(
+                (source_population, quantised.weight_exp, quantised.sign_mode), []
+            ).append(entries)
     vth = np.round(vth_float * np.exp2(scale_exp - fxp.VTH_SHIFT)).astype(np.int64)
     connections = []
     for (source_name, weight_exp, sign_mode), parts in blocks.items():
         source = slices[source_name]
-        weight = sp.csr_matrix((np.concatenate([p.data for p in parts]),
-                                (np.concatenate([p.row for p in parts]), np.concatenate([p.col for p in parts]))),
-                               shape=(start - n_input, source.stop - source.start), dtype=np.int64)
-        connections.append(fxp.FixedConnection(source=source, target=slices["network"], port="current",
-                                               weight=weight, weight_exp=weight_exp, sign_mode=sign_mode))
-    fixed = fxp.FixedNetwork(layout=lay, scale_exp=scale_exp, du=np.full(start, fxp.DECAY_UNITY - 1),
-                             dv=fxp.decay_to_int(dv), dth=np.zeros(start, dtype=np.int64), vth=vth,
-                             bias_mant=np.zeros(start, dtype=np.int64), bias_exp=np.zeros(start, dtype=np.int64),
-                             spiking=np.ones(start, dtype=bool),
-                             soft=np.zeros(start, dtype=bool), connections=tuple(connections))
+        weight = sp.csr_matrix(
+            (
+                np.concatenate([p.data for p in parts]),
+                (np.concatenate([p.row for p in parts]), np.concatenate([p.col for p in parts])),
+            ),
+            shape=(start - n_input, source.stop - source.start),
+            dtype=np.int64,
+        )
+        connections.append(
+            fxp.FixedConnection(
+                source=source,
+                target=slices["network"],
+                port="current",
+                weight=weight,
+                weight_exp=weight_exp,
+                sign_mode=sign_mode,
+            )
+        )
+    fixed = fxp.FixedNetwork(
+        layout=lay,
+        scale_exp=scale_exp,
+        du=np.full(start, fxp.DECAY_UNITY - 1),
+        dv=fxp.decay_to_int(dv),
+        dth=np.zeros(start, dtype=np.int64),
+        vth=vth,
+        bias_mant=np.zeros(start, dtype=np.int64),
+        bias_exp=np.zeros(start, dtype=np.int64),
+        spiking=np.ones(start, dtype=bool),
+        soft=np.zeros(start, dtype=bool),
+        connections=tuple(connections),
+    )
     structure = SparseNetwork(
-        populations=tuple(make_population(stage.name, stage.size, du=1.0, dv=stage.leak, vth=stage.threshold)
-                          for stage in inputs + network),
-        connections=tuple(synapses), n_inputs=n_input)
-    return LoihiSpikePoint(classifier, fixed, structure, voters.depth,
-                           slice(voters.start, voters.start + voters.size))
-
+        populations=tuple(
+            make_population(stage.name, stage.size, du=1.0, dv=stage.leak, vth=stage.threshold)
+            for stage in inputs + network
+        ),
+        connections=tuple(synapses),
+        n_inputs=n_input,
+    )
+    return LoihiSpikePoint(
+        classifier, fixed, structure, voters.depth, slice(voters.start, voters.start + voters.size)
+    )

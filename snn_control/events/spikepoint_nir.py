@@ -35,6 +35,7 @@ inputs. Norse computes in float32 like our torch model, but in another order (it
 ``v + dt/tau (I - v)`` against our ``keep v + W x + b``): a voltage within rounding of a
 threshold can fire on one side only, which the agreement figure shows.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,16 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from snn_control.events.spikepoint import (FORMAT, BottleneckResidual, LayerStep, SpikePoint, SpikePointClassifier,
-                                           SpikePointConfig, SpikePointError, SpikingLinear)
+from snn_control.events.spikepoint import (
+    FORMAT,
+    BottleneckResidual,
+    LayerStep,
+    SpikePoint,
+    SpikePointClassifier,
+    SpikePointConfig,
+    SpikePointError,
+    SpikingLinear,
+)
 from snn_control.events.windows import PointCloudConfig
 
 #: Thresholds of the max-pool's neurons (module doc): "any spike" and "a block's spike on its input's".
@@ -72,44 +81,99 @@ class _GraphBuilder:
         self.edges += [(source, name) for source in sources]
         return name
 
-    def neurons(self, name: str, shape: tuple[int, ...], leak: np.ndarray | float, threshold: float,
-                sources: Sequence[str]) -> str:
+    def neurons(
+        self,
+        name: str,
+        shape: tuple[int, ...],
+        leak: np.ndarray | float,
+        threshold: float,
+        sources: Sequence[str],
+    ) -> str:
         """A LIF node of ``shape`` whose Euler step with ``dt`` closes ``leak`` of the gap per step."""
         import nir
 
-        leak = np.broadcast_to(np.asarray(leak, dtype=np.float64).reshape(-1, *[1] * (len(shape) - 1)), shape)
-        return self.add(name, nir.LIF(tau=self.dt / leak, r=np.ones(shape), v_leak=np.zeros(shape),
-                                      v_threshold=np.full(shape, float(threshold)), v_reset=np.zeros(shape)), sources)
+        leak = np.broadcast_to(
+            np.asarray(leak, dtype=np.float64).reshape(-1, *[1] * (len(shape) - 1)), shape
+        )
+        return self.add(
+            name,
+            nir.LIF(
+                tau=self.dt / leak,
+                r=np.ones(shape),
+                v_leak=np.zeros(shape),
+                v_threshold=np.full(shape, float(threshold)),
+                v_reset=np.zeros(shape),
+            ),
+            sources,
+        )
 
-    def layer(self, name: str, layer: SpikingLinear, shape: tuple[int, int], sources: Sequence[str]) -> str:
+    def layer(
+        self, name: str, layer: SpikingLinear, shape: tuple[int, int], sources: Sequence[str]
+    ) -> str:
         """A spiking layer over ``shape`` = (G, K) points: 1x1 Conv2d into LIF neurons."""
         import nir
 
         step = LayerStep(layer)
-        weight = step.weight.t() if step.group_weight is None else torch.cat([step.weight, step.group_weight]).t()
+        weight = (
+            step.weight.t()
+            if step.group_weight is None
+            else torch.cat([step.weight, step.group_weight]).t()
+        )
         leak = 1.0 - step.keep
-        conv = nir.Conv2d(input_shape=shape, weight=(weight.double().numpy() / leak)[:, :, None, None], stride=1,
-                          padding=0, dilation=1, groups=1, bias=step.bias.double().numpy() / leak)
+        conv = nir.Conv2d(
+            input_shape=shape,
+            weight=(weight.double().numpy() / leak)[:, :, None, None],
+            stride=1,
+            padding=0,
+            dilation=1,
+            groups=1,
+            bias=step.bias.double().numpy() / leak,
+        )
         # at least 1-d: NIR's HDF5 writer cannot store scalars (from_nir restores the shapes)
-        conv.metadata = {"snn_control": {"state": {k: np.atleast_1d(v.detach().cpu().numpy())
-                                                   for k, v in layer.state_dict().items()}}}
+        conv.metadata = {
+            "snn_control": {
+                "state": {
+                    k: np.atleast_1d(v.detach().cpu().numpy())
+                    for k, v in layer.state_dict().items()
+                }
+            }
+        }
         self.add(f"{name}_conv", conv, sources)
-        return self.neurons(name, (weight.shape[0], *shape), leak, layer.neurons.threshold, [f"{name}_conv"])
+        return self.neurons(
+            name, (weight.shape[0], *shape), leak, layer.neurons.threshold, [f"{name}_conv"]
+        )
 
-    def max_pool(self, name: str, channels: int, shape: tuple[int, int], kernel: tuple[int, int],
-                 sources: Sequence[str]) -> list[str]:
+    def max_pool(
+        self,
+        name: str,
+        channels: int,
+        shape: tuple[int, int],
+        kernel: tuple[int, int],
+        sources: Sequence[str],
+    ) -> list[str]:
         """Max over ``kernel`` of the summed ``sources`` (spike counts in {0, 1, 2}): the two
         nodes whose spikes add up to it (module doc)."""
         import nir
 
         def pool(node_name: str, pool_sources: Sequence[str]) -> str:
-            return self.add(node_name, nir.SumPool2d(kernel_size=np.array(kernel), stride=np.array(kernel),
-                                                     padding=np.zeros(2, dtype=np.int64)), pool_sources)
+            return self.add(
+                node_name,
+                nir.SumPool2d(
+                    kernel_size=np.array(kernel),
+                    stride=np.array(kernel),
+                    padding=np.zeros(2, dtype=np.int64),
+                ),
+                pool_sources,
+            )
 
         pooled = (channels, shape[0] // kernel[0], shape[1] // kernel[1])
-        any_one = self.neurons(f"{name}_any", pooled, 1.0, OR_THRESHOLD, [pool(f"{name}_sum", sources)])
+        any_one = self.neurons(
+            f"{name}_any", pooled, 1.0, OR_THRESHOLD, [pool(f"{name}_sum", sources)]
+        )
         both = self.neurons(f"{name}_both", (channels, *shape), 1.0, AND_THRESHOLD, sources)
-        any_two = self.neurons(f"{name}_any_both", pooled, 1.0, OR_THRESHOLD, [pool(f"{name}_sum_both", [both])])
+        any_two = self.neurons(
+            f"{name}_any_both", pooled, 1.0, OR_THRESHOLD, [pool(f"{name}_sum_both", [both])]
+        )
         return [any_one, any_two]
 
 
@@ -124,14 +188,18 @@ def to_nir(classifier: SpikePointClassifier) -> Any:
     n_in = cfg.offset_channels + cfg.group_channels
     graph.add("input", nir.Input(input_type={"input": np.array([n_in, groups, neighbours])}), [])
 
-    def block(name: str, residual: BottleneckResidual, shape: tuple[int, int], sources: list[str]) -> list[str]:
+    def block(
+        name: str, residual: BottleneckResidual, shape: tuple[int, int], sources: list[str]
+    ) -> list[str]:
         """The block's input and its branch: the two sources whose sum is its output."""
         inner = graph.layer(f"{name}_reduce", residual.reduce, shape, sources)
         return sources + [graph.layer(f"{name}_expand", residual.expand, shape, [inner])]
 
     x = [graph.layer("local_lift", model.local_lift, (groups, neighbours), ["input"])]
     x = block("local_block", model.local_block, (groups, neighbours), x)
-    x = graph.max_pool("neighbour_pool", cfg.local_channels, (groups, neighbours), (1, neighbours), x)
+    x = graph.max_pool(
+        "neighbour_pool", cfg.local_channels, (groups, neighbours), (1, neighbours), x
+    )
     width = cfg.local_channels
     for i, stage in enumerate(model.global_stages):
         if isinstance(stage, BottleneckResidual):
@@ -145,11 +213,19 @@ def to_nir(classifier: SpikePointClassifier) -> Any:
     graph.add("output", nir.Output(output_type={"output": np.array([n_voters, 1, 1])}), [voters])
     # The configuration as one JSON string: NIR's HDF5 files give lists and strings back as
     # arrays of bytes.
-    configuration = {"model": cfg.as_dict(), "points": points.as_dict(), "sensor_size": list(classifier.sensor_size),
-                     "class_names": list(classifier.class_names)}
-    meta = {"format": FORMAT, "configuration": json.dumps(configuration), "dt": graph.dt,
-            "input_layout": "offset channels then group channels, (C, G, K) per window and step",
-            "output_layout": "voting neurons, class by class"}
+    configuration = {
+        "model": cfg.as_dict(),
+        "points": points.as_dict(),
+        "sensor_size": list(classifier.sensor_size),
+        "class_names": list(classifier.class_names),
+    }
+    meta = {
+        "format": FORMAT,
+        "configuration": json.dumps(configuration),
+        "dt": graph.dt,
+        "input_layout": "offset channels then group channels, (C, G, K) per window and step",
+        "output_layout": "voting neurons, class by class",
+    }
     return nir.NIRGraph(nodes=graph.nodes, edges=graph.edges, metadata={"snn_control": meta})
 
 
@@ -165,8 +241,10 @@ def from_nir(graph: Any) -> SpikePointClassifier:
     """The classifier a graph of :func:`to_nir` holds, exactly (its ``snn_control`` metadata)."""
     meta = graph.metadata.get("snn_control") if isinstance(graph.metadata, dict) else None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise SpikePointError("the NIR graph holds no SpikePoint classifier of snn_control (no "
-                              f"metadata['snn_control'] of format {FORMAT!r})")
+        raise SpikePointError(
+            "the NIR graph holds no SpikePoint classifier of snn_control (no "
+            f"metadata['snn_control'] of format {FORMAT!r})"
+        )
     try:
         configuration = json.loads(str(meta["configuration"]))
         model = SpikePoint(SpikePointConfig(**configuration["model"]))
@@ -174,7 +252,9 @@ def from_nir(graph: Any) -> SpikePointClassifier:
         width, height = (int(v) for v in configuration["sensor_size"])
         class_names = tuple(str(n) for n in configuration["class_names"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise SpikePointError(f"the NIR graph's SpikePoint configuration is unreadable ({exc!r})") from exc
+        raise SpikePointError(
+            f"the NIR graph's SpikePoint configuration is unreadable ({exc!r})"
+        ) from exc
     shapes = {k: v.shape for k, v in model.state_dict().items()}
     state: dict[str, torch.Tensor] = {}
     for name, module in model.named_modules():
@@ -185,12 +265,16 @@ def from_nir(graph: Any) -> SpikePointClassifier:
             for key, value in node.metadata["snn_control"]["state"].items():
                 key = f"{name}.{key}"
                 if key not in shapes or np.size(value) != int(np.prod(shapes[key])):
-                    raise SpikePointError(f"the NIR graph's parameter {key!r} does not fit its configuration")
+                    raise SpikePointError(
+                        f"the NIR graph's parameter {key!r} does not fit its configuration"
+                    )
                 state[key] = torch.from_numpy(np.array(value)).reshape(shapes[key])
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise SpikePointError(f"the NIR graph's layers do not match its configuration ({exc})") from exc
+        raise SpikePointError(
+            f"the NIR graph's layers do not match its configuration ({exc})"
+        ) from exc
     model.eval()
     return SpikePointClassifier(model, points, (width, height), class_names)
 
@@ -225,7 +309,9 @@ def load_in_norse(graph: Any) -> torch.nn.Module:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return nirtorch.nir_to_torch(graph, {nir.Conv2d: norse, nir.LIF: norse, nir.SumPool2d: norse})
+        return nirtorch.nir_to_torch(
+            graph, {nir.Conv2d: norse, nir.LIF: norse, nir.SumPool2d: norse}
+        )
 
 
 @dataclass(frozen=True)
@@ -241,8 +327,12 @@ class NorseAgreement:
     windows: int
 
 
-def compare_with_norse(classifier: SpikePointClassifier, windows: Sequence[np.ndarray], seed: int = 0,
-                       path: str | Path | None = None) -> NorseAgreement:
+def compare_with_norse(
+    classifier: SpikePointClassifier,
+    windows: Sequence[np.ndarray],
+    seed: int = 0,
+    path: str | Path | None = None,
+) -> NorseAgreement:
     """Write the classifier's NIR file (to ``path``, else a temporary one), read it back, run
     it in Norse and our model on the same spikes of non-empty ``windows``; compare the voters."""
     import tempfile
@@ -256,17 +346,27 @@ def compare_with_norse(classifier: SpikePointClassifier, windows: Sequence[np.nd
     with tempfile.TemporaryDirectory() as folder:
         graph = nir.read(str(write_nir(classifier, path or Path(folder) / "spikepoint.nir")))
     module = load_in_norse(graph)
-    spikes = classifier.input_spikes(windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed))
-    ours = classifier.step_votes(spikes)                                     # (T, B, voters)
+    spikes = classifier.input_spikes(
+        windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+    )
+    ours = classifier.step_votes(spikes)  # (T, B, voters)
     with torch.no_grad():
         neighbours = spikes.offsets.shape[3]
         shared = spikes.groups.unsqueeze(3).expand(-1, -1, -1, neighbours, -1)
-        inputs = torch.cat([spikes.offsets, shared], dim=-1).permute(0, 1, 4, 2, 3)   # (T, B, C, G, K)
+        inputs = torch.cat([spikes.offsets, shared], dim=-1).permute(
+            0, 1, 4, 2, 3
+        )  # (T, B, C, G, K)
         state, theirs = None, []
         for t in range(cfg.timesteps):
             out, state = module(inputs[t], state)
             theirs.append(out.reshape(len(windows), -1).clone())
         theirs = torch.stack(theirs)
-    return NorseAgreement(spikes=float((ours == theirs).double().mean()),
-                          labels=float((classifier.vote_labels(ours) == classifier.vote_labels(theirs)).double().mean()),
-                          spike_count_ours=int(ours.sum()), spike_count_theirs=int(theirs.sum()), windows=len(windows))
+    return NorseAgreement(
+        spikes=float((ours == theirs).double().mean()),
+        labels=float(
+            (classifier.vote_labels(ours) == classifier.vote_labels(theirs)).double().mean()
+        ),
+        spike_count_ours=int(ours.sum()),
+        spike_count_theirs=int(theirs.sum()),
+        windows=len(windows),
+    )

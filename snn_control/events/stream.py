@@ -17,6 +17,7 @@ dropped silently):
 * ``overflow``: events dropped, oldest first, when more than ``max_buffer_events`` wait
   (a burst larger than a window's worth the recogniser could ever use).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,16 +36,21 @@ class Window:
 
 @dataclass
 class WindowedStream:
-    sensor_size: tuple[int, int]             # (width, height)
+    sensor_size: tuple[int, int]  # (width, height)
     window_us: int = 500_000
     step_us: int = 250_000
     max_buffer_events: int = 2_000_000
-    rejected: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("empty_packets", "outside_sensor", "backwards", "restarts", "overflow"), 0))
+    rejected: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("empty_packets", "outside_sensor", "backwards", "restarts", "overflow"), 0
+        )
+    )
 
     def __post_init__(self) -> None:
         if self.window_us <= 0 or self.step_us <= 0 or self.step_us > self.window_us:
-            raise ValueError(f"need 0 < step_us <= window_us, got window {self.window_us}, step {self.step_us}")
+            raise ValueError(
+                f"need 0 < step_us <= window_us, got window {self.window_us}, step {self.step_us}"
+            )
         if min(self.sensor_size) <= 0:
             raise ValueError(f"sensor size must be positive, got {self.sensor_size}")
         self._buffer = np.zeros(0, EVENT_DTYPE)

@@ -47,6 +47,7 @@ count, not over windows or points): about 1.5 ms per window on one core, with
 An empty window has nothing to sample: :func:`split_windows` drops windows with fewer
 than ``min_events`` events, and :func:`sample_points` raises :class:`EmptyWindowError`.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -109,10 +110,14 @@ class PointCloudConfig:
 
     def __post_init__(self) -> None:
         if self.window_us <= 0 or self.step_us <= 0:
-            raise ValueError(f"window_us and step_us must be positive, got {self.window_us}, {self.step_us}")
+            raise ValueError(
+                f"window_us and step_us must be positive, got {self.window_us}, {self.step_us}"
+            )
         if not 0 < self.n_neighbours <= self.n_points or not 0 < self.n_groups <= self.n_points:
-            raise ValueError(f"need 0 < n_groups, n_neighbours <= n_points; got {self.n_groups}, "
-                             f"{self.n_neighbours}, {self.n_points}")
+            raise ValueError(
+                f"need 0 < n_groups, n_neighbours <= n_points; got {self.n_groups}, "
+                f"{self.n_neighbours}, {self.n_points}"
+            )
         if self.offset_clip <= 0:
             raise ValueError(f"offset_clip must be positive, got {self.offset_clip}")
         if self.denoise_cell_px < 1 or self.denoise_cell_us < 1:
@@ -137,17 +142,26 @@ def window_bounds(t: np.ndarray, window_us: int, step_us: int) -> np.ndarray:
     first, span = int(t[0]), int(t[-1] - t[0])
     n_windows = max(1, (span - window_us + step_us // 2) // step_us + 1)
     starts = first + step_us * np.arange(n_windows, dtype=np.int64)
-    return np.stack([np.searchsorted(t, starts, side="left"),
-                     np.searchsorted(t, starts + window_us, side="left")], axis=1).astype(np.int64)
+    return np.stack(
+        [
+            np.searchsorted(t, starts, side="left"),
+            np.searchsorted(t, starts + window_us, side="left"),
+        ],
+        axis=1,
+    ).astype(np.int64)
 
 
-def split_windows(events: np.ndarray, window_us: int, step_us: int, min_events: int = 1) -> list[np.ndarray]:
+def split_windows(
+    events: np.ndarray, window_us: int, step_us: int, min_events: int = 1
+) -> list[np.ndarray]:
     """The windows of an event array (views, in time order) holding at least ``min_events``."""
     bounds = window_bounds(events["t"], window_us, step_us)
     return [events[a:b] for a, b in bounds if b - a >= max(1, min_events)]
 
 
-def denoise(events: np.ndarray, cell_px: int = 2, cell_us: int = 20_000, min_support: int = 3) -> np.ndarray:
+def denoise(
+    events: np.ndarray, cell_px: int = 2, cell_us: int = 20_000, min_support: int = 3
+) -> np.ndarray:
     """The events of a window with at least ``min_support`` events (themselves included) in
     their voxel of ``cell_px`` x ``cell_px`` pixels x ``cell_us`` and the 26 adjacent ones.
 
@@ -168,13 +182,16 @@ def denoise(events: np.ndarray, cell_px: int = 2, cell_us: int = 20_000, min_sup
         inner = [slice(None)] * 3
         summed = np.zeros_like(counts)
         inner[axis] = slice(1, -1)
-        summed[tuple(inner)] = sum(np.take(counts, range(k, counts.shape[axis] - 2 + k), axis=axis) for k in range(3))
+        summed[tuple(inner)] = sum(
+            np.take(counts, range(k, counts.shape[axis] - 2 + k), axis=axis) for k in range(3)
+        )
         counts = summed
     return events[counts.ravel()[voxel] >= min_support]
 
 
-def sample_points(events: np.ndarray, n_points: int, sensor_size: tuple[int, int],
-                  rng: np.random.Generator) -> np.ndarray:
+def sample_points(
+    events: np.ndarray, n_points: int, sensor_size: tuple[int, int], rng: np.random.Generator
+) -> np.ndarray:
     """``(n_points, 3)`` float32 points ``(x / width, y / height, t normalised to [0, 1])``.
 
     Drawn without replacement when the window has at least ``n_points`` events, with
@@ -211,7 +228,7 @@ def farthest_point_sampling(points: torch.Tensor, n_groups: int) -> torch.Tensor
     rows = torch.arange(batch, device=points.device)
     for i in range(n_groups):
         chosen[:, i] = farthest
-        centre = planes[:, rows, farthest].unsqueeze(-1)            # (dims, B, 1)
+        centre = planes[:, rows, farthest].unsqueeze(-1)  # (dims, B, 1)
         distance.zero_()
         for d in range(dims):
             torch.sub(planes[d], centre[d], out=gap)
@@ -247,10 +264,13 @@ class GroupedRates(NamedTuple):
     #: velocity and of its centroid's x and y relative to the cloud's mean).
     groups: torch.Tensor
 
-    def code(self, timesteps: int, generator: torch.Generator | None = None,
-             coding: str = "bernoulli") -> GroupedSpikes:
-        return GroupedSpikes(rate_code(self.offsets, timesteps, generator, coding),
-                             rate_code(self.groups, timesteps, generator, coding))
+    def code(
+        self, timesteps: int, generator: torch.Generator | None = None, coding: str = "bernoulli"
+    ) -> GroupedSpikes:
+        return GroupedSpikes(
+            rate_code(self.offsets, timesteps, generator, coding),
+            rate_code(self.groups, timesteps, generator, coding),
+        )
 
 
 class GroupedSpikes(NamedTuple):
@@ -265,14 +285,22 @@ def _on_off(values: torch.Tensor) -> torch.Tensor:
     return torch.cat([values.clamp(0.0, 1.0), (-values).clamp(0.0, 1.0)], dim=-1)
 
 
-def group_rates(points: torch.Tensor, n_groups: int, n_neighbours: int, offset_clip: float,
-                signed: bool = False, motion: bool = False) -> GroupedRates:
+def group_rates(
+    points: torch.Tensor,
+    n_groups: int,
+    n_neighbours: int,
+    offset_clip: float,
+    signed: bool = False,
+    motion: bool = False,
+) -> GroupedRates:
     """Firing probabilities of every neighbour and every group of ``(B, N, 3)`` clouds
     (module doc, step 4); ``signed`` codes each offset as an ON/OFF pair, ``motion`` adds
     the motion inputs."""
     if points.shape[0] == 0:
-        return GroupedRates(points.new_zeros(0, n_groups, n_neighbours, (2 if signed else 1) * OFFSET_CHANNELS),
-                            points.new_zeros(0, n_groups, GROUP_CHANNELS + (MOTION_CHANNELS if motion else 0)))
+        return GroupedRates(
+            points.new_zeros(0, n_groups, n_neighbours, (2 if signed else 1) * OFFSET_CHANNELS),
+            points.new_zeros(0, n_groups, GROUP_CHANNELS + (MOTION_CHANNELS if motion else 0)),
+        )
     centroid_index = farthest_point_sampling(points, n_groups)
     centroids = gather_points(points, centroid_index)
     neighbours = gather_points(points, nearest_neighbours(points, centroids, n_neighbours))
@@ -288,7 +316,9 @@ def group_rates(points: torch.Tensor, n_groups: int, n_neighbours: int, offset_c
         velocity = (offsets[..., :2] * dt).sum(dim=2) / (dt * dt).sum(dim=2).clamp_min(1e-9)
         centre, spread_xy = points[..., :2].mean(dim=1), points[..., :2].std(dim=1).clamp_min(1e-6)
         placed = (centroids[..., :2] - centre.unsqueeze(1)) / (2.0 * spread_xy.unsqueeze(1))
-        group_rates_ = torch.cat([group_rates_, _on_off(velocity / VELOCITY_CLIP), _on_off(placed)], dim=-1)
+        group_rates_ = torch.cat(
+            [group_rates_, _on_off(velocity / VELOCITY_CLIP), _on_off(placed)], dim=-1
+        )
     return GroupedRates(offset_rates, group_rates_)
 
 
@@ -298,41 +328,67 @@ def group_rates(points: torch.Tensor, n_groups: int, n_neighbours: int, offset_c
 CODINGS = ("bernoulli", "regular")
 
 
-def rate_code(rates: torch.Tensor, timesteps: int, generator: torch.Generator | None = None,
-              coding: str = "bernoulli") -> torch.Tensor:
+def rate_code(
+    rates: torch.Tensor,
+    timesteps: int,
+    generator: torch.Generator | None = None,
+    coding: str = "bernoulli",
+) -> torch.Tensor:
     """``(T, *rates.shape)`` spike trains (0/1 float) firing at ``rates`` per step (:data:`CODINGS`)."""
     if timesteps < 1:
         raise ValueError(f"timesteps must be at least 1, got {timesteps}")
     if coding == "bernoulli":
-        draws = torch.rand((timesteps, *rates.shape), generator=generator, dtype=rates.dtype, device=rates.device)
+        draws = torch.rand(
+            (timesteps, *rates.shape), generator=generator, dtype=rates.dtype, device=rates.device
+        )
         return (draws < rates).to(rates.dtype)
     if coding == "regular":
-        phase = torch.rand(rates.shape, generator=generator, dtype=rates.dtype, device=rates.device)
-        steps = torch.arange(timesteps + 1, dtype=rates.dtype, device=rates.device).view(-1, *[1] * rates.dim())
-        fired = torch.floor(steps * rates + phase)      # spikes fired up to each step
+        phase = torch.rand(
+            rates.shape, generator=generator, dtype=rates.dtype, device=rates.device
+        )
+        steps = torch.arange(timesteps + 1, dtype=rates.dtype, device=rates.device).view(
+            -1, *[1] * rates.dim()
+        )
+        fired = torch.floor(steps * rates + phase)  # spikes fired up to each step
         return fired[1:] - fired[:-1]
     raise ValueError(f"unknown coding {coding!r}; choose from {CODINGS}")
 
 
-def sample_clouds(windows: Sequence[np.ndarray], config: PointCloudConfig, sensor_size: tuple[int, int],
-                  rng: np.random.Generator) -> np.ndarray:
+def sample_clouds(
+    windows: Sequence[np.ndarray],
+    config: PointCloudConfig,
+    sensor_size: tuple[int, int],
+    rng: np.random.Generator,
+) -> np.ndarray:
     """``(B, n_points, 3)`` point clouds of non-empty windows: denoised (:func:`denoise`),
     then sampled (:func:`sample_points`). A window the filter would empty (nothing but
     isolated events) is sampled unfiltered."""
     clouds = np.empty((len(windows), config.n_points, 3), dtype=np.float32)
     for i, window in enumerate(windows):
-        kept = denoise(window, config.denoise_cell_px, config.denoise_cell_us, config.denoise_min_support)
+        kept = denoise(
+            window, config.denoise_cell_px, config.denoise_cell_us, config.denoise_min_support
+        )
         clouds[i] = sample_points(kept if len(kept) else window, config.n_points, sensor_size, rng)
     return clouds
 
 
 def clouds_to_rates(clouds: np.ndarray | torch.Tensor, config: PointCloudConfig) -> GroupedRates:
     """Steps 3-4 (grouping, firing probabilities) for ``(B, N, 3)`` clouds."""
-    return group_rates(torch.as_tensor(clouds), config.n_groups, config.n_neighbours, config.offset_clip,
-                       config.signed_offsets, config.motion_inputs)
+    return group_rates(
+        torch.as_tensor(clouds),
+        config.n_groups,
+        config.n_neighbours,
+        config.offset_clip,
+        config.signed_offsets,
+        config.motion_inputs,
+    )
 
 
-def windows_to_rates(windows: Sequence[np.ndarray], config: PointCloudConfig, sensor_size: tuple[int, int],
-                     rng: np.random.Generator) -> GroupedRates:
+def windows_to_rates(
+    windows: Sequence[np.ndarray],
+    config: PointCloudConfig,
+    sensor_size: tuple[int, int],
+    rng: np.random.Generator,
+) -> GroupedRates:
     """The whole preparation of a batch of non-empty windows: clouds, groups, rates."""
     return clouds_to_rates(sample_clouds(windows, config, sensor_size, rng), config)

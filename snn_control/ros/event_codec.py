@@ -18,6 +18,7 @@ stream index of the packet's first event (events published before it since the s
 started), from which a subscriber counts exactly the events it missed
 (:func:`first_event_index`). QoS: sensor data.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,12 +28,20 @@ from sensor_msgs.msg import PointCloud2, PointField
 from snn_control.events.io import EVENT_DTYPE, EventFormatError
 
 WIRE_DTYPE = np.dtype([("x", "<u2"), ("y", "<u2"), ("t", "<u4"), ("p", "u1")])
-_FIELDS = (("x", 0, PointField.UINT16), ("y", 2, PointField.UINT16), ("t", 4, PointField.UINT32),
-           ("p", 8, PointField.UINT8))
+_FIELDS = (
+    ("x", 0, PointField.UINT16),
+    ("y", 2, PointField.UINT16),
+    ("t", 4, PointField.UINT32),
+    ("p", 8, PointField.UINT8),
+)
 
 
-def encode_events(events: np.ndarray, sensor_size: tuple[int, int], frame: str = "camera",
-                  first_index: int | None = None) -> PointCloud2:
+def encode_events(
+    events: np.ndarray,
+    sensor_size: tuple[int, int],
+    frame: str = "camera",
+    first_index: int | None = None,
+) -> PointCloud2:
     """One packet; ``events`` in time order, spanning less than 71 minutes; ``first_index``:
     the stream index of its first event (see the module docstring)."""
     if events.size and np.any(np.diff(events["t"]) < 0):
@@ -63,15 +72,23 @@ def decode_events(msg: PointCloud2) -> tuple[np.ndarray, tuple[int, int]]:
     try:
         width, height = (int(v) for v in size.split("x"))
     except ValueError as exc:
-        raise EventFormatError(f"event cloud frame_id {msg.header.frame_id!r} lacks ':<width>x<height>'") from exc
+        raise EventFormatError(
+            f"event cloud frame_id {msg.header.frame_id!r} lacks ':<width>x<height>'"
+        ) from exc
     data = bytes(msg.data)
     n = int(msg.width) * int(msg.height)
     if len(data) != n * WIRE_DTYPE.itemsize:
-        raise EventFormatError(f"event cloud holds {len(data)} bytes, expected {n * WIRE_DTYPE.itemsize}")
+        raise EventFormatError(
+            f"event cloud holds {len(data)} bytes, expected {n * WIRE_DTYPE.itemsize}"
+        )
     wire = np.frombuffer(data, dtype=WIRE_DTYPE)
     out = np.empty(n, dtype=EVENT_DTYPE)
     out["x"], out["y"], out["p"] = wire["x"], wire["y"], wire["p"]
-    out["t"] = wire["t"].astype(np.int64) + msg.header.stamp.sec * 1_000_000 + msg.header.stamp.nanosec // 1000
+    out["t"] = (
+        wire["t"].astype(np.int64)
+        + msg.header.stamp.sec * 1_000_000
+        + msg.header.stamp.nanosec // 1000
+    )
     return out, (width, height)
 
 
@@ -81,5 +98,7 @@ def first_event_index(msg: PointCloud2) -> int | None:
     if not sep:
         return None
     if not index.isdigit():
-        raise EventFormatError(f"event cloud frame_id {msg.header.frame_id!r}: '#' must be followed by an index")
+        raise EventFormatError(
+            f"event cloud frame_id {msg.header.frame_id!r}: '#' must be followed by an index"
+        )
     return int(index)

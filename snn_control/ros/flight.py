@@ -13,6 +13,7 @@ paper's 3 x 70 s profile takes 42 s of wall time per controller). The blimp node
 its clock until this recorder and the controller are connected (``wait_for_subscribers``),
 so the recording starts at t = 0 whatever DDS discovery takes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,9 +39,11 @@ class FlightLog:
     """What the recorder saw, deserialised for evaluation."""
 
     def __init__(self) -> None:
-        self.truth: dict[float, float] = {}       # sim time -> true altitude
-        self.measured: dict[float, float] = {}    # sim time -> measured altitude
-        self.command_at_truth: dict[float, float] = {}  # sim time -> latest command when it arrived
+        self.truth: dict[float, float] = {}  # sim time -> true altitude
+        self.measured: dict[float, float] = {}  # sim time -> measured altitude
+        self.command_at_truth: dict[float, float] = (
+            {}
+        )  # sim time -> latest command when it arrived
         self.spikes: dict[float, dict[str, np.ndarray]] = {}
         self.last_command = 0.0
         self.commands = 0
@@ -50,8 +53,16 @@ def stamp_s(stamp) -> float:
     return round(stamp.sec + stamp.nanosec * 1e-9, 6)
 
 
-def fly(label: str, profile: str, buoyancy: str, step_s: float, rate_scale: float, seed: int,
-        bag_path: Path, timeout_margin_s: float = 60.0) -> tuple[Trace, Path]:
+def fly(
+    label: str,
+    profile: str,
+    buoyancy: str,
+    step_s: float,
+    rate_scale: float,
+    seed: int,
+    bag_path: Path,
+    timeout_margin_s: float = 60.0,
+) -> tuple[Trace, Path]:
     """Fly one controller through the profile over ROS 2; returns its trace and the bag."""
     import rclpy
     from geometry_msgs.msg import PointStamped
@@ -102,8 +113,16 @@ def fly(label: str, profile: str, buoyancy: str, step_s: float, rate_scale: floa
         if label == "snn":
             recorder.record(f"/{controller_node}/spikes", PointCloud2, SENSOR_QOS, on_spikes)
             topics.append(f"/{controller_node}/spikes")
-        overrides = {"blimp_sim": {"profile": profile, "buoyancy": buoyancy, "step_s": float(step_s),
-                                   "rate_scale": float(rate_scale), "seed": int(seed), "wait_for_subscribers": 2}}
+        overrides = {
+            "blimp_sim": {
+                "profile": profile,
+                "buoyancy": buoyancy,
+                "step_s": float(step_s),
+                "rate_scale": float(rate_scale),
+                "seed": int(seed),
+                "wait_for_subscribers": 2,
+            }
+        }
         runner = GraphRunner(load_graph(graph_name), overrides)
         runner.start()
         # The sim starts when the controller and this recorder listen to /altitude, so the
@@ -113,7 +132,9 @@ def fly(label: str, profile: str, buoyancy: str, step_s: float, rate_scale: floa
         while any(node.count_publishers(t) < 1 for t in topics):
             if time.monotonic() > deadline:
                 missing = [t for t in topics if node.count_publishers(t) < 1]
-                raise TimeoutError(f"{label}: no publisher appeared on {missing} within {timeout_margin_s:.0f} s")
+                raise TimeoutError(
+                    f"{label}: no publisher appeared on {missing} within {timeout_margin_s:.0f} s"
+                )
             executor.spin_once(timeout_sec=0.05)
         executor.spin_once(timeout_sec=0.2)  # let the matched endpoints settle
         recorder.record("/altitude", Range, SENSOR_QOS, on_altitude)
@@ -121,8 +142,10 @@ def fly(label: str, profile: str, buoyancy: str, step_s: float, rate_scale: floa
         last_report = 0.0
         while not log.truth or max(log.truth) < duration - 1e-6:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{label}: the flight did not finish within {duration / rate_scale + timeout_margin_s:.0f} s "
-                                   f"(sim time reached {max(log.truth, default=0.0):.1f} of {duration:.0f} s)")
+                raise TimeoutError(
+                    f"{label}: the flight did not finish within {duration / rate_scale + timeout_margin_s:.0f} s "
+                    f"(sim time reached {max(log.truth, default=0.0):.1f} of {duration:.0f} s)"
+                )
             exited = {n: c for n, c in runner.poll().items() if c is not None}
             if exited:
                 raise RuntimeError(f"{label}: node(s) exited during the flight: {exited}")
@@ -156,18 +179,29 @@ def build_trace(log: FlightLog, steps: list[tuple[float, float]]) -> Trace:
         # The spikes answering the sample of tick k drive the step to tick k + 1.
         previous = [0.0, *times[:-1]]
         for pop, n in sizes.items():
-            spikes[pop] = np.array([log.spikes.get(t, {}).get(pop, np.zeros(n, bool)) for t in previous])
-    return Trace(time=np.array(times), altitude=np.array([log.truth[t] for t in times]), measured=measured,
-                 setpoint=np.array([setpoint_at(steps, t) for t in times]),
-                 command=np.array([log.command_at_truth[t] for t in times]), spikes=spikes)
+            spikes[pop] = np.array(
+                [log.spikes.get(t, {}).get(pop, np.zeros(n, bool)) for t in previous]
+            )
+    return Trace(
+        time=np.array(times),
+        altitude=np.array([log.truth[t] for t in times]),
+        measured=measured,
+        setpoint=np.array([setpoint_at(steps, t) for t in times]),
+        command=np.array([log.command_at_truth[t] for t in times]),
+        spikes=spikes,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="snn-control run blimp_ros", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="snn-control run blimp_ros", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="absolute_steps")
     parser.add_argument("--buoyancy", choices=["neutral", "negative"], default="negative")
     parser.add_argument("--step-s", type=float, default=STEP_S, help="seconds per setpoint")
-    parser.add_argument("--rate-scale", type=float, default=5.0, help="simulated seconds per wall-clock second")
+    parser.add_argument(
+        "--rate-scale", type=float, default=5.0, help="simulated seconds per wall-clock second"
+    )
     parser.add_argument("--controllers", default="snn,pid", help="comma-separated: snn, pid")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="results")
@@ -179,16 +213,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     traces, report, bags = {}, {}, {}
     for label in labels:
-        bag_path = Path(args.out) / "bags" / f"blimp_{label}_{args.profile}_{args.buoyancy}_{run_id}"
-        print(f"[{label}] flying {args.profile} ({args.step_s:g} s per step, {args.buoyancy} buoyancy) "
-              f"over ROS 2 at {args.rate_scale:g}x real time", flush=True)
-        trace, bag = fly(label, args.profile, args.buoyancy, args.step_s, args.rate_scale, args.seed, bag_path)
+        bag_path = (
+            Path(args.out) / "bags" / f"blimp_{label}_{args.profile}_{args.buoyancy}_{run_id}"
+        )
+        print(
+            f"[{label}] flying {args.profile} ({args.step_s:g} s per step, {args.buoyancy} buoyancy) "
+            f"over ROS 2 at {args.rate_scale:g}x real time",
+            flush=True,
+        )
+        trace, bag = fly(
+            label, args.profile, args.buoyancy, args.step_s, args.rate_scale, args.seed, bag_path
+        )
         traces[LABELS[label]] = trace
         bags[label] = str(bag)
-        report[label] = {k: round(v, 4) for k, v in step_metrics(trace, steady_window_s=10.0).items()}
+        report[label] = {
+            k: round(v, 4) for k, v in step_metrics(trace, steady_window_s=10.0).items()
+        }
     os.makedirs(args.out, exist_ok=True)
-    plot = plot_traces(traces, os.path.join(args.out, f"blimp_ros_{args.profile}_{args.buoyancy}.png"),
-                       f"blimp over ROS 2, {args.profile.replace('_', ' ')}, {args.buoyancy} buoyancy")
+    plot = plot_traces(
+        traces,
+        os.path.join(args.out, f"blimp_ros_{args.profile}_{args.buoyancy}.png"),
+        f"blimp over ROS 2, {args.profile.replace('_', ' ')}, {args.buoyancy} buoyancy",
+    )
     for label, metrics in report.items():
         print(f"{LABELS[label]:>28}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
         print(f"{'':>28}  bag: {bags[label]}")

@@ -15,6 +15,7 @@ actions on a robot with a system ROS 2. Format::
 
 This module imports neither ``launch`` nor ``rclpy``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,7 +67,9 @@ def config_path(file_name: str) -> Path:
     """A params file of this package (``snn_control/config``), found through the package."""
     path = Path(str(resources.files("snn_control").joinpath("config", file_name)))
     if not path.is_file():
-        raise GraphError(f"params file {file_name!r} is not in the package config folder {path.parent}")
+        raise GraphError(
+            f"params file {file_name!r} is not in the package config folder {path.parent}"
+        )
     return path
 
 
@@ -86,14 +89,22 @@ def load_graph(name_or_path: str) -> Graph:
             raise GraphError(f"{path}: node {i} needs an 'executable'")
         unknown = sorted(set(entry) - _NODE_KEYS)
         if unknown:
-            raise GraphError(f"{path}: node {i} has unknown key(s) {unknown}; allowed: {sorted(_NODE_KEYS)}")
+            raise GraphError(
+                f"{path}: node {i} has unknown key(s) {unknown}; allowed: {sorted(_NODE_KEYS)}"
+            )
         params = tuple(entry.get("params") or ())
         for p in params:
             config_path(p)
-        nodes.append(NodeSpec(executable=str(entry["executable"]), name=str(entry.get("name", entry["executable"])),
-                              params=params, parameters=dict(entry.get("parameters") or {}),
-                              remap={str(k): str(v) for k, v in (entry.get("remap") or {}).items()},
-                              namespace=str(entry.get("namespace", ""))))
+        nodes.append(
+            NodeSpec(
+                executable=str(entry["executable"]),
+                name=str(entry.get("name", entry["executable"])),
+                params=params,
+                parameters=dict(entry.get("parameters") or {}),
+                remap={str(k): str(v) for k, v in (entry.get("remap") or {}).items()},
+                namespace=str(entry.get("namespace", "")),
+            )
+        )
     names = [n.name for n in nodes]
     if len(set(names)) != len(names):
         raise GraphError(f"{path}: node names must be unique, got {names}")
@@ -148,8 +159,13 @@ class GraphRunner:
                 with open(inline_file, "w") as fh:
                     yaml.safe_dump({node.name: {"ros__parameters": inline}}, fh)
             cmd = [_executable(node.executable), *ros_arguments(node, inline_file)]
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
             self.processes[node.name] = proc
             thread = threading.Thread(target=self._forward, args=(node.name, proc), daemon=True)
             thread.start()
@@ -198,7 +214,9 @@ def parse_overrides(items: Sequence[str], graph: Graph) -> dict[str, dict[str, A
         if not sep or not dot or not param:
             raise GraphError(f"--set {item!r}: expected NODE.PARAM=VALUE")
         if node not in names:
-            raise GraphError(f"--set {item!r}: graph {graph.name!r} has no node {node!r} (nodes: {sorted(names)})")
+            raise GraphError(
+                f"--set {item!r}: graph {graph.name!r} has no node {node!r} (nodes: {sorted(names)})"
+            )
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -208,14 +226,24 @@ def parse_overrides(items: Sequence[str], graph: Graph) -> dict[str, dict[str, A
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="snn-control launch", description="start a graph of ROS 2 nodes")
+    parser = argparse.ArgumentParser(
+        prog="snn-control launch", description="start a graph of ROS 2 nodes"
+    )
     parser.add_argument("graph", nargs="?", help="graph name (see --list) or path to a graph YAML")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("--list", action="store_true", help="list the graphs in the package")
-    parser.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE",
-                        help="override a node parameter (VALUE is YAML: 1.5, [1.0, 1.5], true, text); repeatable")
-    parser.add_argument("--unconfigured", action="store_true",
-                        help="leave the managed (lifecycle) nodes unconfigured instead of bringing them to active")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NODE.PARAM=VALUE",
+        help="override a node parameter (VALUE is YAML: 1.5, [1.0, 1.5], true, text); repeatable",
+    )
+    parser.add_argument(
+        "--unconfigured",
+        action="store_true",
+        help="leave the managed (lifecycle) nodes unconfigured instead of bringing them to active",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.list or not args.graph:
         print("\n".join(graph_names()))

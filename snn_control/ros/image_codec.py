@@ -6,6 +6,7 @@ files: colour through PIL's ITU-R 601-2 luma, 16-bit by keeping the high byte. A
 encoding, a ``step`` shorter than a row, or a data size that does not match the header
 raises :class:`ImageDecodeError` with the reason.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,16 +26,22 @@ def decode_gray(msg: Image) -> np.ndarray:
 
     enc = msg.encoding
     if enc not in CHANNELS:
-        raise ImageDecodeError(f"unsupported image encoding {enc!r}; supported: {', '.join(CHANNELS)}")
+        raise ImageDecodeError(
+            f"unsupported image encoding {enc!r}; supported: {', '.join(CHANNELS)}"
+        )
     h, w = int(msg.height), int(msg.width)
     row = w * CHANNELS[enc] * BYTES_PER_CHANNEL[enc]
     if h == 0 or w == 0:
         raise ImageDecodeError(f"empty image ({w}x{h})")
     if msg.step < row:
-        raise ImageDecodeError(f"step {msg.step} is shorter than a row of {w} {enc} pixels ({row} bytes)")
+        raise ImageDecodeError(
+            f"step {msg.step} is shorter than a row of {w} {enc} pixels ({row} bytes)"
+        )
     data = bytes(msg.data)
     if len(data) != msg.step * h:
-        raise ImageDecodeError(f"{len(data)} bytes of data, header says {msg.step} x {h} = {msg.step * h}")
+        raise ImageDecodeError(
+            f"{len(data)} bytes of data, header says {msg.step} x {h} = {msg.step * h}"
+        )
     rows = np.frombuffer(data, np.uint8).reshape(h, msg.step)[:, :row]
     if enc == "mono8":
         return rows.copy()
@@ -50,7 +57,9 @@ def decode_gray(msg: Image) -> np.ndarray:
 def encode_image(pixels: np.ndarray, encoding: str, frame_id: str = "camera", stamp=None) -> Image:
     """An Image message from (h, w) uint8/uint16 or (h, w, 3) uint8 RGB pixels."""
     if encoding not in CHANNELS:
-        raise ImageDecodeError(f"unsupported image encoding {encoding!r}; supported: {', '.join(CHANNELS)}")
+        raise ImageDecodeError(
+            f"unsupported image encoding {encoding!r}; supported: {', '.join(CHANNELS)}"
+        )
     pixels = np.asarray(pixels)
     if encoding == "bgr8":
         pixels = pixels[:, :, ::-1]

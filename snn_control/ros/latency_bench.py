@@ -6,6 +6,7 @@ node's ``motor_command`` for it arrives. The node publishes exactly one command 
 sample and the next sample is sent only after the previous command arrived (or a period
 elapsed), so the pairing is exact. Both processes use a private ``ROS_DOMAIN_ID``.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,13 @@ def private_domain_id() -> int:
     return 1 + os.getpid() % 100
 
 
-def measure_latency(duration_s: float = 10.0, rate_hz: float = 100.0, controller: str = "spiking_pd",
-                    startup_timeout_s: float = 20.0, wait_s: float = 0.009) -> dict[str, float]:
+def measure_latency(
+    duration_s: float = 10.0,
+    rate_hz: float = 100.0,
+    controller: str = "spiking_pd",
+    startup_timeout_s: float = 20.0,
+    wait_s: float = 0.009,
+) -> dict[str, float]:
     import rclpy
     from sensor_msgs.msg import Range
     from std_msgs.msg import Float64
@@ -35,10 +41,24 @@ def measure_latency(duration_s: float = 10.0, rate_hz: float = 100.0, controller
     node_exe = str(Path(sys.executable).parent / "snn_controller")
     from snn_control.ros.graph import config_path
 
-    proc = subprocess.Popen([node_exe, "--ros-args", "--params-file", str(config_path("hover_controller.yaml")),
-                             "-p", f"controller:={controller}", "-p", "control_dt:=0.01",
-                             "-p", "sensor_timeout_s:=5.0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            node_exe,
+            "--ros-args",
+            "--params-file",
+            str(config_path("hover_controller.yaml")),
+            "-p",
+            f"controller:={controller}",
+            "-p",
+            "control_dt:=0.01",
+            "-p",
+            "sensor_timeout_s:=5.0",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     os.environ["ROS_DOMAIN_ID"] = domain
     context = rclpy.Context()
     rclpy.init(context=context)
@@ -47,13 +67,17 @@ def measure_latency(duration_s: float = 10.0, rate_hz: float = 100.0, controller
         executor = make_executor(context)
         executor.add_node(node)
         received: list[float] = []
-        node.create_subscription(Float64, "motor_command", lambda _m: received.append(time.perf_counter()), COMMAND_QOS)
+        node.create_subscription(
+            Float64, "motor_command", lambda _m: received.append(time.perf_counter()), COMMAND_QOS
+        )
         pub = node.create_publisher(Range, "altitude", SENSOR_QOS)
         msg = Range()
         msg.min_range, msg.max_range = 0.1, 12.0
 
         def send(i: int) -> float:
-            msg.range = 1.0 + 0.5 * np.sin(i * 0.05)  # inside [min_range, max_range]: every sample is valid
+            msg.range = 1.0 + 0.5 * np.sin(
+                i * 0.05
+            )  # inside [min_range, max_range]: every sample is valid
             t = time.perf_counter()
             pub.publish(msg)
             return t
@@ -62,8 +86,10 @@ def measure_latency(duration_s: float = 10.0, rate_hz: float = 100.0, controller
         deadline = time.monotonic() + startup_timeout_s
         while not received:
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"snn_controller did not answer within {startup_timeout_s} s: "
-                                   f"{proc.stderr.read() if proc.poll() is not None else ''}")
+                raise RuntimeError(
+                    f"snn_controller did not answer within {startup_timeout_s} s: "
+                    f"{proc.stderr.read() if proc.poll() is not None else ''}"
+                )
             send(0)
             executor.spin_once(timeout_sec=0.05)
         time.sleep(0.2)
@@ -92,8 +118,12 @@ def measure_latency(duration_s: float = 10.0, rate_hz: float = 100.0, controller
         except subprocess.TimeoutExpired:
             proc.kill()
     ms = np.array(latencies) * 1e3
-    return {"ros_latency_ms_median": float(np.median(ms)), "ros_latency_ms_p99": float(np.percentile(ms, 99)),
-            "samples": int(ms.size), "lost": int(lost)}
+    return {
+        "ros_latency_ms_median": float(np.median(ms)),
+        "ros_latency_ms_p99": float(np.percentile(ms, 99)),
+        "samples": int(ms.size),
+        "lost": int(lost),
+    }
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Every launch file gets an ``autostart`` argument (default ``true``): the managed
 the graph (those whose schema has ``autostart``) configure and activate themselves; with
 ``autostart:=false`` they wait unconfigured for a lifecycle manager.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,9 +15,12 @@ from typing import Any
 from snn_control.ros.graph import config_path, is_managed, load_graph
 
 
-def nodes_from_graph(graph_name: str, extra_remaps: list[tuple[Any, Any]] | None = None,
-                     extra_parameters: dict[str, dict[str, Any]] | None = None,
-                     conditions: dict[str, Any] | None = None) -> list[Any]:
+def nodes_from_graph(
+    graph_name: str,
+    extra_remaps: list[tuple[Any, Any]] | None = None,
+    extra_parameters: dict[str, dict[str, Any]] | None = None,
+    conditions: dict[str, Any] | None = None,
+) -> list[Any]:
     """``launch_ros`` Nodes of a graph; ``extra_remaps`` (launch substitutions allowed) go to
     every node, ``extra_parameters`` and ``conditions`` to the node of that name."""
     from launch.actions import DeclareLaunchArgument
@@ -24,9 +28,13 @@ def nodes_from_graph(graph_name: str, extra_remaps: list[tuple[Any, Any]] | None
     from launch_ros.actions import Node
 
     graph = load_graph(graph_name)
-    actions: list[Any] = [DeclareLaunchArgument(
-        "autostart", default_value="true",
-        description="bring the managed nodes to active (false: leave them unconfigured)")]
+    actions: list[Any] = [
+        DeclareLaunchArgument(
+            "autostart",
+            default_value="true",
+            description="bring the managed nodes to active (false: leave them unconfigured)",
+        )
+    ]
     for node in graph.nodes:
         parameters: list[Any] = [str(config_path(p)) for p in node.params]
         if node.parameters:
@@ -35,8 +43,16 @@ def nodes_from_graph(graph_name: str, extra_remaps: list[tuple[Any, Any]] | None
             parameters.append(dict(extra_parameters[node.name]))
         if is_managed(node.executable):
             parameters.append({"autostart": LaunchConfiguration("autostart")})
-        actions.append(Node(package="snn_control", executable=node.executable, name=node.name,
-                            namespace=node.namespace or None, parameters=parameters,
-                            remappings=[*node.remap.items(), *(extra_remaps or [])], output="screen",
-                            condition=(conditions or {}).get(node.name)))
+        actions.append(
+            Node(
+                package="snn_control",
+                executable=node.executable,
+                name=node.name,
+                namespace=node.namespace or None,
+                parameters=parameters,
+                remappings=[*node.remap.items(), *(extra_remaps or [])],
+                output="screen",
+                condition=(conditions or {}).get(node.name),
+            )
+        )
     return actions

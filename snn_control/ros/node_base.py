@@ -22,6 +22,7 @@
 * :func:`run_node`: SIGINT and SIGTERM end the node without a traceback, after its safe
   output.
 """
+
 from __future__ import annotations
 
 import signal
@@ -36,7 +37,12 @@ import rclpy
 import rclpy.executors
 from builtin_interfaces.msg import Time as TimeMsg
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
+from rcl_interfaces.msg import (
+    FloatingPointRange,
+    IntegerRange,
+    ParameterDescriptor,
+    SetParametersResult,
+)
 from rclpy.clock import Clock, ClockType
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.node import Node
@@ -54,11 +60,17 @@ T = TypeVar("T")
 #: than the next).
 SENSOR_QOS = qos_profile_sensor_data
 #: Commands and answers: reliable, keep last 10 (a lost command is a missed actuation).
-COMMAND_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE)
+COMMAND_QOS = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE
+)
 #: ``/diagnostics``: reliable, keep last 10, as diagnostic_updater publishes it.
-DIAGNOSTICS_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE)
+DIAGNOSTICS_QOS = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE
+)
 #: ``/clock`` from the simulators: reliable, keep last 10.
-CLOCK_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE)
+CLOCK_QOS = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE
+)
 #: Parameters every rclpy node has, which no schema lists.
 _BUILTIN_PARAMETERS = {"use_sim_time", "start_type_description_service"}
 
@@ -103,7 +115,9 @@ class RateLimitedCounter:
         now = time.monotonic()
         if now - self._last_log.get(reason, -1e9) >= self._period:
             self._last_log[reason] = now
-            self._node.get_logger().warning(f"rejected input ({reason}, {self.counts[reason]} so far): {detail}")
+            self._node.get_logger().warning(
+                f"rejected input ({reason}, {self.counts[reason]} so far): {detail}"
+            )
 
     @property
     def total(self) -> int:
@@ -121,8 +135,12 @@ class _SnnNodeParts:
         self.rejected = RateLimitedCounter(self)
         self.counts: dict[str, int] = {"messages_in": 0, "messages_out": 0}
         self.latency = LatencyStats()
-        self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", DIAGNOSTICS_QOS)
-        self.create_timer(1.0, self.publish_diagnostics, clock=Clock(clock_type=ClockType.STEADY_TIME))
+        self._diagnostics_pub = self.create_publisher(
+            DiagnosticArray, "/diagnostics", DIAGNOSTICS_QOS
+        )
+        self.create_timer(
+            1.0, self.publish_diagnostics, clock=Clock(clock_type=ClockType.STEADY_TIME)
+        )
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -135,26 +153,42 @@ class _SnnNodeParts:
         # rclpy keeps the --ros-args overrides here and silently ignores undeclared ones,
         # so we read them to name any the node does not know (a typo must not fall back).
         overrides = dict(getattr(self, "_parameter_overrides", {}))
-        unknown = sorted(n for n in overrides if n not in _BUILTIN_PARAMETERS and not schema.knows(n))
+        unknown = sorted(
+            n for n in overrides if n not in _BUILTIN_PARAMETERS and not schema.knows(n)
+        )
         if unknown:
-            raise ParameterError(f"node {name!r}: unknown parameter(s) {unknown} in parameter overrides; "
-                                 f"declared: {sorted(schema.declared())} and namespaces {schema.namespaces}")
+            raise ParameterError(
+                f"node {name!r}: unknown parameter(s) {unknown} in parameter overrides; "
+                f"declared: {sorted(schema.declared())} and namespaces {schema.namespaces}"
+            )
         for spec in schema.declared().values():
             given = overrides.get(spec.name)
-            if spec.type == "double" and given is not None and given.type_ == Parameter.Type.INTEGER:
+            if (
+                spec.type == "double"
+                and given is not None
+                and given.type_ == Parameter.Type.INTEGER
+            ):
                 # "step_s:=5" means 5.0: widen integers for floating-point parameters (rclpy
                 # would refuse the type), as a user typing a launch argument expects.
-                self._parameter_overrides[spec.name] = Parameter(spec.name, Parameter.Type.DOUBLE,
-                                                                 float(given.value))
-            descriptor = ParameterDescriptor(description=spec.description, read_only=spec.read_only,
-                                             additional_constraints=spec.describe_validation())
+                self._parameter_overrides[spec.name] = Parameter(
+                    spec.name, Parameter.Type.DOUBLE, float(given.value)
+                )
+            descriptor = ParameterDescriptor(
+                description=spec.description,
+                read_only=spec.read_only,
+                additional_constraints=spec.describe_validation(),
+            )
             bounds = spec.validation.get("bounds<>")
             if bounds is not None and spec.type == "double":
-                descriptor.floating_point_range = [FloatingPointRange(from_value=float(bounds[0]),
-                                                                      to_value=float(bounds[1]), step=0.0)]
+                descriptor.floating_point_range = [
+                    FloatingPointRange(
+                        from_value=float(bounds[0]), to_value=float(bounds[1]), step=0.0
+                    )
+                ]
             elif bounds is not None and spec.type == "int":
-                descriptor.integer_range = [IntegerRange(from_value=int(bounds[0]), to_value=int(bounds[1]),
-                                                         step=1)]
+                descriptor.integer_range = [
+                    IntegerRange(from_value=int(bounds[0]), to_value=int(bounds[1]), step=1)
+                ]
             try:
                 value = self.declare_parameter(spec.name, spec.default, descriptor).value
             except Exception as exc:  # rclpy raises several types for bad types / ranges
@@ -165,8 +199,13 @@ class _SnnNodeParts:
         for ns in schema.namespaces:
             for key, given in overrides.items():
                 if key.startswith(ns):
-                    self.declare_parameter(key, given.value, ParameterDescriptor(
-                        description=f"{ns[:-1]} parameter", dynamic_typing=True, read_only=True))
+                    self.declare_parameter(
+                        key,
+                        given.value,
+                        ParameterDescriptor(
+                            description=f"{ns[:-1]} parameter", dynamic_typing=True, read_only=True
+                        ),
+                    )
         self.add_on_set_parameters_callback(self._validate_change)
         return schema
 
@@ -184,7 +223,9 @@ class _SnnNodeParts:
     def param(self, name: str) -> Any:
         return self.get_parameter(name).value
 
-    def load_file(self, param: str, shipped: str | Path, load: Callable[[str], T]) -> tuple[T, str]:
+    def load_file(
+        self, param: str, shipped: str | Path, load: Callable[[str], T]
+    ) -> tuple[T, str]:
         """``load`` the file that parameter ``param`` names (empty: the ``shipped`` one): what
         it holds and its path. A missing or unusable file raises :class:`ParameterError`."""
         path = self.param(param) or str(shipped)
@@ -196,15 +237,23 @@ class _SnnNodeParts:
     def namespace_params(self, namespace: str) -> dict[str, Any]:
         """Parameters under ``namespace.`` as a plain dict without the prefix."""
         prefix = namespace + "."
-        return {name[len(prefix):]: self.get_parameter(name).value
-                for name in self._parameters if name.startswith(prefix)}
+        return {
+            name[len(prefix):]: self.get_parameter(name).value
+            for name in self._parameters
+            if name.startswith(prefix)
+        }
 
     def listeners_ready(self, publisher: Any, topic: str) -> bool:
         """``wait_for_subscribers``: whether enough subscribers listen to ``publisher`` yet
         (logged while waiting, and once when they do)."""
-        wanted, listening = int(self.param("wait_for_subscribers")), publisher.get_subscription_count()
+        wanted, listening = (
+            int(self.param("wait_for_subscribers")),
+            publisher.get_subscription_count(),
+        )
         if listening < wanted:
-            self.get_logger().info(f"waiting: {listening}/{wanted} subscribers on {topic}", throttle_duration_sec=2.0)
+            self.get_logger().info(
+                f"waiting: {listening}/{wanted} subscribers on {topic}", throttle_duration_sec=2.0
+            )
             return False
         self.get_logger().info(f"{listening} subscriber(s) on {topic}: publishing starts")
         return True
@@ -224,13 +273,19 @@ class _SnnNodeParts:
 
     def publish_diagnostics(self) -> None:
         values: dict[str, Any] = {**self.counts, "rejected_total": self.rejected.total}
-        values.update({f"rejected.{reason}": n for reason, n in sorted(self.rejected.counts.items())})
+        values.update(
+            {f"rejected.{reason}": n for reason, n in sorted(self.rejected.counts.items())}
+        )
         values.update(self.latency.percentiles_ms())
         values.update(self.diagnostic_values())
         level, message = self.diagnostic_level()
-        status = DiagnosticStatus(level=level, name=self.get_fully_qualified_name(), message=message,
-                                  hardware_id="snn_control",
-                                  values=[KeyValue(key=str(k), value=str(v)) for k, v in values.items()])
+        status = DiagnosticStatus(
+            level=level,
+            name=self.get_fully_qualified_name(),
+            message=message,
+            hardware_id="snn_control",
+            values=[KeyValue(key=str(k), value=str(v)) for k, v in values.items()],
+        )
         header = Header(stamp=self.get_clock().now().to_msg())
         self._diagnostics_pub.publish(DiagnosticArray(header=header, status=[status]))
 
@@ -345,7 +400,9 @@ class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
         :class:`ParameterError` so that the process ends with the reason."""
         self.trigger_configure()
         if not self.configured:
-            raise ParameterError(self.configure_error or f"node {self.get_name()!r}: configure failed")
+            raise ParameterError(
+                self.configure_error or f"node {self.get_name()!r}: configure failed"
+            )
         self.trigger_activate()
 
 
@@ -355,8 +412,13 @@ class Watchdog:
     ``use_sim_time``: a paused simulation does not trip it) and measured from the last
     input's message stamp where it has one (from its arrival otherwise)."""
 
-    def __init__(self, node: Node, timeout_s: Callable[[], float], on_silence: Callable[[float], None],
-                 period_s: float = 0.05) -> None:
+    def __init__(
+        self,
+        node: Node,
+        timeout_s: Callable[[], float],
+        on_silence: Callable[[float], None],
+        period_s: float = 0.05,
+    ) -> None:
         self.timeout_s = timeout_s
         self._node = node
         self._on_silence = on_silence
@@ -410,7 +472,10 @@ def make_executor(context: Any = None) -> Any:
 def run_node(make_node: Callable[[], _SnnNodeParts], args: Sequence[str] | None = None) -> int:
     """Init rclpy, build the node (and bring a managed node with ``autostart`` to active),
     spin until SIGINT/SIGTERM, give the safe output, shut down cleanly; exit code."""
-    rclpy.init(args=list(sys.argv if args is None else args), signal_handler_options=SignalHandlerOptions.NO)
+    rclpy.init(
+        args=list(sys.argv if args is None else args),
+        signal_handler_options=SignalHandlerOptions.NO,
+    )
     stop = {"requested": False}
 
     def request_stop(signum: int, _frame: Any) -> None:

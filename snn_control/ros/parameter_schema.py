@@ -26,6 +26,7 @@ The tables in ``docs/parameters.md`` are generated from these files
 (``python -m snn_control.ros.parameter_schema > docs/parameters.md``); a test fails when they
 drift. This module imports neither ``rclpy`` nor ``launch``.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,16 @@ from typing import Any
 
 import yaml
 
-TYPES = {"bool": bool, "int": int, "double": float, "string": str, "bool_array": bool, "int_array": int,
-         "double_array": float, "string_array": str}
+TYPES = {
+    "bool": bool,
+    "int": int,
+    "double": float,
+    "string": str,
+    "bool_array": bool,
+    "int_array": int,
+    "double_array": float,
+    "string_array": str,
+}
 
 
 class SchemaError(ValueError):
@@ -73,8 +82,10 @@ class ParamSpec:
             if kind is float and isinstance(item, int) and not isinstance(item, bool):
                 ok = True
             if not ok:
-                return f"{self.name} must be {'a list of ' if self.is_array else ''}{self.type.split('_')[0]}, " \
-                       f"got {value!r}"
+                return (
+                    f"{self.name} must be {'a list of ' if self.is_array else ''}{self.type.split('_')[0]}, "
+                    f"got {value!r}"
+                )
             if kind is float and not math.isfinite(item):
                 return f"{self.name} must be finite, got {item!r}"
         for rule, args in self.validation.items():
@@ -84,8 +95,10 @@ class ParamSpec:
         return None
 
     def describe_validation(self) -> str:
-        return ", ".join(f"{rule[:-2]} {', '.join(map(repr, args)) if args else ''}".strip()
-                         for rule, args in self.validation.items())
+        return ", ".join(
+            f"{rule[:-2]} {', '.join(map(repr, args)) if args else ''}".strip()
+            for rule, args in self.validation.items()
+        )
 
 
 def _bounds(v: Any, lo: float, hi: float) -> str | None:
@@ -136,10 +149,14 @@ def load_schema(node: str) -> NodeSchema:
     """The schema of ``node`` from the package (``snn_control/params/<node>.yaml``)."""
     path = resources.files("snn_control").joinpath("params", f"{node}.yaml")
     if not path.is_file():
-        raise SchemaError(f"no parameter schema for node {node!r}; known: {', '.join(schema_names())}")
+        raise SchemaError(
+            f"no parameter schema for node {node!r}; known: {', '.join(schema_names())}"
+        )
     data = yaml.safe_load(path.read_text()) or {}
     if list(data) != [node]:
-        raise SchemaError(f"{path}: the schema must have one top-level key, {node!r}; got {list(data)}")
+        raise SchemaError(
+            f"{path}: the schema must have one top-level key, {node!r}; got {list(data)}"
+        )
     parameters = {}
     for name, entry in (data[node] or {}).items():
         where = f"{path}: parameter {name!r}"
@@ -155,16 +172,28 @@ def load_schema(node: str) -> NodeSchema:
             continue
         if entry["type"] not in TYPES:
             raise SchemaError(f"{where}: type {entry['type']!r} is not one of {sorted(TYPES)}")
-        validation = {rule: list(args) if isinstance(args, list) else [args]
-                      for rule, args in (entry.get("validation") or {}).items()}
+        validation = {
+            rule: list(args) if isinstance(args, list) else [args]
+            for rule, args in (entry.get("validation") or {}).items()
+        }
         for rule in validation:
             if rule not in _RULES:
                 raise SchemaError(f"{where}: unknown validator {rule!r}; known: {sorted(_RULES)}")
         default = entry.get("default_value")
-        if entry["type"] == "double" and isinstance(default, int) and not isinstance(default, bool):
+        if (
+            entry["type"] == "double"
+            and isinstance(default, int)
+            and not isinstance(default, bool)
+        ):
             default = float(default)
-        spec = ParamSpec(name, entry["type"], default, str(entry["description"]),
-                         bool(entry.get("read_only", False)), validation)
+        spec = ParamSpec(
+            name,
+            entry["type"],
+            default,
+            str(entry["description"]),
+            bool(entry.get("read_only", False)),
+            validation,
+        )
         reason = spec.check(default)
         if reason:
             raise SchemaError(f"{where}: its default is invalid: {reason}")
@@ -173,12 +202,18 @@ def load_schema(node: str) -> NodeSchema:
 
 
 def markdown_table(schema: NodeSchema) -> str:
-    rows = [f"### `{schema.node}`", "", "| parameter | type | default | read only | validation | description |",
-            "| --- | --- | --- | --- | --- | --- |"]
+    rows = [
+        f"### `{schema.node}`",
+        "",
+        "| parameter | type | default | read only | validation | description |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for spec in schema.parameters.values():
         default = "" if spec.is_namespace else f"`{json_value(spec.default)}`"
-        rows.append(f"| `{spec.name}` | {spec.type} | {default} | {'yes' if spec.read_only else 'no'} | "
-                    f"{spec.describe_validation()} | {spec.description.replace('|', '/')} |")
+        rows.append(
+            f"| `{spec.name}` | {spec.type} | {default} | {'yes' if spec.read_only else 'no'} | "
+            f"{spec.describe_validation()} | {spec.description.replace('|', '/')} |"
+        )
     return "\n".join(rows)
 
 
@@ -190,13 +225,20 @@ def json_value(value: Any) -> str:
 
 def parameters_markdown() -> str:
     """``docs/parameters.md``: every node's parameters, generated from the schemas."""
-    head = ["# Node parameters", "",
-            "Generated from `snn_control/params/*.yaml` (generate_parameter_library format) by",
-            "`python -m snn_control.ros.parameter_schema > docs/parameters.md`; do not edit by hand.",
-            "Read-only parameters are fixed once the node has started (a change is refused with",
-            "the reason); the others can be changed at run time and are validated first. Files in",
-            "`snn_control/config/` hold only the overrides a graph or launch file applies.", ""]
-    return "\n".join(head + ["\n\n".join(markdown_table(load_schema(n)) for n in schema_names())]) + "\n"
+    head = [
+        "# Node parameters",
+        "",
+        "Generated from `snn_control/params/*.yaml` (generate_parameter_library format) by",
+        "`python -m snn_control.ros.parameter_schema > docs/parameters.md`; do not edit by hand.",
+        "Read-only parameters are fixed once the node has started (a change is refused with",
+        "the reason); the others can be changed at run time and are validated first. Files in",
+        "`snn_control/config/` hold only the overrides a graph or launch file applies.",
+        "",
+    ]
+    return (
+        "\n".join(head + ["\n\n".join(markdown_table(load_schema(n)) for n in schema_names())])
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from that simulated time on, no ``altitude`` is published. Non-finite
 commands are rejected and counted. When the profile is over the plant stops stepping and
 publishing and logs its last state.
 """
+
 from __future__ import annotations
 
 import math
@@ -83,9 +84,15 @@ class AltitudePlantNode(SnnNode):
         if self.waiting:
             wanted = int(self.param("wait_for_subscribers"))
             listening = self.range_pub.get_subscription_count()
-            if listening < wanted or self.count_publishers(self.resolve_topic_name("motor_command")) < 1:
-                self.get_logger().info(f"waiting: {listening}/{wanted} altitude subscribers, "
-                                       "and a motor_command publisher", throttle_duration_sec=2.0)
+            if (
+                listening < wanted
+                or self.count_publishers(self.resolve_topic_name("motor_command")) < 1
+            ):
+                self.get_logger().info(
+                    f"waiting: {listening}/{wanted} altitude subscribers, "
+                    "and a motor_command publisher",
+                    throttle_duration_sec=2.0,
+                )
                 return
             # The initial state goes out now; the next tick steps with the answer to it,
             # exactly as in the offline loop.
@@ -94,12 +101,16 @@ class AltitudePlantNode(SnnNode):
             self.publish_observation()
             return
         silent = self.sim_time - self.last_command_sim_time > self.param("command_timeout_s")
-        self.obs, _, _, truncated, info = self.env.step(np.array([0.0 if silent else self.command]))
+        self.obs, _, _, truncated, info = self.env.step(
+            np.array([0.0 if silent else self.command])
+        )
         self.sim_time, self.true_altitude = float(info["time"]), float(info["altitude"])
         self.publish_observation()
         if truncated:
             self.finished = True
-            self.get_logger().info(f"profile finished at t = {self.sim_time:.1f} s, altitude {self.true_altitude:.3f} m")
+            self.get_logger().info(
+                f"profile finished at t = {self.sim_time:.1f} s, altitude {self.true_altitude:.3f} m"
+            )
 
     def publish_observation(self) -> None:
         stamp = sim_stamp(self.sim_time)
@@ -124,5 +135,9 @@ class AltitudePlantNode(SnnNode):
         self.count("messages_out")
 
     def diagnostic_values(self) -> dict[str, object]:
-        return {"sim_time_s": round(self.sim_time, 3), "waiting_for_subscribers": self.waiting,
-                "finished": self.finished, "altitude_m": round(self.true_altitude, 4)}
+        return {
+            "sim_time_s": round(self.sim_time, 3),
+            "waiting_for_subscribers": self.waiting,
+            "finished": self.finished,
+            "altitude_m": round(self.true_altitude, 4),
+        }

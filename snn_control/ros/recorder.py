@@ -8,6 +8,7 @@ place by :meth:`BagRecorder.close`, so an interrupted run leaves no half-written
 the final name. Each record is stamped with its arrival time (as ``ros2 bag record``
 does).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -46,11 +47,18 @@ class BagRecorder:
         self._node = node
         self.counts: dict[str, int] = {}
 
-    def record(self, topic: str, msg_type: type, qos: QoSProfile,
-               also: Callable[[bytes], Any] | None = None) -> None:
+    def record(
+        self,
+        topic: str,
+        msg_type: type,
+        qos: QoSProfile,
+        also: Callable[[bytes], Any] | None = None,
+    ) -> None:
         """Record ``topic``; ``also`` gets each message's raw bytes too (for live evaluation)."""
         resolved = self._node.resolve_topic_name(topic)
-        connection = self._writer.add_connection(resolved, ros_type_name(msg_type), typestore=self._typestore)
+        connection = self._writer.add_connection(
+            resolved, ros_type_name(msg_type), typestore=self._typestore
+        )
         self.counts[resolved] = 0
 
         def on_message(data: bytes) -> None:

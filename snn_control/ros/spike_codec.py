@@ -25,6 +25,7 @@ ensemble) carries every spike of those steps, each with its own ``t``
 Decoding: ``decode_spikes(msg)`` returns a structured numpy array with the three fields
 and ``to_population_vectors(msg)`` the boolean vector of each population.
 """
+
 from __future__ import annotations
 
 from typing import Mapping
@@ -33,7 +34,11 @@ import numpy as np
 from sensor_msgs.msg import PointCloud2, PointField
 
 SPIKE_DTYPE = np.dtype([("t", "<f4"), ("neuron", "<u4"), ("population", "<u2")])
-_FIELDS = (("t", 0, PointField.FLOAT32), ("neuron", 4, PointField.UINT32), ("population", 8, PointField.UINT16))
+_FIELDS = (
+    ("t", 0, PointField.FLOAT32),
+    ("neuron", 4, PointField.UINT32),
+    ("population", 8, PointField.UINT16),
+)
 POINT_STEP = SPIKE_DTYPE.itemsize  # 10 bytes, packed
 
 
@@ -41,7 +46,9 @@ def population_header(network: str, populations: Mapping[str, int]) -> str:
     """The ``frame_id`` describing the populations: ``"net:enc=40,hid=110"``."""
     for name in [network, *populations]:
         if any(c in name for c in ":,="):
-            raise ValueError(f"names in the spike header may not contain ':', ',' or '=': {name!r}")
+            raise ValueError(
+                f"names in the spike header may not contain ':', ',' or '=': {name!r}"
+            )
     return network + ":" + ",".join(f"{name}={int(size)}" for name, size in populations.items())
 
 
@@ -59,8 +66,12 @@ def parse_population_header(frame_id: str) -> tuple[str, dict[str, int]]:
     return network, populations
 
 
-def encode_spikes(spikes: Mapping[str, np.ndarray], network: str = "snn", stamp=None,
-                  times: Mapping[str, np.ndarray] | None = None) -> PointCloud2:
+def encode_spikes(
+    spikes: Mapping[str, np.ndarray],
+    network: str = "snn",
+    stamp=None,
+    times: Mapping[str, np.ndarray] | None = None,
+) -> PointCloud2:
     """One PointCloud2 from boolean spike vectors per population (vectorised, no per-spike loop).
 
     ``times`` optionally gives, per population, the time offset (s) of each neuron's spike.
@@ -73,14 +84,19 @@ def encode_spikes(spikes: Mapping[str, np.ndarray], network: str = "snn", stamp=
         chunk = np.empty(fired.size, dtype=SPIKE_DTYPE)
         chunk["neuron"] = fired
         chunk["population"] = index
-        chunk["t"] = 0.0 if times is None or name not in times else np.asarray(times[name]).reshape(-1)[fired]
+        chunk["t"] = (
+            0.0
+            if times is None or name not in times
+            else np.asarray(times[name]).reshape(-1)[fired]
+        )
         chunks.append(chunk)
     points = np.concatenate(chunks) if chunks else np.empty(0, dtype=SPIKE_DTYPE)
     return _spike_cloud(points, population_header(network, sizes), stamp)
 
 
-def encode_spike_raster(rasters: Mapping[str, np.ndarray], step_s: float, network: str = "snn",
-                        stamp=None) -> PointCloud2:
+def encode_spike_raster(
+    rasters: Mapping[str, np.ndarray], step_s: float, network: str = "snn", stamp=None
+) -> PointCloud2:
     """One PointCloud2 from ``(steps, neurons)`` boolean rasters per population: the spikes
     of a tick of several network steps (e.g. one image presentation), ``t = step * step_s``."""
     sizes, chunks = {}, []
@@ -125,7 +141,9 @@ def decode_spikes(msg: PointCloud2) -> np.ndarray:
     n = int(msg.width) * int(msg.height)
     data = bytes(msg.data)
     if len(data) != n * POINT_STEP:
-        raise ValueError(f"spike cloud holds {len(data)} bytes but width*height*point_step = {n * POINT_STEP}")
+        raise ValueError(
+            f"spike cloud holds {len(data)} bytes but width*height*point_step = {n * POINT_STEP}"
+        )
     return np.frombuffer(data, dtype=SPIKE_DTYPE)
 
 
@@ -135,14 +153,18 @@ def to_population_vectors(msg: PointCloud2) -> dict[str, np.ndarray]:
     points = decode_spikes(msg)
     names = list(populations)
     if points.size and points["population"].max() >= len(names):
-        raise ValueError(f"spike cloud references population {int(points['population'].max())} "
-                         f"but the header lists {len(names)}")
+        raise ValueError(
+            f"spike cloud references population {int(points['population'].max())} "
+            f"but the header lists {len(names)}"
+        )
     out = {}
     for index, name in enumerate(names):
         vector = np.zeros(populations[name], dtype=bool)
         neurons = points["neuron"][points["population"] == index]
         if neurons.size and neurons.max() >= vector.size:
-            raise ValueError(f"spike cloud has neuron {int(neurons.max())} in population {name!r} of size {vector.size}")
+            raise ValueError(
+                f"spike cloud has neuron {int(neurons.max())} in population {name!r} of size {vector.size}"
+            )
         vector[neurons] = True
         out[name] = vector
     return out

@@ -11,6 +11,7 @@ ventral ``vBWM``/``MV``), and counts synapses between classes. NCAP's pattern, p
   B-neuron excites the D-class neuron that inhibits the opposite muscle, GABA);
 * and, outside NCAP's four weights, AVB -> B-class (the forward command) and B -> B.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,15 @@ from snn_control.shared_data import BESIDE_CHECKOUT
 #: where the data sits beside a checkout of this repository (``../shared/data``)
 DEFAULT_DIR = BESIDE_CHECKOUT / "celegans"
 
-CLASSES = {"AVB": r"AVB[LR]", "DB": r"DB\d+", "VB": r"VB\d+", "DD": r"DD\d+", "VD": r"VD\d+",
-           "dorsal_muscle": r"(dBWM[LR]\d+|MD[LR]\d+)", "ventral_muscle": r"(vBWM[LR]\d+|MV[LR]\d+)"}
+CLASSES = {
+    "AVB": r"AVB[LR]",
+    "DB": r"DB\d+",
+    "VB": r"VB\d+",
+    "DD": r"DD\d+",
+    "VD": r"VD\d+",
+    "dorsal_muscle": r"(dBWM[LR]\d+|MD[LR]\d+)",
+    "ventral_muscle": r"(vBWM[LR]\d+|MV[LR]\d+)",
+}
 
 
 def neuron_class(name: str) -> str | None:
@@ -43,11 +51,17 @@ def read_edges(directory: Path = DEFAULT_DIR) -> list[tuple[str, str, int, str, 
     for name, delimiter in files.items():
         path = directory / name
         if not path.is_file():
-            raise FileNotFoundError(f"connectome file {path} is missing (see ../shared/data/celegans/SOURCE.md)")
+            raise FileNotFoundError(
+                f"connectome file {path} is missing (see ../shared/data/celegans/SOURCE.md)"
+            )
         with open(path, newline="") as fh:
             reader = csv.reader(fh, delimiter=delimiter)
             header = [h.strip().lower() for h in next(reader)]
-            expected = ["source", "target", "weight", "type"] if delimiter == "," else ["pre", "post", "type", "synapses"]
+            expected = (
+                ["source", "target", "weight", "type"]
+                if delimiter == ","
+                else ["pre", "post", "type", "synapses"]
+            )
             if header != expected:
                 raise ValueError(f"{path}: header {header}, expected {expected}")
             for row in reader:
@@ -78,16 +92,31 @@ def analyse(directory: Path = DEFAULT_DIR) -> dict:
     chem = class_synapses(edges, "herm_full_edgelist.csv")
     gap = class_synapses(edges, "herm_full_edgelist.csv", "electrical")
     rows = {
-        "ipsilateral excitation": {"DB->dorsal_muscle": chem[("DB", "dorsal_muscle")],
-                                   "VB->ventral_muscle": chem[("VB", "ventral_muscle")]},
-        "direct contralateral (absent in NCAP)": {"DB->ventral_muscle": chem[("DB", "ventral_muscle")],
-                                                  "VB->dorsal_muscle": chem[("VB", "dorsal_muscle")]},
-        "B -> opposite D (contralateral inhibition, step 1)": {"DB->VD": chem[("DB", "VD")], "VB->DD": chem[("VB", "DD")]},
+        "ipsilateral excitation": {
+            "DB->dorsal_muscle": chem[("DB", "dorsal_muscle")],
+            "VB->ventral_muscle": chem[("VB", "ventral_muscle")],
+        },
+        "direct contralateral (absent in NCAP)": {
+            "DB->ventral_muscle": chem[("DB", "ventral_muscle")],
+            "VB->dorsal_muscle": chem[("VB", "dorsal_muscle")],
+        },
+        "B -> opposite D (contralateral inhibition, step 1)": {
+            "DB->VD": chem[("DB", "VD")],
+            "VB->DD": chem[("VB", "DD")],
+        },
         "B -> same-side D": {"DB->DD": chem[("DB", "DD")], "VB->VD": chem[("VB", "VD")]},
-        "D -> own-side muscle (inhibition, step 2)": {"DD->dorsal_muscle": chem[("DD", "dorsal_muscle")],
-                                                      "VD->ventral_muscle": chem[("VD", "ventral_muscle")]},
-        "command AVB -> B (chemical)": {"AVB->DB": chem[("AVB", "DB")], "AVB->VB": chem[("AVB", "VB")]},
-        "command AVB -> B (gap junctions)": {"AVB->DB": gap[("AVB", "DB")], "AVB->VB": gap[("AVB", "VB")]},
+        "D -> own-side muscle (inhibition, step 2)": {
+            "DD->dorsal_muscle": chem[("DD", "dorsal_muscle")],
+            "VD->ventral_muscle": chem[("VD", "ventral_muscle")],
+        },
+        "command AVB -> B (chemical)": {
+            "AVB->DB": chem[("AVB", "DB")],
+            "AVB->VB": chem[("AVB", "VB")],
+        },
+        "command AVB -> B (gap junctions)": {
+            "AVB->DB": gap[("AVB", "DB")],
+            "AVB->VB": gap[("AVB", "VB")],
+        },
         "B -> B (chemical)": {"DB->DB": chem[("DB", "DB")], "VB->VB": chem[("VB", "VB")]},
     }
     ipsi = sum(rows["ipsilateral excitation"].values())
@@ -95,8 +124,10 @@ def analyse(directory: Path = DEFAULT_DIR) -> dict:
     cross_d = sum(rows["B -> opposite D (contralateral inhibition, step 1)"].values())
     same_d = sum(rows["B -> same-side D"].values())
     d_out = sum(rows["D -> own-side muscle (inhibition, step 2)"].values())
-    avb_gap, avb_chem = (sum(rows[k].values()) for k in ("command AVB -> B (gap junctions)",
-                                                         "command AVB -> B (chemical)"))
+    avb_gap, avb_chem = (
+        sum(rows[k].values())
+        for k in ("command AVB -> B (gap junctions)", "command AVB -> B (chemical)")
+    )
     findings = {
         # NCAP's w_ipsi >= 0: every B -> muscle synapse is ipsilateral.
         "ipsilateral_fraction_of_b_to_muscle": round(ipsi / max(ipsi + direct_contra, 1), 3),

@@ -5,6 +5,7 @@ trained on), ``params`` (NCAP: the 4 shared weights; MLP: the flat weights) and 
 (JSON: the command and seed that reproduce it, returns). NCAP's weights are shared across
 segments, so an NCAP file drives a swimmer of any length; an MLP file only its own.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,9 @@ FORMAT = "snn_control.swimmer/1"
 CONTROLLERS = ("mlp", "rate_ncap", "spiking_ncap")
 
 
-def make_swimmer_controller(kind: str, n_links: int, params: np.ndarray, backend: str = "numpy") -> Controller:
+def make_swimmer_controller(
+    kind: str, n_links: int, params: np.ndarray, backend: str = "numpy"
+) -> Controller:
     from snn_control.sim.swimmer.env import joint_limit_rad
     from snn_control.swimmer.mlp import MlpPolicy
     from snn_control.swimmer.ncap import NcapParams, RateNcap, SpikingNcap
@@ -29,17 +32,26 @@ def make_swimmer_controller(kind: str, n_links: int, params: np.ndarray, backend
     if kind == "rate_ncap":
         return RateNcap(n_joints, joint_limit_rad(n_links), NcapParams.from_array(params))
     if kind == "spiking_ncap":
-        return SpikingNcap(n_joints, joint_limit_rad(n_links), NcapParams.from_array(params), backend=backend)
+        return SpikingNcap(
+            n_joints, joint_limit_rad(n_links), NcapParams.from_array(params), backend=backend
+        )
     if kind == "mlp":
         return MlpPolicy(n_joints, params)
     raise ValueError(f"unknown swimmer controller {kind!r}; choose from {CONTROLLERS}")
 
 
-def save_swimmer_controller(kind: str, n_links: int, params: np.ndarray, path: str | Path, meta: dict) -> None:
+def save_swimmer_controller(
+    kind: str, n_links: int, params: np.ndarray, path: str | Path, meta: dict
+) -> None:
     """Write atomically (a crash leaves the old file or none, never half a file)."""
-    atomic_savez(path, format=np.array(FORMAT), kind=np.array(kind), n_links=np.array(int(n_links)),
-                 params=np.asarray(params, dtype=np.float32 if kind == "mlp" else np.float64),
-                 meta=np.array(json.dumps(meta, sort_keys=True)))
+    atomic_savez(
+        path,
+        format=np.array(FORMAT),
+        kind=np.array(kind),
+        n_links=np.array(int(n_links)),
+        params=np.asarray(params, dtype=np.float32 if kind == "mlp" else np.float64),
+        meta=np.array(json.dumps(meta, sort_keys=True)),
+    )
 
 
 def load_swimmer_file(path: str | Path) -> dict:
@@ -55,17 +67,26 @@ def load_swimmer_file(path: str | Path) -> dict:
     params = content["params"].astype(np.float64)
     if not np.all(np.isfinite(params)):
         raise ValueError(f"{path}: parameters contain NaN or inf")
-    return {"kind": kind, "n_links": int(content["n_links"]), "params": params, "meta": json.loads(str(content["meta"]))}
+    return {
+        "kind": kind,
+        "n_links": int(content["n_links"]),
+        "params": params,
+        "meta": json.loads(str(content["meta"])),
+    }
 
 
 def shipped_path(kind: str) -> Path:
     return Path(str(resources.files("snn_control").joinpath("weights", f"swimmer_{kind}.npz")))
 
 
-def load_swimmer_controller(path: str | Path, n_links: int | None = None, backend: str = "numpy") -> Controller:
+def load_swimmer_controller(
+    path: str | Path, n_links: int | None = None, backend: str = "numpy"
+) -> Controller:
     """A controller from a file; NCAPs may be given another body length (transfer)."""
     content = load_swimmer_file(path)
     links = content["n_links"] if n_links is None else int(n_links)
     if content["kind"] == "mlp" and links != content["n_links"]:
-        raise ValueError(f"{path}: an MLP trained for {content['n_links']} links cannot drive {links}")
+        raise ValueError(
+            f"{path}: an MLP trained for {content['n_links']} links cannot drive {links}"
+        )
     return make_swimmer_controller(content["kind"], links, content["params"], backend=backend)

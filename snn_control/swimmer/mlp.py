@@ -4,6 +4,7 @@ Pure numpy (a forward pass per control step is all ES needs). The observation's 
 counter is replaced by the oscillator's phase as (sin, cos), so that the MLP sees the same
 timing signal NCAP's head oscillator gets; everything else is the environment's.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,7 +39,9 @@ class MlpPolicy(Controller):
         super().__init__(dt, -1.0, 1.0)
         flat = np.asarray(flat, dtype=np.float64)
         if flat.size != n_mlp_parameters(n_joints):
-            raise ValueError(f"an MLP for {n_joints} joints has {n_mlp_parameters(n_joints)} parameters, got {flat.size}")
+            raise ValueError(
+                f"an MLP for {n_joints} joints has {n_mlp_parameters(n_joints)} parameters, got {flat.size}"
+            )
         self.layers, i = [], 0
         for a, b in mlp_shapes(n_joints):
             w = flat[i:i + a * b].reshape(a, b)

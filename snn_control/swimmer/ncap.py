@@ -22,6 +22,7 @@ is exactly the rate NCAP's activation, here carried by spikes. The torque readou
 leaky integrator per joint fed +1/steps from the dorsal and -1/steps from the ventral
 muscle's spikes (a muscle's activation filter).
 """
+
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
@@ -48,7 +49,12 @@ class NcapParams:
     w_contra: float = -1.0
 
     def constrained(self) -> "NcapParams":
-        return NcapParams(max(self.w_prop, 0.0), max(self.w_osc, 0.0), max(self.w_ipsi, 0.0), min(self.w_contra, 0.0))
+        return NcapParams(
+            max(self.w_prop, 0.0),
+            max(self.w_osc, 0.0),
+            max(self.w_ipsi, 0.0),
+            min(self.w_contra, 0.0),
+        )
 
     def as_array(self) -> np.ndarray:
         return np.array(astuple(self), dtype=float)
@@ -67,7 +73,9 @@ def oscillator(step: int, period: int = OSCILLATOR_PERIOD) -> tuple[float, float
     return dorsal, 1.0 - dorsal
 
 
-def b_neuron_drive(joint_angles: np.ndarray, step: int, params: NcapParams, joint_limit: float) -> np.ndarray:
+def b_neuron_drive(
+    joint_angles: np.ndarray, step: int, params: NcapParams, joint_limit: float
+) -> np.ndarray:
     """Input to the B-neurons, shape (2, n_joints): row 0 dorsal, row 1 ventral."""
     q = np.asarray(joint_angles, dtype=float) / joint_limit
     drive = np.empty((2, q.size))
@@ -81,17 +89,29 @@ def b_neuron_drive(joint_angles: np.ndarray, step: int, params: NcapParams, join
 class NcapController(Controller):
     """Observation = :class:`~snn_control.sim.swimmer.env.SwimmerEnv`'s; action = joint torques."""
 
-    def __init__(self, n_joints: int, joint_limit: float, params: NcapParams = NcapParams(), dt: float = 0.03) -> None:
+    def __init__(
+        self,
+        n_joints: int,
+        joint_limit: float,
+        params: NcapParams = NcapParams(),
+        dt: float = 0.03,
+    ) -> None:
         self.n_inputs = 2 * n_joints + 3
         self.n_outputs = n_joints
         super().__init__(dt, -1.0, 1.0)
-        self.n_joints, self.joint_limit, self.params = n_joints, float(joint_limit), params.constrained()
+        self.n_joints, self.joint_limit, self.params = (
+            n_joints,
+            float(joint_limit),
+            params.constrained(),
+        )
 
     def reset(self) -> None:
         """The rate NCAP has no state (the oscillator runs on the observation's step count)."""
 
     def _drive(self, observation: np.ndarray) -> np.ndarray:
-        return b_neuron_drive(observation[:self.n_joints], int(observation[-1]), self.params, self.joint_limit)
+        return b_neuron_drive(
+            observation[: self.n_joints], int(observation[-1]), self.params, self.joint_limit
+        )
 
     @property
     def n_parameters(self) -> int:
@@ -109,7 +129,9 @@ class RateNcap(NcapController):
         return dorsal - ventral
 
 
-def spiking_ncap_network(n_joints: int, params: NcapParams, steps_per_tick: int = STEPS_PER_TICK) -> NetworkSpec:
+def spiking_ncap_network(
+    n_joints: int, params: NcapParams, steps_per_tick: int = STEPS_PER_TICK
+) -> NetworkSpec:
     """B-neurons (input population, dorsal then ventral), muscles (same order), torque readout."""
     p = params.constrained()
     n = 2 * n_joints
@@ -118,25 +140,52 @@ def spiking_ncap_network(n_joints: int, params: NcapParams, steps_per_tick: int 
     swap = np.block([[np.zeros_like(eye), eye], [eye, np.zeros_like(eye)]])
     muscle_weights = p.w_ipsi * np.eye(n) + p.w_contra * swap
     readout_weights = (1.0 - READOUT_KEEP) * np.hstack([eye, -eye])
-    pops = (make_population("b", n, "cuba_lif", reset="soft", **neuron),
-            make_population("muscle", n, "cuba_lif", reset="soft", **neuron),
-            make_population("torque", n_joints, "leaky_integrator", du=1.0, dv=1.0 - READOUT_KEEP))
-    conns = (Connection("b", "muscle", muscle_weights), Connection("muscle", "torque", readout_weights))
-    meta = {"system": "swimmer", "n_joints": n_joints, "ncap_params": list(astuple(p)),
-            "steps_per_tick": steps_per_tick, "readouts": ["torque"], "encoder": "direct"}
+    pops = (
+        make_population("b", n, "cuba_lif", reset="soft", **neuron),
+        make_population("muscle", n, "cuba_lif", reset="soft", **neuron),
+        make_population("torque", n_joints, "leaky_integrator", du=1.0, dv=1.0 - READOUT_KEEP),
+    )
+    conns = (
+        Connection("b", "muscle", muscle_weights),
+        Connection("muscle", "torque", readout_weights),
+    )
+    meta = {
+        "system": "swimmer",
+        "n_joints": n_joints,
+        "ncap_params": list(astuple(p)),
+        "steps_per_tick": steps_per_tick,
+        "readouts": ["torque"],
+        "encoder": "direct",
+    }
     return NetworkSpec(pops, conns, "b", name="spiking_ncap", metadata=meta)
 
 
 class SpikingNcap(NcapController):
     """NCAP with spiking B-neurons and muscles on the engine (any backend)."""
 
-    def __init__(self, n_joints: int, joint_limit: float, params: NcapParams = NcapParams(), dt: float = 0.03,
-                 backend: str = "numpy", steps_per_tick: int = STEPS_PER_TICK) -> None:
+    def __init__(
+        self,
+        n_joints: int,
+        joint_limit: float,
+        params: NcapParams = NcapParams(),
+        dt: float = 0.03,
+        backend: str = "numpy",
+        steps_per_tick: int = STEPS_PER_TICK,
+    ) -> None:
         super().__init__(n_joints, joint_limit, params, dt)
         self.spec = spiking_ncap_network(n_joints, self.params, steps_per_tick)
-        self.network = SpikingController(self.spec, DirectCurrent(1.0, 2 * n_joints), ["torque"], dt, -1.0, 1.0,
-                                         steps_per_tick=steps_per_tick, backend=backend, n_inputs=2 * n_joints,
-                                         n_outputs=n_joints)
+        self.network = SpikingController(
+            self.spec,
+            DirectCurrent(1.0, 2 * n_joints),
+            ["torque"],
+            dt,
+            -1.0,
+            1.0,
+            steps_per_tick=steps_per_tick,
+            backend=backend,
+            n_inputs=2 * n_joints,
+            n_outputs=n_joints,
+        )
         self.backend = backend
 
     def reset(self) -> None:

@@ -1,4 +1,5 @@
 """Episodes of a controller on the swimmer (shared by training, benchmarks and tests)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,12 +7,20 @@ import numpy as np
 from snn_control.controllers.base import Controller
 
 
-def rollout(controller: Controller, n_links: int = 6, seed: int = 0, steps: int | None = None,
-            initial_noise: float = 0.0, record: bool = False) -> dict:
+def rollout(
+    controller: Controller,
+    n_links: int = 6,
+    seed: int = 0,
+    steps: int | None = None,
+    initial_noise: float = 0.0,
+    record: bool = False,
+) -> dict:
     """One episode; returns ``return``, ``steps``, ``distance_m`` and, with ``record``, traces."""
     from snn_control.sim.swimmer import SwimmerEnv
 
-    env = SwimmerEnv(n_links, **({"episode_steps": steps} if steps else {}), initial_noise=initial_noise)
+    env = SwimmerEnv(
+        n_links, **({"episode_steps": steps} if steps else {}), initial_noise=initial_noise
+    )
     obs, info = env.reset(seed=seed)
     start = info["head_xy"]
     controller.reset()
@@ -29,7 +38,11 @@ def rollout(controller: Controller, n_links: int = 6, seed: int = 0, steps: int 
             trace["spikes"].append(controller.last_spikes())
         if truncated:
             break
-    out = {"return": total, "steps": n, "distance_m": float(np.linalg.norm(info["head_xy"] - start))}
+    out = {
+        "return": total,
+        "steps": n,
+        "distance_m": float(np.linalg.norm(info["head_xy"] - start)),
+    }
     if record:
         out["trace"] = trace
     return out

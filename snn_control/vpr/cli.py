@@ -5,6 +5,7 @@
 
 Nothing is written unless the whole job succeeds (the map file is written atomically).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,9 @@ def _read_poses(path: str, n_places: int) -> np.ndarray:
     except (OSError, ValueError) as exc:
         raise VprDataError(f"poses file {path}: {exc}") from exc
     if poses.shape != (n_places, 7):
-        raise VprDataError(f"poses file {path}: expected {n_places} rows of x,y,z,qx,qy,qz,qw, got {poses.shape}")
+        raise VprDataError(
+            f"poses file {path}: expected {n_places} rows of x,y,z,qx,qy,qz,qw, got {poses.shape}"
+        )
     if not np.all(np.isfinite(poses)):
         raise VprDataError(f"poses file {path}: holds NaN or inf")
     return poses
@@ -44,8 +47,11 @@ def first_places(data: VprPair | PlaceSet, n: int | None) -> VprPair | PlaceSet:
     if isinstance(data, PlaceSet):
         return PlaceSet(data.images[:n], data.frames[:n], data.folder)
     keep = np.flatnonzero(data.ground_truth < n)
-    return VprPair(first_places(data.reference, n),
-                   PlaceSet(data.query.images[keep], data.query.frames[keep], data.query.folder), data.ground_truth[keep])
+    return VprPair(
+        first_places(data.reference, n),
+        PlaceSet(data.query.images[keep], data.query.frames[keep], data.query.folder),
+        data.ground_truth[keep],
+    )
 
 
 def train_main(argv: list[str] | None = None) -> int:
@@ -54,67 +60,112 @@ def train_main(argv: list[str] | None = None) -> int:
     from snn_control.vpr.ensemble import EnsembleConfig
     from snn_control.vpr.place_map import PlaceMapError, build_map, save_map
 
-    parser = argparse.ArgumentParser(prog="snn-control train vpr",
-                                     description="Train a place map (an ensemble of region-specific SNNs) on a "
-                                                 "folder of reference images named images-<frame>.png.")
+    parser = argparse.ArgumentParser(
+        prog="snn-control train vpr",
+        description="Train a place map (an ensemble of region-specific SNNs) on a "
+        "folder of reference images named images-<frame>.png.",
+    )
     parser.add_argument("reference", help="folder of reference images")
     parser.add_argument("--out", required=True, help="map file to write (.npz)")
-    parser.add_argument("--calibration", help="folder of query images from the traversal the map will answer; "
-                                              "a seeded sample sets the query statistics and the hyperactive cut")
-    parser.add_argument("--ground-truth", help="CSV of query,reference index rows for --calibration (default: identity)")
+    parser.add_argument(
+        "--calibration",
+        help="folder of query images from the traversal the map will answer; "
+        "a seeded sample sets the query statistics and the hyperactive cut",
+    )
+    parser.add_argument(
+        "--ground-truth",
+        help="CSV of query,reference index rows for --calibration (default: identity)",
+    )
     parser.add_argument("--calibration-count", type=int, default=300)
-    parser.add_argument("--places", type=int, help="only the first N reference images (and queries)")
+    parser.add_argument(
+        "--places", type=int, help="only the first N reference images (and queries)"
+    )
     parser.add_argument("--poses", help="CSV of x,y,z,qx,qy,qz,qw per reference image")
     parser.add_argument("--places-per-module", type=int, default=EnsembleConfig.places_per_module)
     parser.add_argument("--neurons-per-place", type=int, default=EnsembleConfig.neurons_per_place)
     parser.add_argument("--epochs", type=int, default=EnsembleConfig.epochs)
-    parser.add_argument("--contiguous", action="store_true",
-                        help="regions of consecutive places (the paper's default) instead of seeded-shuffled ones")
+    parser.add_argument(
+        "--contiguous",
+        action="store_true",
+        help="regions of consecutive places (the paper's default) instead of seeded-shuffled ones",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     try:
-        config = EnsembleConfig(places_per_module=args.places_per_module, neurons_per_place=args.neurons_per_place,
-                                epochs=args.epochs, shuffle_places=not args.contiguous)
+        config = EnsembleConfig(
+            places_per_module=args.places_per_module,
+            neurons_per_place=args.neurons_per_place,
+            epochs=args.epochs,
+            shuffle_places=not args.contiguous,
+        )
         if args.places is not None and args.places < 2:
             raise VprDataError(f"--places must be at least 2, got {args.places}")
         if args.calibration:
-            pair = first_places(load_pair(args.reference, args.calibration, args.ground_truth), args.places)
+            pair = first_places(
+                load_pair(args.reference, args.calibration, args.ground_truth), args.places
+            )
             reference = pair.reference
             index = calibration_sample(len(pair.ground_truth), args.calibration_count, args.seed)
-            calibration = dict(calibration_images=pair.query.images[index], calibration_truth=pair.ground_truth[index],
-                               calibration_index=index)
+            calibration = dict(
+                calibration_images=pair.query.images[index],
+                calibration_truth=pair.ground_truth[index],
+                calibration_index=index,
+            )
         else:
             reference, calibration = first_places(load_folder(args.reference), args.places), {}
         poses = _read_poses(args.poses, len(reference.frames)) if args.poses else None
         start = time.perf_counter()
         with tqdm(desc="train vpr", unit="image", file=sys.stderr) as bar:
+
             def progress(done: int, total: int) -> None:
                 bar.total = total
                 bar.update(done - bar.n)
 
-            place_map = build_map(reference.images, reference.frames, config, seed=args.seed, poses=poses,
-                                  progress=progress, **calibration)
-        place_map.provenance = "snn-control train vpr " + " ".join(sys.argv[1:] if argv is None else argv)
+            place_map = build_map(
+                reference.images,
+                reference.frames,
+                config,
+                seed=args.seed,
+                poses=poses,
+                progress=progress,
+                **calibration,
+            )
+        place_map.provenance = "snn-control train vpr " + " ".join(
+            sys.argv[1:] if argv is None else argv
+        )
         path = save_map(place_map, args.out)
     except (VprDataError, PlaceMapError, ValueError) as exc:
         print(f"snn-control train vpr: {exc}", file=sys.stderr)
         return 2
     e = place_map.ensemble
-    print(f"map {path}: {e.n_places} places in {e.n_modules} modules, {e.n_neurons} neurons, "
-          f"hyperactive threshold {e.hyperactive_threshold}, trained in {time.perf_counter() - start:.1f} s")
+    print(
+        f"map {path}: {e.n_places} places in {e.n_modules} modules, {e.n_neurons} neurons, "
+        f"hyperactive threshold {e.hyperactive_threshold}, trained in {time.perf_counter() - start:.1f} s"
+    )
     return 0
 
 
 def evaluate(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     """Recall@1/5/10 at tolerance 0 and 1, PR AUC and recall at 100 % precision (distances = -scores)."""
-    from snn_control.vpr.metrics import precision_recall, pr_auc, recall_at_full_precision, recall_at_k
+    from snn_control.vpr.metrics import (
+        precision_recall,
+        pr_auc,
+        recall_at_full_precision,
+        recall_at_k,
+    )
 
     distances = -scores
-    out = {f"recall_at_{k}" + ("_tol1" if tol else ""): round(recall_at_k(distances, truth, k, tol), 4)
-           for k in (1, 5, 10) for tol in (0, 1)}
+    out = {
+        f"recall_at_{k}"
+        + ("_tol1" if tol else ""): round(recall_at_k(distances, truth, k, tol), 4)
+        for k in (1, 5, 10)
+        for tol in (0, 1)
+    }
     precision, recall = precision_recall(distances, truth)
-    out.update(pr_auc=round(pr_auc(precision, recall), 4),
-               recall_at_100_precision=round(recall_at_full_precision(precision, recall), 4))
+    out.update(
+        pr_auc=round(pr_auc(precision, recall), 4),
+        recall_at_100_precision=round(recall_at_full_precision(precision, recall), 4),
+    )
     return out
 
 
@@ -122,17 +173,24 @@ def query_main(argv: list[str] | None = None) -> int:
     from snn_control.vpr.metrics import sequence_scores
     from snn_control.vpr.place_map import PlaceMapError, best_places, load_map
 
-    parser = argparse.ArgumentParser(prog="snn-control query",
-                                     description="Localise every image of a folder in a place map; with ground "
-                                                 "truth (a CSV, or by frame number: the queries of frames the "
-                                                 "map holds) print recall on the queries not used for calibration.")
+    parser = argparse.ArgumentParser(
+        prog="snn-control query",
+        description="Localise every image of a folder in a place map; with ground "
+        "truth (a CSV, or by frame number: the queries of frames the "
+        "map holds) print recall on the queries not used for calibration.",
+    )
     parser.add_argument("map")
     parser.add_argument("queries", help="folder of query images named images-<frame>.png")
     parser.add_argument("--ground-truth", help="CSV of query,reference index rows")
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     parser.add_argument("--plot", help="PNG of the precision-recall curve (needs ground truth)")
-    parser.add_argument("--sequence", type=int, default=1, metavar="L",
-                        help="match sequences of the last L images (the folder is one traversal in order)")
+    parser.add_argument(
+        "--sequence",
+        type=int,
+        default=1,
+        metavar="L",
+        help="match sequences of the last L images (the folder is one traversal in order)",
+    )
     args = parser.parse_args(argv)
     try:
         place_map = load_map(args.map)
@@ -146,11 +204,16 @@ def query_main(argv: list[str] | None = None) -> int:
         print(f"snn-control query: {exc}", file=sys.stderr)
         return 2
     best, confidence = best_places(scores)
-    result: dict[str, float] = {"queries": len(best), "queries_per_s": round(len(best) / elapsed, 1)}
+    result: dict[str, float] = {
+        "queries": len(best),
+        "queries_per_s": round(len(best) / elapsed, 1),
+    }
     if truth is None:
         if not args.json:
             for frame, place, conf in zip(queries.frames[answered], best, confidence):
-                print(f"images-{frame:05d}: place {place} (frame {place_map.frames[place]}), confidence {conf:.3f}")
+                print(
+                    f"images-{frame:05d}: place {place} (frame {place_map.frames[place]}), confidence {conf:.3f}"
+                )
     else:
         held_out = np.flatnonzero(~np.isin(answered, place_map.calibration))
         result.update(evaluate(scores[held_out], truth[held_out]), held_out_queries=len(held_out))
@@ -164,15 +227,17 @@ def query_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _truth(reference_frames: np.ndarray, query_frames: np.ndarray,
-           ground_truth: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+def _truth(
+    reference_frames: np.ndarray, query_frames: np.ndarray, ground_truth: str | None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """(queries to answer, their true reference index or None). Without a CSV, queries are
     matched to references by frame number; queries of frames the map lacks are left out."""
     from snn_control.vpr.data import read_ground_truth
 
     if ground_truth:
-        return np.arange(len(query_frames)), read_ground_truth(Path(ground_truth), len(query_frames),
-                                                                len(reference_frames))
+        return np.arange(len(query_frames)), read_ground_truth(
+            Path(ground_truth), len(query_frames), len(reference_frames)
+        )
     position = {int(f): i for i, f in enumerate(reference_frames)}
     known = np.array([int(f) in position for f in query_frames])
     if not known.any():
@@ -181,7 +246,9 @@ def _truth(reference_frames: np.ndarray, query_frames: np.ndarray,
     return queries, np.array([position[int(query_frames[q])] for q in queries])
 
 
-def plot_precision_recall(distances: dict[str, np.ndarray], truth: np.ndarray, path: str | Path) -> Path:
+def plot_precision_recall(
+    distances: dict[str, np.ndarray], truth: np.ndarray, path: str | Path
+) -> Path:
     from snn_control.plotting import pyplot, save_figure
 
     plt = pyplot()

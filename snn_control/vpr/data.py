@@ -6,6 +6,7 @@ the identity ground truth (the same frame numbers in both) or a CSV of ``query,r
 index rows. Problems raise :class:`VprDataError` naming the file or row; nothing is half
 loaded.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,8 @@ class VprDataError(ValueError):
 
 @dataclass(frozen=True)
 class PlaceSet:
-    images: np.ndarray       # (N, H, W) uint8 grayscale, or (N, H, W, 3) RGB
-    frames: np.ndarray       # (N,) frame numbers from the file names
+    images: np.ndarray  # (N, H, W) uint8 grayscale, or (N, H, W, 3) RGB
+    frames: np.ndarray  # (N,) frame numbers from the file names
     folder: str
 
 
@@ -44,7 +45,10 @@ def load_folder(folder: str | Path, mode: str = "L") -> PlaceSet:
     folder = Path(folder)
     if not folder.is_dir():
         raise VprDataError(f"image folder {folder} does not exist")
-    named = sorted(((int(m.group(1)), p) for p in folder.iterdir() if (m := NAME.match(p.name))), key=lambda t: t[0])
+    named = sorted(
+        ((int(m.group(1)), p) for p in folder.iterdir() if (m := NAME.match(p.name))),
+        key=lambda t: t[0],
+    )
     if not named:
         raise VprDataError(f"image folder {folder} holds no images named images-<number>.png")
     images, shape = [], None
@@ -57,19 +61,27 @@ def load_folder(folder: str | Path, mode: str = "L") -> PlaceSet:
         if shape is None:
             shape = pixels.shape[:2]
         elif pixels.shape[:2] != shape:
-            raise VprDataError(f"{path}: size {pixels.shape[1::-1]} differs from the folder's {shape[::-1]} (w x h)")
+            raise VprDataError(
+                f"{path}: size {pixels.shape[1::-1]} differs from the folder's {shape[::-1]} (w x h)"
+            )
         images.append(pixels)
     return PlaceSet(np.stack(images), np.array([f for f, _ in named]), str(folder))
 
 
-def load_pair(reference: str | Path, query: str | Path, ground_truth: str | Path | None = None) -> VprPair:
+def load_pair(
+    reference: str | Path, query: str | Path, ground_truth: str | Path | None = None
+) -> VprPair:
     ref, qry = load_folder(reference), load_folder(query)
     if ref.images.shape[1:] != qry.images.shape[1:]:
-        raise VprDataError(f"reference images are {ref.images.shape[1:][::-1]}, queries {qry.images.shape[1:][::-1]}")
+        raise VprDataError(
+            f"reference images are {ref.images.shape[1:][::-1]}, queries {qry.images.shape[1:][::-1]}"
+        )
     if ground_truth is None:
         if not np.array_equal(ref.frames, qry.frames):
-            raise VprDataError(f"identity ground truth needs the same frame numbers in both folders "
-                               f"({len(ref.frames)} vs {len(qry.frames)} frames); give a ground-truth file")
+            raise VprDataError(
+                f"identity ground truth needs the same frame numbers in both folders "
+                f"({len(ref.frames)} vs {len(qry.frames)} frames); give a ground-truth file"
+            )
         gt = np.arange(len(qry.frames))
     else:
         gt = read_ground_truth(Path(ground_truth), len(qry.frames), len(ref.frames))
@@ -87,10 +99,14 @@ def read_ground_truth(path: Path, n_query: int, n_reference: int) -> np.ndarray:
             try:
                 q, r = int(row[0]), int(row[1])
             except (ValueError, IndexError) as exc:
-                raise VprDataError(f"{path}:{line_no}: expected 'query,reference' indices, got {row}") from exc
+                raise VprDataError(
+                    f"{path}:{line_no}: expected 'query,reference' indices, got {row}"
+                ) from exc
             if not (0 <= q < n_query and 0 <= r < n_reference):
-                raise VprDataError(f"{path}:{line_no}: indices ({q}, {r}) outside {n_query} queries and "
-                                   f"{n_reference} references")
+                raise VprDataError(
+                    f"{path}:{line_no}: indices ({q}, {r}) outside {n_query} queries and "
+                    f"{n_reference} references"
+                )
             gt[q] = r
     if np.any(gt < 0):
         raise VprDataError(f"{path}: {int(np.sum(gt < 0))} queries have no reference")

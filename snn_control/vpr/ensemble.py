@@ -38,6 +38,7 @@ sampling noise and lets one matrix product per query serve every step, or the sp
 trains themselves (``"poisson"``); they run ``query_steps`` steps at ``query_gain`` with the
 base threshold (see :class:`EnsembleConfig`).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -53,20 +54,20 @@ class EnsembleConfig:
     neurons_per_place: int = 2
     epochs: int = 6
     steps_per_image: int = 60
-    p_max: float = 0.4          # spike probability per step of an input at rate 1
-    gain: float = 0.05          # input current per input spike and unit weight, training
+    p_max: float = 0.4  # spike probability per step of an input at rate 1
+    gain: float = 0.05  # input current per input spike and unit weight, training
     #: Input gain when answering (and labelling). Lower than in training so that the winners'
     #: spike counts stay below saturation and keep the order of their input drives.
     query_gain: float = 0.025
     #: Steps per image when answering (finer spike-count resolution than training needs).
     query_steps: int = 100
     v_th: float = 1.0
-    keep_v: float = 0.9         # membrane decay per step (tau = 9.5 steps)
+    keep_v: float = 0.9  # membrane decay per step (tau = 9.5 steps)
     refractory: int = 1
     w_inh: float = 2.0
     theta_plus: float = 0.1
     keep_theta: float = 0.9999
-    keep_pre: float = 0.8       # input trace decay per step
+    keep_pre: float = 0.8  # input trace decay per step
     x_target: float = 0.4
     lr: float = 0.1
     w_max: float = 1.0
@@ -86,7 +87,13 @@ class EnsembleConfig:
     keep_theta_at_query: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("places_per_module", "neurons_per_place", "epochs", "steps_per_image", "query_steps"):
+        for name in (
+            "places_per_module",
+            "neurons_per_place",
+            "epochs",
+            "steps_per_image",
+            "query_steps",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.query_input not in ("poisson", "rate"):
@@ -105,15 +112,15 @@ class Ensemble:
     """A trained ensemble: weights (M, n_inputs, n_exc), thresholds, labels, place order."""
 
     config: EnsembleConfig
-    weights: torch.Tensor        # (M, n_inputs, n_exc)
-    theta: torch.Tensor          # (M, n_exc) adaptive threshold at the end of training
-    labels: np.ndarray           # (M, n_exc) global place index of each neuron, -1 = none
+    weights: torch.Tensor  # (M, n_inputs, n_exc)
+    theta: torch.Tensor  # (M, n_exc) adaptive threshold at the end of training
+    labels: np.ndarray  # (M, n_exc) global place index of each neuron, -1 = none
     #: (M, P) global place index of each module slot, -1 for the padding of the last module.
     module_places: np.ndarray
     n_places: int
     #: (M, n_exc) how many reference images make each neuron fire (for the hyperactive cut).
     reference_firing: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
-    hyperactive_threshold: int = 0   # 0 = keep every neuron
+    hyperactive_threshold: int = 0  # 0 = keep every neuron
 
     @property
     def n_modules(self) -> int:
@@ -141,7 +148,9 @@ class _Dynamics:
     is about 150 of these steps over every neuron of the ensemble, so they set the query rate.
     """
 
-    def __init__(self, cfg: EnsembleConfig, theta: torch.Tensor | None, batch: int, m: int, n: int) -> None:
+    def __init__(
+        self, cfg: EnsembleConfig, theta: torch.Tensor | None, batch: int, m: int, n: int
+    ) -> None:
         self.cfg = cfg
         self.v = torch.zeros(batch, m, n)
         self.refr = torch.zeros(batch, m, n)
@@ -153,7 +162,9 @@ class _Dynamics:
         c = self.cfg
         v = self.v.mul_(c.keep_v).add_(drive)
         if c.w_inh:  # inhibition from every other neuron of the module that fired last step
-            v.add_(self.last, alpha=c.w_inh).sub_(self.last.sum(dim=2, keepdim=True), alpha=c.w_inh)
+            v.add_(self.last, alpha=c.w_inh).sub_(
+                self.last.sum(dim=2, keepdim=True), alpha=c.w_inh
+            )
         active = self.refr <= 0
         v.mul_(active)
         fired = (v > (c.v_th if self.theta is None else c.v_th + self.theta)).logical_and_(active)
@@ -167,8 +178,12 @@ class _Dynamics:
         self.theta.mul_(self.cfg.keep_theta).add_(spikes, alpha=self.cfg.theta_plus)
 
 
-def train(rates: np.ndarray, config: EnsembleConfig = EnsembleConfig(), seed: int = 0,
-          progress: Callable[[int, int], None] | None = None) -> Ensemble:
+def train(
+    rates: np.ndarray,
+    config: EnsembleConfig = EnsembleConfig(),
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> Ensemble:
     """Train one module per region of ``places_per_module`` reference images, all at once.
 
     ``rates``: (N, n_inputs) input rates in [0, 1] of the reference images, in place order.
@@ -192,13 +207,13 @@ def train(rates: np.ndarray, config: EnsembleConfig = EnsembleConfig(), seed: in
     for _ in range(c.epochs):
         for slot in torch.randperm(c.places_per_module, generator=gen).tolist():
             idx = torch.from_numpy(np.maximum(places[:, slot], 0))
-            x = x_all[idx] * valid[:, slot, None]                  # (M, n_in); padding sees nothing
+            x = x_all[idx] * valid[:, slot, None]  # (M, n_in); padding sees nothing
             dyn = _Dynamics(c, theta, 1, m, n)
             trace = torch.zeros(m, n_in)
             for _ in range(c.steps_per_image):
                 s_in = (torch.rand(m, n_in, generator=gen) < x * c.p_max).to(torch.float32)
                 trace = trace * c.keep_pre + s_in
-                drive = c.gain * torch.bmm(s_in[:, None, :], w)[:, 0]   # (M, n)
+                drive = c.gain * torch.bmm(s_in[:, None, :], w)[:, 0]  # (M, n)
                 spikes = dyn.step(drive[None])[0]
                 dyn.adapt_threshold(spikes[None])
                 if spikes.any():
@@ -213,9 +228,9 @@ def train(rates: np.ndarray, config: EnsembleConfig = EnsembleConfig(), seed: in
     # Every module sees every reference image, with the query-time dynamics: each neuron is
     # labelled with its module's place that makes it fire most (none if it never fires),
     # and the number of reference images that make it fire marks the hyperactive ones.
-    counts = spike_counts(ens, rates, seed=seed)                       # (N, M, n)
-    slots = torch.from_numpy(np.maximum(places, 0))                    # (M, P)
-    own = counts[slots, torch.arange(m)[:, None]]                      # (M, P, n)
+    counts = spike_counts(ens, rates, seed=seed)  # (N, M, n)
+    slots = torch.from_numpy(np.maximum(places, 0))  # (M, P)
+    own = counts[slots, torch.arange(m)[:, None]]  # (M, P, n)
     own[torch.from_numpy(places < 0)] = -1.0
     fired = own.amax(dim=1).numpy() > 0
     ens.labels = np.where(fired, np.take_along_axis(places, own.argmax(dim=1).numpy(), axis=1), -1)
@@ -223,19 +238,24 @@ def train(rates: np.ndarray, config: EnsembleConfig = EnsembleConfig(), seed: in
     return ens
 
 
-def spike_counts(ens: Ensemble, rates: np.ndarray | torch.Tensor, seed: int = 0, batch: int = 64) -> torch.Tensor:
+def spike_counts(
+    ens: Ensemble, rates: np.ndarray | torch.Tensor, seed: int = 0, batch: int = 64
+) -> torch.Tensor:
     """(B, M, n_exc) spike counts of every module's excitatory neurons for each image."""
     return _simulate(ens, rates, seed, batch, keep_raster=False)[0]
 
 
-def spike_raster(ens: Ensemble, rates: np.ndarray | torch.Tensor, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def spike_raster(
+    ens: Ensemble, rates: np.ndarray | torch.Tensor, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Counts (B, M, n_exc) and the raster (B, steps, M * n_exc) of every excitatory spike."""
     return _simulate(ens, rates, seed, batch=len(rates), keep_raster=True)
 
 
 @torch.no_grad()
-def _simulate(ens: Ensemble, rates: np.ndarray | torch.Tensor, seed: int, batch: int,
-              keep_raster: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+def _simulate(
+    ens: Ensemble, rates: np.ndarray | torch.Tensor, seed: int, batch: int, keep_raster: bool
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     c = ens.config
     x_all = torch.as_tensor(np.asarray(rates, dtype=np.float32))
     m, n_in, n = ens.weights.shape

@@ -19,6 +19,7 @@ Rates are ON/OFF pairs, as in a retina: a standardised pixel value z becomes the
 ``clip(z, 0, zmax)/zmax`` and ``clip(-z, 0, zmax)/zmax``, so a 28x14 image gives 784 inputs
 (the paper's 28x28 input size) with non-negative rates in [0, 1].
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -30,7 +31,7 @@ import numpy as np
 class Preprocessing:
     """How an image becomes a feature vector; stored in the map so queries match it."""
 
-    crop: float = 0.625       # fraction of rows kept from the top
+    crop: float = 0.625  # fraction of rows kept from the top
     width: int = 28
     height: int = 14
     patch: int = 7
@@ -41,7 +42,9 @@ class Preprocessing:
         if not 0.0 < self.crop <= 1.0:
             raise ValueError(f"crop must be in (0, 1], got {self.crop}")
         if self.width % self.patch or self.height % self.patch:
-            raise ValueError(f"{self.width}x{self.height} pixels are not a multiple of the patch size {self.patch}")
+            raise ValueError(
+                f"{self.width}x{self.height} pixels are not a multiple of the patch size {self.patch}"
+            )
         if self.zmax <= 0:
             raise ValueError(f"zmax must be positive, got {self.zmax}")
 
@@ -68,12 +71,14 @@ class TraversalStats:
     def of(cls, patches: np.ndarray) -> "TraversalStats":
         if len(patches) < 2:
             raise ValueError(f"traversal statistics need at least 2 images, got {len(patches)}")
-        return cls(patches.mean(axis=0).astype(np.float32), patches.std(axis=0).astype(np.float32) + 1e-3)
+        return cls(
+            patches.mean(axis=0).astype(np.float32), patches.std(axis=0).astype(np.float32) + 1e-3
+        )
 
     def updated(self, patch: np.ndarray, rate: float) -> "TraversalStats":
         """An exponential moving average that has seen one more image's ``patch`` features."""
         mean = (1 - rate) * self.mean + rate * patch
-        var = (1 - rate) * self.std ** 2 + rate * (patch - mean) ** 2
+        var = (1 - rate) * self.std**2 + rate * (patch - mean) ** 2
         return TraversalStats(mean.astype(np.float32), np.sqrt(var).astype(np.float32))
 
 

@@ -7,18 +7,23 @@
   queries (every query has a place). AUC by the trapezoid rule; recall at 100 % precision
   is the largest recall before the first false positive.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 
-def recall_at_k(distances: np.ndarray, ground_truth: np.ndarray, k: int = 1, tol: int = 0) -> float:
+def recall_at_k(
+    distances: np.ndarray, ground_truth: np.ndarray, k: int = 1, tol: int = 0
+) -> float:
     nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
     hit = np.abs(nearest - ground_truth[:, None]) <= tol
     return float(np.mean(hit.any(axis=1)))
 
 
-def precision_recall(distances: np.ndarray, ground_truth: np.ndarray, tol: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def precision_recall(
+    distances: np.ndarray, ground_truth: np.ndarray, tol: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     best = np.argmin(distances, axis=1)
     score = distances[np.arange(len(best)), best]
     correct = np.abs(best - ground_truth) <= tol
@@ -52,6 +57,6 @@ def sequence_scores(scores: np.ndarray, length: int) -> np.ndarray:
     q, r = scores.shape
     total = np.zeros((q, r), dtype=np.float64)
     for k in range(min(length, q, r)):
-        total[k:, k:] += scores[:q - k, :r - k]
+        total[k:, k:] += scores[: q - k, : r - k]
     terms = np.minimum.outer(np.minimum(np.arange(1, q + 1), length), np.arange(1, r + 1))
     return total / terms

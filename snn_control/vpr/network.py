@@ -34,6 +34,7 @@ place cells one step later (one synaptic hop). Place scores are read out as the 
 them (:func:`~snn_control.vpr.ensemble.place_scores`: spike counts of the labelled, non-
 hyperactive neurons), off the network.
 """
+
 from __future__ import annotations
 
 import sys
@@ -51,7 +52,9 @@ PLACE_CELLS = "place_cells"
 INHIBITION_CANDIDATES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
-def ensemble_network(ens: Ensemble, inhibition: float | None = None, name: str = "vpr_ensemble") -> NetworkSpec:
+def ensemble_network(
+    ens: Ensemble, inhibition: float | None = None, name: str = "vpr_ensemble"
+) -> NetworkSpec:
     """The query-time network of a trained ensemble (module docstring); ``inhibition``: the
     winner-take-all weight (default: the ensemble's ``w_inh``; :func:`choose_inhibition`)."""
     c = ens.config
@@ -61,12 +64,26 @@ def ensemble_network(ens: Ensemble, inhibition: float | None = None, name: str =
         raise ValueError(f"inhibition must be a finite weight >= 0, got {inhibition!r}")
     weights = c.query_gain * ens.weights.permute(0, 2, 1).reshape(m * n, n_in).double().numpy()
     inhibition_weights = np.kron(np.eye(m), -w_inh * (np.ones((n, n)) - np.eye(n)))
-    pops = (make_population(INPUT, n_in, "cuba_lif", reset="soft", du=1.0, dv=0.0, vth=1.0),
-            make_population(PLACE_CELLS, m * n, "cuba_lif", reset="hard", du=1.0, dv=1.0 - c.keep_v, vth=c.v_th))
-    conns = (Connection(INPUT, PLACE_CELLS, weights),
-             Connection(PLACE_CELLS, PLACE_CELLS, inhibition_weights, sparse=True))
-    meta = {"system": "vpr", "modules": m, "neurons_per_module": n, "query_steps": c.query_steps, "inhibition": w_inh,
-            "p_max": c.p_max, "readouts": [], "encoder": "rate currents (p_max * input rate per step)"}
+    pops = (
+        make_population(INPUT, n_in, "cuba_lif", reset="soft", du=1.0, dv=0.0, vth=1.0),
+        make_population(
+            PLACE_CELLS, m * n, "cuba_lif", reset="hard", du=1.0, dv=1.0 - c.keep_v, vth=c.v_th
+        ),
+    )
+    conns = (
+        Connection(INPUT, PLACE_CELLS, weights),
+        Connection(PLACE_CELLS, PLACE_CELLS, inhibition_weights, sparse=True),
+    )
+    meta = {
+        "system": "vpr",
+        "modules": m,
+        "neurons_per_module": n,
+        "query_steps": c.query_steps,
+        "inhibition": w_inh,
+        "p_max": c.p_max,
+        "readouts": [],
+        "encoder": "rate currents (p_max * input rate per step)",
+    }
     return NetworkSpec(pops, conns, INPUT, name=name, metadata=meta)
 
 
@@ -76,9 +93,16 @@ def query_currents(ens: Ensemble, rates: np.ndarray) -> np.ndarray:
     return np.broadcast_to(ens.config.p_max * rates, (ens.config.query_steps, *rates.shape)).copy()
 
 
-def network_spike_counts(ens: Ensemble, rates: np.ndarray, library: str = "torch", mode: str = "float",
-                         batch: int = 64, spec: NetworkSpec | None = None, dtype: torch.dtype | None = None,
-                         inhibition: float | None = None) -> torch.Tensor:
+def network_spike_counts(
+    ens: Ensemble,
+    rates: np.ndarray,
+    library: str = "torch",
+    mode: str = "float",
+    batch: int = 64,
+    spec: NetworkSpec | None = None,
+    dtype: torch.dtype | None = None,
+    inhibition: float | None = None,
+) -> torch.Tensor:
     """``(B, M, n_exc)`` spike counts of the place cells running :func:`ensemble_network` (or
     ``spec``, a variant of it such as quantised weights) on the engine, in the shape
     :func:`~snn_control.vpr.ensemble.place_scores` reads. ``dtype``: the torch library's
@@ -94,8 +118,13 @@ def network_spike_counts(ens: Ensemble, rates: np.ndarray, library: str = "torch
     out = []
     for start in range(0, len(rates), batch):
         chunk = rates[start:start + batch]
-        sim = Simulator(spec, library=library, mode=mode, batch_size=len(chunk),
-                        dtype=dtype if library == "torch" else None)
+        sim = Simulator(
+            spec,
+            library=library,
+            mode=mode,
+            batch_size=len(chunk),
+            dtype=dtype if library == "torch" else None,
+        )
         cells = sim.layout.slices[PLACE_CELLS]
         counts = np.zeros((len(chunk), m * n))
         for current in query_currents(ens, chunk):
@@ -104,8 +133,12 @@ def network_spike_counts(ens: Ensemble, rates: np.ndarray, library: str = "torch
     return torch.from_numpy(np.concatenate(out).reshape(len(rates), m, n)).float()
 
 
-def choose_inhibition(ens: Ensemble, rates: np.ndarray, truth: np.ndarray,
-                      candidates: tuple[float, ...] = INHIBITION_CANDIDATES) -> tuple[float, dict[float, float]]:
+def choose_inhibition(
+    ens: Ensemble,
+    rates: np.ndarray,
+    truth: np.ndarray,
+    candidates: tuple[float, ...] = INHIBITION_CANDIDATES,
+) -> tuple[float, dict[float, float]]:
     """The winner-take-all weight whose network answers calibration queries (``rates`` and
     their true places) with the best Recall@1 (the strongest such on ties), and the recall of
     every candidate. Measured, not derived: the network lacks the kernel's refractory period,
@@ -113,7 +146,9 @@ def choose_inhibition(ens: Ensemble, rates: np.ndarray, truth: np.ndarray,
     recalls = {}
     for weight in candidates:
         counts = network_spike_counts(ens, rates, inhibition=weight)
-        recalls[float(weight)] = recall_at_k(-place_scores(ens, counts).numpy(), np.asarray(truth), 1)
+        recalls[float(weight)] = recall_at_k(
+            -place_scores(ens, counts).numpy(), np.asarray(truth), 1
+        )
     best = max(recalls, key=lambda w: (recalls[w], w))
     return best, recalls
 
@@ -127,27 +162,42 @@ def main(argv: list[str] | None = None) -> int:
     from snn_control.vpr.data import load_pair
     from snn_control.vpr.place_map import PlaceMapError, load_map, save_map
 
-    parser = argparse.ArgumentParser(prog="python -m snn_control.vpr.network", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m snn_control.vpr.network", description=main.__doc__
+    )
     parser.add_argument("map", help="place map (.npz), rewritten in place unless --out")
     parser.add_argument("reference", help="the map's reference image folder")
-    parser.add_argument("query", help="the query traversal whose calibration images the map records")
+    parser.add_argument(
+        "query", help="the query traversal whose calibration images the map records"
+    )
     parser.add_argument("--out", help="write the map here instead")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     try:
         place_map = load_map(args.map)
         if len(place_map.calibration) == 0:
-            raise PlaceMapError(f"{args.map} records no calibration queries (build it with --calibration)")
+            raise PlaceMapError(
+                f"{args.map} records no calibration queries (build it with --calibration)"
+            )
         pair = load_pair(args.reference, args.query)
         index = place_map.calibration
         place_map.network_inhibition, recalls = choose_inhibition(
-            place_map.ensemble, place_map.rates(pair.query.images[index]), pair.ground_truth[index])
+            place_map.ensemble, place_map.rates(pair.query.images[index]), pair.ground_truth[index]
+        )
         path = save_map(place_map, args.out or args.map)
     except (OSError, ValueError) as exc:
         print(f"snn_control.vpr.network: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({"network_inhibition": place_map.network_inhibition, "calibration_recall_at_1": recalls,
-                      "map": str(path)}, sort_keys=True))
+    print(
+        json.dumps(
+            {
+                "network_inhibition": place_map.network_inhibition,
+                "calibration_recall_at_1": recalls,
+                "map": str(path),
+            },
+            sort_keys=True,
+        )
+    )
     return 0
 
 

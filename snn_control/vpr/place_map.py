@@ -7,6 +7,7 @@ traversal's statistics and chooses the hyperactive-neuron threshold on them.
 ``save_map`` / ``load_map`` write and read the file atomically, with clear errors for
 missing, corrupt or foreign files.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,8 @@ class PlaceMap:
     preprocessing: Preprocessing
     reference_stats: TraversalStats
     query_stats: TraversalStats
-    frames: np.ndarray                 # (N,) reference frame numbers
-    image_shape: tuple[int, int]       # (height, width) every query must have
+    frames: np.ndarray  # (N,) reference frame numbers
+    image_shape: tuple[int, int]  # (height, width) every query must have
     #: (N, 7) x, y, z, qx, qy, qz, qw of each reference place, or None.
     poses: np.ndarray | None = None
     #: Query indices used for calibration (excluded when evaluating on the same traversal).
@@ -61,8 +62,10 @@ class PlaceMap:
         if images.ndim == 2:
             images = images[None]
         if images.ndim != 3 or images.shape[1:] != self.image_shape:
-            raise PlaceMapError(f"query images are {images.shape[1:][::-1] if images.ndim == 3 else images.shape} "
-                                f"(w x h); this map was built from {self.image_shape[::-1]} images")
+            raise PlaceMapError(
+                f"query images are {images.shape[1:][::-1] if images.ndim == 3 else images.shape} "
+                f"(w x h); this map was built from {self.image_shape[::-1]} images"
+            )
         return images
 
     def patches(self, images: np.ndarray) -> np.ndarray:
@@ -91,43 +94,75 @@ def shipped_map_path() -> Path:
 
 
 def best_places(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    top2 = np.sort(scores, axis=1)[:, -2:] if scores.shape[1] > 1 else np.pad(scores, ((0, 0), (1, 0)))
+    top2 = (
+        np.sort(scores, axis=1)[:, -2:]
+        if scores.shape[1] > 1
+        else np.pad(scores, ((0, 0), (1, 0)))
+    )
     best = np.argmax(scores, axis=1)
-    confidence = np.where(top2[:, 1] > 0, (top2[:, 1] - top2[:, 0]) / np.maximum(top2[:, 1], 1e-9), 0.0)
+    confidence = np.where(
+        top2[:, 1] > 0, (top2[:, 1] - top2[:, 0]) / np.maximum(top2[:, 1], 1e-9), 0.0
+    )
     return best, confidence
 
 
-def build_map(reference_images: np.ndarray, frames: np.ndarray, config: EnsembleConfig = EnsembleConfig(),
-              preprocessing: Preprocessing = Preprocessing(), seed: int = 0,
-              calibration_images: np.ndarray | None = None, calibration_truth: np.ndarray | None = None,
-              calibration_index: np.ndarray | None = None, poses: np.ndarray | None = None,
-              progress: Callable[[int, int], None] | None = None) -> PlaceMap:
+def build_map(
+    reference_images: np.ndarray,
+    frames: np.ndarray,
+    config: EnsembleConfig = EnsembleConfig(),
+    preprocessing: Preprocessing = Preprocessing(),
+    seed: int = 0,
+    calibration_images: np.ndarray | None = None,
+    calibration_truth: np.ndarray | None = None,
+    calibration_index: np.ndarray | None = None,
+    poses: np.ndarray | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PlaceMap:
     """Train a map; ``calibration_*`` (images, their true reference index, and their index in
     the query traversal) set the query statistics and the hyperactive threshold."""
     reference_images = np.asarray(reference_images)
     if reference_images.ndim != 3 or len(reference_images) < 2:
-        raise PlaceMapError(f"a map needs at least 2 reference images (N, H, W), got shape {reference_images.shape}")
+        raise PlaceMapError(
+            f"a map needs at least 2 reference images (N, H, W), got shape {reference_images.shape}"
+        )
     if poses is not None and np.shape(poses) != (len(reference_images), 7):
-        raise PlaceMapError(f"poses must be (places, 7) x y z qx qy qz qw, got {np.shape(poses)} "
-                            f"for {len(reference_images)} places")
+        raise PlaceMapError(
+            f"poses must be (places, 7) x y z qx qy qz qw, got {np.shape(poses)} "
+            f"for {len(reference_images)} places"
+        )
     ref_patches = patch_features(reference_images, preprocessing)
     ref_stats = TraversalStats.of(ref_patches)
-    ensemble = train(input_rates(ref_patches, ref_stats, preprocessing), config, seed=seed, progress=progress)
-    place_map = PlaceMap(ensemble, preprocessing, ref_stats, ref_stats, np.asarray(frames),
-                         tuple(reference_images.shape[1:]), None if poses is None else np.asarray(poses, np.float64))
+    ensemble = train(
+        input_rates(ref_patches, ref_stats, preprocessing), config, seed=seed, progress=progress
+    )
+    place_map = PlaceMap(
+        ensemble,
+        preprocessing,
+        ref_stats,
+        ref_stats,
+        np.asarray(frames),
+        tuple(reference_images.shape[1:]),
+        None if poses is None else np.asarray(poses, np.float64),
+    )
     if calibration_images is not None:
         if calibration_truth is None or len(calibration_truth) != len(calibration_images):
             raise PlaceMapError("calibration images need one true reference index each")
         cal_patches = patch_features(place_map.check_images(calibration_images), preprocessing)
         place_map.query_stats = TraversalStats.of(cal_patches)
-        cal_counts = spike_counts(ensemble, input_rates(cal_patches, place_map.query_stats, preprocessing), seed=seed)
-        ensemble.hyperactive_threshold = choose_hyperactive_threshold(ensemble, cal_counts, np.asarray(calibration_truth))
+        cal_counts = spike_counts(
+            ensemble, input_rates(cal_patches, place_map.query_stats, preprocessing), seed=seed
+        )
+        ensemble.hyperactive_threshold = choose_hyperactive_threshold(
+            ensemble, cal_counts, np.asarray(calibration_truth)
+        )
         if calibration_index is not None:
             place_map.calibration = np.asarray(calibration_index, np.int64)
     return place_map
 
 
-def choose_hyperactive_threshold(ensemble: Ensemble, counts: torch.Tensor, truth: np.ndarray) -> int:
+def choose_hyperactive_threshold(
+    ensemble: Ensemble, counts: torch.Tensor, truth: np.ndarray
+) -> int:
     """The candidate threshold with the best Recall@1 on the calibration queries (the smallest
     such, i.e. the strictest cut, on ties)."""
     best = (-1.0, 0)
@@ -143,22 +178,38 @@ def _optional_float(value: object, path: str | Path) -> float | None:
     if value is None:
         return None
     if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
-        raise PlaceMapError(f"{path}: network_inhibition must be a finite weight >= 0, got {value!r}")
+        raise PlaceMapError(
+            f"{path}: network_inhibition must be a finite weight >= 0, got {value!r}"
+        )
     return float(value)
 
 
 def save_map(place_map: PlaceMap, path: str | Path) -> Path:
     e = place_map.ensemble
-    meta = {"format": FORMAT, "config": e.config.as_dict(), "preprocessing": place_map.preprocessing.as_dict(),
-            "n_places": e.n_places, "hyperactive_threshold": e.hyperactive_threshold,
-            "image_shape": list(place_map.image_shape), "provenance": place_map.provenance,
-            "network_inhibition": place_map.network_inhibition}
-    arrays = dict(meta=np.array(json.dumps(meta)), weights=e.weights.numpy().astype(np.float16),
-                  theta=e.theta.numpy(), labels=e.labels, module_places=e.module_places,
-                  reference_firing=e.reference_firing, frames=place_map.frames,
-                  reference_mean=place_map.reference_stats.mean, reference_std=place_map.reference_stats.std,
-                  query_mean=place_map.query_stats.mean, query_std=place_map.query_stats.std,
-                  calibration=place_map.calibration)
+    meta = {
+        "format": FORMAT,
+        "config": e.config.as_dict(),
+        "preprocessing": place_map.preprocessing.as_dict(),
+        "n_places": e.n_places,
+        "hyperactive_threshold": e.hyperactive_threshold,
+        "image_shape": list(place_map.image_shape),
+        "provenance": place_map.provenance,
+        "network_inhibition": place_map.network_inhibition,
+    }
+    arrays = dict(
+        meta=np.array(json.dumps(meta)),
+        weights=e.weights.numpy().astype(np.float16),
+        theta=e.theta.numpy(),
+        labels=e.labels,
+        module_places=e.module_places,
+        reference_firing=e.reference_firing,
+        frames=place_map.frames,
+        reference_mean=place_map.reference_stats.mean,
+        reference_std=place_map.reference_stats.std,
+        query_mean=place_map.query_stats.mean,
+        query_std=place_map.query_stats.std,
+        calibration=place_map.calibration,
+    )
     if place_map.poses is not None:
         arrays["poses"] = place_map.poses
     return atomic_savez(path, **arrays)
@@ -169,21 +220,41 @@ def load_map(path: str | Path) -> PlaceMap:
     try:
         meta = json.loads(str(data["meta"]))
         if meta.get("format") != FORMAT:
-            raise PlaceMapError(f"{path} is not a place map ({meta.get('format')!r}, expected {FORMAT!r})")
+            raise PlaceMapError(
+                f"{path} is not a place map ({meta.get('format')!r}, expected {FORMAT!r})"
+            )
         config = EnsembleConfig(**meta["config"])
         prep = Preprocessing(**meta["preprocessing"])
         weights = torch.from_numpy(data["weights"].astype(np.float32))
-        ensemble = Ensemble(config, weights, torch.from_numpy(data["theta"]), data["labels"], data["module_places"],
-                            int(meta["n_places"]), data["reference_firing"], int(meta["hyperactive_threshold"]))
+        ensemble = Ensemble(
+            config,
+            weights,
+            torch.from_numpy(data["theta"]),
+            data["labels"],
+            data["module_places"],
+            int(meta["n_places"]),
+            data["reference_firing"],
+            int(meta["hyperactive_threshold"]),
+        )
         m, n_in, n = weights.shape
         if n_in != prep.n_inputs or n != config.n_exc or ensemble.labels.shape != (m, n):
-            raise PlaceMapError(f"{path}: weights {tuple(weights.shape)} do not match its configuration")
+            raise PlaceMapError(
+                f"{path}: weights {tuple(weights.shape)} do not match its configuration"
+            )
         if not np.all(np.isfinite(data["weights"])):
             raise PlaceMapError(f"{path}: weights hold NaN or inf")
-        return PlaceMap(ensemble, prep, TraversalStats(data["reference_mean"], data["reference_std"]),
-                        TraversalStats(data["query_mean"], data["query_std"]), data["frames"],
-                        tuple(meta["image_shape"]), data.get("poses"), data["calibration"], meta.get("provenance", ""),
-                        _optional_float(meta.get("network_inhibition"), path))
+        return PlaceMap(
+            ensemble,
+            prep,
+            TraversalStats(data["reference_mean"], data["reference_std"]),
+            TraversalStats(data["query_mean"], data["query_std"]),
+            data["frames"],
+            tuple(meta["image_shape"]),
+            data.get("poses"),
+            data["calibration"],
+            meta.get("provenance", ""),
+            _optional_float(meta.get("network_inhibition"), path),
+        )
     except KeyError as exc:
         raise PlaceMapError(f"{path}: place map lacks {exc}") from exc
     except (TypeError, json.JSONDecodeError) as exc:

@@ -1,4 +1,5 @@
 """The sum-of-absolute-differences baseline on patch-normalised, downsampled images."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,12 @@ def resize(images: np.ndarray, width: int, height: int) -> np.ndarray:
     """Area-average downsampling with PIL (box filter), uint8 -> float32."""
     from PIL import Image
 
-    return np.stack([np.asarray(Image.fromarray(img).resize((width, height), Image.BOX), dtype=np.float32)
-                     for img in images])
+    return np.stack(
+        [
+            np.asarray(Image.fromarray(img).resize((width, height), Image.BOX), dtype=np.float32)
+            for img in images
+        ]
+    )
 
 
 def patch_normalise(images: np.ndarray, patch: int) -> np.ndarray:
@@ -25,8 +30,9 @@ def patch_normalise(images: np.ndarray, patch: int) -> np.ndarray:
     return out.reshape(n, h, w)
 
 
-def sad_distances(reference: np.ndarray, query: np.ndarray, width: int = 32, height: int = 16,
-                  patch: int = 8) -> np.ndarray:
+def sad_distances(
+    reference: np.ndarray, query: np.ndarray, width: int = 32, height: int = 16, patch: int = 8
+) -> np.ndarray:
     """(Q, R) mean absolute difference of the normalised images."""
     ref = patch_normalise(resize(reference, width, height), patch).reshape(len(reference), -1)
     qry = patch_normalise(resize(query, width, height), patch).reshape(len(query), -1)
@@ -44,9 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     import json
 
     from snn_control.vpr.data import load_pair
-    from snn_control.vpr.metrics import precision_recall, pr_auc, recall_at_full_precision, recall_at_k
+    from snn_control.vpr.metrics import (
+        precision_recall,
+        pr_auc,
+        recall_at_full_precision,
+        recall_at_k,
+    )
 
-    parser = argparse.ArgumentParser(prog="python -m snn_control.vpr.sad", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m snn_control.vpr.sad", description=main.__doc__
+    )
     parser.add_argument("reference")
     parser.add_argument("query")
     parser.add_argument("ground_truth", nargs="?")
@@ -54,10 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     pair = load_pair(args.reference, args.query, args.ground_truth)
     d = sad_distances(pair.reference.images, pair.query.images)
     gt = pair.ground_truth
-    figures = {f"sad_recall_at_{k}_tol{tol}": round(recall_at_k(d, gt, k, tol), 4) for k in (1, 5, 10) for tol in (0, 1)}
+    figures = {
+        f"sad_recall_at_{k}_tol{tol}": round(recall_at_k(d, gt, k, tol), 4)
+        for k in (1, 5, 10)
+        for tol in (0, 1)
+    }
     precision, recall = precision_recall(d, gt)
-    figures.update(places=len(gt), sad_pr_auc=round(pr_auc(precision, recall), 4),
-                   sad_recall_at_100_precision=round(recall_at_full_precision(precision, recall), 4))
+    figures.update(
+        places=len(gt),
+        sad_pr_auc=round(pr_auc(precision, recall), 4),
+        sad_recall_at_100_precision=round(recall_at_full_precision(precision, recall), 4),
+    )
     print(json.dumps(figures, sort_keys=True))
     return 0
 

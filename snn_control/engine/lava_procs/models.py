@@ -5,6 +5,7 @@ bit-accurate fixed-point decays, wrap-around and clipping) is Lava's, not ours; 
 what Lava's LIF lacks: per-neuron decays and thresholds, soft reset, the adaptive threshold
 and a graded voltage output for readouts.
 """
+
 import numpy as np
 
 from snn_control.engine import fixed_point as fxp
@@ -89,6 +90,8 @@ class PySnnPopulationFixed(AbstractPyLifModelFixed):
         if not self.isthrscaled:
             self.scale_threshold()
         self.subthr_dynamics(activation_in=a_in)  # Lava's bit-accurate u/v arithmetic
-        theta = fxp._decay(self.theta.astype(np.int64), self.dth.astype(np.int64)) + (th_in << fxp.ACT_SHIFT)
+        theta = fxp._decay(self.theta.astype(np.int64), self.dth.astype(np.int64)) + (
+            th_in << fxp.ACT_SHIFT
+        )
         self.theta[:] = np.clip(theta, -fxp.MAX_STATE + 1, fxp.MAX_STATE - 1)
         _reset_and_send(self, self.effective_vth + self.theta.astype(np.int64))

@@ -1,4 +1,5 @@
 """``SnnPopulation``: one population of the engine's neuron models as a Lava process."""
+
 from snn_control.engine.lava_compat import ensure_lava_importable
 
 ensure_lava_importable()
@@ -28,4 +29,3 @@ class SnnPopulation(AbstractProcess):
         self.bias_exp = Var(shape=shape, init=bias_exp)
         self.spiking = Var(shape=shape, init=spiking)
         self.soft = Var(shape=shape, init=soft)
-

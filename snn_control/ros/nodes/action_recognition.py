@@ -21,6 +21,7 @@ and warned about at a limited rate. Packets that carry their stream index (what
 A managed node: ``configure`` loads the weights, windows are classified while active;
 ``autostart`` brings it to active.
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -29,7 +30,13 @@ import numpy as np
 from sensor_msgs.msg import PointCloud2
 from std_msgs.msg import Float32, Int32, String
 
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ManagedSnnNode, ParameterError, run_node
+from snn_control.ros.node_base import (
+    COMMAND_QOS,
+    SENSOR_QOS,
+    ManagedSnnNode,
+    ParameterError,
+    run_node,
+)
 from snn_control.ros.spike_codec import encode_spike_raster
 
 
@@ -56,17 +63,25 @@ class ActionRecognitionNode(ManagedSnnNode):
         from snn_control.events.spikepoint import load_classifier, shipped_classifier_path
         from snn_control.events.stream import WindowedStream
 
-        self.classifier, path = self.load_file("weights", shipped_classifier_path(), load_classifier)
+        self.classifier, path = self.load_file(
+            "weights", shipped_classifier_path(), load_classifier
+        )
         try:
-            self.stream = WindowedStream(self.classifier.sensor_size, int(self.param("window_us")),
-                                         int(self.param("step_us")), int(self.param("max_buffer_events")))
+            self.stream = WindowedStream(
+                self.classifier.sensor_size,
+                int(self.param("window_us")),
+                int(self.param("step_us")),
+                int(self.param("max_buffer_events")),
+            )
         except ValueError as exc:
             raise ParameterError(f"node {self.get_name()!r}: {exc}") from exc
         choice = self.param("input")
         packet_type = event_packet_type()
         if choice == "event_packet" and packet_type is None:
-            raise ParameterError(f"node {self.get_name()!r}: input 'event_packet' needs event_camera_msgs, "
-                                 "which is not installed (use point_cloud)")
+            raise ParameterError(
+                f"node {self.get_name()!r}: input 'event_packet' needs event_camera_msgs, "
+                "which is not installed (use point_cloud)"
+            )
         if choice == "event_packet" or (choice == "auto" and packet_type is not None):
             from snn_control.events.io import Evt3Decoder
 
@@ -82,15 +97,21 @@ class ActionRecognitionNode(ManagedSnnNode):
         self.spike_pub = self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
         self._status_timer = self.create_timer(self.param("status_period_s"), self.log_status)
         width, height = self.classifier.sensor_size
-        self.get_logger().info(f"SpikePoint {path}: {len(self.classifier.class_names)} actions, {width}x{height} "
-                               f"sensor, events as {kind}")
+        self.get_logger().info(
+            f"SpikePoint {path}: {len(self.classifier.class_names)} actions, {width}x{height} "
+            f"sensor, events as {kind}"
+        )
 
     def cleanup(self) -> None:
         self.destroy_timer(self._status_timer)
         self.classifier = None
 
     def diagnostic_values(self) -> dict[str, Any]:
-        values = {**super().diagnostic_values(), "windows": self.windows, "missed_events": self.missed_events}
+        values = {
+            **super().diagnostic_values(),
+            "windows": self.windows,
+            "missed_events": self.missed_events,
+        }
         if self.classifier is not None:
             values.update({f"stream.{k}": v for k, v in self.stream.rejected.items()})
         return values
@@ -110,8 +131,11 @@ class ActionRecognitionNode(ManagedSnnNode):
             return
         self._account(first, len(events))
         if size != tuple(self.classifier.sensor_size):
-            self.rejected.reject("sensor size", f"packet from a {size[0]}x{size[1]} sensor, the recogniser expects "
-                                                f"{self.classifier.sensor_size[0]}x{self.classifier.sensor_size[1]}")
+            self.rejected.reject(
+                "sensor size",
+                f"packet from a {size[0]}x{size[1]} sensor, the recogniser expects "
+                f"{self.classifier.sensor_size[0]}x{self.classifier.sensor_size[1]}",
+            )
             return
         self.on_events(events)
 
@@ -122,8 +146,13 @@ class ActionRecognitionNode(ManagedSnnNode):
         if not self.active:
             return
         try:
-            events, _ = decode_packet(msg.encoding, bytes(msg.events), msg.time_base, bool(msg.is_bigendian),
-                                      self.decoder)
+            events, _ = decode_packet(
+                msg.encoding,
+                bytes(msg.events),
+                msg.time_base,
+                bool(msg.is_bigendian),
+                self.decoder,
+            )
         except EventFormatError as exc:
             self.rejected.reject("bad event packet", str(exc))
             return
@@ -136,7 +165,9 @@ class ActionRecognitionNode(ManagedSnnNode):
         if self._next_index is not None and first > self._next_index:
             missed = first - self._next_index
             self.missed_events += missed
-            self.rejected.reject("missed events", f"{missed} events never arrived ({self.missed_events} in all)")
+            self.rejected.reject(
+                "missed events", f"{missed} events never arrived ({self.missed_events} in all)"
+            )
         # first < expected: the publisher started its stream again (a loop or a new replay)
         self._next_index = first + n
 
@@ -145,11 +176,14 @@ class ActionRecognitionNode(ManagedSnnNode):
         windows = self.stream.push(events)
         for reason, count in self.stream.rejected.items():
             if count > before[reason]:
-                self.rejected.reject(reason, f"{count - before[reason]} in this packet ({count} in all)")
+                self.rejected.reject(
+                    reason, f"{count - before[reason]} in this packet ({count} in all)"
+                )
         if not windows:
             return
-        labels, confidences, votes = self.latency.timed(self.classifier.classify_with_votes,
-                                                        [w.events for w in windows])
+        labels, confidences, votes = self.latency.timed(
+            self.classifier.classify_with_votes, [w.events for w in windows]
+        )
         for label, confidence, vote in zip(labels, confidences, votes):
             name = self.classifier.class_names[label] if label >= 0 else "none"
             self.action_pub.publish(String(data=name))
@@ -157,15 +191,20 @@ class ActionRecognitionNode(ManagedSnnNode):
             self.confidence_pub.publish(Float32(data=float(confidence)))
             self.count("messages_out", 3)
             if self.param("publish_spikes"):
-                self.spike_pub.publish(encode_spike_raster({"votes": vote}, self.param("step_s"),
-                                                           network="spikepoint"))
+                self.spike_pub.publish(
+                    encode_spike_raster(
+                        {"votes": vote}, self.param("step_s"), network="spikepoint"
+                    )
+                )
                 self.count("messages_out")
             self.windows += 1
 
     def log_status(self) -> None:
-        self.get_logger().info(f"{self.windows} windows classified; rejected: "
-                               f"{dict(self.stream.rejected)}, packets: {self.rejected.counts}; "
-                               f"{self.missed_events} events missed")
+        self.get_logger().info(
+            f"{self.windows} windows classified; rejected: "
+            f"{dict(self.stream.rejected)}, packets: {self.rejected.counts}; "
+            f"{self.missed_events} events missed"
+        )
 
 
 def main(args: Sequence[str] | None = None) -> int:

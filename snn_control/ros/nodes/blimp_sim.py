@@ -4,6 +4,7 @@ Topics and behaviour: :mod:`snn_control.ros.plant_node`. The setpoint profile is
 the paper's (``profile``: absolute_steps, relative_steps; ``step_s`` each), the buoyancy
 ``neutral`` or ``negative`` (3 g of ballast) or ``ballast_g`` grams when that is non-zero.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -23,9 +24,13 @@ class BlimpSimNode(AltitudePlantNode):
     def make_env(self) -> BlimpAltitudeEnv:
         buoyancy = self.param("ballast_g") or self.param("buoyancy")
         try:
-            return BlimpAltitudeEnv(self.param("profile"), buoyancy=buoyancy, step_s=self.param("step_s"),
-                                    initial_altitude=self.param("initial_altitude_m"),
-                                    control_dt=self.param("control_dt"))
+            return BlimpAltitudeEnv(
+                self.param("profile"),
+                buoyancy=buoyancy,
+                step_s=self.param("step_s"),
+                initial_altitude=self.param("initial_altitude_m"),
+                control_dt=self.param("control_dt"),
+            )
         except ValueError as exc:
             raise ParameterError(f"node 'blimp_sim': {exc}") from exc
 

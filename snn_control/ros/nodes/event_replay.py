@@ -10,6 +10,7 @@ the stream index of its first event, so a subscriber counts what it missed. With
 and launch files wait for 1). A recording that cannot be read stops the node at start-up
 with the reason (exit code 2).
 """
+
 from __future__ import annotations
 
 import time
@@ -47,23 +48,34 @@ class EventReplayNode(SnnNode):
 
         path = self.param("path")
         if not path:
-            raise ParameterError("node 'event_replay': parameter 'path' is empty; give a recording")
+            raise ParameterError(
+                "node 'event_replay': parameter 'path' is empty; give a recording"
+            )
         try:
             self.stream = read_events(path)
         except (OSError, EventFormatError) as exc:
             raise ParameterError(f"node 'event_replay': cannot read {path}: {exc}") from exc
         if self.param("packet_us") <= 0 or self.param("max_events_per_packet") <= 0:
-            raise ParameterError("node 'event_replay': packet_us and max_events_per_packet must be positive")
+            raise ParameterError(
+                "node 'event_replay': packet_us and max_events_per_packet must be positive"
+            )
         events = self.stream.events
-        self.size = self.stream.sensor_size or (int(events["x"].max()) + 1, int(events["y"].max()) + 1)
-        self.bounds = packet_bounds(events["t"], int(self.param("packet_us")), int(self.param("max_events_per_packet")))
+        self.size = self.stream.sensor_size or (
+            int(events["x"].max()) + 1,
+            int(events["y"].max()) + 1,
+        )
+        self.bounds = packet_bounds(
+            events["t"], int(self.param("packet_us")), int(self.param("max_events_per_packet"))
+        )
         self.pub = self.create_publisher(PointCloud2, "events", SENSOR_QOS)
         self.next_packet, self.published_events, self.start = 0, 0, None
         self.unheard_events = 0  # published while nobody subscribed: lost to every listener
         self.waiting = int(self.param("wait_for_subscribers")) > 0
         # Wake four times per packet (1-50 ms), not at a fixed 1 kHz: packets go out on time
         # to a quarter of their span without the node spinning when nothing is due.
-        period_s = float(np.clip(self.param("packet_us") / self.param("rate_scale") / 4e6, 0.001, 0.05))
+        period_s = float(
+            np.clip(self.param("packet_us") / self.param("rate_scale") / 4e6, 0.001, 0.05)
+        )
         self.create_timer(period_s, self.tick)
         self.get_logger().info(f"{len(events)} events in {len(self.bounds)} packets from {path}")
 
@@ -87,7 +99,9 @@ class EventReplayNode(SnnNode):
                 break
             if self.pub.get_subscription_count() == 0:
                 self.unheard_events += b - a
-            self.pub.publish(encode_events(events[a:b], self.size, self.param("frame_id"), first_index=a))
+            self.pub.publish(
+                encode_events(events[a:b], self.size, self.param("frame_id"), first_index=a)
+            )
             self.published_events += b - a
             self.count("messages_out")
             self.next_packet += 1
@@ -95,8 +109,12 @@ class EventReplayNode(SnnNode):
             self.get_logger().info(f"recording played: {self.published_events} events")
 
     def diagnostic_values(self) -> dict[str, Any]:
-        return {"waiting_for_subscribers": self.waiting, "published_events": self.published_events,
-                "unheard_events": self.unheard_events, "packets_left": len(self.bounds) - self.next_packet}
+        return {
+            "waiting_for_subscribers": self.waiting,
+            "published_events": self.published_events,
+            "unheard_events": self.unheard_events,
+            "packets_left": len(self.bounds) - self.next_packet,
+        }
 
 
 def main(args: Sequence[str] | None = None) -> int:

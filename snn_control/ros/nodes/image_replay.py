@@ -7,6 +7,7 @@ image just published, for ground truth). ``loop`` starts over at the end; otherw
 node logs once and stays up. A folder that cannot be read stops the node at start-up with
 the reason (exit code 2).
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -28,16 +29,22 @@ class ImageReplayNode(SnnNode):
 
         folder, encoding = self.param("folder"), self.param("encoding")
         if not folder:
-            raise ParameterError("node 'image_replay': parameter 'folder' is empty; give an image folder")
+            raise ParameterError(
+                "node 'image_replay': parameter 'folder' is empty; give an image folder"
+            )
         if encoding not in CHANNELS:
-            raise ParameterError(f"node 'image_replay': encoding {encoding!r} is not one of {sorted(CHANNELS)}")
+            raise ParameterError(
+                f"node 'image_replay': encoding {encoding!r} is not one of {sorted(CHANNELS)}"
+            )
         try:
             self.images = load_folder(folder, "RGB" if CHANNELS[encoding] == 3 else "L")
         except VprDataError as exc:
             raise ParameterError(f"node 'image_replay': {exc}") from exc
         if not 0 <= self.param("start_index") < len(self.images.frames):
-            raise ParameterError(f"node 'image_replay': start_index {self.param('start_index')} outside "
-                                 f"0..{len(self.images.frames) - 1}")
+            raise ParameterError(
+                f"node 'image_replay': start_index {self.param('start_index')} outside "
+                f"0..{len(self.images.frames) - 1}"
+            )
         self.encoding = encoding
         self.next_index = int(self.param("start_index"))
         self.published = 0
@@ -46,8 +53,10 @@ class ImageReplayNode(SnnNode):
         self.pub = self.create_publisher(Image, "image", SENSOR_QOS)
         self.frame_pub = self.create_publisher(Int32, "~/frame", SENSOR_QOS)
         self.create_timer(1.0 / self.param("rate_hz"), self.tick)
-        self.get_logger().info(f"{len(self.images.frames)} images from {folder} at {self.param('rate_hz')} Hz "
-                               f"as {encoding}")
+        self.get_logger().info(
+            f"{len(self.images.frames)} images from {folder} at {self.param('rate_hz')} Hz "
+            f"as {encoding}"
+        )
 
     def tick(self) -> None:
         if self.waiting:
@@ -60,11 +69,16 @@ class ImageReplayNode(SnnNode):
             self.next_index = 0
         pixels = self.images.images[self.next_index]
         if self.encoding == "mono16":
-            pixels = pixels.astype(np.uint16) * 257   # full 16-bit range; the high byte is the 8-bit value
+            pixels = (
+                pixels.astype(np.uint16) * 257
+            )  # full 16-bit range; the high byte is the 8-bit value
         if self.pub.get_subscription_count() == 0:
             self.unheard += 1
-        self.pub.publish(encode_image(pixels, self.encoding, self.param("frame_id"),
-                                      self.get_clock().now().to_msg()))
+        self.pub.publish(
+            encode_image(
+                pixels, self.encoding, self.param("frame_id"), self.get_clock().now().to_msg()
+            )
+        )
         self.count("messages_out")
         self.frame_pub.publish(Int32(data=int(self.images.frames[self.next_index])))
         self.published += 1
@@ -73,8 +87,12 @@ class ImageReplayNode(SnnNode):
             self.get_logger().info(f"folder played: {self.published} images")
 
     def diagnostic_values(self) -> dict[str, Any]:
-        return {"waiting_for_subscribers": self.waiting, "published_images": self.published,
-                "unheard_images": self.unheard, "images_left": len(self.images.frames) - self.next_index}
+        return {
+            "waiting_for_subscribers": self.waiting,
+            "published_images": self.published,
+            "unheard_images": self.unheard,
+            "images_left": len(self.images.frames) - self.next_index,
+        }
 
 
 def main(args: Sequence[str] | None = None) -> int:

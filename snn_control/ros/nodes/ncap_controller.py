@@ -15,6 +15,7 @@ effort and resets the network and the oscillator.
 A managed node: ``configure`` loads the controller, outputs flow while active, zero effort
 is published on deactivate and on shutdown; ``autostart`` brings it to active.
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -42,14 +43,27 @@ class NcapControllerNode(ManagedSnnNode):
 
         kind = self.param("controller")
         self.controller, _ = self.load_file(
-            "weights", shipped_path(kind),
-            lambda path: load_swimmer_controller(path, n_links=self.n + 1, backend=self.param("backend")))
-        self.command_pub = self.configured_publisher(Float64MultiArray, "joint_commands", COMMAND_QOS)
-        self.spike_pub = (self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
-                          if self.controller.spike_populations() else None)
+            "weights",
+            shipped_path(kind),
+            lambda path: load_swimmer_controller(
+                path, n_links=self.n + 1, backend=self.param("backend")
+            ),
+        )
+        self.command_pub = self.configured_publisher(
+            Float64MultiArray, "joint_commands", COMMAND_QOS
+        )
+        self.spike_pub = (
+            self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
+            if self.controller.spike_populations()
+            else None
+        )
         self.configured_subscription(JointState, "joint_states", self.on_joint_state, SENSOR_QOS)
-        self.watchdog = self.configured_watchdog(lambda: self.param("sensor_timeout_s"), self.on_silence)
-        self.get_logger().info(f"{kind} for {self.n} joints configured (backend {self.controller.backend})")
+        self.watchdog = self.configured_watchdog(
+            lambda: self.param("sensor_timeout_s"), self.on_silence
+        )
+        self.get_logger().info(
+            f"{kind} for {self.n} joints configured (backend {self.controller.backend})"
+        )
 
     def on_activated(self) -> None:
         self.controller.reset()
@@ -65,13 +79,17 @@ class NcapControllerNode(ManagedSnnNode):
         if not self.active:
             return
         if len(msg.name) != len(msg.position):
-            self.rejected.reject("malformed", f"{len(msg.name)} names but {len(msg.position)} positions")
+            self.rejected.reject(
+                "malformed", f"{len(msg.name)} names but {len(msg.position)} positions"
+            )
             return
         index = {name: k for k, name in enumerate(msg.name)}
         unknown = sorted(set(index) - set(self.joint_names))
         missing = [j for j in self.joint_names if j not in index]
         if unknown:
-            self.rejected.reject("unknown joint", f"unknown joints {unknown} (expected {self.joint_names})")
+            self.rejected.reject(
+                "unknown joint", f"unknown joints {unknown} (expected {self.joint_names})"
+            )
             return
         if missing:
             self.rejected.reject("missing joint", f"missing joints {missing}")
@@ -82,7 +100,10 @@ class NcapControllerNode(ManagedSnnNode):
             return
         age = self.watchdog.age_s(msg.header.stamp)
         if age > self.param("sensor_timeout_s"):
-            self.rejected.reject("stale", f"joint state {age:.3f} s old (timeout {self.param('sensor_timeout_s')} s)")
+            self.rejected.reject(
+                "stale",
+                f"joint state {age:.3f} s old (timeout {self.param('sensor_timeout_s')} s)",
+            )
             return
         self.watchdog.feed(msg.header.stamp)
         observation = np.concatenate([angles, np.zeros(self.n + 2), [float(self.tick_count)]])
@@ -90,8 +111,13 @@ class NcapControllerNode(ManagedSnnNode):
         command = self.latency.timed(self.controller.step, observation)
         self.publish_effort(command.tolist())
         if self.spike_pub is not None and self.param("publish_spikes"):
-            self.spike_pub.publish(encode_spikes(self.controller.last_spikes(), network=self.param("controller"),
-                                                 stamp=msg.header.stamp))
+            self.spike_pub.publish(
+                encode_spikes(
+                    self.controller.last_spikes(),
+                    network=self.param("controller"),
+                    stamp=msg.header.stamp,
+                )
+            )
             self.count("messages_out")
 
     def publish_effort(self, effort: list[float]) -> None:
@@ -101,7 +127,9 @@ class NcapControllerNode(ManagedSnnNode):
     def on_silence(self, quiet_s: float) -> None:
         if not self.active:
             return
-        self.get_logger().warning(f"no valid joint state for {quiet_s:.2f} s: zero effort", throttle_duration_sec=2.0)
+        self.get_logger().warning(
+            f"no valid joint state for {quiet_s:.2f} s: zero effort", throttle_duration_sec=2.0
+        )
         self.controller.reset()
         self.tick_count = 0
         self.publish_effort([0.0] * self.n)

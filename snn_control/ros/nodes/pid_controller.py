@@ -5,6 +5,7 @@ The same node (inputs, checks, watchdog, safe command; see
 default controller and its own parameter file, so that SNN and PID can be swapped in a
 graph or flown side by side in two namespaces.
 """
+
 from __future__ import annotations
 
 from typing import Sequence

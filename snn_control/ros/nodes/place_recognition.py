@@ -29,6 +29,7 @@ calibration values; off by default, so a node answers like ``snn-control query``
 A managed node: ``configure`` loads the map, answers flow while active; ``autostart``
 brings it to active.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -61,14 +62,19 @@ class PlaceRecognitionNode(ManagedSnnNode):
         self.place_pub = self.configured_publisher(Int32, "~/place", COMMAND_QOS)
         self.frame_pub = self.configured_publisher(Int32, "~/frame", COMMAND_QOS)
         self.confidence_pub = self.configured_publisher(Float32, "~/confidence", COMMAND_QOS)
-        self.pose_pub = (self.configured_publisher(PoseWithCovarianceStamped, "~/pose", COMMAND_QOS)
-                         if self.place_map.poses is not None else None)
+        self.pose_pub = (
+            self.configured_publisher(PoseWithCovarianceStamped, "~/pose", COMMAND_QOS)
+            if self.place_map.poses is not None
+            else None
+        )
         self.spike_pub = self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
         self.configured_subscription(Image, "image", self.on_image, SENSOR_QOS)
         e = self.place_map.ensemble
         h, w = self.place_map.image_shape
-        self.get_logger().info(f"map {path}: {e.n_places} places, {e.n_modules} modules, {e.n_neurons} neurons; "
-                               f"expects {w}x{h} images")
+        self.get_logger().info(
+            f"map {path}: {e.n_places} places, {e.n_modules} modules, {e.n_neurons} neurons; "
+            f"expects {w}x{h} images"
+        )
 
     def cleanup(self) -> None:
         self.place_map = None
@@ -79,7 +85,9 @@ class PlaceRecognitionNode(ManagedSnnNode):
     def diagnostic_values(self) -> dict[str, Any]:
         values = {**super().diagnostic_values(), "answered": self.answered}
         if self.place_map is not None:
-            values.update(places=self.place_map.ensemble.n_places, backend="torch (ensemble kernel)")
+            values.update(
+                places=self.place_map.ensemble.n_places, backend="torch (ensemble kernel)"
+            )
         return values
 
     def on_image(self, msg: Image) -> None:
@@ -100,7 +108,9 @@ class PlaceRecognitionNode(ManagedSnnNode):
             return
         if gray.shape != self.place_map.image_shape:
             h, w = self.place_map.image_shape
-            self.rejected.reject("wrong size", f"image is {gray.shape[1]}x{gray.shape[0]}, the map's are {w}x{h}")
+            self.rejected.reject(
+                "wrong size", f"image is {gray.shape[1]}x{gray.shape[0]}, the map's are {w}x{h}"
+            )
             return
         patches = self.place_map.patches(gray)
         if self.param("adapt_statistics"):
@@ -119,8 +129,14 @@ class PlaceRecognitionNode(ManagedSnnNode):
             self.pose_pub.publish(self._pose(place, conf, msg))
             self.count("messages_out")
         if self.param("publish_spikes"):
-            self.spike_pub.publish(encode_spike_raster({"exc": raster[0].numpy()}, self.param("step_s"),
-                                                       network="vpr_ensemble", stamp=msg.header.stamp))
+            self.spike_pub.publish(
+                encode_spike_raster(
+                    {"exc": raster[0].numpy()},
+                    self.param("step_s"),
+                    network="vpr_ensemble",
+                    stamp=msg.header.stamp,
+                )
+            )
             self.count("messages_out")
         self.answered += 1
 
@@ -134,7 +150,7 @@ class PlaceRecognitionNode(ManagedSnnNode):
         var = (self.param("position_std_m") / max(confidence, 0.05)) ** 2
         cov = np.zeros((6, 6))
         cov[:3, :3] = np.eye(3) * var
-        cov[3:, 3:] = np.eye(3) * (np.pi / 4) ** 2   # heading of a matched place: +/- 45 degrees
+        cov[3:, 3:] = np.eye(3) * (np.pi / 4) ** 2  # heading of a matched place: +/- 45 degrees
         out.pose.covariance = cov.reshape(-1).tolist()
         return out
 

@@ -3,6 +3,7 @@
 Topics and behaviour: :mod:`snn_control.ros.plant_node`. The setpoint profile is
 ``setpoints`` (m), each held ``segment_s``.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -19,9 +20,12 @@ class PlantSimNode(AltitudePlantNode):
         super().__init__()
 
     def make_env(self) -> HoverEnv:
-        return HoverEnv(setpoints=[(self.param("segment_s"), float(a)) for a in self.param("setpoints")],
-                        control_dt=self.param("control_dt"), initial_altitude=self.param("initial_altitude_m"),
-                        net_buoyancy_n=self.param("net_buoyancy_n"))
+        return HoverEnv(
+            setpoints=[(self.param("segment_s"), float(a)) for a in self.param("setpoints")],
+            control_dt=self.param("control_dt"),
+            initial_altitude=self.param("initial_altitude_m"),
+            net_buoyancy_n=self.param("net_buoyancy_n"),
+        )
 
 
 def main(args: Sequence[str] | None = None) -> int:

@@ -19,6 +19,7 @@ in force). When the last valid altitude is older than ``sensor_timeout_s`` on th
 clock (sim time with ``use_sim_time``), the watchdog publishes the controller's safe
 command and resets it.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,7 +30,13 @@ from sensor_msgs.msg import PointCloud2, Range
 from std_msgs.msg import Float64
 
 from snn_control.controllers.registry import make_controller
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ManagedSnnNode, ParameterError, run_node
+from snn_control.ros.node_base import (
+    COMMAND_QOS,
+    SENSOR_QOS,
+    ManagedSnnNode,
+    ParameterError,
+    run_node,
+)
 from snn_control.ros.spike_codec import encode_spikes
 
 
@@ -45,17 +52,28 @@ class SnnControllerNode(ManagedSnnNode):
     def configure(self) -> None:
         name = self.param("controller")
         try:
-            self.controller = make_controller(name, self.param("control_dt"), **self.namespace_params("controller"))
+            self.controller = make_controller(
+                name, self.param("control_dt"), **self.namespace_params("controller")
+            )
         except (ValueError, TypeError, OSError) as exc:
-            raise ParameterError(f"node {self.get_name()!r}: cannot build controller {name!r}: {exc}") from exc
+            raise ParameterError(
+                f"node {self.get_name()!r}: cannot build controller {name!r}: {exc}"
+            ) from exc
         self.command_pub = self.configured_publisher(Float64, "motor_command", COMMAND_QOS)
-        self.spike_pub = (self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
-                          if self.controller.spike_populations() else None)
+        self.spike_pub = (
+            self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
+            if self.controller.spike_populations()
+            else None
+        )
         self.configured_subscription(Range, "altitude", self.on_altitude, SENSOR_QOS)
         self.configured_subscription(Float64, "altitude_setpoint", self.on_setpoint, COMMAND_QOS)
-        self.watchdog = self.configured_watchdog(lambda: self.param("sensor_timeout_s"), self.on_silence)
-        self.get_logger().info(f"controller {name!r} configured ({type(self.controller).__name__}, "
-                               f"backend {self.controller.backend})")
+        self.watchdog = self.configured_watchdog(
+            lambda: self.param("sensor_timeout_s"), self.on_silence
+        )
+        self.get_logger().info(
+            f"controller {name!r} configured ({type(self.controller).__name__}, "
+            f"backend {self.controller.backend})"
+        )
 
     def on_activated(self) -> None:
         self.controller.reset()
@@ -70,7 +88,9 @@ class SnnControllerNode(ManagedSnnNode):
         value = msg.data
         lo, hi = self.param("min_setpoint_m"), self.param("max_setpoint_m")
         if not math.isfinite(value) or not lo <= value <= hi:
-            self.rejected.reject("setpoint", f"setpoint {value} outside the flight envelope [{lo}, {hi}] m")
+            self.rejected.reject(
+                "setpoint", f"setpoint {value} outside the flight envelope [{lo}, {hi}] m"
+            )
             return
         self.setpoint = value
 
@@ -83,23 +103,35 @@ class SnnControllerNode(ManagedSnnNode):
             self.rejected.reject("non-finite", f"altitude {z}")
             return
         if not msg.min_range <= z <= msg.max_range:
-            self.rejected.reject("out-of-range", f"altitude {z} m outside the message's [{msg.min_range}, "
-                                                 f"{msg.max_range}]")
+            self.rejected.reject(
+                "out-of-range",
+                f"altitude {z} m outside the message's [{msg.min_range}, " f"{msg.max_range}]",
+            )
             return
         lo, hi = self.param("min_altitude_m"), self.param("max_altitude_m")
         if not lo <= z <= hi:
-            self.rejected.reject("outside sensor limits", f"altitude {z} m outside the sensor's [{lo}, {hi}] m")
+            self.rejected.reject(
+                "outside sensor limits", f"altitude {z} m outside the sensor's [{lo}, {hi}] m"
+            )
             return
         age = self.watchdog.age_s(msg.header.stamp)
         if age > self.param("sensor_timeout_s"):
-            self.rejected.reject("stale", f"altitude sample {age:.3f} s old (timeout {self.param('sensor_timeout_s')} s)")
+            self.rejected.reject(
+                "stale",
+                f"altitude sample {age:.3f} s old (timeout {self.param('sensor_timeout_s')} s)",
+            )
             return
         self.watchdog.feed(msg.header.stamp)
         command = float(self.latency.timed(self.controller.step, np.array([self.setpoint - z]))[0])
         self.publish_command(command)
         if self.spike_pub is not None and self.param("publish_spikes"):
-            self.spike_pub.publish(encode_spikes(self.controller.last_spikes(), network=self.param("controller"),
-                                                 stamp=msg.header.stamp))
+            self.spike_pub.publish(
+                encode_spikes(
+                    self.controller.last_spikes(),
+                    network=self.param("controller"),
+                    stamp=msg.header.stamp,
+                )
+            )
             self.count("messages_out")
 
     def publish_command(self, value: float) -> None:
@@ -110,8 +142,10 @@ class SnnControllerNode(ManagedSnnNode):
     def on_silence(self, quiet_s: float) -> None:
         if not self.active:
             return
-        self.get_logger().warning(f"no valid altitude for {quiet_s:.2f} s: publishing the safe command",
-                                  throttle_duration_sec=2.0)
+        self.get_logger().warning(
+            f"no valid altitude for {quiet_s:.2f} s: publishing the safe command",
+            throttle_duration_sec=2.0,
+        )
         self.controller.reset()
         self.publish_command(float(self.controller.safe_command()[0]))
         self.count("safe_commands")

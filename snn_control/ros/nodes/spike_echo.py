@@ -3,6 +3,7 @@
 Like ``ros2 topic echo`` for spikes, but decoded: every ``report_period_s`` it logs, per
 population, the spikes and the fraction of neurons that fired per message.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -38,8 +39,10 @@ class SpikeEchoNode(SnnNode):
     def report(self) -> None:
         if not self.messages:
             return
-        parts = [f"{name}: {spikes} spikes ({spikes / (size * self.messages):.1%} per neuron per tick)"
-                 for name, (spikes, size) in self.fired.items()]
+        parts = [
+            f"{name}: {spikes} spikes ({spikes / (size * self.messages):.1%} per neuron per tick)"
+            for name, (spikes, size) in self.fired.items()
+        ]
         self.get_logger().info(f"{self.messages} messages; " + "; ".join(parts))
         self.messages, self.fired = 0, {}
 

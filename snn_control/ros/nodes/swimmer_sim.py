@@ -15,6 +15,7 @@ Rejected with a counted, rate-limited warning: a wrong number of entries, NaN/in
 range efforts are saturated. When commands stop for ``command_timeout_s`` of simulated
 time the swimmer gets zero effort.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,14 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64, Float64MultiArray
 
-from snn_control.ros.node_base import CLOCK_QOS, COMMAND_QOS, SENSOR_QOS, ParameterError, SnnNode, run_node
+from snn_control.ros.node_base import (
+    CLOCK_QOS,
+    COMMAND_QOS,
+    SENSOR_QOS,
+    ParameterError,
+    SnnNode,
+    run_node,
+)
 from snn_control.ros.plant_node import sim_stamp
 from snn_control.sim.swimmer import SwimmerEnv
 from snn_control.sim.swimmer.env import CONTROL_DT
@@ -37,7 +45,9 @@ class SwimmerSimNode(SnnNode):
     def __init__(self) -> None:
         super().__init__()
         try:
-            self.env = SwimmerEnv(int(self.param("links")), episode_steps=int(self.param("episode_steps")))
+            self.env = SwimmerEnv(
+                int(self.param("links")), episode_steps=int(self.param("episode_steps"))
+            )
         except ValueError as exc:
             raise ParameterError(f"node 'swimmer_sim': {exc}") from exc
         self.obs, _ = self.env.reset(seed=int(self.param("seed")))
@@ -49,7 +59,9 @@ class SwimmerSimNode(SnnNode):
         self.clock_pub = self.create_publisher(Clock, "/clock", CLOCK_QOS)
         self.create_subscription(Float64MultiArray, "joint_commands", self.on_command, COMMAND_QOS)
         self.create_timer(CONTROL_DT / self.param("rate_scale"), self.tick)
-        self.get_logger().info(f"swimmer with {self.env.n_links} links ({self.env.n_joints} joints) ready")
+        self.get_logger().info(
+            f"swimmer with {self.env.n_links} links ({self.env.n_joints} joints) ready"
+        )
 
     def on_command(self, msg: Float64MultiArray) -> None:
         self.count("messages_in")
@@ -67,7 +79,9 @@ class SwimmerSimNode(SnnNode):
         if self.finished:
             return
         silent = self.sim_time - self.last_command_time > self.param("command_timeout_s")
-        self.obs, _, _, truncated, info = self.env.step(np.zeros(self.env.n_joints) if silent else self.effort)
+        self.obs, _, _, truncated, info = self.env.step(
+            np.zeros(self.env.n_joints) if silent else self.effort
+        )
         self.sim_time += CONTROL_DT
         stamp = sim_stamp(self.sim_time)
         self.clock_pub.publish(Clock(clock=stamp))
