@@ -1,4 +1,5 @@
-"""ament_python package definition of snn_control.
+"""
+ament_python package definition of snn_control.
 
 Works three ways: `colcon build` on a robot with a system ROS 2, `pip install -e .` into the
 project's virtual environment (scripts/bootstrap.sh), and a plain `pip install .`.
@@ -79,7 +80,7 @@ setup(
     zip_safe=False,
     maintainer="snn_control maintainers",
     maintainer_email="maintainers@snn-control.invalid",
-    description="Spiking neural network controllers and perception for ROS 2, Lava/Loihi and MuJoCo.",
+    description="Spiking neural network controllers and perception for ROS 2, Lava/Loihi, MuJoCo.",
     license="Apache-2.0",
     tests_require=["pytest"],
     entry_points={

@@ -1,5 +1,7 @@
-"""Neuromorphic boards: their published constraints, a fit check, weight quantisation and
-energy estimates.
+"""
+Neuromorphic boards.
+
+Their published constraints, a fit check, weight quantisation and energy estimates.
 
 Each constraint of a profile cites its public source (on the line, or in the profile's
 ``source``); a figure marked "approximate" is a documented default or a derived bound, not a
@@ -71,8 +73,9 @@ BOARDS: dict[str, BoardProfile] = {
         # Lava's bit-accurate Loihi 2 LIF (PyLifModelBitAcc): 24-bit current and voltage.
         state_bits=LOIHI_STATE_BITS,
         cores=128,
-        source="Intel Labs, Loihi 2 technology brief (2021): 128 neuromorphic cores, up to 1M neurons and 120M "
-        "synapses per chip; neuron models in microcode; weights up to 8 bits in Lava's Loihi 2 processes",
+        source="Intel Labs, Loihi 2 technology brief (2021): 128 neuromorphic cores, up to 1M "
+        "neurons and 120M synapses per chip; neuron models in microcode; weights up to 8 bits in "
+        "Lava's Loihi 2 processes",
         notes=("adaptive thresholds and leaky-integrator readouts need microcoded neuron models",),
     ),
     "xylo_audio2": BoardProfile(
@@ -86,9 +89,10 @@ BOARDS: dict[str, BoardProfile] = {
         models=frozenset({"cuba_lif"}),
         decays="power_of_two",
         state_bits=16,
-        source="Rockpool documentation, Xylo overview; Open Neuromorphic hardware guide (Xylo Audio 2, SYNS61201): "
-        "1000 hidden + 8 output LIF neurons, 16 input channels, 8-bit weights, 16-bit states, fan-in <= 63, "
-        "64,000 weights, bit-shift decays, subtractive reset",
+        source="Rockpool documentation, Xylo overview; Open Neuromorphic hardware guide "
+        "(Xylo Audio 2, SYNS61201): 1000 hidden + 8 output LIF neurons, 16 input channels, "
+        "8-bit weights, 16-bit states, fan-in <= 63, 64,000 weights, bit-shift decays, "
+        "subtractive reset",
     ),
     "spinnaker2": BoardProfile(
         "spinnaker2",
@@ -118,8 +122,9 @@ BOARDS: dict[str, BoardProfile] = {
         # recorded. Adaptive thresholds need a custom ARM neuron model (none ships).
         models=frozenset({"cuba_lif", "leaky_integrator"}),
         decays="any",
-        source="SpiNNaker2 datasheet v0.03 (TU Dresden / University of Manchester, 2021); py-spinnaker2 "
-        "(TU Dresden, SpiNNcloud) neuron models lif and lif_curr_exp and their examples",
+        source="SpiNNaker2 datasheet v0.03 (TU Dresden / University of Manchester, 2021); "
+        "py-spinnaker2 (TU Dresden, SpiNNcloud) neuron models lif and lif_curr_exp and their "
+        "examples",
         notes=("neuron models are ARM software: an adaptive threshold would need a custom model",),
     ),
     "speck": BoardProfile(
@@ -152,8 +157,8 @@ BOARDS: dict[str, BoardProfile] = {
         models=frozenset({"cuba_lif"}),
         decays="none",
         shared_threshold=True,
-        source="samna documentation (Speck 2e, Speck 2b key features); Sinabs 3.1.3 dynapcnn backend "
-        "(chip memory constraints, IAF layers, reset modes, one threshold per layer)",
+        source="samna documentation (Speck 2e, Speck 2b key features); Sinabs 3.1.3 dynapcnn "
+        "backend (chip memory constraints, IAF layers, reset modes, one threshold per layer)",
     ),
     "cpu": BoardProfile(
         "cpu",
@@ -172,9 +177,12 @@ BOARDS: dict[str, BoardProfile] = {
 
 @dataclass(frozen=True)
 class SparseNetwork:
-    """The structure of a network too large for a network file (its connections hold scipy
-    sparse weights, e.g. SpikePoint compiled for Loihi), as the fit check reads it: the
-    same populations and connections as a :class:`NetworkSpec`, without its dense weights."""
+    """
+    Describe a network too large for a network file, as the fit check reads it.
+
+    Its connections hold scipy sparse weights (e.g. SpikePoint compiled for Loihi): the same
+    populations and connections as a :class:`NetworkSpec`, without its dense weights.
+    """
 
     populations: tuple[Population, ...]
     connections: tuple[Connection, ...]
@@ -212,8 +220,11 @@ def synapse_count(spec: AnyNetwork) -> int:
 
 
 def _synapses_per_neuron(spec: AnyNetwork, incoming: bool) -> np.ndarray:
-    """Non-zero synapses per neuron (flat order), counted at each connection's target
-    (``incoming``) or source."""
+    """
+    Non-zero synapses per neuron (flat order).
+
+    Counted at each connection's target (``incoming``) or source.
+    """
     starts = np.cumsum([0] + [p.size for p in spec.populations])
     offsets = {p.name: int(start) for p, start in zip(spec.populations, starts)}
     counts = np.zeros(spec.n_neurons, dtype=int)
@@ -230,7 +241,7 @@ def fan_in(spec: AnyNetwork) -> np.ndarray:
 
 
 def check_fit(spec: AnyNetwork, board: str | BoardProfile) -> FitReport:
-    """Whether ``spec`` fits ``board``; every reason it does not, with the numbers."""
+    """Return whether ``spec`` fits ``board``; every reason it does not, with the numbers."""
     b = BOARDS[board] if isinstance(board, str) else board
     reasons = []
     neurons, synapses, fan = spec.n_neurons, synapse_count(spec), fan_in(spec)
@@ -242,7 +253,8 @@ def check_fit(spec: AnyNetwork, board: str | BoardProfile) -> FitReport:
         reasons.append(f"a neuron has fan-in {int(fan.max())}, the board allows {b.max_fan_in}")
     if b.max_input_channels is not None and spec.n_inputs > b.max_input_channels:
         reasons.append(
-            f"{spec.n_inputs} input neurons exceed the board's {b.max_input_channels} input channels"
+            f"{spec.n_inputs} input neurons exceed the board's {b.max_input_channels} input "
+            "channels"
         )
     for p in spec.populations:
         if p.model not in b.models:
@@ -254,7 +266,8 @@ def check_fit(spec: AnyNetwork, board: str | BoardProfile) -> FitReport:
         cores = sum(-(-p.size // b.max_neurons_per_core) for p in spec.populations)
         if cores > b.cores:
             reasons.append(
-                f"the populations need {cores} cores at {b.max_neurons_per_core} neurons per core, "
+                f"the populations need {cores} cores at {b.max_neurons_per_core} neurons per "
+                "core, "
                 f"the board has {b.cores}"
             )
     for p in spec.populations:
@@ -278,13 +291,19 @@ def check_fit(spec: AnyNetwork, board: str | BoardProfile) -> FitReport:
 
 
 def _decay_reasons(pop: Population, rule: str) -> list[str]:
-    """Why the decays of ``pop`` cannot be realised under a board's decay ``rule`` (DECAY_RULES)."""
+    """
+    Say why the decays of ``pop`` cannot be realised under a board's ``rule``.
+
+    ``rule`` is one of DECAY_RULES.
+    """
     du, dv = (np.asarray(pop.params[key], dtype=float) for key in ("du", "dv"))
     reasons = []
     if rule == "none" and not (np.all(du == 1.0) and np.all(dv == 0.0)):
         reasons.append(
-            f"population {pop.name!r}: the board's neurons integrate and fire (du = 1, dv = 0); the "
-            f"population has du in [{du.min():.3g}, {du.max():.3g}], dv in [{dv.min():.3g}, {dv.max():.3g}]"
+            f"population {pop.name!r}: the board's neurons integrate and fire (du = 1, dv = 0); "
+            "the "
+            f"population has du in [{du.min():.3g}, {du.max():.3g}], dv in [{dv.min():.3g}, "
+            f"{dv.max():.3g}]"
         )
     if rule == "power_of_two":
         for key, decay in (("du", du), ("dv", dv)):
@@ -298,8 +317,12 @@ def _decay_reasons(pop: Population, rule: str) -> list[str]:
 
 
 def quantise_array(weight: np.ndarray, bits: int) -> np.ndarray:
-    """``weight`` on a symmetric grid of ``2**(bits-1) - 1`` levels per sign, scaled to its
-    largest magnitude (what a board's weight memory holds for one connection or layer)."""
+    """
+    ``weight`` on a symmetric grid of ``2**(bits-1) - 1`` levels per sign.
+
+    Scaled to its largest magnitude (what a board's weight memory holds for one connection or
+    layer).
+    """
     if bits < 2:
         raise ValueError(f"weights need at least 2 bits (sign and magnitude), got {bits}")
     weight = np.asarray(weight, dtype=np.float64)

@@ -1,4 +1,5 @@
-"""ROS 2 launch file: event-camera action recognition (snn_control/graphs/action_recognition.yaml).
+"""
+ROS 2 launch file: event-camera action recognition (snn_control/graphs/action_recognition.yaml).
 
     ros2 launch snn_control action_recognition.launch.py recording:=/path/gestures.aedat4
     ros2 launch snn_control action_recognition.launch.py events_topic:=/event_camera/events

@@ -1,4 +1,7 @@
-"""ROS 2 launch file for the real blimp: the evolved SNN controller alone (snn_control/graphs/blimp.yaml).
+"""
+ROS 2 launch file for the real blimp.
+
+The evolved SNN controller alone (snn_control/graphs/blimp.yaml).
 
     ros2 launch snn_control blimp.launch.py altitude_topic:=/tfmini/range \
         command_topic:=/motors/command setpoint_topic:=/altitude_setpoint

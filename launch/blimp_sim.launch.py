@@ -1,4 +1,7 @@
-"""ROS 2 launch file: the MuJoCo blimp and the evolved SNN controller (snn_control/graphs/blimp_sim.yaml).
+"""
+ROS 2 launch file.
+
+The MuJoCo blimp and the evolved SNN controller (snn_control/graphs/blimp_sim.yaml).
 
 `snn-control launch blimp_sim` starts the same nodes where `ros2 launch` is not available;
 `blimp_sim_pid.launch.py` flies the PID baseline instead.

@@ -1,4 +1,8 @@
-"""ROS 2 launch file: the MuJoCo blimp and the PID baseline (snn_control/graphs/blimp_sim_pid.yaml)."""
+"""
+ROS 2 launch file: the MuJoCo blimp and the PID baseline.
+
+The nodes of snn_control/graphs/blimp_sim_pid.yaml.
+"""
 
 from launch import LaunchDescription
 

@@ -1,4 +1,5 @@
-"""ROS 2 launch file for the hover closed loop: the nodes of snn_control/graphs/hover_sim.yaml.
+"""
+ROS 2 launch file for the hover closed loop: the nodes of snn_control/graphs/hover_sim.yaml.
 
 The graph YAML is the single description; `snn-control launch hover_sim` starts the same
 nodes where `ros2 launch` is not available.

@@ -1,4 +1,5 @@
-"""ROS 2 launch file: place recognition from a camera (snn_control/graphs/place_recognition.yaml).
+"""
+ROS 2 launch file: place recognition from a camera (snn_control/graphs/place_recognition.yaml).
 
     ros2 launch snn_control place_recognition.launch.py folder:=/path/winter [map:=/path/map.npz]
     ros2 launch snn_control place_recognition.launch.py image_topic:=/camera/image_raw

@@ -1,4 +1,5 @@
-"""ROS 2 launch file: the MuJoCo swimmer and the spiking NCAP (snn_control/graphs/swimmer_sim.yaml).
+"""
+ROS 2 launch file: the MuJoCo swimmer and the spiking NCAP (snn_control/graphs/swimmer_sim.yaml).
 
 `snn-control launch swimmer_sim` starts the same nodes where `ros2 launch` is not available.
 """

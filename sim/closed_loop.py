@@ -1,4 +1,5 @@
-"""Closed-loop runs of a controller on an altitude environment, step metrics and plots.
+"""
+Closed-loop runs of a controller on an altitude environment, step metrics and plots.
 
 Shared by every altitude scenario: the environment gives ``[measured, setpoint]``, the
 controller gets ``error = setpoint - measured`` each tick. Metrics per setpoint segment:
@@ -31,8 +32,12 @@ class Trace:
 
 
 class DelayedRangeSensor:
-    """An altitude range sensor as the altitude plants share it: Gaussian noise, 1 cm
-    resolution, a delay of ``delay_ticks`` control ticks and saturation to ``[low, high]``."""
+    """
+    An altitude range sensor as the altitude plants share it.
+
+    Gaussian noise, 1 cm resolution, a delay of ``delay_ticks`` control ticks and saturation to
+    ``[low, high]``.
+    """
 
     def __init__(
         self, noise_m: float, delay_ticks: int, low: float = -np.inf, high: float = np.inf
@@ -54,7 +59,11 @@ class DelayedRangeSensor:
 
 
 def setpoint_at(profile: Sequence[tuple[float, float]], t: float) -> float:
-    """The setpoint of a profile of (duration_s, altitude_m) in force at time ``t`` (the last one after the profile ends)."""
+    """
+    Return the setpoint of a profile in force at time ``t``.
+
+    The profile is a list of (duration_s, altitude_m); after it ends, its last setpoint.
+    """
     elapsed = 0.0
     for duration, altitude in profile:
         elapsed += duration

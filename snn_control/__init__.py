@@ -1,4 +1,5 @@
-"""snn_control: spiking neural network controllers and perception for ROS 2.
+"""
+snn_control: spiking neural network controllers and perception for ROS 2.
 
 The core (``snn_control.engine``, ``snn_control.sim``, ``snn_control.controllers``) is plain
 Python with no ROS dependency; ``snn_control.ros`` holds the thin ROS 2 adapters.

@@ -1,13 +1,18 @@
-"""``snn-control``: one command line for simulations, graphs of nodes, training, benchmarks, deployment.
+"""
+``snn-control``.
+
+One command line for simulations, graphs of nodes, training, benchmarks, deployment.
 
 Subcommands (each imports only what it needs, so ``snn-control --help`` is instant):
 
-* ``run [scenario]``      closed loops: blimp_ros (default: the blimp over ROS 2), blimp, swimmer, hover
+* ``run [scenario]``      closed loops: blimp_ros (default: the blimp over ROS 2), blimp, swimmer,
+  hover
 * ``launch <graph>``      start a graph of ROS 2 nodes as separate processes (our ``ros2 launch``)
 * ``train <system> ...``  training pipelines (``train blimp --network pd``, ``train swimmer`` ...)
 * ``bench <name>``        benchmarks; ``--json`` prints one JSON object on the last line
 * ``query <map> <images>`` localise a folder of images in a place map (visual place recognition)
-* ``deploy``              run or export a network for a target (lava-sim, loihi2, nir), or check a board fit
+* ``deploy``              run or export a network for a target (lava-sim, loihi2, nir), or check a
+  board fit
 * ``info <network.npz>``  describe a network file
 """
 
@@ -78,7 +83,8 @@ def _forward(table: dict[str, str], kind: str, name: str, argv: Sequence[str]) -
 def _bench(args: argparse.Namespace) -> int:
     if args.name not in BENCHMARKS:
         print(
-            f"snn-control: unknown benchmark {args.name!r}; known: {', '.join(sorted(BENCHMARKS))}",
+            f"snn-control: unknown benchmark {args.name!r}; known: "
+            f"{', '.join(sorted(BENCHMARKS))}",
             file=sys.stderr,
         )
         return 2
@@ -100,7 +106,11 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 class _SpikePointFile(Exception):
-    """The file is a SpikePoint classifier (no network file: :mod:`snn_control.events.spikepoint_nir`)."""
+    """
+    Signal that the file is a SpikePoint classifier.
+
+    It is no network file: see :mod:`snn_control.events.spikepoint_nir`.
+    """
 
     def __init__(self, classifier) -> None:
         super().__init__("SpikePoint classifier")
@@ -115,8 +125,11 @@ SPIKEPOINT_TARGETS = (
 
 
 def _load_network(path: str) -> NetworkSpec:
-    """A network file, or a place map (the query network of its ensemble,
-    :mod:`snn_control.vpr.network`); raises :class:`_SpikePointFile` for a SpikePoint classifier.
+    """
+    Load a network file, or a place map's query network.
+
+    A place map gives the query network of its ensemble (:mod:`snn_control.vpr.network`); a
+    SpikePoint classifier raises :class:`_SpikePointFile`.
     """
     from snn_control.engine.network import NetworkFileError, NetworkSpec
 
@@ -141,7 +154,11 @@ def _load_network(path: str) -> NetworkSpec:
 
 
 def _loihi2(how: str) -> int:
-    """The loihi2 target: exit 3 with what is missing, or 0 where Loihi2HwCfg is available."""
+    """
+    Return the loihi2 target: exit 3 with what is missing.
+
+    Or 0 where Loihi2HwCfg is available.
+    """
     from snn_control.engine.lava_backend import hardware_run_config
 
     try:
@@ -189,7 +206,8 @@ def _deploy_spikepoint(args: argparse.Namespace, classifier) -> int:
         write_nir(classifier, out)
         print(f"wrote {out}")
         print(
-            "  note: max-pools are written as SumPool2d nodes with OR/AND threshold neurons (exact for spike "
+            "  note: max-pools are written as SumPool2d nodes with OR/AND threshold neurons "
+            "(exact for spike "
             "counts up to 2); PLIF layers as 1x1 Conv2d into LIF with tau = dt / (1 - keep)"
         )
         return 0
@@ -308,14 +326,16 @@ def _info(args: argparse.Namespace) -> int:
         classifier = spikepoint.classifier
         print(
             f"SpikePoint classifier: {count_parameters(classifier.model)} parameters, classes "
-            f"{', '.join(classifier.class_names)}, sensor {classifier.sensor_size[0]}x{classifier.sensor_size[1]}"
+            f"{', '.join(classifier.class_names)}, sensor "
+            f"{classifier.sensor_size[0]}x{classifier.sensor_size[1]}"
         )
         print(f"  network: {json.dumps(classifier.model.config.as_dict(), sort_keys=True)}")
         print(f"  point clouds: {json.dumps(classifier.points.as_dict(), sort_keys=True)}")
         print(f"  deploys to {SPIKEPOINT_TARGETS}")
         return 0
     print(
-        f"{spec.name}: {spec.n_neurons} neurons, {spec.n_synapses} synapses, input {spec.input_population!r}"
+        f"{spec.name}: {spec.n_neurons} neurons, {spec.n_synapses} synapses, input "
+        f"{spec.input_population!r}"
     )
     for pop in spec.populations:
         print(f"  population {pop.name:<12} {pop.size:>5} x {pop.model} ({pop.reset} reset)")
@@ -420,8 +440,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _exit_cleanly_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C (``finally`` blocks and context managers run, so Lava's
-    processes are ended) instead of killing the interpreter where it stands."""
+    """
+    Make SIGTERM unwind like Ctrl-C.
+
+    ``finally`` blocks and context managers run, so Lava's processes are ended, instead of the
+    interpreter being killed where it stands.
+    """
     import signal
 
     def interrupt(signum: int, frame: object) -> None:

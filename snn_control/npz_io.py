@@ -9,8 +9,11 @@ import numpy as np
 
 
 def atomic_savez(path: str | Path, **arrays: np.ndarray) -> Path:
-    """Compressed ``.npz`` written beside ``path`` and renamed over it: a crash leaves the old
-    file or none, never half a file."""
+    """
+    Compressed ``.npz`` written beside ``path`` and renamed over it.
+
+    A crash leaves the old file or none, never half a file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -26,7 +29,11 @@ def atomic_savez(path: str | Path, **arrays: np.ndarray) -> Path:
 def read_npz(
     path: str | Path, what: str, error: type[Exception] = ValueError
 ) -> dict[str, np.ndarray]:
-    """All arrays of an ``.npz`` (no pickles); ``error`` names ``what`` for missing or corrupt files."""
+    """
+    All arrays of an ``.npz`` (no pickles).
+
+    ``error`` names ``what`` for missing or corrupt files.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{what} {path} does not exist")

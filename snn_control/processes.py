@@ -1,4 +1,5 @@
-"""Owning child processes: process trees, bounded runs, and cleanup that leaves nothing behind.
+"""
+Owning child processes: process trees, bounded runs, and cleanup that leaves nothing behind.
 
 ``subprocess.run(..., timeout=...)`` kills only the direct child on a time-out and then waits
 for its output pipes to close; a grandchild that inherited them (every Lava worker does)
@@ -38,7 +39,7 @@ def parent_of(pid: int) -> int | None:
 
 
 def is_alive(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie waiting to be reaped."""
+    """Return True while ``pid`` exists and is not a zombie waiting to be reaped."""
     fields = _stat_fields(pid)
     return fields is not None and fields[0] not in ("Z", "X")
 
@@ -110,19 +111,26 @@ def _prctl(option: int, value: int) -> None:
 
 
 def die_with_parent(sig: int = signal.SIGKILL) -> None:
-    """Ask the kernel to send ``sig`` to this process when the thread that forked it exits
-    (Linux ``PR_SET_PDEATHSIG``). Call it in a freshly forked child."""
+    """
+    Ask the kernel to send ``sig`` when the forking thread exits.
+
+    Linux ``PR_SET_PDEATHSIG``. Call it in a freshly forked child.
+    """
     _prctl(_PR_SET_PDEATHSIG, int(sig))
 
 
 def become_subreaper() -> None:
-    """Orphaned descendants of this process are re-parented to it instead of to init
-    (Linux ``PR_SET_CHILD_SUBREAPER``), so that it can find and count them."""
+    """
+    Become the child subreaper of this process's descendants.
+
+    Orphaned descendants are re-parented to this process instead of to init (Linux
+    ``PR_SET_CHILD_SUBREAPER``), so that it can find and count them.
+    """
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
 
 
 def signal_name(returncode: int | None) -> str:
-    """How a process ended, in words: 'exit code 1', 'signal SIGSEGV', 'still running'."""
+    """Return how a process ended, in words: 'exit code 1', 'signal SIGSEGV', 'still running'."""
     if returncode is None:
         return "still running"
     if returncode < 0:
@@ -134,15 +142,21 @@ def signal_name(returncode: int | None) -> str:
 
 
 def start_owned(cmd: Sequence[str], **kwargs: Any) -> subprocess.Popen:
-    """``Popen`` as the leader of a new session and process group (pgid = its pid), so that
-    :func:`kill_group` ends it and every process it starts; terminal signals (Ctrl-C) reach
-    it only through its owner."""
+    """
+    ``Popen`` as the leader of a new session and process group (pgid = its pid).
+
+    So that :func:`kill_group` ends it and every process it starts; terminal signals (Ctrl-C) reach
+    it only through its owner.
+    """
     return subprocess.Popen(list(cmd), start_new_session=True, **kwargs)
 
 
 def end_owned(proc: subprocess.Popen, tree: Iterable[int] = (), grace: float = 0.0) -> None:
-    """End ``proc``, its process group and every pid of ``tree`` (its descendants as last
-    seen: a child that left the group is still ended); reaps ``proc``."""
+    """
+    End ``proc``, its process group and every pid of ``tree``; reap ``proc``.
+
+    ``tree`` holds its descendants as last seen: a child that left the group is still ended.
+    """
     if grace > 0 and proc.poll() is None:
         kill_group(proc.pid, signal.SIGTERM)
         try:
@@ -160,10 +174,13 @@ def end_owned(proc: subprocess.Popen, tree: Iterable[int] = (), grace: float = 0
 
 
 def run_bounded(cmd: Sequence[str], timeout: float, **kwargs: Any) -> subprocess.CompletedProcess:
-    """``subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)`` that also ends
-    every process ``cmd`` started when it times out or fails, instead of waiting on pipes
-    they hold open. Raises ``subprocess.TimeoutExpired`` (with the output so far) on a
-    time-out."""
+    """
+    Run ``cmd`` to completion within ``timeout``, leaving nothing behind.
+
+    Like ``subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)``, but it also ends
+    every process ``cmd`` started when it times out or fails, instead of waiting on pipes they hold
+    open. Raises ``subprocess.TimeoutExpired`` (with the output so far) on a time-out.
+    """
     kwargs.setdefault("text", True)
     if kwargs.pop("capture_output", True):
         kwargs.setdefault("stdout", subprocess.PIPE)

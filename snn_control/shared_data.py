@@ -1,4 +1,5 @@
-"""The project's real datasets: ``../shared/data`` beside the repository (each has a SOURCE.md).
+"""
+The project's real datasets: ``../shared/data`` beside the repository (each has a SOURCE.md).
 
 They are read in place, never copied into the package. Looked up relative to the working
 directory first (the repository root, where the commands are run) and then beside the
@@ -14,7 +15,11 @@ BESIDE_CHECKOUT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def shared_data(*parts: str) -> Path:
-    """The file or folder ``../shared/data/<parts>``; FileNotFoundError naming it if absent."""
+    """
+    Return the file or folder ``../shared/data/<parts>``.
+
+    FileNotFoundError naming it if absent.
+    """
     for root in (Path("../shared/data"), BESIDE_CHECKOUT):
         candidate = root.joinpath(*parts)
         if candidate.exists():

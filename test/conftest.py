@@ -11,8 +11,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 @pytest.fixture(autouse=True)
 def _end_started_processes():
-    """Whatever a test started through ``ros_peer.start_command`` is ended with its process
-    group when the test is over, so that a failing test leaves nothing running."""
+    """
+    End what a test started through ``ros_peer.start_command``, with its process group.
+
+    When the test is over, passed or failed, so that a failing test leaves nothing running.
+    """
     yield
     if "ros_peer" in sys.modules:
         from ros_peer import STARTED

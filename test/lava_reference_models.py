@@ -1,4 +1,5 @@
-"""Lava's own bit-accurate LIF and Dense models against the engine's fixed point.
+"""
+Lava's own bit-accurate LIF and Dense models against the engine's fixed point.
 
 Run as a script by ``test_engine_lava.py`` (so that Lava's runtime lives in a process the
 test owns and bounds): a relay population (ours) drives a Dense into Lava's built-in LIF;

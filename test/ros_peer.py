@@ -26,7 +26,7 @@ def start_command(cmd: list[str]) -> subprocess.Popen:
 
 
 def start(executable: str, *ros_args: str) -> subprocess.Popen:
-    """A node of the package as its own process."""
+    """Return a node of the package as its own process."""
     return start_command([str(BIN / executable), "--ros-args", *ros_args])
 
 

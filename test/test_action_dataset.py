@@ -68,8 +68,12 @@ def _coarse_histogram(events: np.ndarray, bins: int = 8) -> np.ndarray:
 
 
 def test_classes_are_distinguishable_by_a_nearest_centroid_baseline(dataset):
-    """Leave-one-out nearest class centroid on where the events fall: far above chance,
-    although body position, scale, lighting and sensor vary from sample to sample."""
+    """
+    Leave-one-out nearest class centroid on where the events fall.
+
+    Far above chance, although body position, scale, lighting and sensor vary from sample to
+    sample.
+    """
     samples, labels = dataset
     features = np.array([_coarse_histogram(e) for e in samples])
     correct = 0

@@ -1,5 +1,9 @@
-"""The thermometer genotype of the blimp SNNs: bounds, and that the grown networks compute
-what their genes say (P, filtered D and I terms) when stepped by the engine."""
+"""
+The thermometer genotype of the blimp SNNs.
+
+Bounds, and that the grown networks compute what their genes say (P, filtered D and I terms) when
+stepped by the engine.
+"""
 
 import numpy as np
 import pytest
@@ -114,7 +118,7 @@ def test_the_i_network_integrates_the_error_in_its_thresholds_and_saturates(tmp_
 
 @pytest.mark.parametrize("role", ["pd", "i"])
 def test_shipped_networks_keep_their_commands_in_loihi_fixed_point(role):
-    """The thermometer's small weights survive Loihi's 8-bit, per-connection weight grid."""
+    """Return the thermometer's small weights survive Loihi's 8-bit, per-connection weight grid."""
     from snn_control.blimp.controller import weights_path
 
     errors = np.r_[np.full(50, 0.04), np.full(50, -0.04), 0.3 * np.sin(np.arange(200) / 10.0)]

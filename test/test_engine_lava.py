@@ -1,4 +1,5 @@
-"""Lava backend parity: torch fixed point equals Lava fixed_pt bit for bit, float within 1e-5.
+"""
+Lava backend parity: torch fixed point equals Lava fixed_pt bit for bit, float within 1e-5.
 
 Real Lava processes run here (Loihi2SimCfg on the CPU, separate OS processes per Lava
 process), streaming through Injector/Extractor exactly as a closed loop does.
@@ -40,9 +41,12 @@ def test_lava_matches_torch(seed, mode):
 
 
 def test_fixed_point_matches_lavas_own_lif_and_dense():
-    """Cross-check against Intel's PyLifModelBitAcc/PyDenseModelBitAcc, not our subclasses
-    (``lava_reference_models.py``). Lava's runtime runs there in a process of its own, which
-    is ended with everything it started if it fails or takes too long."""
+    """
+    Cross-check against Intel's PyLifModelBitAcc/PyDenseModelBitAcc.
+
+    Not our subclasses (``lava_reference_models.py``). Lava's runtime runs there in a process of
+    its own, which is ended with everything it started if it fails or takes too long.
+    """
     out = run_bounded(
         [sys.executable, str(Path(__file__).with_name("lava_reference_models.py"))], timeout=180
     )
@@ -52,12 +56,15 @@ def test_fixed_point_matches_lavas_own_lif_and_dense():
 def test_python311_fix_is_narrow():
     """In a fresh interpreter: Lava's compiler module imports only with our hook installed."""
     code = (
-        "import sys; from snn_control.engine.lava_compat import ensure_lava_importable, patched_field_count\n"
+        "import sys; from snn_control.engine.lava_compat import ensure_lava_importable, "
+        "patched_field_count\n"
         "try:\n    import lava.magma.compiler.var_model\n    print('imported-without-fix')\n"
         "except ValueError as e:\n    print('fails-without-fix:', 'default_factory' in str(e))\n"
-        "for m in [k for k in sys.modules if k.startswith('lava.magma.compiler.var_model')]: del sys.modules[m]\n"
+        "for m in [k for k in sys.modules if k.startswith('lava.magma.compiler.var_model')]: del "
+        "sys.modules[m]\n"
         "ensure_lava_importable()\nimport lava.magma.compiler.var_model as vm\n"
-        "a, b = vm.LoihiNeuronAddress, vm.LoihiSynapseVarModel\nprint('patched', patched_field_count())\n"
+        "a, b = vm.LoihiNeuronAddress, vm.LoihiSynapseVarModel\nprint('patched', "
+        "patched_field_count())\n"
     )
     out = run_bounded([sys.executable, "-c", code], timeout=120)
     assert "fails-without-fix: True" in out.stdout, out.stdout + out.stderr
@@ -65,7 +72,11 @@ def test_python311_fix_is_narrow():
 
 
 def test_lava_runs_after_another_library_fixed_the_start_method():
-    """tqdm (and others) fix the multiprocessing context before Lava's runtime sets 'fork'."""
+    """
+    Run Lava after tqdm (and others) fixed the multiprocessing context.
+
+    They fix it before Lava's runtime sets 'fork'.
+    """
     code = (
         "import multiprocessing, numpy as np\n"
         "from tqdm import tqdm\nlist(tqdm(range(2), disable=False))\n"

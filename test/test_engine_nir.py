@@ -1,5 +1,9 @@
-"""NIR export/import: lossless round trip, import of plain NIR graphs, clear errors, and the
-export's meaning checked by running it in an independent consumer (Norse)."""
+"""
+NIR export/import.
+
+Lossless round trip, import of plain NIR graphs, clear errors, and the export's meaning checked by
+running it in an independent consumer (Norse).
+"""
 
 import dataclasses
 
@@ -105,9 +109,12 @@ def test_threshold_connections_are_not_edges_a_consumer_would_add_to_the_current
 
 
 def layered_network(seed: int) -> NetworkSpec:
-    """Input (soft reset, some perfect current integrators), hidden (hard reset, some perfect
-    voltage integrators, self-recurrent), readout: every semantic difference Norse has that
-    the driver bridges, and none it cannot."""
+    """
+    Input (soft reset, some perfect current integrators).
+
+    Hidden (hard reset, some perfect voltage integrators, self-recurrent), readout: every semantic
+    difference Norse has that the driver bridges, and none it cannot.
+    """
     rng = np.random.default_rng(seed)
     pops = (
         make_population(
@@ -179,8 +186,11 @@ def test_what_nir_cannot_express_is_named_and_measured():
 
 
 def memoryless_adaptive_network(seed: int, current_input: bool) -> NetworkSpec:
-    """Encoder -> adaptive hidden layer whose voltage keeps nothing (dv = 1) -> readout: its
-    threshold adaptation can travel as a current (``threshold_as_current``)."""
+    """
+    Build encoder -> adaptive hidden layer -> readout, its hidden voltage keeping nothing.
+
+    With dv = 1 its threshold adaptation can travel as a current (``threshold_as_current``).
+    """
     rng = np.random.default_rng(seed)
     dth = rng.uniform(0.0, 0.05, 20)
     pops = (
@@ -230,7 +240,8 @@ def test_thresholds_of_memoryless_neurons_travel_as_exact_negated_currents(curre
     np.testing.assert_array_equal(
         back.connections[2].weight, jumps
     )  # read back un-negated, on its port
-    # an error-like input (zero mean, bounded), each value held 3 steps as the blimp's controller does
+    # an error-like input (zero mean, bounded), each value held 3 steps as the blimp's controller
+    # does
     t = np.arange(200)[:, None]
     inputs = np.repeat(
         np.sin(t / 15.0 + np.arange(8)) + np.random.default_rng(0).normal(0, 0.2, (200, 8)),

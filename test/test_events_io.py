@@ -60,7 +60,11 @@ def test_rosbag_evt3_packets_match_the_upstream_checksum():
 
 
 def test_packet_boundaries_do_not_lose_events():
-    """The camera cuts packets anywhere: split one packet stream differently, same events."""
+    """
+    Return the camera cuts packets anywhere: split one packet stream differently.
+
+    Same events.
+    """
     from rosbags.rosbag2 import Reader
 
     from snn_control.events.io import _typestore
@@ -80,7 +84,8 @@ def test_packet_boundaries_do_not_lose_events():
 
 
 def test_libcaer_bag_is_read_and_its_encoding_refused_by_name():
-    # metadata.yaml of this published bag has an empty storage_identifier: read through a patched copy
+    # metadata.yaml of this published bag has an empty storage_identifier: read through a patched
+    # copy
     with pytest.raises(UnsupportedEncodingError, match="'libcaer_cmp' is not supported"):
         read_event_bag(DATA / "ros2_eventpacket_event_camera_py" / "test_events_2")
 

@@ -1,5 +1,8 @@
-"""Board profiles (Loihi 2, Xylo Audio 2, SpiNNaker 2, Speck, CPU): fit checks with reasons,
-weight quantisation, energy arithmetic."""
+"""
+Board profiles (Loihi 2, Xylo Audio 2, SpiNNaker 2, Speck, CPU): fit checks with reasons.
+
+Weight quantisation, energy arithmetic.
+"""
 
 from dataclasses import replace
 
@@ -75,7 +78,11 @@ def test_loihi_energy_arithmetic():
 
 
 def integrate_and_fire_network(n_pops: int = 2, size: int = 8, **overrides) -> NetworkSpec:
-    """A chain of integrate-and-fire populations (du = 1, dv = 0, one threshold each): what Speck runs."""
+    """
+    Build a chain of integrate-and-fire populations: what Speck runs.
+
+    du = 1, dv = 0, one threshold each.
+    """
     params = {"du": 1.0, "dv": 0.0, "vth": 2.0, "bias": -0.1, **overrides}
     pops = tuple(
         make_population(f"p{i}", size, "cuba_lif", reset="soft", **params) for i in range(n_pops)

@@ -1,5 +1,8 @@
-"""Lava runs are supervised: a dead worker, a frozen host, Ctrl-C, SIGTERM or a killed owner
-each end every process of the run within the stated time, with a clear error.
+"""
+Lava runs are supervised.
+
+A dead worker, a frozen host, Ctrl-C, SIGTERM or a killed owner each end every process of the run
+within the stated time, with a clear error.
 
 Everything here is real: Lava's runtime and workers, ``snn-control deploy`` as a user runs
 it, signals delivered by the kernel. Each test records the run's whole process tree while
@@ -57,8 +60,11 @@ def network_file(tmp_path):
 
 @pytest.fixture
 def deploy_run(network_file):
-    """``snn-control deploy`` of a long run, started and already stepping in Lava; yields
-    (process, its stderr lines, its process tree as seen while it ran)."""
+    """
+    ``snn-control deploy`` of a long run, started and already stepping in Lava.
+
+    Yields (process, its stderr lines, its process tree as seen while it ran).
+    """
     proc = start_owned(
         [SNN_CONTROL, "deploy", network_file, "--target", "lava-sim", "--steps", "50000"],
         stdout=subprocess.PIPE,
@@ -154,9 +160,12 @@ def test_a_frozen_host_times_out_and_is_ended():
 
 
 def test_lava_runs_print_no_warnings_and_stop_cleanly(capfd):
-    """Lava's model search finds our models without "Cannot import module" warnings, and the
-    lockstep protocol never fills a channel ("Send buffer is full"), over repeated
-    start/stream/stop cycles with single steps and batches mixed."""
+    """
+    Lava's model search finds our models without "Cannot import module" warnings.
+
+    And the lockstep protocol never fills a channel ("Send buffer is full"), over repeated
+    start/stream/stop cycles with single steps and batches mixed.
+    """
     spec, x = random_network(0), random_inputs(0, 120)
     for mode in ("fixed", "float"):
         for _ in range(2):

@@ -1,5 +1,9 @@
-"""The blimp over real ROS 2: sim node and controller nodes as separate processes over Fast
-DDS, recorded to MCAP and compared with the offline MuJoCo loop."""
+"""
+The blimp over real ROS 2.
+
+Sim node and controller nodes as separate processes over Fast DDS, recorded to MCAP and compared
+with the offline MuJoCo loop.
+"""
 
 import os
 import sys
@@ -83,8 +87,11 @@ def test_blimp_sim_rejects_unknown_buoyancy_with_a_clear_error():
 
 
 def test_default_controller_node_flies_the_evolved_snn_and_handles_bad_input():
-    """snn_controller with its package defaults (the blimp SNN): bad samples dropped, commands
-    finite and saturated, the safe command once the sensor is silent."""
+    """
+    snn_controller with its package defaults (the blimp SNN): bad samples dropped.
+
+    Commands finite and saturated, the safe command once the sensor is silent.
+    """
     import math
     import time
 

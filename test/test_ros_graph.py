@@ -27,7 +27,8 @@ def test_every_graph_loads_and_has_a_launch_file():
         launch = ROOT / "launch" / f"{name}.launch.py"
         assert launch.is_file(), f"graph {name} has no launch file"
         py_compile.compile(str(launch), doraise=True)
-        graphs = [call.args[0].value for call in _calls(ast.parse(launch.read_text()), "nodes_from_graph")]
+        tree = ast.parse(launch.read_text())
+        graphs = [call.args[0].value for call in _calls(tree, "nodes_from_graph")]
         assert graphs == [name], f"{launch.name} does not launch graph {name}"
 
 
@@ -98,9 +99,12 @@ def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
 
 
 def test_launch_arguments_default_to_what_the_nodes_default_to():
-    """No required launch argument, and an argument that sets a node parameter defaults to
-    that parameter's schema default (read from the launch files' source: ``launch`` is not
-    installable here)."""
+    """
+    No required launch argument.
+
+    And an argument that sets a node parameter defaults to that parameter's schema default (read
+    from the launch files' source: ``launch`` is not installable here).
+    """
     for launch in sorted((ROOT / "launch").glob("*.launch.py")):
         tree = ast.parse(launch.read_text())
         defaults = {}

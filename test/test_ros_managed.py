@@ -1,6 +1,9 @@
-"""ROS 2 conventions, over real DDS with the nodes in their own processes: lifecycle
-transitions driven through the lifecycle services, /diagnostics, run-time parameter
-changes, sim-time watchdogs, replays that wait for their subscribers, missed events."""
+"""
+ROS 2 conventions, over real DDS with the nodes in their own processes.
+
+Lifecycle transitions driven through the lifecycle services, /diagnostics, run-time parameter
+changes, sim-time watchdogs, replays that wait for their subscribers, missed events.
+"""
 
 import math
 import os
@@ -103,9 +106,12 @@ def peer():
 
 
 def test_lifecycle_transitions_over_the_services_gate_the_commands(peer):
-    """Unconfigured: nothing. Configure: loaded but silent. Activate: commands. Deactivate:
-    one safe command, then silence. The transitions come from this process, as a
-    lifecycle manager's would."""
+    """
+    Unconfigured: nothing.
+
+    Configure: loaded but silent. Activate: commands. Deactivate: one safe command, then silence.
+    The transitions come from this process, as a lifecycle manager's would.
+    """
     proc = start(
         "snn_controller", *HOVER, "-p", "autostart:=false", "-p", "sensor_timeout_s:=30.0"
     )
@@ -195,9 +201,12 @@ def test_runtime_parameters_are_validated_and_read_only_ones_refused(peer):
 
 
 def test_watchdog_runs_on_sim_time_from_the_sample_stamps(peer):
-    """The blimp sim at 5x with the altimeter failing at 3 s of sim time: the controller
-    (use_sim_time) gives the safe command sensor_timeout_s of *sim* time after the last
-    sample's stamp, i.e. 0.1 s of wall time, not 0.5 s."""
+    """
+    Return the blimp sim at 5x with the altimeter failing at 3 s of sim time.
+
+    The controller (use_sim_time) gives the safe command sensor_timeout_s of *sim* time after the
+    last sample's stamp, i.e. 0.1 s of wall time, not 0.5 s.
+    """
     peer.node.create_subscription(
         Clock,
         "/clock",

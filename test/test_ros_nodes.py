@@ -1,4 +1,5 @@
-"""ROS 2 nodes over real Fast DDS, each node in its own process, this test as the other peer.
+"""
+ROS 2 nodes over real Fast DDS, each node in its own process, this test as the other peer.
 
 Every test module gets a private ROS_DOMAIN_ID so that parallel runs do not interfere.
 """
@@ -77,7 +78,8 @@ def controller():
 def test_spikes_cross_processes_and_decode_to_the_thermometer_code(peer, controller):
     peer.wait_for_commands(3)
     peer.spikes.clear()
-    # setpoint 1.0 (default), altitude 0.5: error +0.5 m; encoder thresholds at (k + 1/2) * 0.025 m,
+    # setpoint 1.0 (default), altitude 0.5: error +0.5 m; encoder thresholds at (k + 1/2) * 0.025
+    # m,
     # so exactly 20 "+" neurons (indices 0..19) fire and no "-" neuron does.
     for _ in range(10):
         peer.send(0.5)

@@ -1,6 +1,9 @@
-"""The package as ROS 2 tooling sees it: a real ``colcon build`` (colcon-core, colcon-ros and
-colcon-python-setup-py from PyPI) into a temporary workspace, and ``package.xml`` read by
-catkin_pkg, the parser colcon-ros itself uses."""
+"""
+The package as ROS 2 tooling sees it.
+
+A real ``colcon build`` (colcon-core, colcon-ros and colcon-python-setup-py from PyPI) into a
+temporary workspace, and ``package.xml`` read by catkin_pkg, the parser colcon-ros itself uses.
+"""
 
 import os
 import sys

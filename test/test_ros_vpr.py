@@ -1,5 +1,9 @@
-"""Place recognition over ROS 2: the place_recognition and image_replay nodes as separate
-processes over real DDS, on real Nordland images."""
+"""
+Place recognition over ROS 2.
+
+The place_recognition and image_replay nodes as separate processes over real DDS, on real Nordland
+images.
+"""
 
 import os
 import shutil

@@ -1,6 +1,10 @@
-"""SpikePoint: event windows, point sampling, grouping and coding, the spiking network, its
-weight file, training on synthetic moving blobs, and the DVS128 Gesture reader (on AEDAT 3.1
-files written here from known events)."""
+"""
+SpikePoint.
+
+Event windows, point sampling, grouping and coding, the spiking network, its weight file, training
+on synthetic moving blobs, and the DVS128 Gesture reader (on AEDAT 3.1 files written here from
+known events).
+"""
 
 import json
 import struct
@@ -77,8 +81,11 @@ def events_of(x, y, t, p=None) -> np.ndarray:
 def blob_recording(
     label: int, rng: np.random.Generator, duration_us: int = 1_000_000, events_per_s: int = 4000
 ) -> np.ndarray:
-    """A Gaussian blob of events moving along the class's path, plus 10 % background noise;
-    start, speed and size jittered per recording."""
+    """
+    Return a Gaussian blob of events moving along the class's path.
+
+    Plus 10 % background noise; start, speed and size jittered per recording.
+    """
     (x0, y0), (x1, y1) = BLOB_PATHS[list(BLOB_PATHS)[label]]
     n = events_per_s * duration_us // 1_000_000
     t = np.sort(rng.integers(0, duration_us, n))
@@ -116,7 +123,11 @@ def blob_data(per_class: int, seed: int) -> ActionData:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A small SpikePoint trained on moving blobs (the one slow fixture, about half a minute)."""
+    """
+    Train a small SpikePoint on moving blobs.
+
+    The one slow fixture, about half a minute.
+    """
     torch.set_num_threads(1)
     data = blob_data(per_class=16, seed=0)
     out = tmp_path_factory.mktemp("spikepoint") / "blobs.npz"
@@ -266,7 +277,8 @@ def test_signed_offsets_keep_the_direction_the_absolute_value_drops():
     torch.testing.assert_close(
         (a[:, :3] + a[:, 3:]).sort(0).values, (b[:, :3] + b[:, 3:]).sort(0).values
     )
-    # points right of the middle (x ON) come earlier on the clockwise arc (t OFF), later on the other
+    # points right of the middle (x ON) come earlier on the clockwise arc (t OFF), later on the
+    # other
     right_a, right_b = a[:, 0] > 0, b[:, 0] > 0
     assert right_a.sum() > 100 and right_b.sum() == right_a.sum()
     assert torch.all(a[right_a, 5] > 0) and torch.all(a[right_a, 2] == 0)
@@ -398,8 +410,11 @@ def test_model_shapes_parameters_and_inference_path():
 
 
 def test_plif_gradients_match_the_engines_superspike():
-    """The fused PLIF layer against the same neurons unrolled step by step through autograd
-    with the engine's SuperSpike surrogate: equal spikes, equal gradients."""
+    """
+    Check the fused PLIF layer against the same neurons unrolled step by step.
+
+    Through autograd with the engine's SuperSpike surrogate: equal spikes, equal gradients.
+    """
     from snn_control.engine.simulator import SuperSpike
     from snn_control.events.spikepoint import PLIF
 
@@ -541,8 +556,12 @@ def aedat31_bytes(
     packets: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
     source: str = "DVS128",
 ) -> bytes:
-    """An AEDAT 3.1 file: header lines, then per packet (type, ts_overflow, x, y, t, p, valid)
-    a 28-byte header and 8-byte events (flags uint32, timestamp int32)."""
+    """
+    Return an AEDAT 3.1 file.
+
+    Header lines, then per packet (type, ts_overflow, x, y, t, p, valid) a 28-byte header and
+    8-byte events (flags uint32, timestamp int32).
+    """
     out = [
         f"#!AER-DAT3.1\r\n#Format: RAW\r\n#Source 1: {source}\r\n#Start-Time: 2017-01-01\r\n"
         "#!END-HEADER\r\n".encode()
@@ -602,7 +621,11 @@ def test_aedat31_reader_decodes_known_events(tmp_path):
 def write_recording(
     folder: Path, name: str, rng: np.random.Generator, labels: list[tuple[int, int, int]]
 ) -> None:
-    """A recording with events every 100 us over the labelled intervals' span, and its CSV."""
+    """
+    Return a recording with events every 100 us over the labelled intervals' span.
+
+    And its CSV.
+    """
     t = np.arange(0, max(end for _, _, end in labels) + 1000, 100)
     x, y = rng.integers(0, 128, len(t)), rng.integers(0, 128, len(t))
     (folder / f"{name}.aedat").write_bytes(

@@ -1,6 +1,9 @@
-"""SpikePoint compiled to Loihi fixed point: the engine's integer step and Lava's
-bit-accurate models (real Lava processes) give the same spikes, and the compiled network
-computes what the torch model computes, to quantisation."""
+"""
+SpikePoint compiled to Loihi fixed point.
+
+The engine's integer step and Lava's bit-accurate models (real Lava processes) give the same
+spikes, and the compiled network computes what the torch model computes, to quantisation.
+"""
 
 import numpy as np
 import torch

@@ -1,5 +1,9 @@
-"""SpikePoint as a NIR graph: lossless round trip through a file, and an independent
-consumer (Norse's modules wired by nirtorch) computing the same voter spikes."""
+"""
+SpikePoint as a NIR graph.
+
+Lossless round trip through a file, and an independent consumer (Norse's modules wired by nirtorch)
+computing the same voter spikes.
+"""
 
 import nir
 import numpy as np
@@ -37,8 +41,11 @@ def blob_windows(n_recordings: int, seed: int = 0) -> list[np.ndarray]:
 
 
 def motion_classifier() -> SpikePointClassifier:
-    """An untrained network with every input option (signed offsets, motion inputs) and a
-    low threshold, so that its voters fire."""
+    """
+    Build an untrained network with every input option and a low threshold.
+
+    Signed offsets and motion inputs, and a threshold low enough that its voters fire.
+    """
     torch.manual_seed(1)
     points = PointCloudConfig(
         n_points=256, n_groups=16, n_neighbours=12, signed_offsets=True, motion_inputs=True

@@ -1,4 +1,8 @@
-"""The swimmer: MJCF for any length, the swim task, rate and spiking NCAP, MLP, files, connectome."""
+"""
+The swimmer: MJCF for any length, the swim task, rate and spiking NCAP, MLP, files.
+
+Connectome.
+"""
 
 import json
 from pathlib import Path

@@ -1,6 +1,9 @@
-"""The shipped place map's ensemble as an engine network: structure, place recognition on real
-Nordland images, backend parity (numpy, torch, Loihi fixed point in Lava), NIR in Norse, and
-the deploy command on a map file."""
+"""
+The shipped place map's ensemble as an engine network.
+
+Structure, place recognition on real Nordland images, backend parity (numpy, torch, Loihi fixed
+point in Lava), NIR in Norse, and the deploy command on a map file.
+"""
 
 import sys
 from dataclasses import replace

@@ -1,5 +1,8 @@
-"""Place recognition with the SNN ensemble on real Nordland images: features, training, the
-map file, the command line, bad input."""
+"""
+Place recognition with the SNN ensemble on real Nordland images.
+
+Features, training, the map file, the command line, bad input.
+"""
 
 import json
 import shutil

@@ -1,4 +1,5 @@
-"""``BlimpAltitudeEnv``: the micro-blimp's altitude loop as a Gymnasium environment.
+"""
+``BlimpAltitudeEnv``: the micro-blimp's altitude loop as a Gymnasium environment.
 
 Observation ``[measured_altitude_m, setpoint_m]`` (float32); action ``[u]``, the motor
 command in [-3.3, 3.3] (volts on the paper's blimp). The actuator model follows the
@@ -76,7 +77,8 @@ class BlimpAltitudeEnv(gym.Env):
         if isinstance(buoyancy, str):
             if buoyancy not in BUOYANCY_BALLAST_G:
                 raise ValueError(
-                    f"unknown buoyancy {buoyancy!r}; use one of {sorted(BUOYANCY_BALLAST_G)} or grams"
+                    f"unknown buoyancy {buoyancy!r}; use one of {sorted(BUOYANCY_BALLAST_G)} or "
+                    "grams"
                 )
             ballast = BUOYANCY_BALLAST_G[buoyancy]
         else:

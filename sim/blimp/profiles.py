@@ -1,4 +1,5 @@
-"""Setpoint profiles of the paper: absolute and relative altitude steps, 70 s each.
+"""
+Setpoint profiles of the paper: absolute and relative altitude steps, 70 s each.
 
 A profile is a list of (duration_s, altitude_m). Both start from ``START_ALTITUDE_M``.
 """

@@ -1,4 +1,5 @@
-"""``snn-control run blimp``: blimp altitude control, controllers side by side.
+"""
+``snn-control run blimp``: blimp altitude control, controllers side by side.
 
 Runs the evolved PD+I SNN (``blimp_snn``), the PID, the PD and the constructed spiking PD
 on a profile and buoyancy, prints step metrics (steady-state error over the last 10 s of

@@ -1,4 +1,5 @@
-"""Grid search that produced the blimp PID/PD gains in ``snn_control.controllers.baselines``.
+"""
+Grid search that produced the blimp PID/PD gains in ``snn_control.controllers.baselines``.
 
 Reproduce: ``.venv/bin/python -m snn_control.sim.blimp.tune`` (deterministic, seed 0,
 about 20 s). Score per gain set, summed over neutral and negative buoyancy on the

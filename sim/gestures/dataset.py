@@ -1,4 +1,5 @@
-"""A labelled event-camera action dataset, generated on demand (the embedded default).
+"""
+A labelled event-camera action dataset, generated on demand (the embedded default).
 
 A MuJoCo upper body (``arm.xml``) performs gestures modelled on DVS128 Gesture (Amir et
 al. 2017) in front of a fixed camera; the rendered frames go through the package's
@@ -149,7 +150,7 @@ def _log_apart(grey_a: float, grey_b: float) -> float:
 
 
 def draw_sample_params(rng: np.random.Generator) -> SampleParams:
-    """The randomisation of one sample (ranges in the module docstring)."""
+    """Return the randomisation of one sample (ranges in the module docstring)."""
     # Lighting scales all surfaces alike, so visibility is the log ratio of the greys: the
     # hands must stand out from the backdrop (else the sample carries no label) and from
     # the shirt (several gestures play in front of the body), the shirt (upper arms) from
@@ -201,7 +202,7 @@ def draw_sample_params(rng: np.random.Generator) -> SampleParams:
 
 
 def _rest(side: float, t: np.ndarray) -> ArmPath:
-    """An idle arm hanging by the side, slightly bent."""
+    """Return an idle arm hanging by the side, slightly bent."""
     wrist = SHOULDERS[side] + np.array([side * 0.06, -0.05, -0.51])
     return ArmPath(np.tile(wrist, (len(t), 1)), np.array([side * 0.3, 1.0, 0.0]), np.zeros(len(t)))
 
@@ -226,7 +227,8 @@ def _hand_clap(t: np.ndarray, p: SampleParams) -> dict[float, ArmPath]:
 def _hand_wave(side: float) -> Callable[[np.ndarray, SampleParams], dict[float, ArmPath]]:
     def wave(t: np.ndarray, p: SampleParams) -> dict[float, ArmPath]:
         cycle = np.sin(2 * np.pi * 2.0 * p.speed * t + p.phase)
-        # upper arm out to the side, forearm up, the hand swinging side to side and flapping with it
+        # upper arm out to the side, forearm up, the hand swinging side to side and flapping with
+        # it
         wrist = SHOULDERS[side] + np.stack(
             [
                 side * (0.24 + 0.14 * p.amplitude * cycle),
@@ -325,10 +327,14 @@ def two_link_ik(
     upper: float = UPPER_ARM_M,
     lower: float = FOREARM_M,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shoulder quaternions (T, 4; w x y z) and elbow angles (T,) that put the wrist at
-    ``wrist`` (T, 3), with the elbow bent towards ``pole``; out-of-reach targets are
-    approached along the same line. Frames as in ``arm.xml``: the upper arm hangs along
-    its local -z and the elbow hinge turns about its local x."""
+    """
+    Solve the arm's pose that puts the wrist at ``wrist``.
+
+    Returns shoulder quaternions (T, 4; w x y z) and elbow angles (T,) for wrist positions (T, 3),
+    with the elbow bent towards ``pole``; out-of-reach targets are approached along the same line.
+    Frames as in ``arm.xml``: the upper arm hangs along its local -z and the elbow hinge turns
+    about its local x.
+    """
     reach = wrist - shoulder
     dist = np.linalg.norm(reach, axis=1, keepdims=True)
     along = reach / np.maximum(dist, 1e-9)
@@ -372,7 +378,8 @@ def _gl_context_class(backend: str) -> type:
 
 
 class OffscreenCamera:
-    """RGB images of one model camera, rendered offscreen.
+    """
+    RGB images of one model camera, rendered offscreen.
 
     Not ``mujoco.Renderer``: that one takes its OpenGL backend from ``MUJOCO_GL`` as it
     stood when MuJoCo was first imported in the process, which a library imported later
@@ -406,7 +413,11 @@ class OffscreenCamera:
         self.pixels = np.empty((height, width, 3), dtype=np.uint8)
 
     def render(self, data: mujoco.MjData) -> np.ndarray:
-        """The camera's image (height, width, 3) uint8, top row first; valid until the next call."""
+        """
+        Return the camera's image (height, width, 3) uint8, top row first.
+
+        Valid until the next call.
+        """
         self.gl.make_current()
         mujoco.mjv_updateScene(
             self.model,
@@ -471,7 +482,7 @@ class _GestureScene:
         m.mat_rgba[self.material["skin"], :3] = np.clip(p.skin_brightness * SKIN_RGB, 0, 1)
 
     def joint_trajectory(self, label: int, t: np.ndarray, p: SampleParams) -> np.ndarray:
-        """qpos per frame (T, nq)."""
+        """Return qpos per frame (T, nq)."""
         qpos = np.tile(self.model.qpos0, (len(t), 1))
         qpos[:, self.qpos_of["root_x"]] = p.body_x
         qpos[:, self.qpos_of["root_y"]] = p.body_depth
@@ -521,8 +532,11 @@ def frame_times_us(duration_s: float = DURATION_S) -> np.ndarray:
 
 
 def iter_frames(label: int, params: SampleParams) -> Iterator[tuple[np.ndarray, int]]:
-    """(grey frame (height, width) in [0, 1], time in us) of one gesture sample, in order.
-    The process's scene is shared: consume one such iterator before starting the next."""
+    """
+    (grey frame (height, width) in [0, 1], time in us) of one gesture sample, in order.
+
+    The process's scene is shared: consume one such iterator before starting the next.
+    """
     label = _check_label(label)
     scene = _get_scene()
     scene.set_appearance(params)
@@ -532,13 +546,17 @@ def iter_frames(label: int, params: SampleParams) -> Iterator[tuple[np.ndarray, 
 
 
 def sample_params(label: int, seed: int) -> SampleParams:
-    """The randomisation of sample (label, seed)."""
+    """Return the randomisation of sample (label, seed)."""
     return draw_sample_params(np.random.default_rng([int(seed), _check_label(label)]))
 
 
 def generate_sample(label: int, seed: int) -> np.ndarray:
-    """Events (``EVENT_DTYPE``, sorted by t, t from 0 to ``DURATION_S``) of one sample of
-    gesture ``label``; the same (label, seed) always gives the same events."""
+    """
+    Generate the events of one sample of gesture ``label``.
+
+    ``EVENT_DTYPE``, sorted by t, t from 0 to ``DURATION_S``; the same (label, seed) always gives
+    the same events.
+    """
     params = sample_params(label, seed)
     width, height = SENSOR_SIZE
     camera = EventCameraSimulator(height, width, params.sensor, seed=params.sensor_seed)
@@ -547,8 +565,11 @@ def generate_sample(label: int, seed: int) -> np.ndarray:
 
 
 def sample_seed(dataset_seed: int, index: int) -> int:
-    """Seed of the ``index``-th sample of each class in the dataset of ``dataset_seed``:
-    independent streams, so datasets of different seeds share no samples."""
+    """
+    Seed of the ``index``-th sample of each class in the dataset of ``dataset_seed``.
+
+    Independent streams, so datasets of different seeds share no samples.
+    """
     return int(np.random.SeedSequence([int(dataset_seed), int(index)]).generate_state(1)[0])
 
 
@@ -565,10 +586,14 @@ def _check_count(n_per_class: int) -> int:
 def generate_dataset(
     n_per_class: int, seed: int = 0, progress: bool = True, workers: int = 1
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """``n_per_class`` samples of every gesture: (event arrays, labels (int64)), ordered
-    sample index-major (one of each class, then the next), so any prefix is balanced.
-    ``workers`` > 1 generates in that many spawned processes (the same samples); a script
-    doing so must call it under ``if __name__ == "__main__":``, as spawning requires."""
+    """
+    ``n_per_class`` samples of every gesture.
+
+    (event arrays, labels (int64)), ordered sample index-major (one of each class, then the next),
+    so any prefix is balanced. ``workers`` > 1 generates in that many spawned processes (the same
+    samples); a script doing so must call it under ``if __name__ == "__main__":``, as spawning
+    requires.
+    """
     n_per_class = _check_count(n_per_class)
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f"workers must be an int >= 1, got {workers!r}")
@@ -602,7 +627,7 @@ def _cache_key(n_per_class: int, seed: int) -> str:
 
 
 def cache_path(cache_dir: str | Path, n_per_class: int, seed: int = 0) -> Path:
-    """Where :func:`load_or_generate` keeps this dataset."""
+    """Return where :func:`load_or_generate` keeps this dataset."""
     digest = hashlib.sha1(_cache_key(_check_count(n_per_class), seed).encode()).hexdigest()[:12]
     return Path(cache_dir) / f"gestures_{n_per_class}x{len(GESTURES)}_seed{int(seed)}_{digest}.npz"
 
@@ -624,8 +649,12 @@ def save_dataset(
 
 
 def load_dataset(path: str | Path, key: str | None = None) -> tuple[list[np.ndarray], np.ndarray]:
-    """The samples and labels of :func:`save_dataset`'s file; ``ValueError`` naming the
-    file if it is unreadable, inconsistent, or (``key`` given) made with other parameters."""
+    """
+    Return the samples and labels of :func:`save_dataset`'s file.
+
+    ``ValueError`` naming the file if it is unreadable, inconsistent, or (``key`` given) made with
+    other parameters.
+    """
     arrays = read_npz(path, "gesture dataset")
     missing = {"events", "offsets", "labels", "gestures", "key"} - set(arrays)
     if missing:
@@ -655,9 +684,12 @@ def load_or_generate(
     progress: bool = True,
     workers: int = 1,
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """:func:`generate_dataset` through a cache in ``cache_dir`` (default
-    :data:`DEFAULT_CACHE_DIR`). An unusable cache file (corrupt, truncated, other
-    parameters) is reported with a warning and regenerated."""
+    """
+    :func:`generate_dataset` through a cache in ``cache_dir`` (default :data:`DEFAULT_CACHE_DIR`).
+
+    An unusable cache file (corrupt, truncated, other parameters) is reported with a warning and
+    regenerated.
+    """
     n_per_class = _check_count(n_per_class)
     path = cache_path(DEFAULT_CACHE_DIR if cache_dir is None else cache_dir, n_per_class, seed)
     key = _cache_key(n_per_class, seed)
@@ -688,9 +720,12 @@ def main(argv: list[str] | None = None) -> None:
     elapsed = time.perf_counter() - start
     counts = np.array([len(s) for s in samples])
     print(
-        f"{len(samples)} samples ({len(GESTURES)} classes) in {elapsed:.1f} s = {len(samples) / elapsed:.2f} "
-        f"samples/s with {args.workers} worker(s); events per sample: median {np.median(counts):.0f}, "
-        f"min {counts.min()}, max {counts.max()}; {cache_path(args.cache_dir, args.n_per_class, args.seed)}"
+        f"{len(samples)} samples ({len(GESTURES)} classes) in {elapsed:.1f} s = "
+        f"{len(samples) / elapsed:.2f} "
+        f"samples/s with {args.workers} worker(s); events per sample: median "
+        f"{np.median(counts):.0f}, "
+        f"min {counts.min()}, max {counts.max()}; "
+        f"{cache_path(args.cache_dir, args.n_per_class, args.seed)}"
     )
 
 

@@ -1,4 +1,5 @@
-"""Pictures of the generated gestures, one PNG per class, to check them by eye.
+"""
+Pictures of the generated gestures, one PNG per class, to check them by eye.
 
 Each figure shows one sample: its event frame (events of the whole sample accumulated per
 pixel, ON red, OFF blue), its x-t and y-t projections (where along the image events fall
@@ -27,8 +28,11 @@ from snn_control.sim.gestures.dataset import (
 
 
 def event_frame(events: np.ndarray, sensor_size: tuple[int, int] = SENSOR_SIZE) -> np.ndarray:
-    """RGB image (height, width, 3) in [0, 1]: ON counts in red, OFF counts in blue, each
-    scaled to its 99th percentile so that a few hot pixels do not wash the rest out."""
+    """
+    RGB image (height, width, 3) in [0, 1]: ON counts in red, OFF counts in blue.
+
+    Each scaled to its 99th percentile so that a few hot pixels do not wash the rest out.
+    """
     width, height = sensor_size
     image = np.zeros((height, width, 3))
     for polarity, channel in ((1, 0), (0, 2)):
@@ -41,7 +45,7 @@ def event_frame(events: np.ndarray, sensor_size: tuple[int, int] = SENSOR_SIZE) 
 
 
 def plot_sample(label: int, seed: int, path: str | Path) -> Path:
-    """The figure of sample (label, seed), written to ``path``."""
+    """Return the figure of sample (label, seed), written to ``path``."""
     events = generate_sample(label, seed)
     frame, _ = next(iter_frames(label, sample_params(label, seed)))
     width, height = SENSOR_SIZE

@@ -1,4 +1,5 @@
-"""``HoverEnv``: altitude control of a body on a vertical slide, as a Gymnasium environment.
+"""
+``HoverEnv``: altitude control of a body on a vertical slide, as a Gymnasium environment.
 
 Observation ``[measured_altitude_m, setpoint_m]`` (float32), action ``[u]`` in
 [-3.3, 3.3] with a deadzone, reward ``-|error|``. The altitude sensor adds Gaussian noise,

@@ -1,4 +1,5 @@
-"""``snn-control run hover``: the spiking PD and a PID side by side on the hover plant.
+"""
+``snn-control run hover``: the spiking PD and a PID side by side on the hover plant.
 
 Prints the step metrics of both and writes ``results/hover.png``.
 """

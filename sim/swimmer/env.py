@@ -1,4 +1,5 @@
-"""``SwimmerEnv``: an N-link swimmer in a viscous medium and NCAP's swim task (Gymnasium).
+"""
+``SwimmerEnv``: an N-link swimmer in a viscous medium and NCAP's swim task (Gymnasium).
 
 The body follows dm_control's suite swimmer: ``n_links`` capsule segments of 0.1 m joined
 by ``n_links - 1`` hinge joints, each limited to +/- 360/n_links degrees, one motor per
@@ -36,7 +37,7 @@ def joint_limit_rad(n_links: int) -> float:
 
 
 def make_model_xml(n_links: int) -> str:
-    """The MJCF of a swimmer with ``n_links`` segments (>= 2)."""
+    """Return the MJCF of a swimmer with ``n_links`` segments (>= 2)."""
     if not isinstance(n_links, (int, np.integer)) or n_links < 2:
         raise ValueError(f"a swimmer needs at least 2 links, got {n_links!r}")
     root = ET.parse(TEMPLATE_PATH).getroot()
@@ -54,7 +55,11 @@ def make_model_xml(n_links: int) -> str:
 
 
 def tolerance_reward(forward_velocity: float) -> float:
-    """dm_control's ``tolerance(v, bounds=(0.1, inf), margin=0.1, sigmoid='linear', value_at_margin=0)``."""
+    """
+    Compute dm_control's tolerance reward of ``v``.
+
+    ``tolerance(v, bounds=(0.1, inf), margin=0.1, sigmoid='linear', value_at_margin=0)``.
+    """
     return float(np.clip(forward_velocity / DESIRED_SPEED, 0.0, 1.0))
 
 

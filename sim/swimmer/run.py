@@ -1,4 +1,5 @@
-"""``snn-control run swimmer``: the shipped swimmer controllers, with plots.
+"""
+``snn-control run swimmer``: the shipped swimmer controllers, with plots.
 
 Prints each controller's return (mean of the benchmark's evaluation episodes), the NCAPs'
 transfer to 3-13 joints without retraining, and the connectome check; writes
@@ -77,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = plot(files, transfer, episode["trace"], os.path.join(args.out, "swimmer.png"))
     for kind, s in summary.items():
         print(
-            f"{kind:>13}: return {s['return']:7.1f} (at initialisation {s['init_return']:7.1f}), {s['params']} parameters"
+            f"{kind:>13}: return {s['return']:7.1f} (at initialisation {s['init_return']:7.1f}), "
+            f"{s['params']} parameters"
         )
     for kind, values in transfer.items():
         print(

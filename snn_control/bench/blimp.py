@@ -1,4 +1,5 @@
-"""``snn-control bench blimp``: the evolved SNN against the PID, side by side, one run.
+"""
+``snn-control bench blimp``: the evolved SNN against the PID, side by side, one run.
 
 Absolute steps 0.5 -> 1.0 -> 1.5 m (70 s each) under negative buoyancy, seed 0. Figures:
 RMSE, steady-state error (mean |error| over the last 10 s of each step, worst step) and

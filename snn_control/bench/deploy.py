@@ -1,4 +1,5 @@
-"""``snn-control bench deploy``: what each shipped network costs on a neuromorphic board.
+"""
+``snn-control bench deploy``: what each shipped network costs on a neuromorphic board.
 
 Per network (``blimp_pd``, ``blimp_i``: the blimp's PD+I SNN flying the benchmark profile,
 absolute steps with 30 s per step under negative buoyancy; ``swimmer_ncap``: the spiking
@@ -22,7 +23,8 @@ NCAP swimming one 1000-step episode):
   bridged); ``<net>_nir_readout_max_error``: the largest difference of the readout
   voltages (the network's output) there. ``blimp_i``'s adaptive thresholds are no NIR
   primitive, but its hidden neurons keep no voltage (``dv = 1``), so the export writes the
-  threshold jumps as exact negated currents (:func:`~snn_control.engine.nir_io.threshold_as_current`).
+  threshold jumps as exact negated currents
+  (:func:`~snn_control.engine.nir_io.threshold_as_current`).
 
 Weight quantisation cost on the tasks: ``blimp_rmse_m_<b>bit``, ``swimmer_return_<b>bit``,
 ``vpr_recall_at_1_<b>bit`` and ``spikepoint_accuracy_<b>bit`` for 8- and 4-bit weights
@@ -64,8 +66,12 @@ LOIHI_SAMPLE_STRIDE = 10
 
 
 class _InputRecorder:
-    """Stands in for a SpikingController's encoder and keeps every current it produced since
-    the controller's reset: what the network received (each held ``steps_per_tick`` steps)."""
+    """
+    Stand in for a SpikingController's encoder, keeping its currents.
+
+    Every current it produced since the controller's reset is kept: what the network received (each
+    held ``steps_per_tick`` steps).
+    """
 
     def __init__(self, controller: SpikingController) -> None:
         self.controller, self.encoder = controller, controller.encoder
@@ -109,8 +115,12 @@ def _activity(controller, spec) -> tuple[float, float]:
 def _network_figures(
     name: str, spec: NetworkSpec, synops: float, updates: float, lava_matches: bool
 ) -> dict[str, float]:
-    """Size, activity, energy, ANN cost and board fits of one network (per tick: ``synops``
-    synaptic operations and ``updates`` neuron updates)."""
+    """
+    Size, activity, energy.
+
+    ANN cost and board fits of one network (per tick: ``synops`` synaptic operations and
+    ``updates`` neuron updates).
+    """
     out = {
         f"{name}_neurons": spec.n_neurons,
         f"{name}_synapses": synapse_count(spec),
@@ -237,9 +247,12 @@ def run(quick: bool = False) -> dict[str, float]:
 
 
 def vpr_figures(quick: bool = False) -> dict[str, float]:
-    """The shipped place map's ensemble as an engine network (:mod:`snn_control.vpr.network`),
-    one tick = one query image (``query_steps`` network steps), on the winter queries of its
-    500 Nordland places that did not calibrate it."""
+    """
+    Return the shipped place map's ensemble as an engine network (:mod:`snn_control.vpr.network`).
+
+    One tick = one query image (``query_steps`` network steps), on the winter queries of its 500
+    Nordland places that did not calibrate it.
+    """
     from snn_control.engine.lava_backend import LavaNetwork
     from snn_control.engine.simulator import Simulator
     from snn_control.shared_data import shared_data
@@ -295,19 +308,21 @@ def vpr_figures(quick: bool = False) -> dict[str, float]:
 
 
 def spikepoint_figures(quick: bool = False) -> dict[str, float]:
-    """The shipped SpikePoint recogniser, one tick = one 0.5 s event window (``T`` steps),
-    measured on held-out windows as ``bench events`` measures it. It is no network file
-    (its layers share weights over every point); its NIR graph
-    (:mod:`snn_control.events.spikepoint_nir`) runs in Norse on the same windows:
-    ``spikepoint_nir_agreement`` is the fraction of equal voter (neuron, step) spike
-    entries, ``spikepoint_nir_label_agreement`` that of equal labels. Compiled to Loihi
-    fixed point (:mod:`snn_control.events.spikepoint_loihi`: ``spikepoint_loihi_neurons``
-    and ``_synapses`` with its relays and pooling neurons), Lava's bit-accurate run of two
-    held-out windows equals the engine's integer step (``spikepoint_lava_fixed_matches``),
-    ``spikepoint_fits_<board>`` checks the compiled network's structure against the boards,
-    and on every :data:`LOIHI_SAMPLE_STRIDE`-th held-out window it classifies with
+    """
+    Return the shipped SpikePoint recogniser, one tick = one 0.5 s event window (``T`` steps).
+
+    Measured on held-out windows as ``bench events`` measures it. It is no network file (its layers
+    share weights over every point); its NIR graph (:mod:`snn_control.events.spikepoint_nir`) runs
+    in Norse on the same windows: ``spikepoint_nir_agreement`` is the fraction of equal voter
+    (neuron, step) spike entries, ``spikepoint_nir_label_agreement`` that of equal labels. Compiled
+    to Loihi fixed point (:mod:`snn_control.events.spikepoint_loihi`: ``spikepoint_loihi_neurons``
+    and ``_synapses`` with its relays and pooling neurons), Lava's bit-accurate run of two held-out
+    windows equals the engine's integer step (``spikepoint_lava_fixed_matches``),
+    ``spikepoint_fits_<board>`` checks the compiled network's structure against the boards, and on
+    every :data:`LOIHI_SAMPLE_STRIDE`-th held-out window it classifies with
     ``spikepoint_accuracy_loihi_fixed_sample`` beside the float model's
-    ``spikepoint_accuracy_float_sample`` on the same spikes."""
+    ``spikepoint_accuracy_float_sample`` on the same spikes.
+    """
     import torch
 
     from snn_control.bench.events import activity_per_window
@@ -367,7 +382,11 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
 
 
 def _spikepoint_loihi_figures(classifier, held_out, stride: int) -> dict[str, float]:
-    """The compiled classifier: its size, Lava's parity on two windows, its accuracy on a sample."""
+    """
+    Return the compiled classifier: its size, Lava's parity on two windows.
+
+    Its accuracy on a sample.
+    """
     import torch
 
     from snn_control.events.spikepoint_loihi import compile_classifier, evaluate_fixed, lava_parity

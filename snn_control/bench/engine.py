@@ -1,4 +1,5 @@
-"""``snn-control bench engine``: cost of the SNN engine and of the ROS 2 loop.
+"""
+``snn-control bench engine``: cost of the SNN engine and of the ROS 2 loop.
 
 Figures (all measured in one run, one core for the numeric libraries):
 
@@ -29,7 +30,7 @@ N_PAIRS, N_HIDDEN, N_READOUT = 20, 110, 10  # 40 + 110 + 10 = 160 neurons
 
 
 def controller_network(seed: int = 0) -> NetworkSpec:
-    """A 160-neuron, 3-layer controller network with the blimp controllers' structure."""
+    """Return a 160-neuron, 3-layer controller network with the blimp controllers' structure."""
     rng = np.random.default_rng(seed)
     n_enc = 2 * N_PAIRS
     bias = np.tile(rng.uniform(-0.2, 0.2, N_PAIRS), 2)  # shared bias within each pair

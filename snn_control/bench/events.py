@@ -1,4 +1,5 @@
-"""``snn-control bench events``: event decoding speed and the shipped action recogniser.
+"""
+``snn-control bench events``: event decoding speed and the shipped action recogniser.
 
 * ``evt3_decode_mev_per_s``: million events per second decoded from the real Prophesee
   EVT 3.0 recording (``../shared/data/events/prophesee_raw_expelliarmus/evt3_sample.raw``,
@@ -30,7 +31,7 @@ EVT3_FILE = ("events", "prophesee_raw_expelliarmus", "evt3_sample.raw")
 
 
 def evt3_words(path: Path) -> np.ndarray:
-    """The 16-bit words of a RAW file after its ``%`` header lines."""
+    """Return the 16-bit words of a RAW file after its ``%`` header lines."""
     from snn_control.events.io import raw_header
 
     _, start = raw_header(path)
@@ -54,8 +55,12 @@ def evt3_rate(repeats: int = 20) -> float:
 
 
 def activity_per_window(classifier, windows: list[np.ndarray], seed: int = 0) -> dict[str, float]:
-    """Synaptic operations, neuron updates and ANN MACs per window, counted with forward hooks
-    on every spiking layer (the all-steps path, which computes the same function)."""
+    """
+    Synaptic operations, neuron updates and ANN MACs per window.
+
+    Counted with forward hooks on every spiking layer (the all-steps path, which computes the same
+    function).
+    """
     import torch
 
     from snn_control.events.spikepoint import SpikingLinear

@@ -1,5 +1,8 @@
-"""``snn-control bench lava``: every Lava path the package ships, run again and again, each
-run a fresh ``snn-control`` process, counting crashes, hangs and processes left behind.
+"""
+``snn-control bench lava``.
+
+Every Lava path the package ships, run again and again, each run a fresh ``snn-control`` process,
+counting crashes, hangs and processes left behind.
 
 The paths: a shipped network file through ``deploy --target lava-sim`` in floating and in
 fixed point (each checks itself against the engine: exit 1 on a mismatch), the blimp's

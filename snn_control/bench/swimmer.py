@@ -1,4 +1,5 @@
-"""``snn-control bench swimmer``: the shipped swimmer controllers side by side, one run.
+"""
+``snn-control bench swimmer``: the shipped swimmer controllers side by side, one run.
 
 Returns are the mean over ``EVAL_SEEDS`` 1000-step episodes of the 6-link swimmer (start
 pose jittered by 10 % of the joint limit per seed). ``spiking_ncap_init_return``: the

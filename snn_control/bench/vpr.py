@@ -1,4 +1,5 @@
-"""``snn-control bench vpr``: the SNN ensemble against SAD on Nordland summer -> winter.
+"""
+``snn-control bench vpr``: the SNN ensemble against SAD on Nordland summer -> winter.
 
 One run, from scratch: a map of all reference places (summer) is trained with the package
 defaults and seed 0, calibrated on a seeded sample of 300 winter queries (query statistics

@@ -1,4 +1,5 @@
-"""``blimp_snn``: the evolved PD-mimic and I-mimic SNNs, summed (u = u_PD + u_I).
+"""
+``blimp_snn``: the evolved PD-mimic and I-mimic SNNs, summed (u = u_PD + u_I).
 
 The networks ship as package data (``snn_control/weights/blimp_pd.npz``,
 ``blimp_i.npz``; how to reproduce them is in ``snn_control/weights/README.md``) and are

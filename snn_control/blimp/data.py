@@ -1,4 +1,5 @@
-"""Training sets for the two SNNs: error signals and the controller outputs to mimic.
+"""
+Training sets for the two SNNs: error signals and the controller outputs to mimic.
 
 * PD role: error signals of blimp flights (``BlimpAltitudeEnv``) flown by semi-randomly
   tuned PIDs (gains scaled by U(0.5, 1.5)) through random setpoints with random ballast

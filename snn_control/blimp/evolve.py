@@ -1,4 +1,5 @@
-"""Evolve a blimp SNN with CMA-ES to mimic its controller (``snn-control train blimp``).
+"""
+Evolve a blimp SNN with CMA-ES to mimic its controller (``snn-control train blimp``).
 
 Fitness (the paper's): ``MAE(u, u_target) + (1 - Pearson rho(u, u_target))``, averaged
 over ``sets_per_generation`` training sets per generation (sets 0-89 in turn; 90-99 are
@@ -36,7 +37,8 @@ LIMIT = 3.3
 
 
 class BatchedSnn:
-    """Many candidate networks of one role stepped together (one torch batch), one error each.
+    """
+    Many candidate networks of one role stepped together (one torch batch), one error each.
 
     ``step(errors)`` takes one error per candidate and returns each one's command, saturated
     at +/- ``LIMIT`` exactly as :class:`~snn_control.controllers.spiking.SpikingController`
@@ -127,11 +129,13 @@ def evolve(
     jobs: int = 1,
     genotype_name: str = "direct",
 ) -> dict:
-    """Run CMA-ES; returns the state dict (``best_x``, ``best_f``, ``history``, ``generation``).
+    """
+    Run CMA-ES; returns the state dict (``best_x``, ``best_f``, ``history``, ``generation``).
 
     ``executor`` (:mod:`snn_control.blimp.executors`; default: in this process) scores the
     population in ``jobs`` chunks. CMA-ES starts at the centre of the unit cube with the
-    genotype's step (:func:`~snn_control.blimp.networks.genotype`)."""
+    genotype's step (:func:`~snn_control.blimp.networks.genotype`).
+    """
     import cma
     import torch
 
@@ -194,8 +198,12 @@ def run_cma(
     desc: str,
     progress: bool = True,
 ) -> dict:
-    """The generation loop of both stages: ask, score (lower is better), tell, keep the best,
-    record (generation, best, median), checkpoint atomically; progress bar on stderr."""
+    """
+    Return the generation loop of both stages.
+
+    Ask, score (lower is better), tell, keep the best, record (generation, best, median),
+    checkpoint atomically; progress bar on stderr.
+    """
     from tqdm import tqdm
 
     es = state["es"]
@@ -334,7 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             chosen, scores = x, s
     print(
         f"{args.network}: {state['generation']} generations in {state['seconds'] / 60:.1f} min, "
-        f"best training fitness {state['best_f']:.4f}, held-out MAE {scores['mae']:.4f}, rho {scores['rho']:.3f}"
+        f"best training fitness {state['best_f']:.4f}, held-out MAE {scores['mae']:.4f}, rho "
+        f"{scores['rho']:.3f}"
     )
     if args.out:
         spec = genotype(args.genotype).build_network(args.network, chosen)
@@ -348,9 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "heldout_mae": scores["mae"],
                 "heldout_rho": scores["rho"],
                 "evolution_minutes": state["seconds"] / 60,
-                "command": f"snn-control train blimp --network {args.network} --generations {args.generations} "
-                f"--population {args.population} --sets-per-generation {args.sets_per_generation} "
-                f"--seed {args.seed} --genotype {args.genotype}",
+                "command": f"snn-control train blimp --network {args.network} "
+                f"--generations {args.generations} --population {args.population} "
+                f"--sets-per-generation {args.sets_per_generation} --seed {args.seed} "
+                f"--genotype {args.genotype}",
             }
         )
         type(spec)(
@@ -359,7 +369,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {args.out}")
     if args.plot:
         os.makedirs(os.path.dirname(args.plot) or ".", exist_ok=True)
-        print(
-            f"plot: {plot_history(state['history'], args.plot, f'blimp {args.network} SNN evolution')}"
-        )
+        title = f"blimp {args.network} SNN evolution"
+        print(f"plot: {plot_history(state['history'], args.plot, title)}")
     return 0

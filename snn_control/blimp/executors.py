@@ -1,4 +1,5 @@
-"""Where a generation's candidates are scored: in this process, or spread over a Ray cluster.
+"""
+Where a generation's candidates are scored: in this process, or spread over a Ray cluster.
 
 An executor maps a function over chunks of the population and returns the results in
 order. ``LocalExecutor`` runs them here, one after the other (the population is already a
@@ -63,5 +64,9 @@ def make_executor(
 
 
 def chunks(candidates: np.ndarray, n: int) -> list[np.ndarray]:
-    """The population in ``n`` contiguous chunks (fewer if it is smaller)."""
+    """
+    Split the population into ``n`` contiguous chunks.
+
+    Fewer chunks when it is smaller than ``n``.
+    """
     return [c for c in np.array_split(candidates, max(1, min(n, len(candidates)))) if len(c)]

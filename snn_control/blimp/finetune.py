@@ -1,4 +1,5 @@
-"""Stage 2: the PD and I SNNs tuned together in the MuJoCo closed loop.
+"""
+Stage 2: the PD and I SNNs tuned together in the MuJoCo closed loop.
 
 Stage 1 (:mod:`snn_control.blimp.evolve`, the paper's method) makes each network mimic its
 controller. Mimicry is only a proxy: what the blimp needs is the sum flying well. This stage
@@ -51,7 +52,11 @@ def scenario(index: int) -> dict:
 
 
 def thrust_reversals_per_s(command: np.ndarray, dt: float = 0.1, deadzone: float = 0.3) -> float:
-    """How often the thrust changes direction (each reversal turns the shaft: 0.3 s without thrust)."""
+    """
+    Return how often the thrust changes direction, per second.
+
+    Each reversal turns the shaft: 0.3 s without thrust.
+    """
     signs = np.sign(np.where(np.abs(command) >= deadzone, command, 0.0))
     signs = signs[signs != 0]
     return float(np.count_nonzero(np.diff(signs) != 0)) / (len(command) * dt)
@@ -59,14 +64,18 @@ def thrust_reversals_per_s(command: np.ndarray, dt: float = 0.1, deadzone: float
 
 @dataclass(frozen=True)
 class Cost:
-    """Closed-loop cost of a flight: RMSE + worst steady-state error + ``overshoot_weight`` x
-    worst overshoot (m) + ``reversal_penalty`` x thrust reversals per second."""
+    """
+    Closed-loop cost of a flight.
+
+    RMSE + worst steady-state error + ``overshoot_weight`` x worst overshoot (m) +
+    ``reversal_penalty`` x thrust reversals per second.
+    """
 
     reversal_penalty: float = 0.0
     overshoot_weight: float = 1.0
 
     def label(self) -> str:
-        """The cost as a plot's axis label."""
+        """Return the cost as a plot's axis label."""
         text = f"RMSE + SSE + {self.overshoot_weight:g} x overshoot"
         return (
             "cost: "
@@ -75,7 +84,7 @@ class Cost:
         )
 
     def flag_text(self) -> str:
-        """The command-line flags that give this cost (empty for the default)."""
+        """Return the command-line flags that give this cost (empty for the default)."""
         return (
             f" --reversal-penalty {self.reversal_penalty:g}" if self.reversal_penalty else ""
         ) + (
@@ -92,8 +101,11 @@ def fly_population(
     cost: Cost = Cost(),
     genotypes: tuple[str, str] = ("direct", "direct"),
 ) -> np.ndarray:
-    """:class:`Cost` of every candidate pair (rows of ``x_pd``, ``x_i``, in the PD's and the
-    I's ``genotypes``) flying one scenario."""
+    """
+    Fly one scenario with every candidate pair and return its :class:`Cost`.
+
+    Candidates are rows of ``x_pd`` and ``x_i``, in the PD's and the I's ``genotypes``.
+    """
     from snn_control.sim.blimp import BlimpAltitudeEnv
     from snn_control.sim.closed_loop import Trace, step_metrics
 
@@ -295,8 +307,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     stage1 = max(float(s.metadata.get("evolution_minutes", 0.0)) for s in specs.values())
     minutes = stage1 + state["seconds"] / 60
     print(
-        f"closed-loop tuning: {state['generation']} generations in {state['seconds'] / 60:.1f} min; held-out cost "
-        f"{scores['start']:.4f} (stage 1) -> {scores['tuned']:.4f} (tuned); evolution in all {minutes:.1f} min"
+        f"closed-loop tuning: {state['generation']} generations in {state['seconds'] / 60:.1f} "
+        "min; held-out cost "
+        f"{scores['start']:.4f} (stage 1) -> {scores['tuned']:.4f} (tuned); evolution in all "
+        f"{minutes:.1f} min"
     )
     split = kinds["pd"].n_parameters("pd")
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -316,7 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "evolution_minutes": minutes,
                 "seed": args.seed,
                 "command": f"snn-control train blimp --network pdi --pd {args.pd} --i {args.i} "
-                f"--generations {args.generations} --population {args.population} --seed {args.seed}"
+                f"--generations {args.generations} --population {args.population} --seed "
+                f"{args.seed}"
                 + cost.flag_text(),
             }
         )

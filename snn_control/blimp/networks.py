@@ -1,4 +1,5 @@
-"""The blimp's two SNNs as functions of one flat parameter vector (what CMA-ES evolves).
+"""
+The blimp's two SNNs as functions of one flat parameter vector (what CMA-ES evolves).
 
 This module is the *direct* genotype (every weight a gene, as in the paper);
 :mod:`snn_control.blimp.thermometer` is the compact one the shipped networks grew from.
@@ -53,7 +54,7 @@ class Block:
 
 
 def parameter_blocks(role: str) -> tuple[Block, ...]:
-    """The evolved parameters of a role with the paper's bounds."""
+    """Return the evolved parameters of a role with the paper's bounds."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose from {ROLES}")
     n_enc = 2 * N_PAIRS
@@ -99,7 +100,7 @@ def decode(role: str, x01: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
-    """The NetworkSpec of one candidate."""
+    """Return the NetworkSpec of one candidate."""
     p = decode(role, x01)
     hidden_model = "adaptive_lif" if role == "i" else "cuba_lif"
     hidden_extra = {"dth": p["hidden_dth"]} if role == "i" else {}
@@ -149,7 +150,7 @@ def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
 
 
 def encode(role: str, spec: NetworkSpec) -> np.ndarray:
-    """The unit-cube vector of a built network (the inverse of ``build_network``)."""
+    """Return the unit-cube vector of a built network (the inverse of ``build_network``)."""
     enc, hid, out = (spec.population(n).params for n in ("encoder", "hidden", "readout"))
     weights = {(c.source, c.target, c.port): c.weight for c in spec.connections}
     values = {
@@ -178,7 +179,8 @@ def encode(role: str, spec: NetworkSpec) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Genotype:
-    """How a unit-cube vector becomes a network: what CMA-ES searches over.
+    """
+    How a unit-cube vector becomes a network: what CMA-ES searches over.
 
     ``direct`` (this module) sets every weight, as the paper did; ``thermometer``
     (:mod:`snn_control.blimp.thermometer`) grows the network from a dozen genes.
@@ -197,7 +199,7 @@ GENOTYPES = ("direct", "thermometer")
 
 
 def genotype(name: str) -> Genotype:
-    """The genotype called ``name`` (:data:`GENOTYPES`)."""
+    """Return the genotype called ``name`` (:data:`GENOTYPES`)."""
     if name == "direct":
         # The paper's step: a tenth of every range.
         return Genotype(
@@ -219,5 +221,5 @@ def genotype(name: str) -> Genotype:
 
 
 def genotype_of(spec: NetworkSpec) -> Genotype:
-    """The genotype a blimp network file was built from (files before genotypes: direct)."""
+    """Return the genotype a blimp network file was built from (files before genotypes: direct)."""
     return genotype(str(spec.metadata.get("genotype", "direct")))

@@ -1,4 +1,5 @@
-"""The blimp's two SNNs grown from a compact genotype: thermometer codes (what CMA-ES evolves).
+"""
+The blimp's two SNNs grown from a compact genotype: thermometer codes (what CMA-ES evolves).
 
 The direct genotype (:mod:`snn_control.blimp.networks`) lets CMA-ES set every weight, as
 the paper did over 50,000 generations on 20 cores. In a 20-minute, 2-core budget that
@@ -124,12 +125,12 @@ def levels(first: float, last: float, n: int) -> np.ndarray:
 
 
 def widths(thresholds: np.ndarray) -> np.ndarray:
-    """What each level adds to the quantised value when it fires (gaps between levels)."""
+    """Return what each level adds to the quantised value when it fires (gaps between levels)."""
     return np.diff(np.concatenate([[0.0], thresholds]))
 
 
 def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
-    """The NetworkSpec grown from one genotype."""
+    """Return the NetworkSpec grown from one genotype."""
     genes = decode(role, x01)
     spec = _pd_network(genes) if role == "pd" else _i_network(genes)
     meta = {
@@ -150,7 +151,7 @@ def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
 
 
 def encode(role: str, spec: NetworkSpec) -> np.ndarray:
-    """The genotype a network was grown from (stored in its metadata)."""
+    """Return the genotype a network was grown from (stored in its metadata)."""
     if spec.metadata.get("genotype") != "thermometer" or spec.metadata.get("role") != role:
         raise ValueError(f"network {spec.name!r} is not a thermometer-genotype {role!r} network")
     return np.asarray(spec.metadata["genotype_x"], dtype=np.float64)
@@ -200,7 +201,8 @@ def _pd_network(g: dict[str, float]) -> NetworkSpec:
         bias=0.0,
     )
     keep = g["keep"]
-    # The readout settles at (sum of weighted spikes) / (1 - keep); the command is OUTPUT_GAIN x that.
+    # The readout settles at (sum of weighted spikes) / (1 - keep); the command is OUTPUT_GAIN x
+    # that.
     scale = (1.0 - keep) / OUTPUT_GAIN
     derivative = g["kd"] / g["tau_s"]
     decoder = np.r_[(g["kp"] + derivative) * signed, -derivative * np.r_[slow_w, -slow_w]] * scale
@@ -255,7 +257,7 @@ def _i_network(g: dict[str, float]) -> NetworkSpec:
 
 
 def design_genotype(role: str, **values: float) -> np.ndarray:
-    """The unit-cube genotype of named gene values (unnamed genes at the centre, 0.5)."""
+    """Return the unit-cube genotype of named gene values (unnamed genes at the centre, 0.5)."""
     genes = _genes(role)
     unknown = sorted(set(values) - {g.name for g in genes})
     if unknown:

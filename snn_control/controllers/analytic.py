@@ -1,4 +1,5 @@
-"""A spiking PD controller built by construction (no training): the smallest SNN controller.
+"""
+A spiking PD controller built by construction (no training): the smallest SNN controller.
 
 Why: the package needs a spiking controller in the loop before any evolved one exists,
 and one whose behaviour can be checked against the equations. Design:

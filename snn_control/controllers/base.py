@@ -1,4 +1,5 @@
-"""The controller interface shared by the simulations, benchmarks and ROS 2 nodes.
+"""
+The controller interface shared by the simulations, benchmarks and ROS 2 nodes.
 
 A controller is ROS-free and stateful: ``step`` consumes one observation per control tick
 and returns one command. It never returns NaN and always saturates its command to
@@ -49,10 +50,11 @@ class Controller(ABC):
 
     @abstractmethod
     def _compute(self, observation: np.ndarray) -> np.ndarray:
-        """The raw command for one validated, finite observation."""
+        """Return the raw command for one validated, finite observation."""
 
     def step(self, observation: np.ndarray) -> np.ndarray:
-        """One control tick: validate the observation, compute, sanitise and saturate.
+        """
+        One control tick: validate the observation, compute, sanitise and saturate.
 
         Raises ``ValueError`` for a wrong shape or a non-finite observation, before any
         internal state changes, so a caller can log, skip the sample and keep running.
@@ -60,7 +62,8 @@ class Controller(ABC):
         obs = np.asarray(observation, dtype=np.float64).reshape(-1)
         if obs.shape[0] != self.n_inputs:
             raise ValueError(
-                f"{type(self).__name__} expects {self.n_inputs} observation values, got {obs.shape[0]}"
+                f"{type(self).__name__} expects {self.n_inputs} observation values, got "
+                f"{obs.shape[0]}"
             )
         if not np.isfinite(obs).all():
             raise ValueError(f"{type(self).__name__} got a non-finite observation {obs.tolist()}")
@@ -72,7 +75,11 @@ class Controller(ABC):
         return np.minimum(np.maximum(command, self.command_low), self.command_high)
 
     def safe_command(self) -> np.ndarray:
-        """The command to hold when the sensor is silent: zero, saturated into the limits."""
+        """
+        Return the command to hold when the sensor is silent: zero.
+
+        Saturated into the limits.
+        """
         return np.clip(np.zeros(self.n_outputs), self.command_low, self.command_high)
 
     def spike_populations(self) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Non-spiking baselines of the blimp, with the gains found by ``sim/blimp/tune.py``.
+"""
+Non-spiking baselines of the blimp, with the gains found by ``sim/blimp/tune.py``.
 
 ``python -m snn_control.sim.blimp.tune`` (seed 0) ranks kp=8, ki=0.5, kd=12 first; the PD
 is the same without the integral. Derivative low-pass 0.2 s (the LiDAR's 1 cm steps would

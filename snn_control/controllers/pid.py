@@ -23,7 +23,8 @@ class PIDGains:
 
 
 class PIDController(Controller):
-    """Discrete PID on a single error signal; observation = ``[error]``.
+    """
+    Discrete PID on a single error signal; observation = ``[error]``.
 
     Derivative on the error with an optional first-order filter; the integral is clamped
     (anti-windup) so that saturation does not wind it up without bound.

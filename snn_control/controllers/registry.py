@@ -1,4 +1,5 @@
-"""Controllers by name, so that nodes, benchmarks and the CLI build them from parameters.
+"""
+Controllers by name, so that nodes, benchmarks and the CLI build them from parameters.
 
 Each factory takes the control period ``dt`` and keyword parameters; unknown parameters
 are an error (a typo in a YAML file must not silently fall back to a default).

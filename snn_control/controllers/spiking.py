@@ -1,4 +1,5 @@
-"""A controller whose computation is a spiking network on any backend.
+"""
+A controller whose computation is a spiking network on any backend.
 
 Observation -> encoder -> input current -> network (``steps_per_tick`` steps, input held)
 -> readout voltages of the leaky-integrator output populations -> ``output_gain`` ->
@@ -21,7 +22,8 @@ BACKENDS = ("numpy", "torch", "lava-float", "lava-fixed", "numpy-fixed")
 
 
 class SpikingController(Controller):
-    """Wraps a :class:`NetworkSpec` into the :class:`Controller` interface.
+    """
+    Wraps a :class:`NetworkSpec` into the :class:`Controller` interface.
 
     The command is ``output_gain * sum(v of the readout populations)`` summed per command
     entry: readout population ``k`` of ``readouts`` contributes to command entry
@@ -117,7 +119,11 @@ class SpikingController(Controller):
         return {name: self.spec.population(name).size for name in self._spiking}
 
     def last_spikes(self) -> dict[str, np.ndarray]:
-        """Which neurons fired at least once during the last tick, per spiking population."""
+        """
+        Return which neurons fired at least once during the last tick.
+
+        Per spiking population.
+        """
         return {name: self._fired[self._slices[name]].copy() for name in self._spiking}
 
     def close(self) -> None:
@@ -170,7 +176,8 @@ class _Runner:
 def load_spiking_controller(
     path: str | Path, dt: float, backend: str = "numpy", **overrides: float
 ) -> SpikingController:
-    """Build a controller from a network file whose metadata describes its controller role.
+    """
+    Build a controller from a network file whose metadata describes its controller role.
 
     Metadata keys: ``encoder`` ("paired" with ``encoder_weights``, or "direct" with
     ``encoder_gain``), ``readouts``, ``output_gain``, ``steps_per_tick``, ``command_low``,

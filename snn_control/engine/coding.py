@@ -1,4 +1,5 @@
-"""Input encoders (signal -> input current) and output decoders (spikes -> signal).
+"""
+Input encoders (signal -> input current) and output decoders (spikes -> signal).
 
 Encoders run on the host before the network's input population (on Loihi: on the
 embedded x86 cores that feed the chip); decoders run after the network. They are small
@@ -35,7 +36,8 @@ class DirectCurrent:
 
 
 class PairedCurrent:
-    """A scalar signal into neuron pairs with opposite-sign weights (the blimp paper's encoder).
+    """
+    A scalar signal into neuron pairs with opposite-sign weights (the blimp paper's encoder).
 
     Pair ``k`` receives ``(+w_k * x, -w_k * x)``: one neuron of each pair fires for positive
     errors, the other for negative ones. The pair's shared bias is a parameter of the
@@ -56,7 +58,8 @@ class PairedCurrent:
 
 
 class PoissonRate:
-    """Rate coding: entry ``x`` in [0, 1] fires with probability ``x * max_rate_hz * dt``.
+    """
+    Rate coding: entry ``x`` in [0, 1] fires with probability ``x * max_rate_hz * dt``.
 
     The output is a current of ``spike_current`` per spike, meant for a relay input
     population (see :func:`relay_population`) that spikes exactly when it receives one.
@@ -136,7 +139,8 @@ class MovingAverage(SpikeCount):
 
 
 def relay_population_params() -> dict[str, float]:
-    """CUBA-LIF parameters of an input population that spikes exactly on a unit input.
+    """
+    CUBA-LIF parameters of an input population that spikes exactly on a unit input.
 
     du = dv = 1 make u and v equal to this step's input; threshold 0.5 turns a current of 1
     into one spike and 0 into none.

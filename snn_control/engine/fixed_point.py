@@ -1,4 +1,5 @@
-"""Loihi fixed-point arithmetic: quantisation of a network and its integer step.
+"""
+Loihi fixed-point arithmetic: quantisation of a network and its integer step.
 
 Why hand-written: the point of this mode is to equal Lava's bit-accurate ``fixed_pt``
 models (and so Loihi) bit for bit, which needs the exact shifts, truncations, wrap-around
@@ -166,8 +167,12 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
 
 
 def scale_exponent(activation: float, threshold: float, bias: float) -> int:
-    """The largest power of two of integer units per float unit for neurons whose input
-    reaches ``activation`` (float units per step) with these largest threshold and bias."""
+    """
+    Choose the integer scale of a group of neurons.
+
+    Returns the largest power of two of integer units per float unit for neurons whose input
+    reaches ``activation`` (float units per step) with these largest threshold and bias.
+    """
     # Activations are 16-bit before the << 6: |input| * 2**e / 64 must stay below 2**15.
     act = max(activation, 1e-9)
     # Voltages must stay well inside 24 bits; leave headroom for integration.
@@ -222,7 +227,8 @@ def quantise_connection(
     mant = np.round(mant).astype(np.int64)
     if np.any(np.abs(mant) > 256) or np.any(mant > 255):
         raise QuantisationError(
-            f"connection {name}: weights out of Loihi's 8-bit range even with weight_exp {weight_exp}"
+            f"connection {name}: weights out of Loihi's 8-bit range even with weight_exp "
+            f"{weight_exp}"
         )
     if np.all(mant >= 0):
         sign_mode = "excitatory"

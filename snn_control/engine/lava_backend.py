@@ -1,4 +1,5 @@
-"""Run a :class:`NetworkSpec` in Lava (Loihi 2's CPU simulation) under supervision.
+"""
+Run a :class:`NetworkSpec` in Lava (Loihi 2's CPU simulation) under supervision.
 
 :class:`LavaNetwork` is what the rest of the package uses: ``step`` streams one input and
 returns every neuron's spikes and voltage, ``run`` streams many. The Lava runtime itself
@@ -57,7 +58,8 @@ class LavaRuntimeError(RuntimeError):
 
 
 class LavaNetwork:
-    """A network running in Lava; ``step`` streams one input and returns spikes and voltages.
+    """
+    A network running in Lava; ``step`` streams one input and returns spikes and voltages.
 
     Use as a context manager (or call :meth:`stop`). :meth:`from_fixed` builds one from a
     network already in Loihi's integer representation (``fixed`` mode). Inputs and
@@ -100,8 +102,11 @@ class LavaNetwork:
         step_timeout: float = STEP_TIMEOUT_S,
         start_timeout: float = START_TIMEOUT_S,
     ) -> "LavaNetwork":
-        """A fixed-point Lava network of ``fixed`` as it stands (no quantisation here); its
-        scipy sparse connections become ``Sparse`` processes."""
+        """
+        Return a fixed-point Lava network of ``fixed`` as it stands (no quantisation here).
+
+        Its scipy sparse connections become ``Sparse`` processes.
+        """
         net = cls.__new__(cls)
         net.spec, net.mode, net.name, net.fixed_network = None, "fixed", name, fixed
         net._request = ("build", "fixed", (fixed, [issparse(c.weight) for c in fixed.connections]))
@@ -122,11 +127,15 @@ class LavaNetwork:
 
     @property
     def pid(self) -> int | None:
-        """The Lava host's pid (also its process group), or None when not running."""
+        """
+        Return the Lava host's process id, or None when not running.
+
+        It is also the id of the host's process group.
+        """
         return self._host.pid if self._host is not None else None
 
     def processes(self) -> set[int]:
-        """The host and every Lava process below it, as last seen."""
+        """Return the host and every Lava process below it, as last seen."""
         return set(self._tree)
 
     def start(self) -> None:
@@ -158,8 +167,11 @@ class LavaNetwork:
             self._answer("never", 1.0, "sending")  # the host is gone: report why
 
     def _answer(self, kind: str, timeout: float, doing: str) -> tuple:
-        """The host's next answer, which must be ``kind``; anything else ends the host and
-        raises :class:`LavaRuntimeError`."""
+        """
+        Return the host's next answer, which must be ``kind``.
+
+        Anything else ends the host and raises :class:`LavaRuntimeError`.
+        """
         deadline = time.monotonic() + timeout
         reason = None
         try:
@@ -207,8 +219,11 @@ class LavaNetwork:
             _live.discard(self)
 
     def stop(self) -> None:
-        """Stop the Lava runtime gracefully (see :mod:`lava_runtime`), then make sure that
-        no process of it is left; a host that does not stop in time is killed."""
+        """
+        Stop the Lava runtime gracefully (see :mod:`lava_runtime`).
+
+        Then make sure that no process of it is left; a host that does not stop in time is killed.
+        """
         if self._host is None:
             return
         try:
@@ -248,7 +263,11 @@ class LavaNetwork:
         return self.fixed_network.voltage_to_float(volts) if self.mode == "fixed" else volts
 
     def step(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Stream one input (float units); returns (spikes, voltages in float units), flat order."""
+        """
+        Stream one input (float units); returns (spikes, voltages in float units).
+
+        Flat order.
+        """
         self.start()
         current = np.asarray(current, dtype=np.float64).reshape(self.n_inputs)
         self._send(("step", self._to_backend(current)))
@@ -259,8 +278,11 @@ class LavaNetwork:
     def run(
         self, currents: np.ndarray, progress: Callable[[int], None] | None = None
     ) -> dict[str, np.ndarray]:
-        """Step through ``currents`` (T, n_inputs); traces like :meth:`Simulator.run`.
-        ``progress(steps_done)`` is called after every batch of :data:`BATCH_STEPS` steps."""
+        """
+        Step through ``currents`` (T, n_inputs); traces like :meth:`Simulator.run`.
+
+        ``progress(steps_done)`` is called after every batch of :data:`BATCH_STEPS` steps.
+        """
         self.start()
         currents = np.asarray(currents, dtype=np.float64).reshape(-1, self.n_inputs)
         spikes, volts = [], []
@@ -295,7 +317,8 @@ def hardware_run_config(mode: str = "fixed") -> Any:
         import lava.magma.compiler.subcompilers.nc  # noqa: F401  (only in Intel's lava-loihi)
     except ImportError as exc:
         raise RuntimeError(
-            "Loihi 2 hardware needs Intel's lava-loihi extension (distributed to Intel Neuromorphic "
+            "Loihi 2 hardware needs Intel's lava-loihi extension (distributed to Intel "
+            "Neuromorphic "
             "Research Community members, not on PyPI) and access to a Loihi 2 system; it is not "
             f"installed here ({exc}). Use --target lava-sim for the bit-accurate CPU simulation."
         ) from exc

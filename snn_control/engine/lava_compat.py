@@ -1,4 +1,5 @@
-"""Make lava-nc 0.10.0 importable on Python 3.11, without editing the installed files.
+"""
+Make lava-nc 0.10.0 importable on Python 3.11, without editing the installed files.
 
 lava-nc 0.10.0 (archived upstream) declares Python < 3.11. Its only incompatibility we hit
 is in ``lava/magma/compiler/var_model.py``: dataclass fields default to ``ByteEncoder()``,
@@ -56,7 +57,9 @@ class _VarModelLoader(importlib.machinery.SourceFileLoader):
 
 
 class _VarModelFinder(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname: str, path, target: ModuleType | None = None):  # type: ignore[no-untyped-def]
+    def find_spec(  # type: ignore[no-untyped-def]
+        self, fullname: str, path, target: ModuleType | None = None
+    ):
         if fullname == MP_MODULE:
             _allow_lavas_start_method()
             return None
@@ -95,11 +98,11 @@ def ensure_lava_importable() -> None:
 
 
 def patched_field_count() -> int:
-    """How many ``ByteEncoder()`` defaults the hook rewrote (0 if it did not run)."""
+    """Return how many ``ByteEncoder()`` defaults the hook rewrote (0 if it did not run)."""
     return _VarModelLoader.patched_fields
 
 
 def lava_available() -> bool:
-    """True when lava-nc is installed (the fix is applied before probing)."""
+    """Return True when lava-nc is installed (the fix is applied before probing)."""
     ensure_lava_importable()
     return importlib.util.find_spec("lava") is not None

@@ -1,4 +1,5 @@
-"""The supervised Lava host: one process per network that owns Lava's runtime and workers.
+"""
+The supervised Lava host: one process per network that owns Lava's runtime and workers.
 
 :class:`snn_control.engine.lava_backend.LavaNetwork` starts ``python -m
 snn_control.engine.lava_host FD`` as the leader of a new process group and talks to it
@@ -77,7 +78,8 @@ class _Host:
                     -died.si_status if died.si_code != os.CLD_EXITED else died.si_status
                 )
                 self.fail(
-                    f"Lava worker process {died.si_pid} ended ({how}) while the network was running"
+                    f"Lava worker process {died.si_pid} ended ({how}) while the network was "
+                    "running"
                 )
 
     def serve(self) -> None:

@@ -1,4 +1,5 @@
-"""A network as a Lava process graph, stepped in lockstep and stopped without a race.
+"""
+A network as a Lava process graph, stepped in lockstep and stopped without a race.
 
 This module runs inside the supervised Lava host process (:mod:`snn_control.engine.
 lava_host`); user code uses :class:`snn_control.engine.lava_backend.LavaNetwork`.
@@ -71,9 +72,13 @@ _SIGN_MODES = {
 
 
 class LavaGraph:
-    """The Lava processes of one network: :meth:`step` and :meth:`run` stream inputs in
-    lockstep; :meth:`stop` ends the runtime (see the module docstring for why it is safe).
-    Inputs and outputs are in the backend's own units (integers in fixed mode)."""
+    """
+    The Lava processes of one network.
+
+    :meth:`step` and :meth:`run` stream inputs in lockstep; :meth:`stop` ends the runtime (see the
+    module docstring for why it is safe). Inputs and outputs are in the backend's own units
+    (integers in fixed mode).
+    """
 
     def __init__(
         self,
@@ -147,8 +152,11 @@ class LavaGraph:
 
     @classmethod
     def from_fixed(cls, fixed: fxp.FixedNetwork, sparse: list[bool]) -> "LavaGraph":
-        """Loihi's integer form; ``sparse`` says per connection whether Lava runs it sparsely.
-        Each connection's populations are the layout's slices it joins."""
+        """
+        Loihi's integer form; ``sparse`` says per connection whether Lava runs it sparsely.
+
+        Each connection's populations are the layout's slices it joins.
+        """
         lay = fixed.layout
         by_slice = {(sl.start, sl.stop): name for name, sl in lay.slices.items()}
         populations = {
@@ -235,8 +243,11 @@ class LavaGraph:
         return self._one_step(np.asarray(current, dtype=np.float64).reshape(self.n_inputs))
 
     def run(self, currents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Steps of ``currents`` (T, n_inputs); what is left of a streaming run is used first,
-        the rest runs as one Lava run of exactly its length. Returns (T, n) spikes, voltages."""
+        """
+        Step of ``currents`` (T, n_inputs); what is left of a streaming run is used first.
+
+        The rest runs as one Lava run of exactly its length. Returns (T, n) spikes, voltages.
+        """
         currents = np.asarray(currents, dtype=np.float64).reshape(-1, self.n_inputs)
         spikes, volts = np.zeros((len(currents), self.layout.n)), np.zeros(
             (len(currents), self.layout.n)

@@ -1,4 +1,5 @@
-"""The network description: plain data that every backend compiles.
+"""
+The network description: plain data that every backend compiles.
 
 A :class:`NetworkSpec` is a list of neuron populations and the connections between them,
 plus metadata. It is saved to and loaded from one ``.npz`` file (arrays plus a JSON
@@ -75,7 +76,8 @@ class Population:
 
 @dataclass(frozen=True)
 class Connection:
-    """Weights from ``source`` to ``target`` (shape ``(target.size, source.size)``).
+    """
+    Weights from ``source`` to ``target`` (shape ``(target.size, source.size)``).
 
     ``sparse`` marks a connection stored and run sparsely (only non-zero weights exist);
     a connection from a population to itself is recurrent.
@@ -203,7 +205,8 @@ class NetworkSpec:
         version = header.get("version")
         if version != FORMAT_VERSION:
             raise NetworkFileError(
-                f"{source}: format version {version!r} is not supported (this build reads {FORMAT_VERSION})"
+                f"{source}: format version {version!r} is not supported (this build reads "
+                f"{FORMAT_VERSION})"
             )
 
         def array(key: str, what: str) -> np.ndarray:
@@ -255,7 +258,11 @@ def make_population(
     reset: str = "hard",
     **params: float | Sequence[float] | np.ndarray,
 ) -> Population:
-    """A population with per-neuron parameters; scalars are broadcast, missing ones defaulted."""
+    """
+    Return a population with per-neuron parameters; scalars are broadcast.
+
+    Missing ones defaulted.
+    """
     if model not in NEURON_MODELS:
         raise NetworkFileError(f"unknown neuron model {model!r}; known: {sorted(NEURON_MODELS)}")
     defaults = NEURON_MODELS[model]
@@ -285,7 +292,8 @@ def validate(spec: NetworkSpec) -> None:
             raise NetworkFileError(f"population name must be a non-empty string, got {pop.name!r}")
         if pop.model not in NEURON_MODELS:
             raise NetworkFileError(
-                f"population {pop.name!r}: unknown neuron model {pop.model!r}; known: {sorted(NEURON_MODELS)}"
+                f"population {pop.name!r}: unknown neuron model {pop.model!r}; known: "
+                f"{sorted(NEURON_MODELS)}"
             )
         if pop.reset not in RESET_MODES:
             raise NetworkFileError(

@@ -1,4 +1,5 @@
-"""Neuron dynamics as pure functions over a flattened network (floating point).
+"""
+Neuron dynamics as pure functions over a flattened network (floating point).
 
 Every backend runs the network as one vector of neurons: all populations concatenated,
 all connections assembled into one block weight matrix per dendrite. Because every
@@ -39,7 +40,8 @@ class Block(NamedTuple):
 
 
 class FlatParams(NamedTuple):
-    """Per-neuron parameters of the whole network, concatenated in population order.
+    """
+    Per-neuron parameters of the whole network, concatenated in population order.
 
     Decays are stored as what is kept per step (``1 - du``), which saves a subtraction per
     step on the hot path. Non-spiking neurons (readouts) get an unreachable threshold.
@@ -155,7 +157,8 @@ def step(
     input_slice: slice,
     spike_fn: Callable[[Any], Any] = heaviside,
 ) -> FlatState:
-    """Advance every neuron one step; ``current`` is the external input of the input population.
+    """
+    Advance every neuron one step; ``current`` is the external input of the input population.
 
     Shapes: state arrays are ``(..., N)``; block weights are shared ``(n_t, n_s)`` or
     per-sample ``(B, n_t, n_s)``.

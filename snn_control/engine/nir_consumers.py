@@ -1,5 +1,7 @@
-"""Run an exported NIR graph in an independent consumer (Norse) and measure how closely it
-agrees with our simulator, spike by spike.
+"""
+Run an exported NIR graph in Norse and compare it with our simulator.
+
+Norse is an independent consumer; the comparison is spike by spike.
 
 A NIR file fixes continuous-time equations, not how a consumer discretises them, when an
 edge delivers, where the state starts or how a neuron resets. The comparison therefore
@@ -99,7 +101,8 @@ class Agreement:
 
 
 def population_depths(spec: NetworkSpec) -> dict[str, int]:
-    """Connections from the input population to each population it reaches (breadth first).
+    """
+    Connect from the input population to each population it reaches (breadth first).
 
     Only current-port connections count: threshold-port ones are edges of the NIR graph only
     where they are written as currents, and then run beside a current connection.
@@ -127,7 +130,8 @@ def known_differences(spec: NetworkSpec) -> tuple[str, ...]:
         sources = {c.source for c in spec.incoming(pop.name) if c.source != pop.name}
         if len(sources) > 1:
             reasons.append(
-                f"population {pop.name!r} has {len(sources)} source populations: the consumer may run it "
+                f"population {pop.name!r} has {len(sources)} source populations: the consumer may "
+                "run it "
                 "before one of them, which delays that input by a step"
             )
         if spec.incoming(pop.name, "threshold") and not threshold_as_current(spec, pop):
@@ -143,15 +147,20 @@ def known_differences(spec: NetworkSpec) -> tuple[str, ...]:
             and depths.get(conn.target) != depths[conn.source] + 1
         ):
             reasons.append(
-                f"connection {conn.name} skips or goes back across layers: ours delays it by one step "
+                f"connection {conn.name} skips or goes back across layers: ours delays it by one "
+                "step "
                 "per layer, the consumer not at all"
             )
     return tuple(reasons)
 
 
 def import_norse() -> Any:
-    """``norse.torch``, without the deprecation warnings Norse 1.1.0 raises under torch 2.13
-    (its ``torch.jit.script`` uses; it loads graphs through nirtorch's older API)."""
+    """
+    Import ``norse.torch`` without its deprecation warnings.
+
+    Norse 1.1.0 raises them under torch 2.13 (its ``torch.jit.script`` uses; it loads graphs
+    through nirtorch's older API).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import norse.torch
@@ -205,7 +214,8 @@ def run_norse(
     currents: np.ndarray,
     initial_state: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
-    """Norse's run of ``spec``'s NIR file on ``currents`` ``(T, n_inputs)``.
+    """
+    Norse's run of ``spec``'s NIR file on ``currents`` ``(T, n_inputs)``.
 
     ``initial_state`` maps a population to its (current, voltage) before the first step
     (default zeros). Returns per population ``spikes`` and ``v``, each ``(T, size)``, in

@@ -1,4 +1,5 @@
-"""Export a :class:`NetworkSpec` to the Neuromorphic Intermediate Representation and back.
+"""
+Export a :class:`NetworkSpec` to the Neuromorphic Intermediate Representation and back.
 
 NIR describes neurons in continuous time; ours are discrete. With the network's step
 ``dt`` (metadata ``dt``, default 1 ms) and forward Euler, which is how NIR consumers
@@ -40,14 +41,19 @@ DEFAULT_DT = 1e-3
 #: Decay per step written for a perfect integrator (module docstring): tau = dt * 1e12.
 PERFECT_INTEGRATOR_DECAY = 1e-12
 SEMANTIC_NOTES = (
-    "every connection of ours delays by one step (Loihi); NIR edges are undelayed in most consumers, "
+    "every connection of ours delays by one step (Loihi); NIR edges are undelayed in most "
+    "consumers, "
     "so there a feed-forward population at depth d runs d steps earlier",
-    "soft reset is not a NIR primitive (v_reset = 0 is written); consumers that can subtract the threshold "
+    "soft reset is not a NIR primitive (v_reset = 0 is written); consumers that can subtract the "
+    "threshold "
     "(Norse's reset_subtract) reproduce it from the population's reset in snn_control metadata",
-    "adaptive thresholds are not NIR primitives: onto memoryless-voltage neurons (dv = 1) whose current has "
-    "the threshold's decay or no input they are written as negated current edges (exact); otherwise they "
+    "adaptive thresholds are not NIR primitives: onto memoryless-voltage neurons (dv = 1) whose "
+    "current has "
+    "the threshold's decay or no input they are written as negated current edges (exact); "
+    "otherwise they "
     "travel only in snn_control metadata, so consumers run those neurons without adaptation",
-    "perfect integrators (du or dv = 0) are written with a decay of 1e-12 per step (finite tau, r, w_in)",
+    "perfect integrators (du or dv = 0) are written with a decay of 1e-12 per step (finite tau, "
+    "r, w_in)",
     "a leaky integrator readout is exported as CubaLI",
 )
 
@@ -57,7 +63,11 @@ class UnsupportedNIRError(NetworkFileError):
 
 
 def euler_fields(params: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
-    """NIR's continuous-time fields whose forward-Euler step with ``dt`` is our discrete update."""
+    """
+    Return NIR's continuous-time fields for a population.
+
+    Their forward-Euler step with ``dt`` is our discrete update.
+    """
     du = np.maximum(np.asarray(params["du"], dtype=np.float64), PERFECT_INTEGRATOR_DECAY)
     dv = np.maximum(np.asarray(params["dv"], dtype=np.float64), PERFECT_INTEGRATOR_DECAY)
     return {
@@ -70,9 +80,12 @@ def euler_fields(params: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarr
 
 
 def threshold_as_current(spec: NetworkSpec, pop: Population) -> bool:
-    """Whether ``pop``'s threshold adaptation can be written as a current (module docstring):
-    an adaptive population whose voltage keeps nothing (``dv = 1``) and whose current either
-    decays like the threshold (``du = dth``) or has no non-zero input."""
+    """
+    Tell whether a population's threshold adaptation can travel as a current.
+
+    See the module docstring: an adaptive population whose voltage keeps nothing (``dv = 1``) and
+    whose current either decays like the threshold (``du = dth``) or has no non-zero input.
+    """
     if pop.model != "adaptive_lif" or not np.all(pop.params["dv"] == 1.0):
         return False
     silent = all(not np.any(c.weight) for c in spec.incoming(pop.name, "current"))
@@ -80,7 +93,11 @@ def threshold_as_current(spec: NetworkSpec, pop: Population) -> bool:
 
 
 def to_nir(spec: NetworkSpec) -> Any:
-    """The network as a ``nir.NIRGraph`` (populations as neuron nodes, connections as Linear)."""
+    """
+    Return the network as a ``nir.NIRGraph``.
+
+    Populations become neuron nodes, connections Linear nodes.
+    """
     import nir
 
     dt = float(spec.metadata.get("dt", DEFAULT_DT))
@@ -142,7 +159,8 @@ def to_nir(spec: NetworkSpec) -> Any:
         elif i in riders:
             rider = spec.connections[riders[i]]
             jumps = np.asarray(rider.weight, dtype=np.float64)
-            # Both exact weights in our metadata (W - J + J need not give W back in floating point).
+            # Both exact weights in our metadata (W - J + J need not give W back in floating
+            # point).
             ours["threshold"] = {
                 "index": riders[i],
                 "sparse": rider.sparse,
@@ -178,7 +196,8 @@ def write_nir(spec: NetworkSpec, path: str | Path) -> Path:
 
 
 def from_nir(graph: Any, name: str | None = None, dt: float | None = None) -> NetworkSpec:
-    """A NetworkSpec from a NIR graph: exact when written by us, else from standard fields.
+    """
+    Return a NetworkSpec from a NIR graph: exact when written by us, else from standard fields.
 
     ``dt`` is the step to discretise with; it defaults to the one we recorded in the graph,
     else 1 ms. Time constants only make sense together with it.
@@ -320,7 +339,8 @@ def _population_from_standard_fields(name: str, node: Any, dt: float) -> Populat
             "rescale the incoming weights first"
         )
     bias = np.broadcast_to(np.asarray(node.v_leak, dtype=np.float64), tau_mem.shape) * dv
-    # Time constants this long are perfect integrators (module docstring): give them back their exact 0.
+    # Time constants this long are perfect integrators (module docstring): give them back their
+    # exact 0.
     du, dv = (np.where(d < 2 * PERFECT_INTEGRATOR_DECAY, 0.0, d) for d in (du, dv))
     if isinstance(node, nir.CubaLI):
         return Population(

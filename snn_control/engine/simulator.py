@@ -1,4 +1,5 @@
-"""Run a :class:`NetworkSpec` on numpy or torch, in floating point or Loihi fixed point.
+"""
+Run a :class:`NetworkSpec` on numpy or torch, in floating point or Loihi fixed point.
 
 * ``library="torch"``: batched over a leading dimension (training, evolution), surrogate
   gradients in float mode, deterministic under a seed (the dynamics are deterministic;
@@ -137,7 +138,8 @@ class Simulator:
         self.steps = 0
 
     def step(self, current: Any) -> FlatState:
-        """Advance one step with ``current`` (float units) into the input population.
+        """
+        Advance one step with ``current`` (float units) into the input population.
 
         ``current`` has shape ``(n_inputs,)`` or ``(batch, n_inputs)``.
         """
@@ -158,7 +160,8 @@ class Simulator:
         return self.state
 
     def run(self, currents: Any) -> dict[str, Any]:
-        """Step through ``currents`` of shape ``(T, [batch,] n_inputs)``; returns traces.
+        """
+        Step through ``currents`` of shape ``(T, [batch,] n_inputs)``; returns traces.
 
         Traces: ``spikes`` and ``v`` of shape ``(T, [batch,] N)`` in the flat neuron order
         (``layout.slices`` names the populations), voltages in float units.
@@ -225,5 +228,6 @@ def _check_same_structure(specs: Sequence[NetworkSpec]) -> None:
             (c.source, c.target, c.port) for c in s.connections
         ] != ref_c:
             raise ValueError(
-                f"network {i} differs in structure from network 0; per-sample batches need one structure"
+                f"network {i} differs in structure from network 0; per-sample batches need one "
+                "structure"
             )

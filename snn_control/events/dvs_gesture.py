@@ -1,4 +1,5 @@
-"""DVS128 Gesture (Amir et al. 2017) as labelled event samples.
+"""
+DVS128 Gesture (Amir et al. 2017) as labelled event samples.
 
 Two layouts are read:
 
@@ -242,7 +243,7 @@ def _tonic_samples(root: Path, split: Split) -> list[GestureSample]:
 
 
 def load_dvs_gesture(root: str | Path, split: Split = "train") -> list[GestureSample]:
-    """The labelled samples of ``split`` ("train", "test" or "all") under ``root``."""
+    """Return the labelled samples of ``split`` ("train", "test" or "all") under ``root``."""
     root = Path(root)
     if split not in ("train", "test", "all"):
         raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")

@@ -1,4 +1,5 @@
-"""Prophesee EVT 3.0 decoding: a compiled state machine, fast enough for the fastest sensors.
+"""
+Prophesee EVT 3.0 decoding: a compiled state machine, fast enough for the fastest sensors.
 
 EVT 3.0 is a stream of little-endian 16-bit words whose meaning depends on the words before
 it: 0x0 Y address, 0x2 X address (one event), 0x3 vector base X (with the polarity),

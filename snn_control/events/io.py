@@ -1,4 +1,5 @@
-"""Event streams from files and bags, as one structured array ``(x, y, t, p)``.
+"""
+Event streams from files and bags, as one structured array ``(x, y, t, p)``.
 
 ``t`` is in microseconds (int64), ``x``/``y`` pixel coordinates (uint16), ``p`` polarity
 (1 ON, 0 OFF). Readers:
@@ -7,7 +8,8 @@
 * Prophesee RAW EVT 2.0 / EVT 3.0 files: ``expelliarmus``;
 * rosbag2 (sqlite3 or MCAP) with ``event_camera_msgs/msg/EventPacket``: ``rosbags`` for
   the bag, and :func:`decode_evt3` (:mod:`snn_control.events.evt3`) for ``evt3``
-  payloads. Our own decoder because the library path fails on real camera streams: expelliarmus rejects the external-trigger
+  payloads. Our own decoder because the library path fails on real camera streams: expelliarmus
+  rejects the external-trigger
   words (type 0xA) that Prophesee cameras interleave, and after stripping them returns a
   wrong time axis (checked against the upstream checksum of event_camera_codecs' test
   bag). Other encodings (``libcaer_cmp``, ``mono``, ...) raise
@@ -108,7 +110,11 @@ def read_aedat4(path: str | Path) -> EventStream:
 
 
 def raw_header(path: str | Path) -> tuple[dict[str, str], int]:
-    """The ``% key value`` header lines of a Prophesee RAW file and the byte offset of its data."""
+    """
+    Read the header of a Prophesee RAW file.
+
+    Returns its ``% key value`` lines and the byte offset of its data.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"event file {path} does not exist")
@@ -199,8 +205,11 @@ def decode_packet(
     is_bigendian: bool = False,
     decoder: Evt3Decoder | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One ``EventPacket``'s events (t in microseconds); pass the stream's ``decoder`` to
-    carry its state from packet to packet."""
+    """
+    One ``EventPacket``'s events (t in microseconds).
+
+    Pass the stream's ``decoder`` to carry its state from packet to packet.
+    """
     if encoding != "evt3":
         raise UnsupportedEncodingError(
             f"event encoding {encoding!r} is not supported (supported: evt3)"
@@ -213,7 +222,11 @@ def decode_packet(
 
 
 def _with_storage_identifier(path: Path, tmp: Path) -> Path:
-    """Some published bags leave ``storage_identifier`` empty; readers need it. Patch a copy."""
+    """
+    Return some published bags leave ``storage_identifier`` empty.
+
+    Readers need it. Patch a copy.
+    """
     import yaml
 
     meta = yaml.safe_load((path / "metadata.yaml").read_text())

@@ -1,4 +1,5 @@
-"""An event-camera simulator in the manner of ESIM (Rebecq et al. 2018): frames in, events out.
+"""
+An event-camera simulator in the manner of ESIM (Rebecq et al. 2018): frames in, events out.
 
 Each pixel keeps the log intensity at which it last fired. Between two frames the log
 intensity is interpolated linearly in time; every crossing of ``contrast_pos`` upwards

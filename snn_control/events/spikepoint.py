@@ -1,4 +1,5 @@
-"""SpikePoint (Ren et al., ICLR 2024): a point-based spiking network for event-camera actions.
+"""
+SpikePoint (Ren et al., ICLR 2024): a point-based spiking network for event-camera actions.
 
 No public code exists; this follows the paper's description:
 
@@ -107,12 +108,14 @@ class SpikePointConfig:
             )
         if self.offset_channels not in (OFFSET_CHANNELS, 2 * OFFSET_CHANNELS):
             raise ValueError(
-                f"offset_channels must be {OFFSET_CHANNELS} (absolute) or {2 * OFFSET_CHANNELS} (signed), "
+                f"offset_channels must be {OFFSET_CHANNELS} (absolute) or {2 * OFFSET_CHANNELS} "
+                "(signed), "
                 f"got {self.offset_channels}"
             )
         if self.group_channels not in (GROUP_CHANNELS, GROUP_CHANNELS + MOTION_CHANNELS):
             raise ValueError(
-                f"group_channels must be {GROUP_CHANNELS}, or {GROUP_CHANNELS + MOTION_CHANNELS} with "
+                f"group_channels must be {GROUP_CHANNELS}, or {GROUP_CHANNELS + MOTION_CHANNELS} "
+                "with "
                 f"motion inputs; got {self.group_channels}"
             )
         if self.coding not in CODINGS:
@@ -125,7 +128,8 @@ class SpikePointConfig:
 
 
 class _PLIFSpikes(torch.autograd.Function):
-    """A layer of PLIF neurons over all ``T`` steps as one autograd node.
+    """
+    A layer of PLIF neurons over all ``T`` steps as one autograd node.
 
     Forward: ``v <- (1 - leak) * v + leak * current[t]``, spike ``s = v > threshold``,
     hard reset ``v <- v * (1 - s)``. Backward: BPTT written out, with the reset detached
@@ -200,7 +204,8 @@ class PLIF(nn.Module):
 
 
 class SpikingLinear(nn.Module):
-    """Kernel-1 convolution (a linear map per point and step), batch norm, PLIF neurons.
+    """
+    Kernel-1 convolution (a linear map per point and step), batch norm, PLIF neurons.
 
     Input and output ``(T, M, C)``. With ``n_group_in``, a second input of per-group
     values ``(T, M / K, n_group_in)`` adds its current to each of the group's ``K`` rows
@@ -238,8 +243,12 @@ class SpikingLinear(nn.Module):
         return LayerStep(self)
 
     def fold_scale(self) -> torch.Tensor:
-        """``(n_out,)`` factor per output channel that folds the batch norm (inference
-        statistics) and the neurons' 1/tau input scaling into the weights."""
+        """
+        Return the ``(n_out,)`` factor per output channel of the folded weights.
+
+        It folds the batch norm (inference statistics) and the neurons' 1/tau input scaling into
+        the weights.
+        """
         norm = self.norm
         return (
             norm.weight.detach()
@@ -248,7 +257,11 @@ class SpikingLinear(nn.Module):
         )
 
     def step_buffers(self, rows: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """A zeroed voltage and a spike buffer of ``(rows, n_out)``, reused when they fit."""
+        """
+        Return a zeroed voltage and a spike buffer of ``(rows, n_out)``.
+
+        Reused when they fit.
+        """
         v, spikes = self._step_buffers
         shape = (rows, self.linear.out_features)
         if v.shape != shape or v.dtype != like.dtype or v.device != like.device:
@@ -259,7 +272,8 @@ class SpikingLinear(nn.Module):
 
 
 class LayerStep:
-    """A :class:`SpikingLinear` for inference one time step at a time.
+    """
+    A :class:`SpikingLinear` for inference one time step at a time.
 
     Batch norm and the neurons' 1/tau input scaling are folded into the weights, so a step
     is ``v <- keep * v + x @ W + b``, spikes ``v > threshold``, reset where fired: four
@@ -286,8 +300,11 @@ class LayerStep:
         self.spikes: torch.Tensor | None = None
 
     def __call__(self, x: torch.Tensor, groups: torch.Tensor | None = None) -> torch.Tensor:
-        """Spikes ``(M, C)`` for input ``(M, n_in)`` (and per-group input ``(M / K, n_group_in)``);
-        the returned buffer is overwritten by the next step."""
+        """
+        Spikes ``(M, C)`` for input ``(M, n_in)`` (and per-group input ``(M / K, n_group_in)``).
+
+        The returned buffer is overwritten by the next step.
+        """
         if self.v is None:
             self.v, self.spikes = self.layer.step_buffers(x.shape[0], x)
         v = self.v
@@ -327,8 +344,11 @@ class BottleneckResidual(nn.Module):
 
 
 class SpikePoint(nn.Module):
-    """Grouped spikes (:class:`~snn_control.events.windows.GroupedSpikes`: ``(T, B, G, K, 3)``
-    per neighbour, ``(T, B, G, 6)`` per group) in, per-step class scores ``(T, B, n_classes)`` out.
+    """
+    Classify grouped spikes, step by step.
+
+    Grouped spikes (:class:`~snn_control.events.windows.GroupedSpikes`: ``(T, B, G, K, 3)`` per
+    neighbour, ``(T, B, G, 6)`` per group) in, per-step class scores ``(T, B, n_classes)`` out.
 
     In training, or whenever gradients are on, each layer runs over all steps (batch norm
     on batch statistics, BPTT through the steps); in evaluation without gradients the whole
@@ -389,7 +409,11 @@ class SpikePoint(nn.Module):
         return self.class_scores(votes)
 
     def class_scores(self, votes: torch.Tensor) -> torch.Tensor:
-        """Voter spikes ``(..., n_classes * voters_per_class)`` -> fraction of each class's voters that fired."""
+        """
+        Return the fraction of each class's voters that fired.
+
+        From voter spikes ``(..., n_classes * voters_per_class)``.
+        """
         return votes.unflatten(-1, (self.config.n_classes, self.config.voters_per_class)).mean(
             dim=-1
         )
@@ -402,8 +426,12 @@ class SpikePoint(nn.Module):
         neighbours: int,
         apply: LayerFn,
     ) -> torch.Tensor:
-        """The architecture once, for all steps (``(T, rows, C)`` tensors) or one (``(rows, C)``):
-        the voting neurons' spikes."""
+        """
+        Return the architecture once.
+
+        For all steps (``(T, rows, C)`` tensors) or one (``(rows, C)``): the voting neurons'
+        spikes.
+        """
         x = self.local_block(apply(self.local_lift, offsets, per_group), apply)
         x = x.unflatten(-2, (-1, neighbours)).amax(dim=-2)  # max-pool over neighbours
         for stage in self.global_stages:
@@ -426,14 +454,17 @@ def voting_loss(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 
 def voting_cross_entropy(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of the class scores ``(T, B, C)`` averaged over the steps (times
-    :data:`CE_LOGIT_SCALE`) against the labels: our option beside the paper's MSE, whose
-    gradient vanishes for a wrong class's voters as they fall silent."""
+    """
+    Return the cross-entropy of the class scores against the labels.
+
+    Scores ``(T, B, C)`` are averaged over the steps (times :data:`CE_LOGIT_SCALE`): our option
+    beside the paper's MSE, whose gradient vanishes for a wrong class's voters as they fall silent.
+    """
     return nn.functional.cross_entropy(scores.mean(dim=0) * CE_LOGIT_SCALE, labels)
 
 
 def training_loss(kind: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """The loss function named ``kind`` (:data:`LOSSES`)."""
+    """Return the loss function named ``kind`` (:data:`LOSSES`)."""
     if kind not in LOSSES:
         raise ValueError(f"unknown loss {kind!r}; choose from {LOSSES}")
     return voting_loss if kind == "mse" else voting_cross_entropy
@@ -446,7 +477,8 @@ def count_parameters(model: nn.Module) -> int:
 
 @dataclass
 class SpikePointClassifier:
-    """A trained network with everything needed to turn event windows into labels.
+    """
+    A trained network with everything needed to turn event windows into labels.
 
     Inference reuses buffers kept on the network's layers: one classifier serves one thread
     at a time.
@@ -483,7 +515,8 @@ class SpikePointClassifier:
             )
 
     def scores(self, windows: Sequence[np.ndarray], seed: int = 0) -> np.ndarray:
-        """``(B, n_classes)`` fraction of each class's voters that fired, over the ``T`` steps.
+        """
+        ``(B, n_classes)`` fraction of each class's voters that fired, over the ``T`` steps.
 
         ``seed`` fixes the point sampling and the spike coding, so equal inputs give equal
         scores. A window without events scores 0 for every class.
@@ -515,37 +548,55 @@ class SpikePointClassifier:
     def input_spikes(
         self, windows: Sequence[np.ndarray], rng: np.random.Generator, generator: torch.Generator
     ) -> GroupedSpikes:
-        """The network's input spikes of non-empty ``windows``: points sampled with ``rng``,
-        spike trains drawn with ``generator``."""
+        """
+        Return the network's input spikes of non-empty ``windows``.
+
+        Points sampled with ``rng``, spike trains drawn with ``generator``.
+        """
         cfg = self.model.config
         return windows_to_rates(windows, self.points, self.sensor_size, rng).code(
             cfg.timesteps, generator, cfg.coding
         )
 
     def step_votes(self, spikes: GroupedSpikes) -> torch.Tensor:
-        """The voting neurons' spikes ``(T, B, n_voters)`` for input ``spikes`` (inference)."""
+        """
+        Return the voting neurons' spikes for input ``spikes`` (inference).
+
+        Shape ``(T, B, n_voters)``.
+        """
         self.model.eval()
         with torch.no_grad():
             self.model(spikes)
         return self.model.last_votes
 
     def vote_labels(self, step_votes: torch.Tensor) -> torch.Tensor:
-        """``(B,)`` label of voter spikes ``(T, B, n_voters)``: the class whose voters fired most."""
+        """
+        Return the ``(B,)`` labels of voter spikes ``(T, B, n_voters)``.
+
+        Each is the class whose voters fired most.
+        """
         return self.model.class_scores(step_votes).mean(dim=0).argmax(dim=-1)
 
     def classify(
         self, windows: Sequence[np.ndarray], seed: int = 0
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Label per window and a confidence in [0, 1]: the winner's share of all votes
-        (1 when only its voters fired, 1/n_classes when all fired alike). Windows without
-        events get :data:`NO_LABEL` and confidence 0."""
+        """
+        Label per window and a confidence in [0, 1].
+
+        The winner's share of all votes (1 when only its voters fired, 1/n_classes when all fired
+        alike). Windows without events get :data:`NO_LABEL` and confidence 0.
+        """
         labels, confidences, _ = self.classify_with_votes(windows, seed)
         return labels, confidences
 
     def classify_with_votes(
         self, windows: Sequence[np.ndarray], seed: int = 0
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`classify` plus the voting neurons' spikes ``(B, T, n_voters)`` (for spike topics)."""
+        """
+        Run :meth:`classify` and return the voting neurons' spikes too.
+
+        Spikes ``(B, T, n_voters)``, for spike topics.
+        """
         scores, votes = self._run(windows, seed)
         labels = scores.argmax(axis=1) if len(scores) else np.zeros(0, dtype=np.int64)
         total = scores.sum(axis=1)
@@ -558,9 +609,13 @@ class SpikePointClassifier:
 
 
 def quantised_classifier(classifier: SpikePointClassifier, bits: int) -> SpikePointClassifier:
-    """A copy whose inference weights (batch norm and 1/tau folded in, as :class:`LayerStep`
-    runs them) lie on a ``bits`` grid per layer (:func:`snn_control.hardware.quantise_array`):
-    what a board's weight memory would hold. The per-channel bias stays in full precision."""
+    """
+    Return a copy with its inference weights on a ``bits`` grid per layer.
+
+    Batch norm and 1/tau are folded in, as :class:`LayerStep` runs them, and the grid is
+    :func:`snn_control.hardware.quantise_array`'s: what a board's weight memory would hold. The
+    per-channel bias stays in full precision.
+    """
     import copy
 
     from snn_control.hardware.boards import quantise_array
@@ -594,7 +649,7 @@ def quantised_classifier(classifier: SpikePointClassifier, bits: int) -> SpikePo
 
 
 def shipped_classifier_path() -> Path:
-    """The shipped recogniser of the simulated gestures (``weights/README.md``)."""
+    """Return the shipped recogniser of the simulated gestures (``weights/README.md``)."""
     from importlib import resources
 
     return Path(str(resources.files("snn_control").joinpath("weights", SHIPPED_WEIGHTS)))

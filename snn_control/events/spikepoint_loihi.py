@@ -1,5 +1,8 @@
-"""SpikePoint compiled to Loihi's fixed-point arithmetic: run by the engine's integer step
-(ours) and by Lava's bit-accurate process models (``Loihi2SimCfg``, ``fixed_pt``).
+"""
+SpikePoint compiled to Loihi's fixed-point arithmetic.
+
+Run by the engine's integer step (ours) and by Lava's bit-accurate process models
+(``Loihi2SimCfg``, ``fixed_pt``).
 
 SpikePoint's torch model computes a whole window step within one time step; on Loihi (and
 in every network of the engine) each connection delivers one step later. The compiler
@@ -64,7 +67,11 @@ COUNT_SCALE_EXP = 7
 
 @dataclass
 class _Stage:
-    """One layer of neurons: ``points`` x ``channels``, neuron index ``point * channels + channel``."""
+    """
+    One layer of neurons: ``points`` x ``channels``.
+
+    Neuron index ``point * channels + channel``.
+    """
 
     name: str
     points: int
@@ -106,10 +113,13 @@ class LoihiSpikePoint:
         return int(sum(c.weight.nnz for c in self.fixed.connections))
 
     def input_spikes(self, spikes: GroupedSpikes) -> np.ndarray:
-        """``(T, B, n_inputs)`` input per step in float units, 1 where an input spikes:
-        offsets point by point, then group channels group by group. As external current
-        (:meth:`~snn_control.engine.fixed_point.FixedNetwork.input_to_int`) it fires the
-        input's relay neuron in the same step."""
+        """
+        ``(T, B, n_inputs)`` input per step in float units.
+
+        1 where an input spikes: offsets point by point, then group channels group by group. As
+        external current (:meth:`~snn_control.engine.fixed_point.FixedNetwork.input_to_int`) it
+        fires the input's relay neuron in the same step.
+        """
         steps, batch = spikes.offsets.shape[:2]
         on = torch.ones((steps, batch, 1), dtype=spikes.offsets.dtype)
         flat = torch.cat(
@@ -123,9 +133,12 @@ class LoihiSpikePoint:
         return flat.numpy().astype(np.float64)
 
     def stream(self, inputs: np.ndarray) -> np.ndarray:
-        """Spikes ``(steps, [B,] n_neurons)`` of an unbroken input stream ``(steps, [B,]
-        n_inputs)`` (:meth:`input_spikes`, float units) by the engine's integer step, from
-        rest: what :func:`run_in_lava` reproduces bit for bit."""
+        """
+        Run an unbroken input stream through the engine's integer step, from rest.
+
+        Inputs ``(steps, [B,] n_inputs)`` (:meth:`input_spikes`, float units) give spikes ``(steps,
+        [B,] n_neurons)``: what :func:`run_in_lava` reproduces bit for bit.
+        """
         net = fxp.FixedArrays(self.fixed, np.asarray)
         zeros = np.zeros((*inputs.shape[1:-1], self.n_neurons), dtype=np.int64)
         state = (zeros, zeros, zeros, zeros)
@@ -138,20 +151,30 @@ class LoihiSpikePoint:
         return np.stack(out)
 
     def flushed(self, inputs: np.ndarray) -> np.ndarray:
-        """``inputs`` followed by :attr:`depth` steps without input, which carry the last
-        input step's consequences to the voters."""
+        """
+        Append :attr:`depth` steps without input to ``inputs``.
+
+        They carry the last input step's consequences to the voters.
+        """
         return np.concatenate([inputs, np.zeros((self.depth, *inputs.shape[1:]))])
 
     def votes(self, spikes: GroupedSpikes) -> np.ndarray:
-        """Voter spikes ``(T, B, n_voters)`` of windows' spikes, each window from rest (the
-        pipeline's first :attr:`depth` steps dropped): the torch model's ``last_votes``
-        in Loihi's arithmetic."""
+        """
+        Voter spikes ``(T, B, n_voters)`` of windows' spikes.
+
+        Each window from rest (the pipeline's first :attr:`depth` steps dropped): the torch model's
+        ``last_votes`` in Loihi's arithmetic.
+        """
         return self.stream(self.flushed(self.input_spikes(spikes)))[self.depth:, :, self.voters]
 
 
 def run_in_lava(compiled: LoihiSpikePoint, inputs: np.ndarray) -> np.ndarray:
-    """Spikes ``(steps, n_neurons)`` of Lava's bit-accurate models (``Loihi2SimCfg``,
-    ``fixed_pt``) running the compiled network on one input stream ``(steps, n_inputs)``."""
+    """
+    Run the compiled network in Lava's bit-accurate models on one input stream.
+
+    ``Loihi2SimCfg`` with ``fixed_pt``; inputs ``(steps, n_inputs)``, spikes ``(steps,
+    n_neurons)``.
+    """
     from snn_control.engine.lava_backend import LavaNetwork
 
     with LavaNetwork.from_fixed(compiled.fixed, name="spikepoint (compiled)") as net:
@@ -169,8 +192,12 @@ class LavaParity:
 
 
 def lava_parity(compiled: LoihiSpikePoint, spikes: GroupedSpikes) -> LavaParity:
-    """Stream the windows of ``spikes`` back to back (then :attr:`depth` empty steps) through
-    Lava and through the engine's integer step; count the spike entries that differ."""
+    """
+    Compare Lava and the engine's integer step on a stream of windows.
+
+    The windows of ``spikes`` run back to back (then :attr:`depth` empty steps) through both; the
+    spike entries that differ are counted.
+    """
     steps, batch = spikes.offsets.shape[:2]
     inputs = compiled.flushed(
         compiled.input_spikes(spikes).transpose(1, 0, 2).reshape(steps * batch, -1)
@@ -188,8 +215,12 @@ def evaluate_fixed(
     seed: int = 0,
     batch_size: int = 16,
 ) -> dict[str, float]:
-    """Window accuracy of the compiled network and of the torch model on the same spikes of
-    non-empty ``windows``, and the share of (voter, step) spikes they agree on."""
+    """
+    Score the compiled network beside the torch model on the same spikes.
+
+    Window accuracy of both on the non-empty ``windows``, and the share of (voter, step) spikes
+    they agree on.
+    """
     classifier = compiled.classifier
     rng, generator = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     right_fixed = right_float = agree = entries = 0
@@ -223,7 +254,7 @@ def evaluate_fixed(
 
 
 def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
-    """The classifier's network as a Loihi fixed-point network (module doc)."""
+    """Return the classifier's network as a Loihi fixed-point network (module doc)."""
     model, points = classifier.model.eval(), classifier.points
     cfg = model.config
     groups, neighbours = points.n_groups, points.n_neighbours

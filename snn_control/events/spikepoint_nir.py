@@ -1,4 +1,5 @@
-"""SpikePoint as a NIR graph, and an independent consumer (Norse) running it.
+"""
+SpikePoint as a NIR graph, and an independent consumer (Norse) running it.
 
 SpikePoint (:mod:`snn_control.events.spikepoint`) shares each layer's weights over every
 point (a kernel-1 convolution) and max-pools over neighbours and groups, so it is no
@@ -59,7 +60,8 @@ from snn_control.events.spikepoint import (
 )
 from snn_control.events.windows import PointCloudConfig
 
-#: Thresholds of the max-pool's neurons (module doc): "any spike" and "a block's spike on its input's".
+# : Thresholds of the max-pool's neurons (module doc): "any spike" and "a block's spike on its
+# input's".
 OR_THRESHOLD, AND_THRESHOLD = 0.5, 1.5
 
 
@@ -89,7 +91,11 @@ class _GraphBuilder:
         threshold: float,
         sources: Sequence[str],
     ) -> str:
-        """A LIF node of ``shape`` whose Euler step with ``dt`` closes ``leak`` of the gap per step."""
+        """
+        Return a LIF node of ``shape`` that closes ``leak`` of the gap per step.
+
+        Its Euler step with ``dt`` does.
+        """
         import nir
 
         leak = np.broadcast_to(
@@ -110,7 +116,7 @@ class _GraphBuilder:
     def layer(
         self, name: str, layer: SpikingLinear, shape: tuple[int, int], sources: Sequence[str]
     ) -> str:
-        """A spiking layer over ``shape`` = (G, K) points: 1x1 Conv2d into LIF neurons."""
+        """Return a spiking layer over ``shape`` = (G, K) points: 1x1 Conv2d into LIF neurons."""
         import nir
 
         step = LayerStep(layer)
@@ -151,8 +157,12 @@ class _GraphBuilder:
         kernel: tuple[int, int],
         sources: Sequence[str],
     ) -> list[str]:
-        """Max over ``kernel`` of the summed ``sources`` (spike counts in {0, 1, 2}): the two
-        nodes whose spikes add up to it (module doc)."""
+        """
+        Write a max over ``kernel`` of the summed ``sources``.
+
+        The sources' spike counts are in {0, 1, 2}: returns the two nodes whose spikes add up to
+        the max (module doc).
+        """
         import nir
 
         def pool(node_name: str, pool_sources: Sequence[str]) -> str:
@@ -178,7 +188,11 @@ class _GraphBuilder:
 
 
 def to_nir(classifier: SpikePointClassifier) -> Any:
-    """The classifier's network as a ``nir.NIRGraph`` (module doc); input ``(C, G, K)`` spikes."""
+    """
+    Return the classifier's network as a ``nir.NIRGraph`` (module doc).
+
+    Input ``(C, G, K)`` spikes.
+    """
     import nir
 
     model, points = classifier.model, classifier.points
@@ -191,7 +205,7 @@ def to_nir(classifier: SpikePointClassifier) -> Any:
     def block(
         name: str, residual: BottleneckResidual, shape: tuple[int, int], sources: list[str]
     ) -> list[str]:
-        """The block's input and its branch: the two sources whose sum is its output."""
+        """Return the block's input and its branch: the two sources whose sum is its output."""
         inner = graph.layer(f"{name}_reduce", residual.reduce, shape, sources)
         return sources + [graph.layer(f"{name}_expand", residual.expand, shape, [inner])]
 
@@ -238,7 +252,11 @@ def write_nir(classifier: SpikePointClassifier, path: str | Path) -> Path:
 
 
 def from_nir(graph: Any) -> SpikePointClassifier:
-    """The classifier a graph of :func:`to_nir` holds, exactly (its ``snn_control`` metadata)."""
+    """
+    Return the classifier a graph of :func:`to_nir` holds.
+
+    Exactly (its ``snn_control`` metadata).
+    """
     meta = graph.metadata.get("snn_control") if isinstance(graph.metadata, dict) else None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise SpikePointError(
@@ -286,14 +304,22 @@ def read_nir(path: str | Path) -> SpikePointClassifier:
 
 
 def _node_name(module_name: str) -> str:
-    """NIR node of a SpikePoint submodule (``local_block.reduce`` -> ``local_block_reduce``,
-    ``global_stages.1.expand`` -> ``global1_expand``)."""
+    """
+    Name the NIR node of a SpikePoint submodule.
+
+    ``local_block.reduce`` -> ``local_block_reduce``, ``global_stages.1.expand`` ->
+    ``global1_expand``.
+    """
     return module_name.replace("global_stages.", "global").replace(".", "_")
 
 
 def load_in_norse(graph: Any) -> torch.nn.Module:
-    """The graph as a torch module of Norse's neurons, convolutions and pools, wired by
-    nirtorch's ``nir_to_torch`` (module doc): ``module(x, state) -> (voter spikes, state)``."""
+    """
+    Return the graph as a torch module of Norse's neurons, convolutions and pools.
+
+    Wired by nirtorch's ``nir_to_torch`` (module doc): ``module(x, state) -> (voter spikes,
+    state)``.
+    """
     import nir
     import nirtorch
 
@@ -333,8 +359,11 @@ def compare_with_norse(
     seed: int = 0,
     path: str | Path | None = None,
 ) -> NorseAgreement:
-    """Write the classifier's NIR file (to ``path``, else a temporary one), read it back, run
-    it in Norse and our model on the same spikes of non-empty ``windows``; compare the voters."""
+    """
+    Write the classifier's NIR file (to ``path``, else a temporary one), read it back.
+
+    Run it in Norse and our model on the same spikes of non-empty ``windows``; compare the voters.
+    """
     import tempfile
 
     import nir

@@ -1,4 +1,5 @@
-"""Live event packets -> complete classification windows, with every rejected event counted.
+"""
+Live event packets -> complete classification windows, with every rejected event counted.
 
 A camera delivers events in packets of arbitrary size; a recogniser wants fixed windows
 (DVS128 Gesture: 0.5 s every 0.25 s). :class:`WindowedStream` buffers the packets and

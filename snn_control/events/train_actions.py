@@ -1,4 +1,5 @@
-"""Train and evaluate SpikePoint on event recordings of actions.
+"""
+Train and evaluate SpikePoint on event recordings of actions.
 
 ``snn-control train actions --dataset simulated --epochs 20 --out actions.npz``
 ``snn-control train actions --dataset dvs128 --data-dir DvsGesture --out dvs128.npz``
@@ -7,7 +8,8 @@ As in the paper: Adam, the voting neurons' mean squared error over the ``T`` ste
 (:func:`~snn_control.events.spikepoint.voting_loss`; ``--loss ce`` for cross-entropy on
 the voters' firing instead), surrogate-gradient BPTT; with a
 cosine learning-rate schedule. Every epoch draws new points from each window (the sampling
-is random) and scales and shifts each training cloud a little (:func:`augment_clouds`). Recordings are split into training and
+is random) and scales and shifts each training cloud a little (:func:`augment_clouds`). Recordings
+are split into training and
 held-out *by recording* (stratified by class, seeded): the windows of one recording are
 never on both sides, since neighbouring windows overlap by half and would leak. DVS128
 Gesture comes with its own split (users 1-23 train, 24-29 test).
@@ -97,8 +99,12 @@ class WindowSet:
 
 @dataclass
 class History:
-    """Per epoch: mean training loss, training accuracy (on the batches as trained), and
-    held-out window accuracy (NaN without a held-out set)."""
+    """
+    Per epoch.
+
+    Mean training loss, training accuracy (on the batches as trained), and held-out window accuracy
+    (NaN without a held-out set).
+    """
 
     loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
@@ -111,7 +117,11 @@ def windows_of(
     points: PointCloudConfig,
     index: Sequence[int] | None = None,
 ) -> WindowSet:
-    """The sliding windows of the recordings ``index`` (all by default); empty ones dropped."""
+    """
+    Return the sliding windows of the recordings ``index`` (all by default).
+
+    Empty ones dropped.
+    """
     index = range(len(recordings)) if index is None else index
     windows, window_labels, origin = [], [], []
     for i in index:
@@ -127,8 +137,12 @@ def windows_of(
 def split_by_recording(
     labels: Sequence[int], held_out_fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Recording indices (train, held-out), stratified: each class holds out the same share
-    (at least one recording when it has two or more)."""
+    """
+    Record indices (train, held-out).
+
+    Stratified: each class holds out the same share (at least one recording when it has two or
+    more).
+    """
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
     train, held_out = [], []
@@ -146,8 +160,11 @@ def split_by_recording(
 def augment_clouds(
     clouds: np.ndarray, shift: float, scale: float, rng: np.random.Generator
 ) -> np.ndarray:
-    """``(B, N, 3)`` clouds with each cloud's x and y scaled about the centre and shifted
-    (:class:`TrainConfig`); time untouched."""
+    """
+    Scale and shift clouds in x and y, leaving time untouched.
+
+    Clouds ``(B, N, 3)``, each scaled about the centre and shifted as :class:`TrainConfig` says.
+    """
     n = len(clouds)
     factor = rng.uniform(1.0 - scale, 1.0 + scale, (n, 1, 1)).astype(np.float32)
     offset = rng.uniform(-shift, shift, (n, 1, 2)).astype(np.float32)
@@ -168,9 +185,12 @@ def train(
     progress: bool = True,
     initial_state: dict | None = None,
 ) -> tuple[SpikePointClassifier, History]:
-    """Train a SpikePoint classifier on ``train_set``; evaluate on ``held_out`` each epoch.
+    """
+    Train a SpikePoint classifier on ``train_set``; evaluate on ``held_out`` each epoch.
+
     ``initial_state``: the network's weights to start from (a ``state_dict`` of the same
-    configuration) instead of a fresh initialisation."""
+    configuration) instead of a fresh initialisation.
+    """
     from tqdm import tqdm
 
     if len(train_set) == 0:
@@ -240,8 +260,11 @@ def train(
 
 
 def evaluate(classifier: SpikePointClassifier, windows: WindowSet, seed: int = 0) -> dict:
-    """Accuracy per window and per recording (scores of its windows summed), and the
-    confusion matrix of windows (rows: true class, columns: predicted)."""
+    """
+    Accuracy per window and per recording (scores of its windows summed).
+
+    And the confusion matrix of windows (rows: true class, columns: predicted).
+    """
     n_classes = classifier.model.config.n_classes
     scores = classifier.scores(windows.windows, seed=seed)
     predicted = scores.argmax(axis=1)
@@ -335,8 +358,11 @@ def simulated_data(
     cache_dir: str | None = None,
     progress: bool = True,
 ) -> ActionData:
-    """The simulated gesture dataset (``snn_control.sim.gestures``, generated once and then
-    read from its cache), split by recording."""
+    """
+    Load the simulated gesture dataset, split by recording.
+
+    ``snn_control.sim.gestures``, generated once and then read from its cache.
+    """
     try:
         from snn_control.sim.gestures import dataset as gestures
     except ImportError as exc:
@@ -359,8 +385,11 @@ def simulated_data(
 def held_out_windows_of_shipped(
     classifier: SpikePointClassifier, cache_dir: str | None = None
 ) -> WindowSet:
-    """The held-out windows of the simulated dataset a classifier was trained on (its
-    ``training`` record: size, seed, held-out share; the dataset comes from its cache)."""
+    """
+    Return the held-out windows of the dataset a classifier was trained on.
+
+    From its ``training`` record: size, seed, held-out share; the dataset comes from its cache.
+    """
     record = classifier.training
     if record.get("dataset") != "simulated":
         raise ValueError(f"the classifier's training record names no simulated dataset: {record}")
@@ -406,9 +435,12 @@ def run(
     training_record: dict | None = None,
     initial_state: dict | None = None,
 ) -> dict:
-    """Train on the training recordings, evaluate on the held-out ones, write weights and plot.
+    """
+    Train on the training recordings, evaluate on the held-out ones, write weights and plot.
+
     ``training_record`` (dataset, size, seed, command) is stored with the weights;
-    ``initial_state`` as in :func:`train`."""
+    ``initial_state`` as in :func:`train`.
+    """
     train_set = windows_of(data.recordings, data.labels, points, data.train_index)
     held_out = windows_of(data.recordings, data.labels, points, data.held_out_index)
     start = time.perf_counter()
@@ -493,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--motion-inputs",
         action="store_true",
-        help="add each group's velocity and its place in the cloud (tells the sense of a rotation)",
+        help="add each group's velocity and its place in the cloud "
+        "(tells the sense of a rotation)",
     )
     parser.add_argument("--groups", type=int, default=PointCloudConfig.n_groups)
     parser.add_argument("--neighbours", type=int, default=PointCloudConfig.n_neighbours)

@@ -1,4 +1,5 @@
-"""Event streams as SpikePoint's input: sliding windows, point clouds, groups, spike trains.
+"""
+Event streams as SpikePoint's input: sliding windows, point clouds, groups, spike trains.
 
 The pipeline of Ren et al. (ICLR 2024, "SpikePoint"), as pure functions:
 
@@ -128,7 +129,8 @@ class PointCloudConfig:
 
 
 def window_bounds(t: np.ndarray, window_us: int, step_us: int) -> np.ndarray:
-    """``(W, 2)`` index ranges ``[start, stop)`` of the windows over sorted timestamps ``t``.
+    """
+    ``(W, 2)`` index ranges ``[start, stop)`` of the windows over sorted timestamps ``t``.
 
     Windows start at the first event and every ``step_us`` after it while they lie in the
     recording, where the last window may run past the last event by up to half a step: a
@@ -154,7 +156,11 @@ def window_bounds(t: np.ndarray, window_us: int, step_us: int) -> np.ndarray:
 def split_windows(
     events: np.ndarray, window_us: int, step_us: int, min_events: int = 1
 ) -> list[np.ndarray]:
-    """The windows of an event array (views, in time order) holding at least ``min_events``."""
+    """
+    Return the windows of an event array holding at least ``min_events``.
+
+    Views, in time order.
+    """
     bounds = window_bounds(events["t"], window_us, step_us)
     return [events[a:b] for a, b in bounds if b - a >= max(1, min_events)]
 
@@ -162,8 +168,11 @@ def split_windows(
 def denoise(
     events: np.ndarray, cell_px: int = 2, cell_us: int = 20_000, min_support: int = 3
 ) -> np.ndarray:
-    """The events of a window with at least ``min_support`` events (themselves included) in
-    their voxel of ``cell_px`` x ``cell_px`` pixels x ``cell_us`` and the 26 adjacent ones.
+    """
+    Drop the events of a window that have too little support around them.
+
+    Kept are the events with at least ``min_support`` events (themselves included) in their voxel
+    of ``cell_px`` x ``cell_px`` pixels x ``cell_us`` and the 26 adjacent ones.
 
     A background-activity filter, as event pipelines run before learning (e.g. tonic's
     ``Denoise``), vectorised over voxels instead of a per-event loop. Without it farthest-
@@ -192,7 +201,8 @@ def denoise(
 def sample_points(
     events: np.ndarray, n_points: int, sensor_size: tuple[int, int], rng: np.random.Generator
 ) -> np.ndarray:
-    """``(n_points, 3)`` float32 points ``(x / width, y / height, t normalised to [0, 1])``.
+    """
+    ``(n_points, 3)`` float32 points ``(x / width, y / height, t normalised to [0, 1])``.
 
     Drawn without replacement when the window has at least ``n_points`` events, with
     replacement otherwise. A window whose events share one timestamp gets ``t = 0``.
@@ -212,7 +222,8 @@ def sample_points(
 
 
 def farthest_point_sampling(points: torch.Tensor, n_groups: int) -> torch.Tensor:
-    """``(B, n_groups)`` indices of centroids chosen by farthest-point sampling in ``(B, N, 3)``.
+    """
+    ``(B, n_groups)`` indices of centroids chosen by farthest-point sampling in ``(B, N, 3)``.
 
     Starts at each cloud's first point (sampled points are in random order, so this is a
     random start) and repeatedly adds the point farthest from all chosen so far.
@@ -239,14 +250,22 @@ def farthest_point_sampling(points: torch.Tensor, n_groups: int) -> torch.Tensor
 
 
 def nearest_neighbours(points: torch.Tensor, centroids: torch.Tensor, k: int) -> torch.Tensor:
-    """``(B, G, k)`` indices of the ``k`` points of ``(B, N, 3)`` nearest each of ``(B, G, 3)``
-    centroids, nearest first (a centroid is its own nearest neighbour)."""
+    """
+    Find the ``k`` points nearest each centroid, nearest first.
+
+    Returns ``(B, G, k)`` indices into ``(B, N, 3)`` points for ``(B, G, 3)`` centroids (a centroid
+    is its own nearest neighbour).
+    """
     distances = torch.cdist(centroids, points)
     return distances.topk(k, dim=-1, largest=False, sorted=True).indices
 
 
 def gather_points(points: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """``points[b, index[b, ...]]`` for every batch row: ``(B, N, 3)`` by ``(B, *S)`` -> ``(B, *S, 3)``."""
+    """
+    Gather ``points[b, index[b, ...]]`` for every batch row.
+
+    ``(B, N, 3)`` by ``(B, *S)`` -> ``(B, *S, 3)``.
+    """
     batch = points.shape[0]
     flat = index.reshape(batch, -1)
     picked = torch.gather(points, 1, flat.unsqueeze(-1).expand(-1, -1, points.shape[-1]))
@@ -293,9 +312,12 @@ def group_rates(
     signed: bool = False,
     motion: bool = False,
 ) -> GroupedRates:
-    """Firing probabilities of every neighbour and every group of ``(B, N, 3)`` clouds
-    (module doc, step 4); ``signed`` codes each offset as an ON/OFF pair, ``motion`` adds
-    the motion inputs."""
+    """
+    Return the firing probabilities of every neighbour and group.
+
+    For ``(B, N, 3)`` clouds (module doc, step 4); ``signed`` codes each offset as an ON/OFF pair,
+    ``motion`` adds the motion inputs.
+    """
     if points.shape[0] == 0:
         return GroupedRates(
             points.new_zeros(0, n_groups, n_neighbours, (2 if signed else 1) * OFFSET_CHANNELS),
@@ -334,7 +356,11 @@ def rate_code(
     generator: torch.Generator | None = None,
     coding: str = "bernoulli",
 ) -> torch.Tensor:
-    """``(T, *rates.shape)`` spike trains (0/1 float) firing at ``rates`` per step (:data:`CODINGS`)."""
+    """
+    Return ``(T, *rates.shape)`` spike trains firing at ``rates`` per step.
+
+    0/1 floats, coded as :data:`CODINGS` says.
+    """
     if timesteps < 1:
         raise ValueError(f"timesteps must be at least 1, got {timesteps}")
     if coding == "bernoulli":
@@ -360,9 +386,12 @@ def sample_clouds(
     sensor_size: tuple[int, int],
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """``(B, n_points, 3)`` point clouds of non-empty windows: denoised (:func:`denoise`),
-    then sampled (:func:`sample_points`). A window the filter would empty (nothing but
-    isolated events) is sampled unfiltered."""
+    """
+    ``(B, n_points, 3)`` point clouds of non-empty windows: denoised (:func:`denoise`).
+
+    Then sampled (:func:`sample_points`). A window the filter would empty (nothing but isolated
+    events) is sampled unfiltered.
+    """
     clouds = np.empty((len(windows), config.n_points, 3), dtype=np.float32)
     for i, window in enumerate(windows):
         kept = denoise(
@@ -373,7 +402,7 @@ def sample_clouds(
 
 
 def clouds_to_rates(clouds: np.ndarray | torch.Tensor, config: PointCloudConfig) -> GroupedRates:
-    """Steps 3-4 (grouping, firing probabilities) for ``(B, N, 3)`` clouds."""
+    """Step 3-4 (grouping, firing probabilities) for ``(B, N, 3)`` clouds."""
     return group_rates(
         torch.as_tensor(clouds),
         config.n_groups,
@@ -390,5 +419,5 @@ def windows_to_rates(
     sensor_size: tuple[int, int],
     rng: np.random.Generator,
 ) -> GroupedRates:
-    """The whole preparation of a batch of non-empty windows: clouds, groups, rates."""
+    """Return the whole preparation of a batch of non-empty windows: clouds, groups, rates."""
     return clouds_to_rates(sample_clouds(windows, config, sensor_size, rng), config)

@@ -1,6 +1,8 @@
-"""Camera events on ROS 2 without custom messages: ``sensor_msgs/PointCloud2`` with fields
-``x``, ``y``, ``t``, ``p`` (the fallback the package uses where ``event_camera_msgs`` is not
-installed; it is not on PyPI).
+"""
+Camera events on ROS 2 without custom messages.
+
+``sensor_msgs/PointCloud2`` with fields ``x``, ``y``, ``t``, ``p`` (the fallback the package uses
+where ``event_camera_msgs`` is not installed; it is not on PyPI).
 
 ==========  ========  ==========================================================
 field       datatype  meaning
@@ -42,8 +44,11 @@ def encode_events(
     frame: str = "camera",
     first_index: int | None = None,
 ) -> PointCloud2:
-    """One packet; ``events`` in time order, spanning less than 71 minutes; ``first_index``:
-    the stream index of its first event (see the module docstring)."""
+    """
+    One packet; ``events`` in time order, spanning less than 71 minutes; ``first_index``.
+
+    The stream index of its first event (see the module docstring).
+    """
     if events.size and np.any(np.diff(events["t"]) < 0):
         raise EventFormatError("events of a packet must be in time order")
     t0 = int(events["t"][0]) if events.size else 0
@@ -93,7 +98,11 @@ def decode_events(msg: PointCloud2) -> tuple[np.ndarray, tuple[int, int]]:
 
 
 def first_event_index(msg: PointCloud2) -> int | None:
-    """The stream index of the packet's first event, or None when the publisher gives none."""
+    """
+    Return the stream index of the packet's first event.
+
+    Or None when the publisher gives none.
+    """
     _, sep, index = msg.header.frame_id.rpartition("#")
     if not sep:
         return None

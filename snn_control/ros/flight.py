@@ -1,4 +1,5 @@
-"""``snn-control run blimp_ros`` (the main job): the blimp flown over real ROS 2 topics.
+"""
+``snn-control run blimp_ros`` (the main job): the blimp flown over real ROS 2 topics.
 
 For each controller (the evolved SNN, then the PID) the graph ``blimp_sim`` (or
 ``blimp_sim_pid``) runs as separate processes: the MuJoCo blimp node and the controller
@@ -143,7 +144,8 @@ def fly(
         while not log.truth or max(log.truth) < duration - 1e-6:
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"{label}: the flight did not finish within {duration / rate_scale + timeout_margin_s:.0f} s "
+                    f"{label}: the flight did not finish within "
+                    f"{duration / rate_scale + timeout_margin_s:.0f} s "
                     f"(sim time reached {max(log.truth, default=0.0):.1f} of {duration:.0f} s)"
                 )
             exited = {n: c for n, c in runner.poll().items() if c is not None}
@@ -168,7 +170,11 @@ def fly(
 
 
 def build_trace(log: FlightLog, steps: list[tuple[float, float]]) -> Trace:
-    """The flight as a :class:`Trace` on the ticks after t = 0 (as the offline loop records)."""
+    """
+    Return the flight as a :class:`Trace` on the ticks after t = 0.
+
+    As the offline loop records it.
+    """
     times = sorted(t for t in log.truth if t > 0)
     if not times:
         raise RuntimeError("no ground truth was recorded")
@@ -217,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(args.out) / "bags" / f"blimp_{label}_{args.profile}_{args.buoyancy}_{run_id}"
         )
         print(
-            f"[{label}] flying {args.profile} ({args.step_s:g} s per step, {args.buoyancy} buoyancy) "
+            f"[{label}] flying {args.profile} ({args.step_s:g} s per step, {args.buoyancy} "
+            "buoyancy) "
             f"over ROS 2 at {args.rate_scale:g}x real time",
             flush=True,
         )

@@ -1,4 +1,5 @@
-"""Graphs of nodes: one declarative YAML per scenario, read by launch files and by our runner.
+"""
+Graphs of nodes: one declarative YAML per scenario, read by launch files and by our runner.
 
 ``ros2 launch`` is not installable from PyPI, so ``snn-control launch <graph>`` starts the
 same graph of nodes as separate processes. The graph file (``snn_control/graphs/*.yaml``)
@@ -64,7 +65,7 @@ def graph_names() -> list[str]:
 
 
 def config_path(file_name: str) -> Path:
-    """A params file of this package (``snn_control/config``), found through the package."""
+    """Return a params file of this package (``snn_control/config``), found through the package."""
     path = Path(str(resources.files("snn_control").joinpath("config", file_name)))
     if not path.is_file():
         raise GraphError(
@@ -112,14 +113,14 @@ def load_graph(name_or_path: str) -> Graph:
 
 
 def is_managed(executable: str) -> bool:
-    """Whether the node is a lifecycle node (its schema has ``autostart``)."""
+    """Return whether the node is a lifecycle node (its schema has ``autostart``)."""
     from snn_control.ros.parameter_schema import load_schema, schema_names
 
     return executable in schema_names() and "autostart" in load_schema(executable).parameters
 
 
 def ros_arguments(node: NodeSpec, inline_params_file: str | None) -> list[str]:
-    """The ``--ros-args`` of one node: name, namespace, params files, remappings."""
+    """Return the ``--ros-args`` of one node: name, namespace, params files, remappings."""
     args = ["--ros-args", "-r", f"__node:={node.name}"]
     if node.namespace:
         args += ["-r", f"__ns:={node.namespace}"]
@@ -201,7 +202,8 @@ class GraphRunner:
 
 
 def parse_overrides(items: Sequence[str], graph: Graph) -> dict[str, dict[str, Any]]:
-    """``["plant_sim.segment_s=5", ...]`` -> ``{"plant_sim": {"segment_s": 5}}``.
+    """
+    ``["plant_sim.segment_s=5", ...]`` -> ``{"plant_sim": {"segment_s": 5}}``.
 
     The node must be in the graph; whether the parameter exists is the node's own check
     (an unknown one makes it exit with a message naming it).
@@ -215,7 +217,8 @@ def parse_overrides(items: Sequence[str], graph: Graph) -> dict[str, dict[str, A
             raise GraphError(f"--set {item!r}: expected NODE.PARAM=VALUE")
         if node not in names:
             raise GraphError(
-                f"--set {item!r}: graph {graph.name!r} has no node {node!r} (nodes: {sorted(names)})"
+                f"--set {item!r}: graph {graph.name!r} has no node {node!r} (nodes: "
+                f"{sorted(names)})"
             )
         try:
             value = yaml.safe_load(text)

@@ -1,4 +1,5 @@
-"""``sensor_msgs/Image`` to and from numpy, for the image nodes.
+"""
+``sensor_msgs/Image`` to and from numpy, for the image nodes.
 
 Decoding accepts ``mono8``, ``mono16``, ``rgb8`` and ``bgr8`` (what cameras and
 ``image_replay`` publish) and returns grayscale uint8 the way the image-folder loader reads
@@ -55,7 +56,7 @@ def decode_gray(msg: Image) -> np.ndarray:
 
 
 def encode_image(pixels: np.ndarray, encoding: str, frame_id: str = "camera", stamp=None) -> Image:
-    """An Image message from (h, w) uint8/uint16 or (h, w, 3) uint8 RGB pixels."""
+    """Return an Image message from (h, w) uint8/uint16 or (h, w, 3) uint8 RGB pixels."""
     if encoding not in CHANNELS:
         raise ImageDecodeError(
             f"unsupported image encoding {encoding!r}; supported: {', '.join(CHANNELS)}"

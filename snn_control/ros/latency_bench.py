@@ -1,4 +1,5 @@
-"""Sensor -> controller node -> command latency across two processes over Fast DDS.
+"""
+Sensor -> controller node -> command latency across two processes over Fast DDS.
 
 The ``snn_controller`` node (default: the spiking PD) runs in its own process; this
 process publishes ``sensor_msgs/Range`` samples at ``rate_hz`` and times each until the
@@ -19,7 +20,7 @@ import numpy as np
 
 
 def private_domain_id() -> int:
-    """A DDS domain for this process tree, so parallel runs do not hear each other."""
+    """Return a DDS domain for this process tree, so parallel runs do not hear each other."""
     return 1 + os.getpid() % 100
 
 

@@ -1,4 +1,5 @@
-"""Turn a graph YAML into ``launch_ros`` Node actions (used by the files in ``launch/``).
+"""
+Turn a graph YAML into ``launch_ros`` Node actions (used by the files in ``launch/``).
 
 Only importable where ``launch_ros`` is installed (a system ROS 2); the graph parsing
 itself lives in :mod:`snn_control.ros.graph`, shared with ``snn-control launch``.
@@ -21,8 +22,12 @@ def nodes_from_graph(
     extra_parameters: dict[str, dict[str, Any]] | None = None,
     conditions: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """``launch_ros`` Nodes of a graph; ``extra_remaps`` (launch substitutions allowed) go to
-    every node, ``extra_parameters`` and ``conditions`` to the node of that name."""
+    """
+    ``launch_ros`` Nodes of a graph.
+
+    ``extra_remaps`` (launch substitutions allowed) go to every node, ``extra_parameters`` and
+    ``conditions`` to the node of that name.
+    """
     from launch.actions import DeclareLaunchArgument
     from launch.substitutions import LaunchConfiguration
     from launch_ros.actions import Node

@@ -1,4 +1,5 @@
-"""What every snn_control node gets: schema parameters, QoS, diagnostics, watchdog, shutdown.
+"""
+What every snn_control node gets: schema parameters, QoS, diagnostics, watchdog, shutdown.
 
 * **Parameters** come from the node's schema (``snn_control/params/<node>.yaml``,
   generate_parameter_library's format, read by :mod:`snn_control.ros.parameter_schema`):
@@ -226,8 +227,12 @@ class _SnnNodeParts:
     def load_file(
         self, param: str, shipped: str | Path, load: Callable[[str], T]
     ) -> tuple[T, str]:
-        """``load`` the file that parameter ``param`` names (empty: the ``shipped`` one): what
-        it holds and its path. A missing or unusable file raises :class:`ParameterError`."""
+        """
+        Load the file that parameter ``param`` names.
+
+        Empty: the ``shipped`` one. Returns what it holds and its path; a missing or unusable file
+        raises :class:`ParameterError`.
+        """
         path = self.param(param) or str(shipped)
         try:
             return load(path), path
@@ -244,8 +249,12 @@ class _SnnNodeParts:
         }
 
     def listeners_ready(self, publisher: Any, topic: str) -> bool:
-        """``wait_for_subscribers``: whether enough subscribers listen to ``publisher`` yet
-        (logged while waiting, and once when they do)."""
+        """
+        ``wait_for_subscribers``.
+
+        Whether enough subscribers listen to ``publisher`` yet (logged while waiting, and once when
+        they do).
+        """
         wanted, listening = (
             int(self.param("wait_for_subscribers")),
             publisher.get_subscription_count(),
@@ -264,7 +273,7 @@ class _SnnNodeParts:
         self.counts[key] = self.counts.get(key, 0) + n
 
     def diagnostic_values(self) -> dict[str, Any]:
-        """What this node adds to its diagnostics (subclasses extend it)."""
+        """Return what this node adds to its diagnostics (subclasses extend it)."""
         return {}
 
     def diagnostic_level(self) -> tuple[bytes, str]:
@@ -290,7 +299,7 @@ class _SnnNodeParts:
         self._diagnostics_pub.publish(DiagnosticArray(header=header, status=[status]))
 
     def on_exit(self) -> None:
-        """Called once before the node is destroyed (publish the safe output here)."""
+        """Publish the safe output once, before the node is destroyed."""
 
 
 class SnnNode(_SnnNodeParts, Node):
@@ -302,10 +311,14 @@ class SnnNode(_SnnNodeParts, Node):
 
 
 class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
-    """A lifecycle node: subclasses load in :meth:`configure`, publish outputs only while
-    :attr:`active`, give their safe output in :meth:`safe_output` (published on deactivate
-    and on shutdown) and release in :meth:`cleanup`. A failed configure leaves the node
-    unconfigured with the reason in the log and in :attr:`configure_error`."""
+    """
+    A lifecycle node.
+
+    Subclasses load in :meth:`configure`, publish outputs only while :attr:`active`, give their
+    safe output in :meth:`safe_output` (published on deactivate and on shutdown) and release in
+    :meth:`cleanup`. A failed configure leaves the node unconfigured with the reason in the log and
+    in :attr:`configure_error`.
+    """
 
     def __init__(self, node_name: str | None = None, **kwargs: Any) -> None:
         LifecycleNode.__init__(self, node_name or self.NODE_NAME, **kwargs)
@@ -358,7 +371,7 @@ class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
         return super().on_activate(state)
 
     def on_activated(self) -> None:
-        """Called when outputs start (e.g. to restart a watchdog's clock)."""
+        """React to the outputs starting (e.g. restart a watchdog's clock)."""
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
         self.active = False
@@ -396,8 +409,11 @@ class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
         return DiagnosticStatus.OK, "active"
 
     def autostart(self) -> None:
-        """Configure and activate (the ``autostart`` parameter); a failed configure raises
-        :class:`ParameterError` so that the process ends with the reason."""
+        """
+        Configure and activate (the ``autostart`` parameter).
+
+        A failed configure raises :class:`ParameterError` so that the process ends with the reason.
+        """
         self.trigger_configure()
         if not self.configured:
             raise ParameterError(
@@ -407,10 +423,13 @@ class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
 
 
 class Watchdog:
-    """Calls ``on_silence(age_s)`` every ``period_s`` while the input's age exceeds
-    ``timeout_s()``. Age and period are on the node's clock (sim time under
-    ``use_sim_time``: a paused simulation does not trip it) and measured from the last
-    input's message stamp where it has one (from its arrival otherwise)."""
+    """
+    Calls ``on_silence(age_s)`` every ``period_s`` while the input's age exceeds ``timeout_s()``.
+
+    Age and period are on the node's clock (sim time under ``use_sim_time``: a paused simulation
+    does not trip it) and measured from the last input's message stamp where it has one (from its
+    arrival otherwise).
+    """
 
     def __init__(
         self,
@@ -427,7 +446,7 @@ class Watchdog:
         self._timer = node.create_timer(period_s, self._check)
 
     def stamp_of(self, stamp: TimeMsg | None) -> Time:
-        """The input's time: its stamp, or now when it has none (zero)."""
+        """Return the input's time: its stamp, or now when it has none (zero)."""
         if stamp is None or (stamp.sec == 0 and stamp.nanosec == 0):
             return self._node.get_clock().now()
         return Time.from_msg(stamp, clock_type=self._node.get_clock().clock_type)
@@ -459,8 +478,12 @@ class Watchdog:
 
 
 def make_executor(context: Any = None) -> Any:
-    """rclpy's C++ EventsExecutor where available: it dispatches a message in tens of
-    microseconds where the Python SingleThreadedExecutor rebuilds a wait set per event."""
+    """
+    Return rclpy's C++ EventsExecutor where available.
+
+    It dispatches a message in tens of microseconds where the Python SingleThreadedExecutor
+    rebuilds a wait set per event.
+    """
     try:
         from rclpy.experimental import EventsExecutor
 
@@ -470,8 +493,11 @@ def make_executor(context: Any = None) -> Any:
 
 
 def run_node(make_node: Callable[[], _SnnNodeParts], args: Sequence[str] | None = None) -> int:
-    """Init rclpy, build the node (and bring a managed node with ``autostart`` to active),
-    spin until SIGINT/SIGTERM, give the safe output, shut down cleanly; exit code."""
+    """
+    Init rclpy, build the node (and bring a managed node with ``autostart`` to active).
+
+    Spin until SIGINT/SIGTERM, give the safe output, shut down cleanly; exit code.
+    """
     rclpy.init(
         args=list(sys.argv if args is None else args),
         signal_handler_options=SignalHandlerOptions.NO,

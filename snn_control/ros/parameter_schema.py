@@ -1,4 +1,5 @@
-"""One parameter schema per node, in generate_parameter_library's YAML format.
+"""
+One parameter schema per node, in generate_parameter_library's YAML format.
 
 ``snn_control/params/<node>.yaml`` is the single description of a node's parameters: type,
 default, description, validation and ``read_only``, exactly as generate_parameter_library
@@ -83,7 +84,8 @@ class ParamSpec:
                 ok = True
             if not ok:
                 return (
-                    f"{self.name} must be {'a list of ' if self.is_array else ''}{self.type.split('_')[0]}, "
+                    f"{self.name} must be "
+                    f"{'a list of ' if self.is_array else ''}{self.type.split('_')[0]}, "
                     f"got {value!r}"
                 )
             if kind is float and not math.isfinite(item):
@@ -146,7 +148,7 @@ def schema_names() -> list[str]:
 
 
 def load_schema(node: str) -> NodeSchema:
-    """The schema of ``node`` from the package (``snn_control/params/<node>.yaml``)."""
+    """Return the schema of ``node`` from the package (``snn_control/params/<node>.yaml``)."""
     path = resources.files("snn_control").joinpath("params", f"{node}.yaml")
     if not path.is_file():
         raise SchemaError(

@@ -1,5 +1,7 @@
-"""What the simulated altitude plants share on ROS 2: a Gymnasium altitude environment stepped
-in (scaled) real time, as a robot would appear.
+"""
+What the simulated altitude plants share on ROS 2.
+
+A Gymnasium altitude environment stepped in (scaled) real time, as a robot would appear.
 
 Every ``control_dt / rate_scale`` wall-clock seconds the node steps its environment with the
 latest ``motor_command`` (``std_msgs/Float64``; sample and hold; the safe zero command
@@ -15,7 +17,8 @@ publishes
   ``use_sim_time``.
 
 All stamps are simulated time since the start of the profile, as in Gazebo. With
-``wait_for_subscribers`` > 0 the simulation holds (time frozen, nothing published) until that many subscribers listen to ``altitude`` and a ``motor_command``
+``wait_for_subscribers`` > 0 the simulation holds (time frozen, nothing published) until that many
+subscribers listen to ``altitude`` and a ``motor_command``
 publisher exists, so that a recorder or controller started alongside misses nothing of
 the profile whatever DDS discovery takes. ``sensor_fails_at_s`` >= 0 injects a sensor failure:
 from that simulated time on, no ``altitude`` is published. Non-finite
@@ -109,7 +112,8 @@ class AltitudePlantNode(SnnNode):
         if truncated:
             self.finished = True
             self.get_logger().info(
-                f"profile finished at t = {self.sim_time:.1f} s, altitude {self.true_altitude:.3f} m"
+                f"profile finished at t = {self.sim_time:.1f} s, altitude "
+                f"{self.true_altitude:.3f} m"
             )
 
     def publish_observation(self) -> None:

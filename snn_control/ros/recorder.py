@@ -1,4 +1,5 @@
-"""Record ROS 2 topics into a rosbag2 (MCAP) without the ``ros2 bag`` CLI.
+"""
+Record ROS 2 topics into a rosbag2 (MCAP) without the ``ros2 bag`` CLI.
 
 Messages are taken raw (the CDR bytes as they arrived, no deserialise/serialise round
 trip) and written with the ``rosbags`` library, which writes the rosbag2 directory

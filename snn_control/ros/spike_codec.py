@@ -1,4 +1,5 @@
-"""The spike topic encoding, shared by every node, and its decoder.
+"""
+The spike topic encoding, shared by every node, and its decoder.
 
 Spikes travel as ``sensor_msgs/PointCloud2`` (a standard type: custom messages would need
 CMake and a build farm our users may not have). One message carries the spikes of one
@@ -43,7 +44,7 @@ POINT_STEP = SPIKE_DTYPE.itemsize  # 10 bytes, packed
 
 
 def population_header(network: str, populations: Mapping[str, int]) -> str:
-    """The ``frame_id`` describing the populations: ``"net:enc=40,hid=110"``."""
+    """Return the ``frame_id`` describing the populations: ``"net:enc=40,hid=110"``."""
     for name in [network, *populations]:
         if any(c in name for c in ":,="):
             raise ValueError(
@@ -72,7 +73,8 @@ def encode_spikes(
     stamp=None,
     times: Mapping[str, np.ndarray] | None = None,
 ) -> PointCloud2:
-    """One PointCloud2 from boolean spike vectors per population (vectorised, no per-spike loop).
+    """
+    One PointCloud2 from boolean spike vectors per population (vectorised, no per-spike loop).
 
     ``times`` optionally gives, per population, the time offset (s) of each neuron's spike.
     """
@@ -97,8 +99,12 @@ def encode_spikes(
 def encode_spike_raster(
     rasters: Mapping[str, np.ndarray], step_s: float, network: str = "snn", stamp=None
 ) -> PointCloud2:
-    """One PointCloud2 from ``(steps, neurons)`` boolean rasters per population: the spikes
-    of a tick of several network steps (e.g. one image presentation), ``t = step * step_s``."""
+    """
+    Encode ``(steps, neurons)`` boolean rasters per population as one PointCloud2.
+
+    The spikes of a tick of several network steps (e.g. one image presentation), ``t = step *
+    step_s``.
+    """
     sizes, chunks = {}, []
     for index, (name, raster) in enumerate(rasters.items()):
         raster = np.asarray(raster)
@@ -130,7 +136,7 @@ def _spike_cloud(points: np.ndarray, frame_id: str, stamp) -> PointCloud2:
 
 
 def decode_spikes(msg: PointCloud2) -> np.ndarray:
-    """The spikes of a message as a structured array (``t``, ``neuron``, ``population``)."""
+    """Return the spikes of a message as a structured array (``t``, ``neuron``, ``population``)."""
     layout = [(f.name, f.offset, f.datatype) for f in msg.fields]
     if layout != list(_FIELDS):
         raise ValueError(f"not a spike cloud: fields {layout} differ from {list(_FIELDS)}")
@@ -163,7 +169,8 @@ def to_population_vectors(msg: PointCloud2) -> dict[str, np.ndarray]:
         neurons = points["neuron"][points["population"] == index]
         if neurons.size and neurons.max() >= vector.size:
             raise ValueError(
-                f"spike cloud has neuron {int(neurons.max())} in population {name!r} of size {vector.size}"
+                f"spike cloud has neuron {int(neurons.max())} in population {name!r} of size "
+                f"{vector.size}"
             )
         vector[neurons] = True
         out[name] = vector

@@ -1,4 +1,5 @@
-"""What the real C. elegans connectome says about NCAP's sign pattern.
+"""
+What the real C. elegans connectome says about NCAP's sign pattern.
 
 Reads the hermaphrodite edge list (``herm_full_edgelist.csv``: Source, Target, Weight,
 Type; names padded with spaces) and the White et al. 1986 table, groups neurons into the

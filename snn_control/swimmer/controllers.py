@@ -1,4 +1,5 @@
-"""The swimmer's controllers by name, and their shipped parameter files.
+"""
+The swimmer's controllers by name, and their shipped parameter files.
 
 A controller file is one ``.npz``: ``format``, ``kind``, ``n_links`` (the body it was
 trained on), ``params`` (NCAP: the 4 shared weights; MLP: the flat weights) and ``meta``
@@ -82,7 +83,7 @@ def shipped_path(kind: str) -> Path:
 def load_swimmer_controller(
     path: str | Path, n_links: int | None = None, backend: str = "numpy"
 ) -> Controller:
-    """A controller from a file; NCAPs may be given another body length (transfer)."""
+    """Return a controller from a file; NCAPs may be given another body length (transfer)."""
     content = load_swimmer_file(path)
     links = content["n_links"] if n_links is None else int(n_links)
     if content["kind"] == "mlp" and links != content["n_links"]:

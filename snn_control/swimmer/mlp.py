@@ -1,4 +1,5 @@
-"""The MLP baseline of NCAP's paper: a 256x256 tanh actor on the swimmer's observation.
+"""
+The MLP baseline of NCAP's paper: a 256x256 tanh actor on the swimmer's observation.
 
 Pure numpy (a forward pass per control step is all ES needs). The observation's step
 counter is replaced by the oscillator's phase as (sin, cos), so that the MLP sees the same
@@ -40,7 +41,8 @@ class MlpPolicy(Controller):
         flat = np.asarray(flat, dtype=np.float64)
         if flat.size != n_mlp_parameters(n_joints):
             raise ValueError(
-                f"an MLP for {n_joints} joints has {n_mlp_parameters(n_joints)} parameters, got {flat.size}"
+                f"an MLP for {n_joints} joints has {n_mlp_parameters(n_joints)} parameters, got "
+                f"{flat.size}"
             )
         self.layers, i = [], 0
         for a, b in mlp_shapes(n_joints):

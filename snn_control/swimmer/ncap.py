@@ -1,5 +1,8 @@
-"""NCAP (Bhattasali, Zador, Engel 2022): the C. elegans forward-locomotion circuit as a
-controller for an N-link swimmer, rate-based (the reference) and spiking.
+"""
+NCAP (Bhattasali, Zador, Engel 2022): the C.
+
+elegans forward-locomotion circuit as a controller for an N-link swimmer, rate-based (the
+reference) and spiking.
 
 Per joint i: a dorsal and a ventral B-neuron and a dorsal and a ventral muscle.
 
@@ -106,7 +109,11 @@ class NcapController(Controller):
         )
 
     def reset(self) -> None:
-        """The rate NCAP has no state (the oscillator runs on the observation's step count)."""
+        """
+        Keep nothing: the rate NCAP has no state.
+
+        The oscillator runs on the observation's step count.
+        """
 
     def _drive(self, observation: np.ndarray) -> np.ndarray:
         return b_neuron_drive(

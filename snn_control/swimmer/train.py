@@ -1,4 +1,5 @@
-"""Train the swimmer controllers (``snn-control train swimmer``) under one environment-step budget.
+"""
+Train the swimmer controllers (``snn-control train swimmer``) under one environment-step budget.
 
 * ``spiking_ncap`` and ``rate_ncap``: CMA-ES (``cma``) on NCAP's four shared weights, from
   the published initialisation (+1, +1, +1, -1), step 0.5, population 8, one 1000-step
@@ -161,12 +162,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     minutes = (time.perf_counter() - t0) / 60
     final = result["curve"][-1][1]
     print(
-        f"{args.controller}: {result['generations']} generations, {result['curve'][-1][0]} env steps, "
+        f"{args.controller}: {result['generations']} generations, {result['curve'][-1][0]} env "
+        "steps, "
         f"{minutes:.1f} min; return {result['init_return']:.1f} at initialisation -> {final:.1f}"
     )
     meta = {
-        "command": f"snn-control train swimmer --controller {args.controller} --budget-steps {args.budget_steps} "
-        f"--links {args.links} --seed {args.seed}",
+        "command": f"snn-control train swimmer --controller {args.controller} "
+        f"--budget-steps {args.budget_steps} --links {args.links} --seed {args.seed}",
         "seed": args.seed,
         "budget_steps": args.budget_steps,
         "init_return": result["init_return"],

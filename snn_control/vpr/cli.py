@@ -1,4 +1,5 @@
-"""Command line for place recognition: build a map from an image folder, query it.
+"""
+Command line for place recognition: build a map from an image folder, query it.
 
 ``snn-control train vpr REFERENCE_DIR --out MAP.npz [--calibration QUERY_DIR ...]``
 ``snn-control query MAP.npz QUERY_DIR [--ground-truth CSV] [--json] [--plot PNG]``
@@ -41,7 +42,7 @@ def calibration_sample(n_queries: int, count: int, seed: int) -> np.ndarray:
 
 
 def first_places(data: VprPair | PlaceSet, n: int | None) -> VprPair | PlaceSet:
-    """The first ``n`` reference places (and the queries whose true place is among them)."""
+    """Return the first ``n`` reference places (and the queries whose true place is among them)."""
     if n is None:
         return data
     if isinstance(data, PlaceSet):
@@ -140,13 +141,18 @@ def train_main(argv: list[str] | None = None) -> int:
     e = place_map.ensemble
     print(
         f"map {path}: {e.n_places} places in {e.n_modules} modules, {e.n_neurons} neurons, "
-        f"hyperactive threshold {e.hyperactive_threshold}, trained in {time.perf_counter() - start:.1f} s"
+        f"hyperactive threshold {e.hyperactive_threshold}, trained in "
+        f"{time.perf_counter() - start:.1f} s"
     )
     return 0
 
 
 def evaluate(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    """Recall@1/5/10 at tolerance 0 and 1, PR AUC and recall at 100 % precision (distances = -scores)."""
+    """
+    Recall@1/5/10 at tolerance 0 and 1.
+
+    PR AUC and recall at 100 % precision (distances = -scores).
+    """
     from snn_control.vpr.metrics import (
         precision_recall,
         pr_auc,
@@ -212,7 +218,8 @@ def query_main(argv: list[str] | None = None) -> int:
         if not args.json:
             for frame, place, conf in zip(queries.frames[answered], best, confidence):
                 print(
-                    f"images-{frame:05d}: place {place} (frame {place_map.frames[place]}), confidence {conf:.3f}"
+                    f"images-{frame:05d}: place {place} (frame {place_map.frames[place]}), "
+                    f"confidence {conf:.3f}"
                 )
     else:
         held_out = np.flatnonzero(~np.isin(answered, place_map.calibration))
@@ -230,8 +237,12 @@ def query_main(argv: list[str] | None = None) -> int:
 def _truth(
     reference_frames: np.ndarray, query_frames: np.ndarray, ground_truth: str | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """(queries to answer, their true reference index or None). Without a CSV, queries are
-    matched to references by frame number; queries of frames the map lacks are left out."""
+    """
+    Return the queries to answer and their true reference index or None.
+
+    Without a CSV, queries are matched to references by frame number; queries of frames the map
+    lacks are left out.
+    """
     from snn_control.vpr.data import read_ground_truth
 
     if ground_truth:

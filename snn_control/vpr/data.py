@@ -1,4 +1,5 @@
-"""Image folders of places (Nordland naming ``images-XXXXX.png``) and their ground truth.
+"""
+Image folders of places (Nordland naming ``images-XXXXX.png``) and their ground truth.
 
 ``load_folder`` reads every ``images-<number>.<ext>`` file of a folder in frame order as
 grayscale uint8, all of one size; ``load_pair`` pairs a reference and a query folder with
@@ -38,8 +39,11 @@ class VprPair:
 
 
 def load_folder(folder: str | Path, mode: str = "L") -> PlaceSet:
-    """Every image of ``folder`` in frame order, as PIL ``mode`` ("L": (N, H, W) grayscale,
-    "RGB": (N, H, W, 3))."""
+    """
+    Every image of ``folder`` in frame order.
+
+    As PIL ``mode`` ("L": (N, H, W) grayscale, "RGB": (N, H, W, 3)).
+    """
     from PIL import Image, UnidentifiedImageError
 
     folder = Path(folder)
@@ -62,7 +66,8 @@ def load_folder(folder: str | Path, mode: str = "L") -> PlaceSet:
             shape = pixels.shape[:2]
         elif pixels.shape[:2] != shape:
             raise VprDataError(
-                f"{path}: size {pixels.shape[1::-1]} differs from the folder's {shape[::-1]} (w x h)"
+                f"{path}: size {pixels.shape[1::-1]} differs from the folder's {shape[::-1]} (w x "
+                "h)"
             )
         images.append(pixels)
     return PlaceSet(np.stack(images), np.array([f for f, _ in named]), str(folder))
@@ -74,7 +79,8 @@ def load_pair(
     ref, qry = load_folder(reference), load_folder(query)
     if ref.images.shape[1:] != qry.images.shape[1:]:
         raise VprDataError(
-            f"reference images are {ref.images.shape[1:][::-1]}, queries {qry.images.shape[1:][::-1]}"
+            f"reference images are {ref.images.shape[1:][::-1]}, queries "
+            f"{qry.images.shape[1:][::-1]}"
         )
     if ground_truth is None:
         if not np.array_equal(ref.frames, qry.frames):

@@ -1,4 +1,5 @@
-"""Ensembles of compact, region-specific spiking networks for place recognition.
+"""
+Ensembles of compact, region-specific spiking networks for place recognition.
 
 After Hussaini, Milford and Fischer (ICRA 2023), batched in torch so that every module of
 the ensemble trains and answers at once (the paper simulated each module in Brian2).
@@ -24,7 +25,8 @@ are renormalised to sum to ``w_sum``: the normalisation is what makes the learnt
 comparable template of the inputs that won the neuron.
 
 **Regions**: module ``m`` learns ``P`` places (a seeded shuffle by default, or the paper's
-consecutive places ``m*P .. m*P+P-1``), each image shown ``epochs`` times for ``steps_per_image`` steps, the state reset
+consecutive places ``m*P .. m*P+P-1``), each image shown ``epochs`` times for ``steps_per_image``
+steps, the state reset
 between images (the paper's 150 ms rest). Each neuron is then labelled with the module
 place that makes it fire most; a place's score is the mean spike count of its neurons.
 
@@ -142,7 +144,8 @@ def assign_regions(n_places: int, places_per_module: int, shuffle: bool, seed: i
 
 
 class _Dynamics:
-    """The excitatory populations of M modules for a batch of B images: state (B, M, n_exc).
+    """
+    The excitatory populations of M modules for a batch of B images: state (B, M, n_exc).
 
     In place, with as few passes over the state as the equations allow: answering a query
     is about 150 of these steps over every neuron of the ensemble, so they set the query rate.
@@ -184,7 +187,8 @@ def train(
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> Ensemble:
-    """Train one module per region of ``places_per_module`` reference images, all at once.
+    """
+    Train one module per region of ``places_per_module`` reference images, all at once.
 
     ``rates``: (N, n_inputs) input rates in [0, 1] of the reference images, in place order.
     ``progress(done, total)`` is called after every image presentation.
@@ -248,7 +252,7 @@ def spike_counts(
 def spike_raster(
     ens: Ensemble, rates: np.ndarray | torch.Tensor, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Counts (B, M, n_exc) and the raster (B, steps, M * n_exc) of every excitatory spike."""
+    """Count (B, M, n_exc) and the raster (B, steps, M * n_exc) of every excitatory spike."""
     return _simulate(ens, rates, seed, batch=len(rates), keep_raster=True)
 
 

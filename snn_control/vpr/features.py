@@ -1,4 +1,5 @@
-"""From camera images to the input spike rates of the place-recognition networks.
+"""
+From camera images to the input spike rates of the place-recognition networks.
 
 The paper's preprocessing (grayscale, resize, patch normalisation) plus two steps that make
 the input robust to the change of season, both measured on Nordland summer -> winter with
@@ -43,7 +44,8 @@ class Preprocessing:
             raise ValueError(f"crop must be in (0, 1], got {self.crop}")
         if self.width % self.patch or self.height % self.patch:
             raise ValueError(
-                f"{self.width}x{self.height} pixels are not a multiple of the patch size {self.patch}"
+                f"{self.width}x{self.height} pixels are not a multiple of the patch size "
+                f"{self.patch}"
             )
         if self.zmax <= 0:
             raise ValueError(f"zmax must be positive, got {self.zmax}")
@@ -76,14 +78,18 @@ class TraversalStats:
         )
 
     def updated(self, patch: np.ndarray, rate: float) -> "TraversalStats":
-        """An exponential moving average that has seen one more image's ``patch`` features."""
+        """Return the moving average after one more image's ``patch`` features."""
         mean = (1 - rate) * self.mean + rate * patch
         var = (1 - rate) * self.std**2 + rate * (patch - mean) ** 2
         return TraversalStats(mean.astype(np.float32), np.sqrt(var).astype(np.float32))
 
 
 def patch_features(images: np.ndarray, prep: Preprocessing) -> np.ndarray:
-    """(N, H, W) uint8 grayscale -> (N, width*height) float32, cropped, resized, patch-normalised."""
+    """
+    (N, H, W) uint8 grayscale -> (N, width*height) float32, cropped, resized.
+
+    Patch-normalised.
+    """
     from snn_control.vpr.sad import patch_normalise, resize
 
     images = np.asarray(images)

@@ -1,4 +1,5 @@
-"""Place-recognition metrics from a query x reference distance matrix (lower = more similar).
+"""
+Place-recognition metrics from a query x reference distance matrix (lower = more similar).
 
 * Recall@K with a tolerance of ``tol`` frames: a query counts when any of its K nearest
   references lies within ``tol`` of its true place.
@@ -47,11 +48,14 @@ def recall_at_full_precision(precision: np.ndarray, recall: np.ndarray) -> float
 
 
 def sequence_scores(scores: np.ndarray, length: int) -> np.ndarray:
-    """SeqSLAM-style sequence matching over a (Q, R) score matrix (higher = more similar) of
-    consecutive queries: query i's score for place j becomes the mean of
-    ``scores[i - k, j - k]`` over the last ``length`` queries (as many as exist before both
-    i and j), i.e. evidence along the diagonal of a traversal at the reference's pace.
-    ``length`` 1 returns ``scores``."""
+    """
+    Match sequences SeqSLAM-style over a (Q, R) score matrix.
+
+    Scores of consecutive queries, higher = more similar: query i's score for place j becomes the
+    mean of ``scores[i - k, j - k]`` over the last ``length`` queries (as many as exist before both
+    i and j), i.e. evidence along the diagonal of a traversal at the reference's pace. ``length`` 1
+    returns ``scores``.
+    """
     if length < 1:
         raise ValueError(f"sequence length must be at least 1, got {length}")
     q, r = scores.shape

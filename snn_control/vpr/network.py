@@ -1,4 +1,5 @@
-"""A place-recognition ensemble as an engine network: one description for every backend.
+"""
+A place-recognition ensemble as an engine network: one description for every backend.
 
 The ensemble trains and answers on its own batched kernel (:mod:`snn_control.vpr.ensemble`),
 which keeps STDP and per-module state in the shapes torch runs fastest. For deployment the
@@ -55,8 +56,12 @@ INHIBITION_CANDIDATES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 def ensemble_network(
     ens: Ensemble, inhibition: float | None = None, name: str = "vpr_ensemble"
 ) -> NetworkSpec:
-    """The query-time network of a trained ensemble (module docstring); ``inhibition``: the
-    winner-take-all weight (default: the ensemble's ``w_inh``; :func:`choose_inhibition`)."""
+    """
+    Return the query-time network of a trained ensemble (module docstring).
+
+    ``inhibition``: the winner-take-all weight (default: the ensemble's ``w_inh``;
+    :func:`choose_inhibition`).
+    """
     c = ens.config
     m, n_in, n = ens.weights.shape
     w_inh = c.w_inh if inhibition is None else float(inhibition)
@@ -103,11 +108,14 @@ def network_spike_counts(
     dtype: torch.dtype | None = None,
     inhibition: float | None = None,
 ) -> torch.Tensor:
-    """``(B, M, n_exc)`` spike counts of the place cells running :func:`ensemble_network` (or
-    ``spec``, a variant of it such as quantised weights) on the engine, in the shape
-    :func:`~snn_control.vpr.ensemble.place_scores` reads. ``dtype``: the torch library's
-    float type (float32 by default; winner-take-all amplifies rounding, so backends agree
-    spike for spike only at equal precision)."""
+    """
+    Count the place cells' spikes of :func:`ensemble_network` on the engine.
+
+    Returns ``(B, M, n_exc)`` counts, in the shape :func:`~snn_control.vpr.ensemble.place_scores`
+    reads; ``spec`` is a variant of the network (such as quantised weights). ``dtype``: the torch
+    library's float type (float32 by default; winner-take-all amplifies rounding, so backends agree
+    spike for spike only at equal precision).
+    """
     from snn_control.engine.simulator import Simulator
 
     rates = np.asarray(rates, dtype=np.float64)
@@ -139,10 +147,14 @@ def choose_inhibition(
     truth: np.ndarray,
     candidates: tuple[float, ...] = INHIBITION_CANDIDATES,
 ) -> tuple[float, dict[float, float]]:
-    """The winner-take-all weight whose network answers calibration queries (``rates`` and
-    their true places) with the best Recall@1 (the strongest such on ties), and the recall of
-    every candidate. Measured, not derived: the network lacks the kernel's refractory period,
-    so the kernel's weight need not suit it (on the shipped map it does not)."""
+    """
+    Choose the winner-take-all weight on calibration queries.
+
+    The weight whose network answers the queries (``rates`` and their true places) with the best
+    Recall@1 (the strongest such on ties), and the recall of every candidate. Measured, not
+    derived: the network lacks the kernel's refractory period, so the kernel's weight need not suit
+    it (on the shipped map it does not).
+    """
     recalls = {}
     for weight in candidates:
         counts = network_spike_counts(ens, rates, inhibition=weight)
@@ -154,8 +166,11 @@ def choose_inhibition(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m snn_control.vpr.network MAP REFERENCE QUERY``: choose the map's network
-    inhibition on its calibration queries and write it into the map."""
+    """
+    ``python -m snn_control.vpr.network MAP REFERENCE QUERY``.
+
+    Choose the map's network inhibition on its calibration queries and write it into the map.
+    """
     import argparse
     import json
 

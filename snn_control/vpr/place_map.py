@@ -1,4 +1,5 @@
-"""A place map: a trained ensemble with everything a query needs, in one ``.npz`` file.
+"""
+A place map: a trained ensemble with everything a query needs, in one ``.npz`` file.
 
 ``build_map`` trains the ensemble on a reference image folder and, given calibration
 queries (a seeded sample of a query traversal with its ground truth), estimates the query
@@ -80,12 +81,16 @@ class PlaceMap:
         return spike_counts(self.ensemble, self.rates(images), seed=seed)
 
     def scores(self, images: np.ndarray, seed: int = 0) -> np.ndarray:
-        """(B, N) place scores (mean spike count of each place's neurons)."""
+        """Return (B, N) place scores: each place's neurons' mean spike count."""
         return place_scores(self.ensemble, self.counts(images, seed)).numpy()
 
     def localise(self, images: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Best place per image and a confidence in [0, 1]: the margin of the best score over
-        the second best, relative to the best (0 when nothing fired or two places tie)."""
+        """
+        Best place per image and a confidence in [0, 1].
+
+        The margin of the best score over the second best, relative to the best (0 when nothing
+        fired or two places tie).
+        """
         return best_places(self.scores(images, seed))
 
 
@@ -118,12 +123,17 @@ def build_map(
     poses: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PlaceMap:
-    """Train a map; ``calibration_*`` (images, their true reference index, and their index in
-    the query traversal) set the query statistics and the hyperactive threshold."""
+    """
+    Train a place map.
+
+    ``calibration_*`` (images, their true reference index, and their index in the query traversal)
+    set the query statistics and the hyperactive threshold.
+    """
     reference_images = np.asarray(reference_images)
     if reference_images.ndim != 3 or len(reference_images) < 2:
         raise PlaceMapError(
-            f"a map needs at least 2 reference images (N, H, W), got shape {reference_images.shape}"
+            f"a map needs at least 2 reference images (N, H, W), got shape "
+            f"{reference_images.shape}"
         )
     if poses is not None and np.shape(poses) != (len(reference_images), 7):
         raise PlaceMapError(
@@ -163,8 +173,11 @@ def build_map(
 def choose_hyperactive_threshold(
     ensemble: Ensemble, counts: torch.Tensor, truth: np.ndarray
 ) -> int:
-    """The candidate threshold with the best Recall@1 on the calibration queries (the smallest
-    such, i.e. the strictest cut, on ties)."""
+    """
+    Choose the hyperactive threshold on the calibration queries.
+
+    The candidate with the best Recall@1 (the smallest such, i.e. the strictest cut, on ties).
+    """
     best = (-1.0, 0)
     for threshold in HYPERACTIVE_CANDIDATES:
         ensemble.hyperactive_threshold = threshold

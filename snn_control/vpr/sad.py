@@ -18,8 +18,11 @@ def resize(images: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def patch_normalise(images: np.ndarray, patch: int) -> np.ndarray:
-    """Each non-overlapping ``patch`` x ``patch`` block to zero mean and unit variance (flat
-    blocks to zero): removes the local brightness and contrast that seasons change."""
+    """
+    Normalise each ``patch`` x ``patch`` block to zero mean and unit variance.
+
+    Flat blocks go to zero: this removes the local brightness and contrast that seasons change.
+    """
     n, h, w = images.shape
     if h % patch or w % patch:
         raise ValueError(f"image size {w}x{h} is not a multiple of the patch size {patch}")
@@ -44,8 +47,11 @@ def sad_distances(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m snn_control.vpr.sad REFERENCE_DIR QUERY_DIR [GROUND_TRUTH.csv]``: the SAD
-    baseline's recall and precision figures on two image folders."""
+    """
+    ``python -m snn_control.vpr.sad REFERENCE_DIR QUERY_DIR [GROUND_TRUTH.csv]``.
+
+    The SAD baseline's recall and precision figures on two image folders.
+    """
     import argparse
     import json
 

@@ -1,4 +1,5 @@
-"""The Lava process of this package's neuron populations and its process models.
+"""
+The Lava process of this package's neuron populations and its process models.
 
 They have a package of their own because Lava's compiler looks for a process's models by
 executing every module in the process's directory as a standalone file (and warns about

@@ -1,4 +1,5 @@
-"""Process models of :class:`SnnPopulation`: floating point and Loihi's bit-accurate fixed point.
+"""
+Process models of :class:`SnnPopulation`: floating point and Loihi's bit-accurate fixed point.
 
 They subclass Lava's own LIF models, so the current and voltage arithmetic (including the
 bit-accurate fixed-point decays, wrap-around and clipping) is Lava's, not ours; they add

@@ -1,4 +1,5 @@
-"""``action_recognition``: recognises actions in a live event stream with SpikePoint.
+"""
+``action_recognition``: recognises actions in a live event stream with SpikePoint.
 
 Subscribes ``events``: ``event_camera_msgs/EventPacket`` (``evt3``) when that message
 package is installed, otherwise ``sensor_msgs/PointCloud2`` with x, y, t, p fields

@@ -1,4 +1,5 @@
-"""``blimp_sim``: the MuJoCo micro-blimp (``snn_control.sim.blimp``) on ROS 2, 10 Hz by default.
+"""
+``blimp_sim``: the MuJoCo micro-blimp (``snn_control.sim.blimp``) on ROS 2, 10 Hz by default.
 
 Topics and behaviour: :mod:`snn_control.ros.plant_node`. The setpoint profile is one of
 the paper's (``profile``: absolute_steps, relative_steps; ``step_s`` each), the buoyancy

@@ -1,4 +1,5 @@
-"""``event_replay``: plays an event recording as a camera would publish it.
+"""
+``event_replay``: plays an event recording as a camera would publish it.
 
 Reads any recording :mod:`snn_control.events.io` supports (AEDAT4, Prophesee RAW, a
 rosbag2 of EventPackets), cuts it into packets of ``packet_us`` of sensor time (at most

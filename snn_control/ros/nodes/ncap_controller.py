@@ -1,4 +1,5 @@
-"""``ncap_controller``: the spiking NCAP (or the rate NCAP) driving a swimmer over ROS 2.
+"""
+``ncap_controller``: the spiking NCAP (or the rate NCAP) driving a swimmer over ROS 2.
 
 Subscribes ``joint_states`` (``sensor_msgs/JointState``), publishes ``joint_commands``
 (``std_msgs/Float64MultiArray``, one effort per joint in [-1, 1]) and, for the spiking

@@ -1,4 +1,5 @@
-"""``pid_controller``: the non-spiking baseline on the same topics as ``snn_controller``.
+"""
+``pid_controller``: the non-spiking baseline on the same topics as ``snn_controller``.
 
 The same node (inputs, checks, watchdog, safe command; see
 :mod:`snn_control.ros.nodes.snn_controller`) with the blimp's PID (``blimp_pid``) as its

@@ -1,4 +1,5 @@
-"""``place_recognition``: localises camera images in a place map (ensemble of spiking networks).
+"""
+``place_recognition``: localises camera images in a place map (ensemble of spiking networks).
 
 Subscribes ``image`` (``sensor_msgs/Image``: mono8, mono16, rgb8 or bgr8, of the size the
 map was built from). Per image it publishes

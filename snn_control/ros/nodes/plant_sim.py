@@ -1,4 +1,5 @@
-"""``plant_sim``: the hover plant (``snn_control.sim.hover``) on ROS 2, 20 Hz by default.
+"""
+``plant_sim``: the hover plant (``snn_control.sim.hover``) on ROS 2, 20 Hz by default.
 
 Topics and behaviour: :mod:`snn_control.ros.plant_node`. The setpoint profile is
 ``setpoints`` (m), each held ``segment_s``.

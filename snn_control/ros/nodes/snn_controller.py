@@ -1,4 +1,5 @@
-"""``snn_controller``: altitude in, motor command out, spikes on the side (a managed node).
+"""
+``snn_controller``: altitude in, motor command out, spikes on the side (a managed node).
 
 Subscribes ``altitude`` (``sensor_msgs/Range``, sensor QoS) and ``altitude_setpoint``
 (``std_msgs/Float64``); while active, on every valid altitude sample it steps the

@@ -1,4 +1,5 @@
-"""``spike_echo``: subscribe a spike topic and log decoded firing per population.
+"""
+``spike_echo``: subscribe a spike topic and log decoded firing per population.
 
 Like ``ros2 topic echo`` for spikes, but decoded: every ``report_period_s`` it logs, per
 population, the spikes and the fraction of neurons that fired per message.

@@ -1,4 +1,5 @@
-"""``swimmer_sim``: the N-link MuJoCo swimmer (``snn_control.sim.swimmer``) on ROS 2.
+"""
+``swimmer_sim``: the N-link MuJoCo swimmer (``snn_control.sim.swimmer``) on ROS 2.
 
 Every ``control_dt / rate_scale`` wall-clock seconds (0.03 s simulated) the node steps the
 swimmer with the latest effort command and publishes
