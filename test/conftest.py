@@ -12,6 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
+import itertools
 import os
 import sys
 
@@ -21,6 +22,20 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 # One core for numeric libraries: the tests check numbers, not speed.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+_DOMAINS = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _private_ros_domain(monkeypatch):
+    """
+    Give every test a ROS_DOMAIN_ID of its own (1..100, ROS 2's safe range on Linux).
+
+    DDS keeps announcing a process that was just killed until its lease runs out; in its
+    own domain no test sees the endpoints of an earlier test or of a parallel run.
+    """
+    monkeypatch.setenv("ROS_DOMAIN_ID", str(1 + (os.getpid() * 7 + next(_DOMAINS)) % 100))
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,6 @@
 
 """Action recognition over ROS 2: the action_recognition node as its own process over real DDS."""
 
-import os
 import signal
 import time
 
@@ -22,24 +21,23 @@ import numpy as np
 import pytest
 import torch
 
-os.environ["ROS_DOMAIN_ID"] = str(100 + (os.getpid() + 89) % 100)
 
-from sensor_msgs.msg import PointCloud2  # noqa: E402
-from std_msgs.msg import Float32, Int32, String  # noqa: E402
+from sensor_msgs.msg import PointCloud2
+from std_msgs.msg import Float32, Int32, String
 
-from ros_peer import RosPeer, start  # noqa: E402
-from snn_control.events.io import EVENT_DTYPE  # noqa: E402
-from snn_control.events.spikepoint import (  # noqa: E402
+from ros_peer import RosPeer, start
+from snn_control.events.io import EVENT_DTYPE
+from snn_control.events.spikepoint import (
     SpikePoint,
     SpikePointClassifier,
     SpikePointConfig,
     save_classifier,
 )
-from snn_control.events.stream import WindowedStream  # noqa: E402
-from snn_control.events.windows import PointCloudConfig  # noqa: E402
-from snn_control.ros.event_codec import encode_events  # noqa: E402
-from snn_control.ros.node_base import SENSOR_QOS  # noqa: E402
-from snn_control.ros.spike_codec import decode_spikes, parse_population_header  # noqa: E402
+from snn_control.events.stream import WindowedStream
+from snn_control.events.windows import PointCloudConfig
+from snn_control.ros.event_codec import encode_events
+from snn_control.ros.node_base import SENSOR_QOS
+from snn_control.ros.spike_codec import decode_spikes, parse_population_header
 
 SENSOR = (64, 64)
 WINDOW_US = 100_000

@@ -19,22 +19,20 @@ Sim node and controller nodes as separate processes over Fast DDS, recorded to M
 with the offline MuJoCo loop.
 """
 
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-os.environ["ROS_DOMAIN_ID"] = str(100 + (os.getpid() + 37) % 100)
 
-from rosbags.highlevel import AnyReader  # noqa: E402
+from rosbags.highlevel import AnyReader
 
-from snn_control.controllers.registry import make_controller  # noqa: E402
-from snn_control.processes import run_bounded  # noqa: E402
-from snn_control.ros.flight import fly  # noqa: E402
-from snn_control.sim.blimp import BlimpAltitudeEnv  # noqa: E402
-from snn_control.sim.closed_loop import run_closed_loop  # noqa: E402
+from snn_control.controllers.registry import make_controller
+from snn_control.processes import run_bounded
+from snn_control.ros.flight import fly
+from snn_control.sim.blimp import BlimpAltitudeEnv
+from snn_control.sim.closed_loop import run_closed_loop
 
 BIN = Path(sys.executable).parent
 STEP_S = 4.0

@@ -14,7 +14,6 @@
 
 """Events on ROS 2: the PointCloud2 event codec and the replay node over real DDS."""
 
-import os
 import signal
 import time
 from pathlib import Path
@@ -22,16 +21,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-os.environ["ROS_DOMAIN_ID"] = str(100 + (os.getpid() + 53) % 100)
 
-from sensor_msgs.msg import PointCloud2  # noqa: E402
+from sensor_msgs.msg import PointCloud2
 
-from ros_peer import RosPeer, start  # noqa: E402
-from snn_control.events.io import EVENT_DTYPE, EventFormatError, read_events  # noqa: E402
-from snn_control.ros.event_codec import decode_events, encode_events  # noqa: E402
-from snn_control.ros.node_base import SENSOR_QOS  # noqa: E402
-from snn_control.ros.nodes.event_replay import packet_bounds  # noqa: E402
-from snn_control.ros.spike_codec import encode_spikes  # noqa: E402
+from ros_peer import RosPeer, start
+from snn_control.events.io import EVENT_DTYPE, EventFormatError, read_events
+from snn_control.ros.event_codec import decode_events, encode_events
+from snn_control.ros.node_base import SENSOR_QOS
+from snn_control.ros.nodes.event_replay import packet_bounds
+from snn_control.ros.spike_codec import encode_spikes
 
 AEDAT = (
     Path(__file__).resolve().parents[1].parent

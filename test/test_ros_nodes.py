@@ -15,26 +15,24 @@
 """
 ROS 2 nodes over real Fast DDS, each node in its own process, this test as the other peer.
 
-Every test module gets a private ROS_DOMAIN_ID so that parallel runs do not interfere.
+Every test gets a private ROS_DOMAIN_ID (conftest), so tests and parallel runs do not interfere.
 """
 
 import math
-import os
 import signal
 import time
 
 import numpy as np
 import pytest
 
-os.environ["ROS_DOMAIN_ID"] = str(100 + os.getpid() % 100)
 
-from sensor_msgs.msg import PointCloud2, Range  # noqa: E402
-from std_msgs.msg import Float64  # noqa: E402
+from sensor_msgs.msg import PointCloud2, Range
+from std_msgs.msg import Float64
 
-from snn_control.ros.graph import config_path  # noqa: E402
-from ros_peer import BIN, RosPeer, start, start_command  # noqa: E402
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS  # noqa: E402
-from snn_control.ros.spike_codec import to_population_vectors  # noqa: E402
+from snn_control.ros.graph import config_path
+from ros_peer import BIN, RosPeer, start, start_command
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS
+from snn_control.ros.spike_codec import to_population_vectors
 
 #: the hover graph's controller settings: the constructed spiking PD, whose spikes are known
 HOVER = ("--params-file", str(config_path("hover_controller.yaml")))

@@ -14,7 +14,6 @@
 
 """The swimmer over real ROS 2: swimmer_sim and ncap_controller as separate processes."""
 
-import os
 import signal
 import subprocess
 import time
@@ -22,13 +21,12 @@ import time
 import numpy as np
 import pytest
 
-os.environ["ROS_DOMAIN_ID"] = str(100 + (os.getpid() + 71) % 100)
 
-from sensor_msgs.msg import JointState  # noqa: E402
-from std_msgs.msg import Float64, Float64MultiArray  # noqa: E402
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Float64, Float64MultiArray
 
-from ros_peer import RosPeer, start  # noqa: E402
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS  # noqa: E402
+from ros_peer import RosPeer, start
+from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS
 
 NAMES = [f"joint_{i}" for i in range(5)]
 

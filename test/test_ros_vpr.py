@@ -19,7 +19,6 @@ The place_recognition and image_replay nodes as separate processes over real DDS
 images.
 """
 
-import os
 import shutil
 import signal
 import time
@@ -28,19 +27,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-os.environ["ROS_DOMAIN_ID"] = str(100 + (os.getpid() + 71) % 100)
 
-from geometry_msgs.msg import PoseWithCovarianceStamped  # noqa: E402
-from sensor_msgs.msg import Image, PointCloud2  # noqa: E402
-from std_msgs.msg import Float32, Int32  # noqa: E402
+from geometry_msgs.msg import PoseWithCovarianceStamped
+from sensor_msgs.msg import Image, PointCloud2
+from std_msgs.msg import Float32, Int32
 
-from ros_peer import RosPeer, start  # noqa: E402
-from snn_control.ros.image_codec import ImageDecodeError, decode_gray, encode_image  # noqa: E402
-from snn_control.ros.node_base import SENSOR_QOS  # noqa: E402
-from snn_control.ros.spike_codec import decode_spikes, parse_population_header  # noqa: E402
-from snn_control.vpr.data import load_folder, load_pair  # noqa: E402
-from snn_control.vpr.ensemble import EnsembleConfig  # noqa: E402
-from snn_control.vpr.place_map import build_map, load_map, save_map  # noqa: E402
+from ros_peer import RosPeer, start
+from snn_control.ros.image_codec import ImageDecodeError, decode_gray, encode_image
+from snn_control.ros.node_base import SENSOR_QOS
+from snn_control.ros.spike_codec import decode_spikes, parse_population_header
+from snn_control.vpr.data import load_folder, load_pair
+from snn_control.vpr.ensemble import EnsembleConfig
+from snn_control.vpr.place_map import build_map, load_map, save_map
 
 NORDLAND = (
     Path(__file__).resolve().parents[1].parent

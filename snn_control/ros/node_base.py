@@ -358,6 +358,18 @@ class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
         self._releases.append(watchdog.destroy)
         return watchdog
 
+    def publish_tick_spikes(self, publisher: Any, controller: Any, stamp: TimeMsg) -> None:
+        """Publish a controller's last tick on the spike topic, when ``publish_spikes`` is on."""
+        if publisher is not None and self.param("publish_spikes"):
+            from snn_control.ros.spike_codec import encode_spikes
+
+            publisher.publish(
+                encode_spikes(
+                    controller.last_spikes(), network=self.param("controller"), stamp=stamp
+                )
+            )
+            self.count("messages_out")
+
     # what subclasses implement
     def configure(self) -> None:
         """Load the network or map and create publishers and subscriptions."""
@@ -469,6 +481,19 @@ class Watchdog:
         """Age of ``stamp`` (or of the last input) on the node's clock, in seconds."""
         then = self._last if stamp is None else self.stamp_of(stamp)
         return (self._node.get_clock().now() - then).nanoseconds * 1e-9
+
+    def take(self, stamp: TimeMsg | None, rejected: RateLimitedCounter, what: str) -> bool:
+        """
+        Feed the watchdog with an input of this ``stamp`` unless it is already stale.
+
+        A stale input (older than the timeout on arrival) is rejected as ``stale``.
+        """
+        age, limit = self.age_s(stamp), self.timeout_s()
+        if age > limit:
+            rejected.reject("stale", f"{what} {age:.3f} s old (timeout {limit} s)")
+            return False
+        self.feed(stamp)
+        return True
 
     def feed(self, stamp: TimeMsg | None = None) -> None:
         self._last = self.stamp_of(stamp)

@@ -40,7 +40,6 @@ from sensor_msgs.msg import JointState, PointCloud2
 from std_msgs.msg import Float64MultiArray
 
 from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ManagedSnnNode, run_node
-from snn_control.ros.spike_codec import encode_spikes
 
 
 class NcapControllerNode(ManagedSnnNode):
@@ -113,27 +112,13 @@ class NcapControllerNode(ManagedSnnNode):
         if not np.all(np.isfinite(angles)):
             self.rejected.reject("non-finite", f"joint angles {angles.tolist()}")
             return
-        age = self.watchdog.age_s(msg.header.stamp)
-        if age > self.param("sensor_timeout_s"):
-            self.rejected.reject(
-                "stale",
-                f"joint state {age:.3f} s old (timeout {self.param('sensor_timeout_s')} s)",
-            )
+        if not self.watchdog.take(msg.header.stamp, self.rejected, "joint state"):
             return
-        self.watchdog.feed(msg.header.stamp)
         observation = np.concatenate([angles, np.zeros(self.n + 2), [float(self.tick_count)]])
         self.tick_count += 1
         command = self.latency.timed(self.controller.step, observation)
         self.publish_effort(command.tolist())
-        if self.spike_pub is not None and self.param("publish_spikes"):
-            self.spike_pub.publish(
-                encode_spikes(
-                    self.controller.last_spikes(),
-                    network=self.param("controller"),
-                    stamp=msg.header.stamp,
-                )
-            )
-            self.count("messages_out")
+        self.publish_tick_spikes(self.spike_pub, self.controller, msg.header.stamp)
 
     def publish_effort(self, effort: list[float]) -> None:
         self.command_pub.publish(Float64MultiArray(data=effort))

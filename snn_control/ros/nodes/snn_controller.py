@@ -52,7 +52,6 @@ from snn_control.ros.node_base import (
     ParameterError,
     run_node,
 )
-from snn_control.ros.spike_codec import encode_spikes
 
 
 class SnnControllerNode(ManagedSnnNode):
@@ -129,25 +128,11 @@ class SnnControllerNode(ManagedSnnNode):
                 "outside sensor limits", f"altitude {z} m outside the sensor's [{lo}, {hi}] m"
             )
             return
-        age = self.watchdog.age_s(msg.header.stamp)
-        if age > self.param("sensor_timeout_s"):
-            self.rejected.reject(
-                "stale",
-                f"altitude sample {age:.3f} s old (timeout {self.param('sensor_timeout_s')} s)",
-            )
+        if not self.watchdog.take(msg.header.stamp, self.rejected, "altitude sample"):
             return
-        self.watchdog.feed(msg.header.stamp)
         command = float(self.latency.timed(self.controller.step, np.array([self.setpoint - z]))[0])
         self.publish_command(command)
-        if self.spike_pub is not None and self.param("publish_spikes"):
-            self.spike_pub.publish(
-                encode_spikes(
-                    self.controller.last_spikes(),
-                    network=self.param("controller"),
-                    stamp=msg.header.stamp,
-                )
-            )
-            self.count("messages_out")
+        self.publish_tick_spikes(self.spike_pub, self.controller, msg.header.stamp)
 
     def publish_command(self, value: float) -> None:
         self.command_pub.publish(Float64(data=value))
