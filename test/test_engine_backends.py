@@ -167,3 +167,22 @@ def test_compiled_torch_step_matches_eager():
     compiled = Simulator(spec, library="torch", batch_size=4, compile=True).run(x)
     assert (eager["spikes"] == compiled["spikes"]).float().mean() > 0.99
     torch.testing.assert_close(eager["v"], compiled["v"], atol=1e-3, rtol=0)
+
+
+def test_backends_are_chosen_by_name_from_one_registry():
+    from snn_control.engine.backends import backend_names, make_backend
+
+    assert set(backend_names()) == {"numpy", "numpy-fixed", "torch", "lava-float", "lava-fixed"}
+    with pytest.raises(ValueError, match=r"unknown backend 'loihi3'; choose from \("):
+        make_backend("loihi3", random_network(0))
+    spec, x = random_network(0), random_inputs(0, 30)
+    runs = {}
+    for name in ("numpy", "torch"):
+        net = make_backend(name, spec)
+        runs[name] = [net.step(xt) for xt in x]
+        net.reset()
+        assert np.array_equal(net.step(x[0])[0], runs[name][0][0]), "reset must return to the zero state"
+        net.close()
+    for (s_np, v_np), (s_t, v_t) in zip(runs["numpy"], runs["torch"]):
+        np.testing.assert_array_equal(s_np, s_t)
+        np.testing.assert_allclose(v_np, v_t, atol=1e-4)

@@ -29,10 +29,9 @@ from typing import Sequence
 import numpy as np
 
 from snn_control.controllers.base import Controller
+from snn_control.engine.backends import make_backend
 from snn_control.engine.coding import DirectCurrent, Encoder, PairedCurrent
 from snn_control.engine.network import NetworkSpec
-
-BACKENDS = ("numpy", "torch", "lava-float", "lava-fixed", "numpy-fixed")
 
 
 class SpikingController(Controller):
@@ -62,8 +61,6 @@ class SpikingController(Controller):
     ) -> None:
         self.n_inputs, self.n_outputs = n_inputs, n_outputs
         super().__init__(dt, command_low, command_high)
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown backend {backend!r}; choose from {BACKENDS}")
         if encoder.n_outputs != spec.n_inputs:
             raise ValueError(
                 f"encoder produces {encoder.n_outputs} currents but the input population "
@@ -80,7 +77,7 @@ class SpikingController(Controller):
             int(steps_per_tick),
             backend,
         )
-        self._net = _Runner(spec, backend)
+        self._net = make_backend(backend, spec)
         self._slices = self._net.layout.slices
         self._spiking = [p.name for p in spec.populations if p.spiking]
         # Readout k sums into command entry k % n_outputs: one matrix, one product per tick.
@@ -143,48 +140,6 @@ class SpikingController(Controller):
     def close(self) -> None:
         """Release backend resources (stops Lava's processes)."""
         self._net.close()
-
-
-class _Runner:
-    """Uniform ``step(current) -> (spikes, volts)`` over the backends (flat numpy arrays)."""
-
-    def __init__(self, spec: NetworkSpec, backend: str) -> None:
-        self.backend = backend
-        if backend.startswith("lava"):
-            from snn_control.engine.lava_backend import LavaNetwork
-
-            self._lava = LavaNetwork(spec, mode=backend.split("-")[1])
-            self.layout = self._lava.layout
-        else:
-            from snn_control.engine.simulator import Simulator
-
-            library = "torch" if backend == "torch" else "numpy"
-            mode = "fixed" if backend == "numpy-fixed" else "float"
-            self._sim = Simulator(spec, library=library, mode=mode)
-            self.layout = self._sim.layout
-
-    def reset(self) -> None:
-        if hasattr(self, "_lava"):
-            # A Lava graph cannot rewind its state cheaply: restart it from zero state.
-            self._lava.stop()
-            from snn_control.engine.lava_backend import LavaNetwork
-
-            self._lava = LavaNetwork(self._lava.spec, mode=self._lava.mode)
-        else:
-            self._sim.reset()
-
-    def step(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if hasattr(self, "_lava"):
-            return self._lava.step(current)
-        st = self._sim.step(current)
-        s, v = st.s, self._sim.voltage_float(st.v)
-        if hasattr(s, "numpy"):
-            return s.reshape(-1).numpy(), v.reshape(-1).numpy()
-        return s, v
-
-    def close(self) -> None:
-        if hasattr(self, "_lava"):
-            self._lava.stop()
 
 
 def load_spiking_controller(
