@@ -257,7 +257,28 @@ def run(quick: bool = False) -> dict[str, float]:
         results[f"swimmer_return_{bits}bit"] = round(rollout(ncap, 6, seed=0)["return"], 1)
     results.update(vpr_figures(quick))
     results.update(spikepoint_figures(quick))
+    results.update(xylo_figures())
     return results
+
+
+def xylo_figures(seeds: int = 3, steps: int = 200) -> dict[str, float]:
+    """
+    Check the engine's Xylo model against SynSense's ``xylosim`` on random networks.
+
+    ``xylo_model_matches`` is 1 when spikes, membrane potentials and synaptic currents are
+    equal bit for bit on every one of ``seeds`` random recurrent networks over ``steps``.
+    """
+    from snn_control.engine.xylo import model_matches_xylosim, random_config, random_inputs
+
+    configs = [random_config(seed) for seed in range(seeds)]
+    matches = [
+        model_matches_xylosim(c, random_inputs(c, seed, steps)) for seed, c in enumerate(configs)
+    ]
+    return {
+        "xylo_model_matches": int(all(matches)),
+        "xylo_model_networks": seeds,
+        "xylo_model_steps": steps,
+    }
 
 
 def vpr_figures(quick: bool = False) -> dict[str, float]:
