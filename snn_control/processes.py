@@ -47,11 +47,6 @@ def _stat_fields(pid: int) -> list[str] | None:
     return raw[raw.rfind(")") + 2:].split()
 
 
-def parent_of(pid: int) -> int | None:
-    fields = _stat_fields(pid)
-    return int(fields[1]) if fields else None
-
-
 def is_alive(pid: int) -> bool:
     """Return True while ``pid`` exists and is not a zombie waiting to be reaped."""
     fields = _stat_fields(pid)

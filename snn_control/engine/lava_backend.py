@@ -54,7 +54,8 @@ from snn_control.engine.network import NetworkSpec
 from snn_control.engine.neurons import layout
 from snn_control.processes import end_owned, signal_name, start_owned
 
-LAVA_MODES = ("float", "fixed")
+#: Lava modes and the process-model tags ``Loihi2SimCfg`` selects for them.
+LAVA_MODES = {"float": "floating_pt", "fixed": "fixed_pt"}
 #: Seconds allowed to start the host, compile the graph and start Lava's workers.
 START_TIMEOUT_S = 120.0
 #: Seconds allowed for one answer (a step, or a batch of up to :data:`BATCH_STEPS` steps).

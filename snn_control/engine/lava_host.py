@@ -48,7 +48,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-from snn_control.processes import die_with_parent, signal_name
+from snn_control.processes import descendants, die_with_parent, signal_name
 
 WATCH_INTERVAL_S = 0.05
 
@@ -111,7 +111,7 @@ class _Host:
                 )
                 self.graph.compile()
                 self.watch_children = True
-                self.send(("ready", sorted(_children())))
+                self.send(("ready", sorted(descendants(os.getpid()))))
             elif kind == "step":
                 self.send(("out", *self.graph.step(request[1])))
             elif kind == "run":
@@ -124,12 +124,6 @@ class _Host:
                 return
             else:
                 raise ValueError(f"unknown request {kind!r}")
-
-
-def _children() -> set[int]:
-    from snn_control.processes import descendants
-
-    return descendants(os.getpid())
 
 
 def main(argv: list[str] | None = None) -> int:

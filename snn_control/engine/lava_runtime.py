@@ -66,6 +66,7 @@ from lava.utils.weightutils import SignMode  # noqa: E402
 from scipy.sparse import csr_matrix  # noqa: E402
 
 from snn_control.engine import fixed_point as fxp  # noqa: E402
+from snn_control.engine.lava_backend import LAVA_MODES  # noqa: E402
 from snn_control.engine.lava_procs.models import (  # noqa: E402
     PySnnPopulationFixed,
     PySnnPopulationFloat,
@@ -74,7 +75,6 @@ from snn_control.engine.lava_procs.process import SnnPopulation  # noqa: E402
 from snn_control.engine.network import NetworkSpec  # noqa: E402
 from snn_control.engine.neurons import layout  # noqa: E402
 
-LAVA_MODES = {"float": "floating_pt", "fixed": "fixed_pt"}
 #: Steps per Lava run while the caller streams single steps (a stop pads at most this many
 #: minus one); batches of steps run as chunks of exactly their length.
 STREAM_CHUNK = 64

@@ -44,6 +44,7 @@ drift. This module imports neither ``rclpy`` nor ``launch``.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from importlib import resources
@@ -225,18 +226,12 @@ def markdown_table(schema: NodeSchema) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for spec in schema.parameters.values():
-        default = "" if spec.is_namespace else f"`{json_value(spec.default)}`"
+        default = "" if spec.is_namespace else f"`{json.dumps(spec.default)}`"
         rows.append(
             f"| `{spec.name}` | {spec.type} | {default} | {'yes' if spec.read_only else 'no'} | "
             f"{spec.describe_validation()} | {spec.description.replace('|', '/')} |"
         )
     return "\n".join(rows)
-
-
-def json_value(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 def parameters_markdown() -> str:
