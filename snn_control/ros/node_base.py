@@ -86,6 +86,12 @@ DIAGNOSTICS_QOS = QoSProfile(
 CLOCK_QOS = QoSProfile(
     history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE
 )
+#: How long a replay or simulator holds after its subscribers matched before it publishes.
+#: DDS discovery is asymmetric: the writer sees a reader matched before that reader has
+#: matched the writer, and a best-effort sample sent in between is dropped (a replay seen
+#: starting at event 918 in CI). Wall time, since discovery runs on the network, not on the
+#: node's clock.
+DISCOVERY_SETTLE_S = 1.0
 #: Parameters every rclpy node has, which no schema lists.
 _BUILTIN_PARAMETERS = {"use_sim_time", "start_type_description_service"}
 
@@ -150,6 +156,7 @@ class _SnnNodeParts:
         self.rejected = RateLimitedCounter(self)
         self.counts: dict[str, int] = {"messages_in": 0, "messages_out": 0}
         self.latency = LatencyStats()
+        self._matched_since: float | None = None  # see listeners_ready
         self._diagnostics_pub = self.create_publisher(
             DiagnosticArray, "/diagnostics", DIAGNOSTICS_QOS
         )
@@ -262,21 +269,27 @@ class _SnnNodeParts:
             if name.startswith(prefix)
         }
 
-    def listeners_ready(self, publisher: Any, topic: str) -> bool:
+    def listeners_ready(self, publisher: Any, topic: str, also_needed: bool = True) -> bool:
         """
-        ``wait_for_subscribers``.
+        Say whether enough subscribers have listened to ``publisher`` long enough to hear it.
 
-        Whether enough subscribers listen to ``publisher`` yet (logged while waiting, and once when
-        they do).
+        ``wait_for_subscribers`` of them must stay matched (and ``also_needed`` hold) for
+        :data:`DISCOVERY_SETTLE_S` of wall time. Logged while waiting, and once when ready.
         """
         wanted, listening = (
             int(self.param("wait_for_subscribers")),
             publisher.get_subscription_count(),
         )
-        if listening < wanted:
+        if listening < wanted or not also_needed:
+            self._matched_since = None
             self.get_logger().info(
                 f"waiting: {listening}/{wanted} subscribers on {topic}", throttle_duration_sec=2.0
             )
+            return False
+        now = time.monotonic()
+        if self._matched_since is None:
+            self._matched_since = now
+        if now - self._matched_since < DISCOVERY_SETTLE_S:
             return False
         self.get_logger().info(f"{listening} subscriber(s) on {topic}: publishing starts")
         return True

@@ -31,13 +31,13 @@ publishes
   ``use_sim_time``.
 
 All stamps are simulated time since the start of the profile, as in Gazebo. With
-``wait_for_subscribers`` > 0 the simulation holds (time frozen, nothing published) until that many
-subscribers listen to ``altitude`` and a ``motor_command``
-publisher exists, so that a recorder or controller started alongside misses nothing of
-the profile whatever DDS discovery takes. ``sensor_fails_at_s`` >= 0 injects a sensor failure:
-from that simulated time on, no ``altitude`` is published. Non-finite
-commands are rejected and counted. When the profile is over the plant stops stepping and
-publishing and logs its last state.
+``wait_for_subscribers`` > 0 the simulation holds (time frozen, nothing published) until that
+many subscribers listen to ``altitude`` and a ``motor_command`` publisher exists, and a second
+more for DDS discovery to finish on the subscribers' side, so that a recorder or controller
+started alongside misses nothing of the profile whatever DDS discovery takes.
+``sensor_fails_at_s`` >= 0 injects a sensor failure: from that simulated time on, no
+``altitude`` is published. Non-finite commands are rejected and counted. When the profile is
+over the plant stops stepping and publishing and logs its last state.
 """
 
 from __future__ import annotations
@@ -99,22 +99,14 @@ class AltitudePlantNode(SnnNode):
         if self.finished:
             return
         if self.waiting:
-            wanted = int(self.param("wait_for_subscribers"))
-            listening = self.range_pub.get_subscription_count()
-            if (
-                listening < wanted
-                or self.count_publishers(self.resolve_topic_name("motor_command")) < 1
+            controller_up = self.count_publishers(self.resolve_topic_name("motor_command")) >= 1
+            if not self.listeners_ready(
+                self.range_pub, "altitude (and a motor_command publisher)", controller_up
             ):
-                self.get_logger().info(
-                    f"waiting: {listening}/{wanted} altitude subscribers, "
-                    "and a motor_command publisher",
-                    throttle_duration_sec=2.0,
-                )
                 return
             # The initial state goes out now; the next tick steps with the answer to it,
             # exactly as in the offline loop.
             self.waiting = False
-            self.get_logger().info("subscribers connected: the profile starts")
             self.publish_observation()
             return
         silent = self.sim_time - self.last_command_sim_time > self.param("command_timeout_s")

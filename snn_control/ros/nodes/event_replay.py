@@ -21,9 +21,9 @@ rosbag2 of EventPackets), cuts it into packets of ``packet_us`` of sensor time (
 on ``events`` (``sensor_msgs/PointCloud2``, see :mod:`snn_control.ros.event_codec`) at their
 recorded pace times ``rate_scale``; ``loop`` starts over at the end. Each packet carries
 the stream index of its first event, so a subscriber counts what it missed. With
-``wait_for_subscribers`` N the replay starts once N subscribers listen (the shipped graphs
-and launch files wait for 1). A recording that cannot be read stops the node at start-up
-with the reason (exit code 2).
+``wait_for_subscribers`` N the replay starts once N subscribers have listened for a second
+(``node_base.DISCOVERY_SETTLE_S``; the shipped graphs and launch files wait for 1). A
+recording that cannot be read stops the node at start-up with the reason (exit code 2).
 """
 
 from __future__ import annotations

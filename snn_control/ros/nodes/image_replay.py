@@ -16,10 +16,10 @@
 ``image_replay``: plays a folder of images (``images-<frame>.png``) as a camera.
 
 Publishes ``image`` (``sensor_msgs/Image``, ``encoding`` mono8, mono16, rgb8 or bgr8) at
-``rate_hz``, in frame order (once ``wait_for_subscribers`` subscribers listen to
-``image``, when that is set: the shipped graphs and launch files wait for 1), and ``~/frame``
-(``std_msgs/Int32``, the frame number of the
-image just published, for ground truth). ``loop`` starts over at the end; otherwise the
+``rate_hz``, in frame order (once ``wait_for_subscribers`` subscribers have listened to
+``image`` for a second, when that is set: the shipped graphs and launch files wait for 1),
+and ``~/frame`` (``std_msgs/Int32``, the frame number of the image just published, for
+ground truth). ``loop`` starts over at the end; otherwise the
 node logs once and stays up. A folder that cannot be read stops the node at start-up with
 the reason (exit code 2).
 """
