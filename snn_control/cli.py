@@ -263,6 +263,8 @@ def _deploy(args: argparse.Namespace) -> int:
 
     from snn_control.engine.network import NetworkFileError
 
+    if args.target == "xylo":
+        return _deploy_xylo(args)
     try:
         spec = _load_network(args.network)
     except NetworkFileError as exc:
@@ -309,6 +311,108 @@ def _deploy(args: argparse.Namespace) -> int:
     print(json.dumps(report, sort_keys=True))
     # The parity the backends promise: bit for bit in fixed point, 1e-5 in float.
     return 0 if agree == 1.0 and difference <= (0.0 if args.mode == "fixed" else 1e-5) else 1
+
+
+def _deploy_xylo(args: argparse.Namespace) -> int:
+    """
+    Compile a network for Xylo, write its configuration file, run it in ``xylosim``.
+
+    A Xylo configuration file (``.json``) is read and run as it is. The run feeds random
+    currents through the host's encoder into SynSense's ``xylosim`` and into the engine's
+    integer model, which must agree bit for bit; the spike agreement with the engine's float
+    simulation of the network (when there is one) says what the integers cost.
+    """
+    import numpy as np
+
+    from snn_control.engine.network import NetworkFileError
+    from snn_control.engine.neurons import layout
+    from snn_control.engine.simulator import Simulator
+    from snn_control.engine.xylo_program import (
+        XyloConfigFileError,
+        XyloProgram,
+        XyloRuleError,
+        XyloRunner,
+        compile_xylo,
+    )
+
+    spec = None
+    try:
+        if str(args.network).endswith(".json"):
+            program = XyloProgram.load(args.network)
+            if program.version != args.version:
+                raise XyloConfigFileError(
+                    f"{args.network} is a Xylo {program.version} configuration, not "
+                    f"{args.version}"
+                )
+        else:
+            spec = _load_network(args.network)
+            program = compile_xylo(spec, args.version)
+    except (NetworkFileError, XyloConfigFileError) as exc:
+        print(f"snn-control deploy: {exc}", file=sys.stderr)
+        return 2
+    except XyloRuleError as exc:
+        print(f"snn-control deploy: {exc}", file=sys.stderr)
+        return 1
+    except _SpikePointFile:
+        print("snn-control deploy: SpikePoint has no Xylo target", file=sys.stderr)
+        return 2
+    if spec is None:
+        lay = _layout_of(program)
+    else:
+        lay = layout(spec)
+        out = args.output or str(args.network).rsplit(".", 1)[0] + ".xylo.json"
+        program.save(out)
+        print(f"wrote {out}", file=sys.stderr)
+    rng = np.random.default_rng(args.seed)
+    currents = rng.normal(0.0, args.input_std, (args.steps, program.config.n_inputs))
+    runners = {name: XyloRunner(program, lay, name) for name in ("model", "xylosim")}
+    runs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, runner in runners.items():
+        progress = _Progress(f"{program.network} on Xylo {args.version} ({name})", args.steps)
+        steps = []
+        for t, current in enumerate(currents):
+            steps.append(runner.step(current))
+            progress(t + 1)
+        runner.close()
+        runs[name] = (np.array([s for s, _ in steps]), np.array([v for _, v in steps]))
+    exact = all(np.array_equal(a, b) for a, b in zip(runs["model"], runs["xylosim"]))
+    c = program.config
+    report = {
+        "network": program.network,
+        "target": f"xylo-{args.version}",
+        "input_channels": c.n_inputs,
+        "hidden_neurons": c.n_hidden,
+        "readout_neurons": c.n_outputs,
+        "synapses": int(
+            sum(np.count_nonzero(w) for w in (c.weights_in, c.weights_rec, c.weights_out))
+        ),
+        "steps": args.steps,
+        "spikes": int(runs["xylosim"][0].sum()),
+        "model_matches_xylosim": int(exact),
+    }
+    if spec is not None:
+        ours = Simulator(spec, library="numpy").run(currents)
+        fired = np.minimum(runs["xylosim"][0], 1)
+        spiking = np.concatenate(
+            [np.arange(lay.n)[lay.slices[p.name]] for p in spec.populations if p.spiking]
+        )
+        report["spike_agreement_with_numpy_float"] = float(
+            (fired[:, spiking] == ours["spikes"][:, spiking]).mean()
+        )
+    print(json.dumps(report, sort_keys=True))
+    return 0 if exact else 1
+
+
+def _layout_of(program):
+    """Return a flat layout for a configuration read without its network (encoder, hidden, out)."""
+    from snn_control.engine.neurons import Layout
+
+    n_in = program.config.n_inputs
+    slices, at = {program.input_population: slice(0, n_in)}, n_in
+    for name, (a, b) in list(program.hidden.items()) + list(program.readouts.items()):
+        slices[name] = slice(at, at + b - a)
+        at += b - a
+    return Layout(tuple(slices), slices, at, slices[program.input_population])
 
 
 class _Progress:
@@ -390,8 +494,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "network", help="network file (.npz) or place map (its ensemble's query network)"
     )
-    p.add_argument("--target", choices=["lava-sim", "loihi2", "nir"], default="lava-sim")
-    p.add_argument("--output", help="output file (nir target; default: beside the network)")
+    p.add_argument(
+        "--target", choices=["lava-sim", "loihi2", "nir", "xylo"], default="lava-sim"
+    )
+    p.add_argument("--version", choices=["v2"], default="v2", help="xylo target: chip version")
+    p.add_argument(
+        "--output", help="output file (nir and xylo targets; default: beside the network)"
+    )
     p.add_argument(
         "--check",
         metavar="BOARD",

@@ -60,3 +60,29 @@ def random_network(seed: int, n_in: int = 12, n_hidden: int = 16, n_out: int = 3
 
 def random_inputs(seed: int, steps: int, n_in: int = 12) -> np.ndarray:
     return np.random.default_rng(1000 + seed).normal(0, 1.5, (steps, n_in))
+
+
+def xylo_network(seed: int = 0):
+    """Return a random network that obeys Xylo's rules (host encoder, recurrent, 2 readouts)."""
+    rng = np.random.default_rng(seed)
+    encoder = make_population(
+        "encoder", 8, "cuba_lif", reset="soft", du=1.0, dv=1.0, vth=rng.uniform(0.1, 1, 8)
+    )
+    hidden = make_population(
+        "hidden",
+        30,
+        "cuba_lif",
+        reset="soft",
+        du=0.5,
+        dv=np.where(rng.random(30) < 0.5, 1.0, 0.25),
+        vth=rng.uniform(1.0, 3.0, 30),
+    )
+    readout = make_population("readout", 2, "leaky_integrator", du=0.5, dv=0.125)
+    conns = (
+        Connection("encoder", "hidden", rng.normal(0, 1, (30, 8)) * (rng.random((30, 8)) < 0.6)),
+        Connection(
+            "hidden", "hidden", rng.normal(0, 0.3, (30, 30)) * (rng.random((30, 30)) < 0.2)
+        ),
+        Connection("hidden", "readout", rng.normal(0, 0.5, (2, 30))),
+    )
+    return NetworkSpec((encoder, hidden, readout), conns, "encoder", name="xylo_random")

@@ -121,3 +121,34 @@ def test_deploy_takes_a_spikepoint_classifier_to_nir_lava_and_the_board_checks(t
         and "SpikePoint classifier:" in info.stdout
         and "deploys to its NIR file" in info.stdout
     )
+
+
+def test_deploy_xylo_writes_a_configuration_and_runs_it_in_xylosim(tmp_path):
+    from random_networks import xylo_network
+
+    path = xylo_network().save(tmp_path / "net.npz")
+    out = run("deploy", str(path), "--target", "xylo", "--version", "v2", "--steps", "100")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["model_matches_xylosim"] == 1 and report["spikes"] > 0
+    assert report["target"] == "xylo-v2" and report["hidden_neurons"] == 30
+    config = tmp_path / "net.xylo.json"
+    assert json.loads(config.read_text())["specification"]["weights_in"], "no configuration"
+    again = run("deploy", str(config), "--target", "xylo", "--steps", "50")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout.strip().splitlines()[-1])["model_matches_xylosim"] == 1
+    # a missing network and a foreign configuration file are named
+    missing = run("deploy", str(tmp_path / "missing.npz"), "--target", "xylo")
+    assert missing.returncode != 0 and "missing.npz does not exist" in missing.stderr
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text('{"format": "samna"}')
+    bad = run("deploy", str(foreign), "--target", "xylo")
+    assert bad.returncode == 2 and "not an snn_control Xylo configuration" in bad.stderr
+
+
+def test_deploy_xylo_refuses_the_float_blimp_with_the_rules_it_breaks():
+    from snn_control.blimp.controller import weights_path
+
+    out = run("deploy", str(weights_path("pd")), "--target", "xylo")
+    assert out.returncode == 1
+    assert "does not fit Xylo v2" in out.stderr and "du [1.0] is not 2**-k" in out.stderr

@@ -30,6 +30,8 @@ name               what runs the network
 ``torch``          the same on torch (float32)
 ``lava-float``     :class:`~snn_control.engine.lava_backend.LavaNetwork`, floating point
 ``lava-fixed``     the same, Loihi's bit-accurate fixed point
+``xylo``           the network compiled for Xylo v2, stepped by the engine's integer model
+``xylosim``        the same configuration stepped by SynSense's ``xylosim``
 =================  =====================================================================
 """
 from __future__ import annotations
@@ -165,3 +167,37 @@ class LavaFixedBackend(_LavaBackend):
     """Lava's ``Loihi2SimCfg``, Loihi's bit-accurate fixed point."""
 
     mode = "fixed"
+
+
+class _XyloBackend:
+    """The network compiled for Xylo (v2) and run with the host's encoder."""
+
+    simulator = "model"
+
+    def __init__(self, spec: NetworkSpec) -> None:
+        from snn_control.engine.neurons import layout
+        from snn_control.engine.xylo_program import XyloRunner, compile_xylo
+
+        self.layout = layout(spec)
+        self._runner = XyloRunner(compile_xylo(spec, "v2"), self.layout, self.simulator)
+
+    def step(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._runner.step(current)
+
+    def reset(self) -> None:
+        self._runner.reset()
+
+    def close(self) -> None:
+        self._runner.close()
+
+
+@implements("xylo")
+class XyloModelBackend(_XyloBackend):
+    """Xylo v2's integer dynamics in numpy (bit for bit ``xylosim``'s)."""
+
+
+@implements("xylosim")
+class XylosimBackend(_XyloBackend):
+    """SynSense's bit-accurate ``xylosim``."""
+
+    simulator = "xylosim"

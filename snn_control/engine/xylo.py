@@ -118,11 +118,28 @@ def _shifted(weights: np.ndarray, shift: int) -> np.ndarray:
 
 
 def _deliver(current: np.ndarray, spikes: np.ndarray, weights: np.ndarray, cap: int) -> np.ndarray:
-    """Add each source's weights once per spike (at most ``cap``), saturating each time."""
-    for source in np.flatnonzero(spikes):
-        for _ in range(min(int(spikes[source]), cap)):
-            current = _saturate(current + weights[source])
-    return current
+    """
+    Add each source's weights once per spike (at most ``cap``), saturating each time.
+
+    ``current`` ``(B, targets, ...)``, ``spikes`` ``(B, sources)``, ``weights`` ``(B, sources,
+    targets, ...)``. Where no partial sum can leave the 16-bit range (the sum of magnitudes
+    says so) the additions are one product, exactly; elsewhere they run spike by spike in
+    ``xylosim``'s order (source by source), since saturation makes the order matter.
+    """
+    counts = np.minimum(spikes, cap)
+    if not counts.any():
+        return current
+    total = np.einsum("bs,bs...->b...", counts, weights)
+    reach = np.abs(current) + np.einsum("bs,bs...->b...", counts, np.abs(weights))
+    safe = (reach <= STATE_MAX).reshape(len(current), -1).all(axis=1)
+    out = current + total
+    for b in np.flatnonzero(~safe):
+        value = current[b]
+        for source in np.flatnonzero(counts[b]):
+            for _ in range(int(counts[b, source])):
+                value = _saturate(value + weights[b, source])
+        out[b] = value
+    return out
 
 
 def _integrate_and_fire(
@@ -135,7 +152,7 @@ def _integrate_and_fire(
     max_spikes: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     i_syn = i_syn - _decay(i_syn, dash_syn)
-    dv = _saturate(-_decay(v_mem, dash_mem) + i_syn.reshape(len(v_mem), -1).sum(axis=1))
+    dv = _saturate(-_decay(v_mem, dash_mem) + i_syn.reshape(v_mem.shape + (-1,)).sum(axis=-1))
     if bias is not None:
         dv = _saturate(dv + bias)
     v_mem = _saturate(v_mem + dv)
@@ -144,50 +161,76 @@ def _integrate_and_fire(
 
 
 class XyloModel:
-    """Step a :class:`XyloConfig` in integers; ``evolve`` mirrors ``xylosim``'s recordings."""
+    """
+    Step one or many :class:`XyloConfig` in integers (many: one batch, as evolution needs).
 
-    def __init__(self, config: XyloConfig) -> None:
-        if np.any(config.threshold <= 0) or np.any(config.threshold_out <= 0):
-            raise ValueError("Xylo thresholds must be positive")
-        self.config = config
-        self._w_in = _shifted(config.weights_in, config.weight_shift_in)
-        self._w_rec = _shifted(config.weights_rec, config.weight_shift_rec)
-        self._w_out = _shifted(config.weights_out, config.weight_shift_out)
+    The configs of a batch share their shapes; each keeps its own weights, shifts, decays,
+    thresholds and biases. ``step`` and ``evolve`` take and return arrays with the batch
+    first when the model was built from a list, without it when built from one config.
+    ``evolve`` records what ``xylosim`` records.
+    """
+
+    def __init__(self, config: XyloConfig | list[XyloConfig]) -> None:
+        configs = [config] if isinstance(config, XyloConfig) else list(config)
+        self.batched = not isinstance(config, XyloConfig)
+        for c in configs:
+            if np.any(c.threshold <= 0) or np.any(c.threshold_out <= 0):
+                raise ValueError("Xylo thresholds must be positive")
+        self.configs = configs
+        self.config = configs[0]
+
+        def stack(get) -> np.ndarray:
+            return np.stack([np.asarray(get(c), dtype=np.int64) for c in configs])
+
+        self._w_in = stack(lambda c: _shifted(c.weights_in, c.weight_shift_in))
+        self._w_rec = stack(lambda c: _shifted(c.weights_rec, c.weight_shift_rec))
+        self._w_out = stack(lambda c: _shifted(c.weights_out, c.weight_shift_out))
+        self._threshold, self._threshold_out = stack(lambda c: c.threshold), stack(
+            lambda c: c.threshold_out
+        )
+        self._dash_mem, self._dash_syn = stack(lambda c: c.dash_mem), stack(lambda c: c.dash_syn)
+        self._dash_mem_out = stack(lambda c: c.dash_mem_out)
+        self._dash_syn_out = stack(lambda c: c.dash_syn_out)
+        self._bias = stack(lambda c: c.bias * c.has_bias)
+        self._bias_out = stack(lambda c: c.bias_out * c.has_bias)
         self.reset()
 
     def reset(self) -> None:
-        c = self.config
+        b, c = len(self.configs), self.config
         self.state = XyloState(
-            i_syn=np.zeros(c.dash_syn.shape, np.int64),
-            v_mem=np.zeros(c.n_hidden, np.int64),
-            i_syn_out=np.zeros(c.n_outputs, np.int64),
-            v_mem_out=np.zeros(c.n_outputs, np.int64),
-            hidden_spikes=np.zeros(c.n_hidden, np.int64),
+            i_syn=np.zeros((b,) + c.dash_syn.shape, np.int64),
+            v_mem=np.zeros((b, c.n_hidden), np.int64),
+            i_syn_out=np.zeros((b, c.n_outputs), np.int64),
+            v_mem_out=np.zeros((b, c.n_outputs), np.int64),
+            hidden_spikes=np.zeros((b, c.n_hidden), np.int64),
         )
 
     def step(self, input_spikes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Run one step of input spike counts ``(n_in,)``; return (hidden, output) spikes."""
-        c, s = self.config, self.state
-        i_syn = _deliver(s.i_syn, np.asarray(input_spikes), self._w_in, MAX_INPUT_SPIKES)
+        """Run one step of input spike counts ``([B,] n_in)``; return (hidden, output) spikes."""
+        s = self.state
+        x = np.asarray(input_spikes, dtype=np.int64).reshape(len(self.configs), -1)
+        i_syn = _deliver(s.i_syn, x, self._w_in, MAX_INPUT_SPIKES)
         i_syn = _deliver(i_syn, s.hidden_spikes, self._w_rec, MAX_HIDDEN_SPIKES)
         i_out = _deliver(s.i_syn_out, s.hidden_spikes, self._w_out, MAX_HIDDEN_SPIKES)
-        bias, bias_out = (c.bias, c.bias_out) if c.has_bias else (None, None)
+        # A zero bias adds nothing, so a config without bias runs as one with zeros.
         s.i_syn, s.v_mem, s.hidden_spikes = _integrate_and_fire(
-            i_syn, s.v_mem, c.dash_syn, c.dash_mem, bias, c.threshold, MAX_HIDDEN_SPIKES
+            i_syn, s.v_mem, self._dash_syn, self._dash_mem, self._bias, self._threshold,
+            MAX_HIDDEN_SPIKES,
         )
         s.i_syn_out, s.v_mem_out, out = _integrate_and_fire(
             i_out,
             s.v_mem_out,
-            c.dash_syn_out,
-            c.dash_mem_out,
-            bias_out,
-            c.threshold_out,
+            self._dash_syn_out,
+            self._dash_mem_out,
+            self._bias_out,
+            self._threshold_out,
             MAX_OUTPUT_SPIKES,
         )
-        return s.hidden_spikes.copy(), out
+        hidden = s.hidden_spikes.copy()
+        return (hidden, out) if self.batched else (hidden[0], out[0])
 
     def evolve(self, input_spikes: np.ndarray) -> dict[str, np.ndarray]:
-        """Run ``(T, n_in)`` input spike counts; return per-step recordings as ``xylosim`` does."""
+        """Run ``(T, [B,] n_in)`` input spike counts; return per-step recordings as ``xylosim``."""
         names = ("spikes", "out_spikes", "v_mem", "v_mem_out", "i_syn", "i_syn_out")
         rec: dict[str, list[np.ndarray]] = {k: [] for k in names}
         for x in input_spikes:
@@ -196,7 +239,9 @@ class XyloModel:
             for key, value in zip(
                 names, (hidden, out, s.v_mem, s.v_mem_out, s.i_syn, s.i_syn_out)
             ):
-                rec[key].append(np.array(value))
+                value = np.array(value)
+                rec[key].append(value if self.batched or key in ("spikes", "out_spikes")
+                                else value[0])
         return {k: np.stack(v) for k, v in rec.items()}
 
 
