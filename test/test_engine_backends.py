@@ -172,7 +172,9 @@ def test_compiled_torch_step_matches_eager():
 def test_backends_are_chosen_by_name_from_one_registry():
     from snn_control.engine.backends import backend_names, make_backend
 
-    assert set(backend_names()) == {"numpy", "numpy-fixed", "torch", "lava-float", "lava-fixed"}
+    assert set(backend_names()) == {
+        "numpy", "numpy-fixed", "torch", "lava-float", "lava-fixed", "xylo", "xylosim"
+    }
     with pytest.raises(ValueError, match=r"unknown backend 'loihi3'; choose from \("):
         make_backend("loihi3", random_network(0))
     spec, x = random_network(0), random_inputs(0, 30)

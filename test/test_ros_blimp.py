@@ -38,9 +38,9 @@ BIN = Path(sys.executable).parent
 STEP_S = 4.0
 
 
-def offline(name: str):
+def offline(name: str, **params):
     return run_closed_loop(
-        make_controller(name, 0.1),
+        make_controller(name, 0.1, **params),
         BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=STEP_S),
         seed=0,
     )
@@ -157,3 +157,21 @@ def test_default_controller_node_flies_the_evolved_snn_and_handles_bad_input():
         and "rejected input (non-finite" in err
         and "rejected input (out-of-range" in err
     )
+
+
+def test_the_blimp_born_for_xylo_flies_over_ros_with_xylosim_stepping_it(tmp_path):
+    trace, _ = fly(
+        "snn",
+        "absolute_steps",
+        "negative",
+        STEP_S,
+        rate_scale=8.0,
+        seed=0,
+        bag_path=tmp_path / "bag",
+        controller_params={"controller.backend": "xylosim"},
+    )
+    reference = offline("blimp_snn", backend="xylosim")
+    assert len(trace.time) == len(reference.time)
+    assert np.abs(trace.altitude - reference.altitude).max() < 0.05
+    assert np.all(np.isfinite(trace.command)) and np.abs(trace.command).max() <= 3.3
+    assert trace.spikes["pd.hidden"].sum() > 0, "no spikes from the Xylo network"

@@ -28,6 +28,7 @@ import os
 from typing import Sequence
 
 from snn_control.controllers.registry import make_controller
+from snn_control.engine.backends import backend_names, backend_target
 from snn_control.sim.blimp.env import COMMAND_LIMIT, BlimpAltitudeEnv
 from snn_control.sim.blimp.profiles import PROFILES
 from snn_control.sim.closed_loop import plot_traces, run_closed_loop, step_metrics
@@ -42,7 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--step-s", type=float, default=70.0, help="seconds per setpoint")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--backend", default="numpy", help="SNN backend: numpy, torch, lava-float, lava-fixed"
+        "--backend",
+        default="numpy",
+        choices=backend_names(),
+        help="SNN backend; xylo and xylosim fly the SNN born for Xylo",
     )
     parser.add_argument("--out", default="results")
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -59,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             levels=60,
             command_low=-COMMAND_LIMIT,
             command_high=COMMAND_LIMIT,
-            backend=args.backend,
+            # the analytic network is no Xylo network: chip backends fly only the evolved SNN
+            backend=args.backend if backend_target(args.backend) is None else "numpy",
         ),
     }
     traces, report = {}, {}

@@ -258,6 +258,7 @@ def run(quick: bool = False) -> dict[str, float]:
     results.update(vpr_figures(quick))
     results.update(spikepoint_figures(quick))
     results.update(xylo_figures())
+    results.update(blimp_xylo_figures(quick))
     return results
 
 
@@ -279,6 +280,46 @@ def xylo_figures(seeds: int = 3, steps: int = 200) -> dict[str, float]:
         "xylo_model_networks": seeds,
         "xylo_model_steps": steps,
     }
+
+
+def blimp_xylo_figures(quick: bool = False) -> dict[str, float]:
+    """
+    Fly the Xylo-native blimp SNN, ``xylosim`` stepping it, beside the PID.
+
+    The flight is ``bench blimp``'s (absolute steps, negative buoyancy, seed 0; 70 s steps,
+    30 s with ``quick``). ``blimp_xylo_model_matches_xylosim`` is 1 when the engine's Xylo
+    model flies the same commands bit for bit over the first 200 ticks.
+    """
+    from snn_control.blimp.controller import blimp_snn
+    from snn_control.controllers.registry import make_controller
+    from snn_control.engine.xylo_program import xylo_violations
+    from snn_control.sim.blimp import BlimpAltitudeEnv
+    from snn_control.sim.closed_loop import run_closed_loop, step_metrics
+
+    step_s = 30.0 if quick else 70.0
+    results: dict[str, float] = {}
+    snn = blimp_snn(backend="xylosim")
+    pid = make_controller("blimp_pid", 0.1)
+    for prefix, controller in (("blimp_xylo", snn), ("blimp_xylo_pid", pid)):
+        trace = run_closed_loop(
+            controller,
+            BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s),
+            seed=0,
+        )
+        m = step_metrics(trace, steady_window_s=10.0)
+        results[f"{prefix}_rmse_m"] = round(m["rmse_m"], 4)
+        results[f"{prefix}_steady_state_error_m"] = round(m["steady_state_error_m"], 4)
+        results[f"{prefix}_overshoot_m"] = round(m["overshoot_m"], 4)
+    snn.close()
+    results["blimp_xylo_rmse_ratio_to_pid"] = round(
+        results["blimp_xylo_rmse_m"] / results["blimp_xylo_pid_rmse_m"], 4
+    )
+    for role, part in snn.parts.items():
+        results[f"blimp_xylo_{role}_fits_xylo_v2"] = int(not xylo_violations(part.spec))
+    results["blimp_xylo_model_matches_xylosim"] = int(
+        _blimp_commands("xylo", 200) == _blimp_commands("xylosim", 200)
+    )
+    return results
 
 
 def vpr_figures(quick: bool = False) -> dict[str, float]:

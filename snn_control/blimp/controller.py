@@ -32,8 +32,16 @@ from snn_control.controllers.registry import register_controller
 from snn_control.controllers.spiking import SpikingController, load_spiking_controller
 
 
-def weights_path(role: str) -> Path:
-    return Path(str(resources.files("snn_control").joinpath("weights", f"blimp_{role}.npz")))
+def weights_path(role: str, target: str | None = None) -> Path:
+    """
+    Return the shipped network of ``role`` ("pd" or "i").
+
+    ``target`` "xylo-v2": the variant born for Xylo (:mod:`snn_control.blimp.xylo_native`).
+    """
+    variant = {None: "", "xylo-v2": "xylo_"}[target]
+    return Path(
+        str(resources.files("snn_control").joinpath("weights", f"blimp_{variant}{role}.npz"))
+    )
 
 
 class SummedSpikingController(Controller):
@@ -81,9 +89,12 @@ class SummedSpikingController(Controller):
 def blimp_snn(
     dt: float = 0.1, backend: str = "numpy", roles: str = "pd,i"
 ) -> SummedSpikingController:
+    from snn_control.engine.backends import backend_target
+
     parts = {}
     for role in roles.split(","):
-        path = weights_path(role)
+        # Backends for one chip run the networks born for it; the others the float ones.
+        path = weights_path(role, backend_target(backend))
         if not path.is_file():
             raise FileNotFoundError(
                 f"shipped network {path} is missing; see snn_control/weights/README.md"

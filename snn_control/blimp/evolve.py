@@ -59,14 +59,12 @@ class BatchedSnn:
     does for a single network.
     """
 
-    def __init__(self, role: str, candidates: np.ndarray, genotype_name: str = "direct") -> None:
+    def __init__(self, specs: list) -> None:
         import torch
 
         from snn_control.engine.simulator import Simulator
 
         self._torch = torch
-        build = genotype(genotype_name).build_network
-        specs = [build(role, x) for x in candidates]
         self.sim = Simulator(specs, library="torch", dtype=torch.float32)
         weights = torch.tensor(
             np.array([s.metadata["encoder_weights"] for s in specs]), dtype=torch.float32
@@ -90,11 +88,23 @@ class BatchedSnn:
         return np.clip(np.nan_to_num(u, nan=0.0), -LIMIT, LIMIT)
 
 
+def batch(role: str, candidates: np.ndarray, genotype_name: str = "direct") -> Any:
+    """
+    Build every candidate's network and step them as one batch, as its genotype runs them.
+
+    Float genotypes run on torch (:class:`BatchedSnn`); the Xylo genotype on Xylo's integer
+    arithmetic (:class:`~snn_control.blimp.xylo_native.BatchedXylo`). Either steps one error
+    per candidate to one saturated command per candidate.
+    """
+    g = genotype(genotype_name)
+    return g.batch([g.build_network(role, x) for x in candidates])
+
+
 def simulate(
     role: str, candidates: np.ndarray, errors: np.ndarray, genotype_name: str = "direct"
 ) -> np.ndarray:
     """Commands (P, T) of every candidate (rows of unit-cube vectors) on one error signal."""
-    snn = BatchedSnn(role, candidates, genotype_name)
+    snn = batch(role, candidates, genotype_name)
     return np.stack([snn.step(np.full(len(candidates), e)) for e in errors], axis=1)
 
 

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from snn_control.blimp.evolve import LIMIT, BatchedSnn, plot_history, run_cma
+from snn_control.blimp.evolve import LIMIT, batch, plot_history, run_cma
 from snn_control.blimp.executors import LocalExecutor, chunks, make_executor
 from snn_control.blimp.networks import genotype, genotype_of
 from snn_control.engine.network import NetworkSpec
@@ -131,7 +131,7 @@ def fly_population(
         for _ in range(n)
     ]
     obs = np.array([env.reset(seed=case["seed"])[0] for env in envs])
-    pd, integ = BatchedSnn("pd", x_pd, genotypes[0]), BatchedSnn("i", x_i, genotypes[1])
+    pd, integ = batch("pd", x_pd, genotypes[0]), batch("i", x_i, genotypes[1])
     rows = []
     done = False
     while not done:
@@ -260,7 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--checkpoint-every", type=int, default=10)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument(
-        "--out-dir", type=Path, required=True, help="writes blimp_pd.npz and blimp_i.npz here"
+        "--out-dir",
+        type=Path,
+        required=True,
+        help="writes blimp_pd.npz and blimp_i.npz here (blimp_xylo_*.npz for the Xylo genotype)",
     )
     parser.add_argument("--plot", help="cost-curve PNG")
     parser.add_argument("--executor", choices=["local", "ray"], default="local")
@@ -327,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{minutes:.1f} min"
     )
     split = kinds["pd"].n_parameters("pd")
+    from snn_control.blimp.controller import weights_path
+
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for role, x in (("pd", chosen[:split]), ("i", chosen[split:])):
         spec = kinds[role].build_network(role, x)
@@ -349,7 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + cost.flag_text(),
             }
         )
-        out = args.out_dir / f"blimp_{role}.npz"
+        # the shipped file's name: blimp_<role>.npz, or the chip's variant of it
+        out = args.out_dir / weights_path(role, spec.metadata.get("target")).name
         type(spec)(
             spec.populations, spec.connections, spec.input_population, spec.name, meta
         ).save(out)

@@ -40,7 +40,7 @@ encoder then modulates up or down.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -207,9 +207,21 @@ class Genotype:
     #: CMA-ES's initial step in the unit cube, in stage 1 (mimicry) and stage 2 (closed loop).
     mimic_sigma: float
     tune_sigma: float
+    #: Steps many candidates' networks as one batch (``step(errors) -> commands``).
+    batch: Callable[[list[NetworkSpec]], Any] = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.batch is None:
+            object.__setattr__(self, "batch", _torch_batch)
 
 
-GENOTYPES = ("direct", "thermometer")
+def _torch_batch(specs: list[NetworkSpec]) -> Any:
+    from snn_control.blimp.evolve import BatchedSnn
+
+    return BatchedSnn(specs)
+
+
+GENOTYPES = ("direct", "thermometer", "xylo")
 
 
 def genotype(name: str) -> Genotype:
@@ -230,6 +242,20 @@ def genotype(name: str) -> Genotype:
             thermometer.encode,
             mimic_sigma=0.2,
             tune_sigma=0.05,
+        )
+    if name == "xylo":
+        from snn_control.blimp import thermometer, xylo_native
+        from snn_control.blimp.data import LIMIT
+
+        # The thermometer's genes, grown within Xylo's rules and run on its integers.
+        return Genotype(
+            "xylo",
+            thermometer.n_parameters,
+            xylo_native.build_network,
+            xylo_native.encode,
+            mimic_sigma=0.2,
+            tune_sigma=0.05,
+            batch=lambda specs: xylo_native.BatchedXylo(specs, LIMIT),
         )
     raise ValueError(f"unknown genotype {name!r}; choose from {GENOTYPES}")
 

@@ -80,6 +80,18 @@ def backend_names() -> tuple[str, ...]:
     return tuple(_REGISTRY)
 
 
+def backend_target(name: str) -> str | None:
+    """
+    Return the chip a backend runs only networks born for (``"xylo-v2"``), or ``None``.
+
+    ``None``: the backend runs any network. A caller with several variants of a network
+    (the blimp's float and Xylo-native ones) picks by it.
+    """
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown backend {name!r}; choose from {backend_names()}")
+    return getattr(_REGISTRY[name], "target", None)
+
+
 def make_backend(name: str, spec: NetworkSpec) -> Backend:
     """Build backend ``name`` for ``spec``; an unknown name is a clear error."""
     if name not in _REGISTRY:
@@ -173,6 +185,7 @@ class _XyloBackend:
     """The network compiled for Xylo (v2) and run with the host's encoder."""
 
     simulator = "model"
+    target = "xylo-v2"
 
     def __init__(self, spec: NetworkSpec) -> None:
         from snn_control.engine.neurons import layout

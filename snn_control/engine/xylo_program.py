@@ -36,11 +36,12 @@ refused with all of them, by :func:`xylo_violations`; the numbers are in
 How the float network becomes integers. Xylo decays the current first, ``i <- (i + W s)
 (1 - du)``, where ours adds last, ``u <- u (1 - du) + W s``; so ``i = sigma u`` when Xylo's
 weight is ``sigma W / (1 - du)``. ``sigma`` (LSBs per unit) is chosen per target neuron as
-large as its threshold, bias, current and (readouts) membrane range allow in 16 bits, and
-within what 8-bit weights times ``2**weight_shift`` reach; each layer's shift is the
-smallest that does not limit ``sigma``. Thresholds become ``floor(sigma vth) + 1`` (ours
-fire when ``v > vth``, Xylo when ``v >= threshold``); readouts get the largest threshold, and
-their membrane bound keeps them below it.
+large as its threshold, bias, current and (readouts) membrane range allow in 16 bits (the
+worst case of its inputs, or twice the range the network declares in its metadata as
+``xylo_readout_range``), and within what 8-bit weights times ``2**weight_shift`` reach;
+each layer's shift is the smallest that does not limit ``sigma``. Thresholds become
+``floor(sigma vth) + 1`` (ours fire when ``v > vth``, Xylo when ``v >= threshold``); readouts
+get the largest threshold, and their membrane bound keeps them below it.
 
 Timing: our connections deliver a step later; Xylo delivers input events in the step they
 arrive and hidden spikes one step later. The host therefore sends the encoder's events one
@@ -457,6 +458,14 @@ def compile_xylo(spec: NetworkSpec, version: str = "v2") -> XyloProgram:
     # a leaky integrator's largest membrane potential: its largest current (after the decay)
     # plus its bias, kept 1 / dv times
     v_o = (np.abs(w_out).sum(axis=1) / du_o + np.abs(bias_o)) / dv_o
+    # A network may declare the range its readouts need (metadata "xylo_readout_range",
+    # per readout population: e.g. where the command saturates anyway), far below that
+    # worst case when inputs of both signs never fire together. Twice it is kept in range.
+    declared = dict(spec.metadata.get("xylo_readout_range", {}))
+    for name, (a, b) in readouts.items():
+        if name in declared:
+            v_o[a:b] = 2.0 * float(declared[name])
+            u_o[a:b] = v_o[a:b] * dv_o[a:b] / (1.0 - du_o[a:b])
     # 3 % below the readout threshold: rounding must not lift a readout into a spike.
     sigma_o = np.minimum(_safe_div(state_max, u_o), _safe_div(0.97 * state_max, v_o))
     sigma_h, shift_in, shift_rec = _fit_shifts(sigma_h, du_h, [w_in, w_rec], weight_max, rules)

@@ -37,7 +37,7 @@ import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -77,8 +77,14 @@ def fly(
     seed: int,
     bag_path: Path,
     timeout_margin_s: float = 60.0,
+    controller_params: dict[str, Any] | None = None,
 ) -> tuple[Trace, Path]:
-    """Fly one controller through the profile over ROS 2; returns its trace and the bag."""
+    """
+    Fly one controller through the profile over ROS 2; returns its trace and the bag.
+
+    ``controller_params`` are given to the controller node (e.g. ``{"controller.backend":
+    "xylosim"}``: the blimp SNN born for Xylo, stepped by SynSense's simulator).
+    """
     import rclpy
     from geometry_msgs.msg import PointStamped
     from rclpy.serialization import deserialize_message
@@ -136,7 +142,8 @@ def fly(
                 "rate_scale": float(rate_scale),
                 "seed": int(seed),
                 "wait_for_subscribers": 2,
-            }
+            },
+            controller_node: dict(controller_params or {}),
         }
         runner = GraphRunner(load_graph(graph_name), overrides)
         runner.start()
