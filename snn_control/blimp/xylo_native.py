@@ -160,7 +160,15 @@ def _pd_network(g: dict[str, float]) -> NetworkSpec:
 
 def _i_network(g: dict[str, float]) -> NetworkSpec:
     pairs = thermometer.I_PAIRS
-    encoder, signed = thermometer._encoder(pairs, g["e_first_m"], g["e_last_m"])
+    # Evenly spaced levels (not the float network's geometric ones): every level then adds
+    # the same integer weight to the integral, several LSBs, where geometric widths would
+    # round the finest levels' weights to zero and leave a dead zone around the setpoint.
+    lo, hi = sorted((g["e_first_m"], g["e_last_m"]))
+    c = np.linspace(lo, max(hi, 2.0 * lo), pairs)
+    encoder = make_population(
+        "encoder", 2 * pairs, "cuba_lif", reset="soft", du=1.0, dv=1.0, vth=np.r_[c, c], bias=0.0
+    )
+    signed = np.r_[thermometer.widths(c), -thermometer.widths(c)]
     n_enc = 2 * pairs
     relay = float(np.max(np.abs(signed)))
     hidden = make_population(
@@ -178,8 +186,7 @@ def _i_network(g: dict[str, float]) -> NetworkSpec:
     # The membrane's leak sets where the integral saturates: at the largest error it settles
     # at 2 x weight x q_max / dv, which is to be range_v volts (the float network's
     # anti-windup gene; its leak_per_s gene is unused here).
-    q_max = float(np.sum(thermometer.widths(thermometer.levels(
-        g["e_first_m"], g["e_last_m"], pairs))))
+    q_max = float(c[-1])
     dv = _power_of_two(2.0 * weight * q_max * thermometer.OUTPUT_GAIN / g["range_v"], 4, 15)
     readout = make_population("readout", 1, "leaky_integrator", du=READOUT_DU, dv=dv)
     conns = (
