@@ -6,7 +6,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${SNN_CONTROL_VENV:-$root/.venv}"
 python="${PYTHON:-python3}"
 stamp="$venv/.snn_control_stamp"
-want="$(cat "$root/requirements.txt" "$root/requirements-core.txt" "$root/setup.py" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$root/requirements.txt" "$root/requirements-core.txt" "$root/requirements-rockpool.txt" \
+  "$root/setup.py" | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
@@ -35,6 +36,12 @@ mapfile -t nodeps < <(sed -n 's/^# no-deps: *//p' "$root/requirements-core.txt")
 if [ "${#nodeps[@]}" -gt 0 ]; then
   "$venv/bin/python" -m pip install --quiet --no-deps "${nodeps[@]}" >&2
 fi
+# Rockpool needs nir <= 1.0.4 (we pin 1.0.8): it goes with its own nir and nirtorch into a
+# directory of its own, which only its NIR driver's subprocess puts on its path
+# (requirements-rockpool.txt says why). --target does not replace an existing directory.
+rm -rf "$venv/nir-consumers/rockpool"
+"$venv/bin/python" -m pip install --quiet --no-deps --target "$venv/nir-consumers/rockpool" \
+  -r "$root/requirements-rockpool.txt" >&2
 "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$root" >&2
 echo "$want" > "$stamp"
 echo "[bootstrap] ready: $venv" >&2

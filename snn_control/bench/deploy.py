@@ -30,14 +30,15 @@ NCAP swimming one 1000-step episode):
 * ``<net>_lava_fixed_matches``: 1 when Lava's fixed-point simulation (``Loihi2SimCfg``)
   gives bit-identical commands to our fixed-point backend over the first 40 closed-loop
   ticks;
-* ``<net>_nir_agreement``: the network's NIR file run in an independent consumer (Norse),
-  fed the input currents the network received in the run above: the fraction of (neuron,
-  step) spike entries equal to ours, steps aligned for the consumer's undelayed edges
-  (:mod:`snn_control.engine.nir_consumers` lists every semantic difference and how it is
-  bridged); ``<net>_nir_readout_max_error``: the largest difference of the readout
-  voltages (the network's output) there. ``blimp_i``'s adaptive thresholds are no NIR
-  primitive, but its hidden neurons keep no voltage (``dv = 1``), so the export writes the
-  threshold jumps as exact negated currents
+* ``<net>_nir_agreement_<consumer>`` (norse, snntorch, rockpool; ``<net>_nir_agreement`` is
+  Norse's, and ``nir_consumers`` counts the consumers that ran): the network's NIR file run
+  in an independent consumer, fed the input currents the network received in the run
+  above: the fraction of (neuron, step) spike entries equal to ours, steps aligned for the
+  consumer's undelayed edges (:mod:`snn_control.engine.nir_consumers` lists every semantic
+  difference and how it is bridged); ``<net>_nir_readout_max_error``: the largest difference
+  of the readout voltages (the network's output) there. ``blimp_i``'s adaptive thresholds
+  are no NIR primitive, but its hidden neurons keep no voltage (``dv = 1``), so the export
+  writes the threshold jumps as exact negated currents
   (:func:`~snn_control.engine.nir_io.threshold_as_current`).
 
 Weight quantisation cost on the tasks: ``blimp_rmse_m_<b>bit``, ``swimmer_return_<b>bit``,
@@ -109,13 +110,10 @@ class _InputRecorder:
 
 
 def _nir_figures(name: str, spec: NetworkSpec, currents: np.ndarray) -> dict[str, float]:
-    from snn_control.engine.nir_consumers import compare_with_norse
+    """Agreement of every NIR consumer (Norse, snnTorch, Rockpool) with our simulator."""
+    from snn_control.engine.nir_consumers import nir_figures
 
-    agreement = compare_with_norse(spec, currents)
-    return {
-        f"{name}_nir_agreement": round(agreement.spikes, 4),
-        f"{name}_nir_readout_max_error": float(f"{agreement.readout_max_error:.3g}"),
-    }
+    return nir_figures(name, spec, currents)
 
 
 def _activity(controller, spec) -> tuple[float, float]:

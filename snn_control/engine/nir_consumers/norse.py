@@ -15,7 +15,8 @@
 """
 Run an exported NIR graph in Norse and compare it with our simulator.
 
-Norse is an independent consumer; the comparison is spike by spike.
+Norse is one of the independent consumers (:mod:`snn_control.engine.nir_consumers`); the
+comparison (:func:`~snn_control.engine.nir_consumers.core.compare`) is spike by spike.
 
 A NIR file fixes continuous-time equations, not how a consumer discretises them, when an
 edge delivers, where the state starts or how a neuron resets. The comparison therefore
@@ -83,89 +84,18 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from collections import deque
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.neurons import UNREACHABLE
-from snn_control.engine.nir_io import threshold_as_current, write_nir
-from snn_control.engine.simulator import Simulator
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """A consumer's run of our NIR graph against ours, steps aligned per population (item 6)."""
-
-    #: Fraction of (neuron, step) spike entries that are equal, over every spiking neuron.
-    spikes: float
-    #: The same per spiking population.
-    per_population: Mapping[str, float]
-    spike_count_ours: int
-    spike_count_theirs: int
-    #: Largest |v ours - v theirs| over the leaky-integrator readouts (the network's output),
-    #: and the largest |v ours| there, the scale to judge it by.
-    readout_max_error: float
-    readout_max_abs: float
-    #: Differences the driver cannot bridge (adaptive thresholds, non-layered connections).
-    known_differences: tuple[str, ...]
-
-
-def population_depths(spec: NetworkSpec) -> dict[str, int]:
-    """
-    Connect from the input population to each population it reaches (breadth first).
-
-    Only current-port connections count: threshold-port ones are edges of the NIR graph only
-    where they are written as currents, and then run beside a current connection.
-    """
-    depths = {spec.input_population: 0}
-    queue = deque([spec.input_population])
-    while queue:
-        source = queue.popleft()
-        for conn in spec.connections:
-            if conn.port == "current" and conn.source == source and conn.target not in depths:
-                depths[conn.target] = depths[source] + 1
-                queue.append(conn.target)
-    return depths
-
-
-def known_differences(spec: NetworkSpec) -> tuple[str, ...]:
-    """Why a consumer with undelayed edges cannot match ``spec`` exactly (empty: it can)."""
-    depths = population_depths(spec)
-    reasons = [
-        f"population {p.name!r} is not reachable from the input: the consumer does not run it"
-        for p in spec.populations
-        if p.name not in depths
-    ]
-    for pop in spec.populations:
-        sources = {c.source for c in spec.incoming(pop.name) if c.source != pop.name}
-        if len(sources) > 1:
-            reasons.append(
-                f"population {pop.name!r} has {len(sources)} source populations: the consumer may "
-                "run it "
-                "before one of them, which delays that input by a step"
-            )
-        if spec.incoming(pop.name, "threshold") and not threshold_as_current(spec, pop):
-            reasons.append(
-                f"population {pop.name!r} has an adaptive threshold, which NIR cannot express: "
-                "the consumer runs it without adaptation"
-            )
-    for conn in spec.connections:
-        if (
-            conn.port == "current"
-            and conn.source != conn.target
-            and conn.source in depths
-            and depths.get(conn.target) != depths[conn.source] + 1
-        ):
-            reasons.append(
-                f"connection {conn.name} skips or goes back across layers: ours delays it by one "
-                "step "
-                "per layer, the consumer not at all"
-            )
-    return tuple(reasons)
+from snn_control.engine.nir_consumers.core import (
+    Agreement,
+    ConsumerUnavailable,
+    compare,
+    exported_graph,
+)
 
 
 def import_norse() -> Any:
@@ -235,7 +165,6 @@ def run_norse(
     (default zeros). Returns per population ``spikes`` and ``v``, each ``(T, size)``, in
     Norse's undelayed time (module docstring, item 6).
     """
-    import nir
     import torch
     from nirtorch.graph_executor import GraphExecutorState
     from nirtorch.utils import sanitize_name
@@ -245,7 +174,7 @@ def run_norse(
     from norse.torch.functional.lif_box import LIFBoxFeedForwardState
 
     with tempfile.TemporaryDirectory() as folder:
-        graph = nir.read(str(write_nir(spec, Path(folder) / f"{spec.name}.nir")))
+        graph, _ = exported_graph(spec, folder)
     module = load_in_norse(graph, spec)
     initial_state = initial_state or {}
     names = {pop.name: sanitize_name(pop.name) for pop in spec.populations}
@@ -279,54 +208,8 @@ def run_norse(
 
 def compare_with_norse(spec: NetworkSpec, currents: np.ndarray) -> Agreement:
     """Run ``spec`` here and its NIR file in Norse on ``currents`` ``(T, n_inputs)``; compare."""
-    currents = np.asarray(currents, dtype=np.float64)
-    sim = Simulator(spec, library="numpy")
-    states = [sim.step(current) for current in currents]  # numpy steps return fresh arrays
-    u, v, s = (np.array([getattr(st, field) for st in states]) for field in ("u", "v", "s"))
-    slices = sim.layout.slices
-    depths = population_depths(spec)
-    theta = np.array([st.theta for st in states])
-    # A population whose threshold travels as a current starts from current - threshold offset.
-    offset = {pop.name: threshold_as_current(spec, pop) for pop in spec.populations}
-    initial = {
-        name: (
-            u[d - 1, slices[name]] - (theta[d - 1, slices[name]] if offset[name] else 0.0),
-            v[d - 1, slices[name]],
-        )
-        for name, d in depths.items()
-        if 0 < d <= len(u)
-    }
-    theirs = run_norse(spec, currents, initial)
-
-    per_population, matches, entries, count_ours, count_theirs = {}, 0, 0, 0, 0
-    readout_error, readout_abs = 0.0, 0.0
-    for pop in spec.populations:
-        if pop.name not in depths:
-            continue
-        d = depths[pop.name]
-        aligned = len(currents) - d
-        if aligned <= 0:
-            continue
-        sl = slices[pop.name]
-        if pop.spiking:
-            ours_pop, theirs_pop = s[d:, sl], theirs[pop.name]["spikes"][:aligned]
-            equal = int((ours_pop == theirs_pop).sum())
-            per_population[pop.name] = equal / ours_pop.size
-            matches, entries = matches + equal, entries + ours_pop.size
-            count_ours += int(ours_pop.sum())
-            count_theirs += int(theirs_pop.sum())
-        else:
-            readout = v[d:, sl]
-            readout_error = max(
-                readout_error, float(np.abs(readout - theirs[pop.name]["v"][:aligned]).max())
-            )
-            readout_abs = max(readout_abs, float(np.abs(readout).max()))
-    return Agreement(
-        spikes=matches / entries if entries else 1.0,
-        per_population=per_population,
-        spike_count_ours=count_ours,
-        spike_count_theirs=count_theirs,
-        readout_max_error=readout_error,
-        readout_max_abs=readout_abs,
-        known_differences=known_differences(spec),
-    )
+    try:
+        import_norse()
+    except ImportError as exc:
+        raise ConsumerUnavailable(f"norse is not installed: {exc}") from exc
+    return compare(spec, currents, run_norse)
