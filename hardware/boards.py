@@ -98,15 +98,17 @@ BOARDS: dict[str, BoardProfile] = {
         max_neurons=1008,
         max_synapses=64_000,
         weight_bits=8,
-        max_fan_in=63,
+        # inputs are a dense 16 x 1000 weight table: no fan-in limit; the recurrent fan-out
+        # limit (64) is the Xylo target's rule (hardware/xylo.py, engine/xylo_program.py)
+        max_fan_in=None,
         max_input_channels=16,
         models=frozenset({"cuba_lif"}),
         decays="power_of_two",
         state_bits=16,
         source="Rockpool documentation, Xylo overview; Open Neuromorphic hardware guide "
         "(Xylo Audio 2, SYNS61201): 1000 hidden + 8 output LIF neurons, 16 input channels, "
-        "8-bit weights, 16-bit states, fan-in <= 63, 64,000 weights, bit-shift decays, "
-        "subtractive reset",
+        "8-bit weights, 16-bit states, recurrent fan-out <= 64, 64,000 weights, bit-shift "
+        "decays, subtractive reset (line-level sources: hardware/xylo.py)",
     ),
     "spinnaker2": BoardProfile(
         "spinnaker2",

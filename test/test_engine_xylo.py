@@ -119,7 +119,7 @@ def test_the_compiler_refuses_each_broken_rule_with_its_numbers():
         compile_xylo(too_much)
     reasons = "\n".join(err.value.reasons)
     assert "20 input channels (encoder neurons), Xylo v2 has 16" in reasons
-    assert "fan-in 90, Xylo v2 allows 63" in reasons
+    assert "a hidden neuron reaches 70 hidden neurons, Xylo v2 allows a fan-out of 64" in reasons
     assert "dv [0.3] is not 2**-k" in reasons
 
 

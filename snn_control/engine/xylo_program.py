@@ -300,14 +300,13 @@ def config_violations(config: XyloConfig, rules: XyloRules) -> list[str]:
         b = getattr(c, name)
         if b.size and (b.min() < b_lo or b.max() > b_hi):
             reasons.append(f"{name} spans [{b.min()}, {b.max()}], allowed [{b_lo}, {b_hi}]")
-    fan_in = np.count_nonzero(c.weights_in[:, :, 0], axis=0) + np.count_nonzero(
-        c.weights_rec[:, :, 0], axis=0
-    )
-    if fan_in.size and fan_in.max() > r.max_fan_in:
-        worst = int(np.argmax(fan_in))
+    # recurrent targets per hidden neuron, on either synapse (weights_rec is pre x post x syn)
+    fan_out = np.count_nonzero(np.any(c.weights_rec != 0, axis=2), axis=1)
+    if fan_out.size and fan_out.max() > r.max_fan_out:
+        worst = int(np.argmax(fan_out))
         reasons.append(
-            f"hidden neuron {worst} has fan-in {int(fan_in[worst])}, Xylo {r.version} allows "
-            f"{r.max_fan_in}"
+            f"hidden neuron {worst} reaches {int(fan_out[worst])} hidden neurons, Xylo "
+            f"{r.version} allows a fan-out of {r.max_fan_out}"
         )
     return reasons
 
@@ -384,16 +383,19 @@ def xylo_violations(spec: NetworkSpec, version: str = "v2") -> list[str]:
             reasons.append(f"connection {conn.name}: readout neurons send no spikes on Xylo")
         elif dst == "readout" and src != "hidden":
             reasons.append(f"connection {conn.name}: readout neurons hear hidden neurons only")
-    incoming = np.zeros(n_hidden, np.int64)
+    # Xylo stores recurrent weights as a fan-out list per hidden neuron (hardware/xylo.py);
+    # input weights are a dense table, so fan-in is not limited.
+    targets = np.zeros((n_hidden, n_hidden), bool)
     offsets = _offsets(spec, roles, "hidden")
     for conn in spec.connections:
-        if roles[conn.target] == "hidden" and conn.port == "current":
-            a, b = offsets[conn.target]
-            incoming[a:b] += np.count_nonzero(conn.weight, axis=1)
-    if incoming.size and incoming.max() > rules.max_fan_in:
+        if roles[conn.source] == "hidden" and roles[conn.target] == "hidden":
+            (a, b), (c, d) = offsets[conn.target], offsets[conn.source]
+            targets[c:d, a:b] |= (np.asarray(conn.weight) != 0).T
+    fan_out = targets.sum(axis=1)
+    if fan_out.size and fan_out.max() > rules.max_fan_out:
         reasons.append(
-            f"a hidden neuron has fan-in {int(incoming.max())}, Xylo {version} allows "
-            f"{rules.max_fan_in}"
+            f"a hidden neuron reaches {int(fan_out.max())} hidden neurons, Xylo {version} "
+            f"allows a fan-out of {rules.max_fan_out}"
         )
     return reasons
 
