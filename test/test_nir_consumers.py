@@ -17,7 +17,7 @@ NIR graphs run in snnTorch and Rockpool, spike for spike against our simulator.
 
 Norse's own tests are in test_engine_nir.py. These use the real packages that
 scripts/bootstrap.sh installs (snnTorch in the venv, Rockpool in its own directory, run in a
-bounded subprocess).
+bounded subprocess). Our import reads what snnTorch and Rockpool export (round trips).
 """
 
 import numpy as np
@@ -32,9 +32,15 @@ from snn_control.engine.nir_consumers import (
     nir_figures,
     rockpool,
 )
+from snn_control.engine.nir_consumers.rockpool import rockpool_round_trips
 from snn_control.engine.nir_consumers.rockpool_worker import _Refuse
 from snn_control.engine.nir_consumers.snntorch import SNNTORCH_DT, snntorch_round_trip
-from snn_control.engine.nir_io import from_nir
+from snn_control.engine.nir_io import (
+    DEFAULT_DT,
+    from_nir,
+    threshold_as_current,
+    UnsupportedNIRError,
+)
 from snn_control.engine.simulator import Simulator
 from test_engine_nir import layered_network
 
@@ -120,6 +126,63 @@ def test_our_import_reads_what_snntorch_exports():
     np.testing.assert_array_equal(a["spikes"], b["spikes"])
     readout = slice(spec.n_neurons - 1, spec.n_neurons)  # the readout is the last neuron
     np.testing.assert_allclose(b["v"][:, readout], a["v"][:, readout], atol=1e-5)
+
+
+# blimp_i: biases (which Rockpool's export loses; its worker writes them back) and an adaptive
+# threshold written as a current; swimmer_ncap: soft reset with voltage memory
+ROCKPOOL_ROUND_TRIPS = ("blimp_i", "swimmer_ncap")
+
+
+@pytest.fixture(scope="module")
+def rockpool_exports():
+    """Rockpool's exports of ROCKPOOL_ROUND_TRIPS, from one worker (Rockpool imports slowly)."""
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(rockpool, "WORKER_TIMEOUT_S", 60.0)
+    specs = [shipped(network) for network in ROCKPOOL_ROUND_TRIPS]
+    yield dict(zip(ROCKPOOL_ROUND_TRIPS, zip(specs, rockpool_round_trips(specs))))
+    monkeypatch.undo()
+
+
+@pytest.mark.parametrize("network", ROCKPOOL_ROUND_TRIPS)
+def test_our_import_reads_what_rockpool_exports(rockpool_exports, network):
+    spec, graph = rockpool_exports[network]
+    dt = float(spec.metadata.get("dt", DEFAULT_DT))
+    with pytest.raises(UnsupportedNIRError, match="r is not Rockpool's"):
+        from_nir(graph, dt=2 * dt, convention="rockpool")  # the graph has no dt: r checks it
+    back = from_nir(graph, dt=dt, convention="rockpool")
+    assert [(p.name, p.model if p.spiking else "readout") for p in back.populations] == [
+        (p.name, "cuba_lif" if p.spiking else "readout") for p in spec.populations
+    ]
+    rode = {}  # an adaptive threshold written as a current comes back inside that current
+    for ours, theirs in zip(spec.populations, back.populations):
+        params = dict(ours.params)
+        if threshold_as_current(spec, ours):
+            params["du"] = params["dth"]
+            rode[ours.name] = spec.incoming(ours.name, "threshold")[0].weight
+        else:
+            assert theirs.reset == ours.reset or not ours.spiking
+        for key in theirs.params:  # Rockpool keeps its parameters in float32
+            np.testing.assert_allclose(theirs.params[key], params[key], rtol=1e-6, atol=1e-8)
+    by_name = {c.name: c for c in back.connections}
+    for ours in spec.connections:
+        if ours.port == "current":
+            expected = ours.weight - rode.get(ours.target, 0.0)
+            np.testing.assert_allclose(by_name[ours.name].weight, expected, rtol=1e-6)
+    x = random_inputs(3, 400, n_in=spec.n_inputs)
+    a = Simulator(spec, library="numpy").run(x)
+    b = Simulator(back, library="numpy").run(x)
+    assert a["spikes"].sum() > 100
+    np.testing.assert_array_equal(a["spikes"], b["spikes"])
+    slices = Simulator(spec, library="numpy").layout.slices
+    for pop in (p for p in spec.populations if not p.spiking):
+        ours_v, theirs_v = a["v"][:, slices[pop.name]], b["v"][:, slices[pop.name]]
+        scale = max(1.0, float(np.abs(ours_v).max()))
+        np.testing.assert_allclose(theirs_v, ours_v, atol=1e-6 * scale)
+
+
+def test_rockpool_round_trip_refuses_self_connections():
+    with pytest.raises(ValueError, match="cannot export self-connections \\(hid->hid:current\\)"):
+        rockpool_round_trips([layered_network(0)])
 
 
 def test_rockpool_worker_refuses_samna():

@@ -40,6 +40,28 @@ with the threshold's decay, and a consumer computes the same spikes; otherwise i
 in the graph's metadata only. What NIR consumers do differently
 (undelayed edges, soft reset, threshold adaptation) is listed in ``SEMANTIC_NOTES``, and
 :mod:`snn_control.engine.nir_consumers` measures it against a real consumer.
+
+A graph from another tool is read by that tool's discretisation (``from_nir``'s
+``convention``), since NIR's continuous-time fields do not fix one:
+
+* ``"euler"`` (the default; what we write, Norse and snnTorch read, and snnTorch writes):
+  the Euler mapping above, inverted; ``r`` and ``w_in`` must be ``tau / dt``.
+* ``"rockpool"`` (what ``rockpool.nn.modules.to_nir`` of Rockpool 3.1.0 writes for its
+  ``LIFTorch``, whose step is ``I <- b (I + x)``, ``V <- a V + I + bias``, spike where
+  ``V >= vth``, subtract ``vth``; ``a = exp(-dt / tau_mem)``, ``b = exp(-dt / tau_syn)``):
+  ``du = 1 - b``, ``dv = 1 - a``, ``bias = v_leak (1 - a)``, soft reset (nir <= 1.0.4's
+  ``CubaLIF`` has no ``v_reset``: it subtracts, and nir 1.0.8 reads such a file with
+  ``v_reset = 0``, which this convention ignores), and each ``Linear`` into a population
+  multiplied by its ``b`` (Rockpool's synapse decays what it has just added). ``w_in`` must
+  be 1 (Rockpool ignores it), and ``r`` Rockpool's ``tau_mem exp(-dt / tau_mem) / dt``,
+  which is how the given ``dt`` is checked: Rockpool writes no step into the graph. Two
+  things our network cannot hold: the input population's input passes through ``b`` in
+  Rockpool but not here (Rockpool's model fed ``x`` is the imported one fed ``b x``), and
+  Rockpool emits up to ``max_spikes_per_dt`` spikes per step (not in NIR), ours one.
+
+In either convention a ``CubaLIF`` that cannot fire (threshold
+:data:`~snn_control.engine.neurons.UNREACHABLE`, how we hand readouts to consumers without
+``CubaLI``, and how they write them back) is read as a leaky integrator.
 """
 
 from __future__ import annotations
@@ -50,8 +72,11 @@ from typing import Any
 import numpy as np
 
 from snn_control.engine.network import Connection, NetworkFileError, NetworkSpec, Population
+from snn_control.engine.neurons import UNREACHABLE
 
 DEFAULT_DT = 1e-3
+#: How :func:`from_nir` discretises a graph without our metadata (module docstring).
+CONVENTIONS = ("euler", "rockpool")
 #: Decay per step written for a perfect integrator (module docstring): tau = dt * 1e12.
 PERFECT_INTEGRATOR_DECAY = 1e-12
 SEMANTIC_NOTES = (
@@ -209,18 +234,26 @@ def write_nir(spec: NetworkSpec, path: str | Path) -> Path:
     return path
 
 
-def from_nir(graph: Any, name: str | None = None, dt: float | None = None) -> NetworkSpec:
+def from_nir(
+    graph: Any, name: str | None = None, dt: float | None = None, convention: str = "euler"
+) -> NetworkSpec:
     """
     Return a NetworkSpec from a NIR graph: exact when written by us, else from standard fields.
 
     ``dt`` is the step to discretise with; it defaults to the one we recorded in the graph,
-    else 1 ms. Time constants only make sense together with it.
+    else 1 ms. Time constants only make sense together with it. ``convention`` is the
+    discretisation of the tool that wrote the graph, one of :data:`CONVENTIONS` (module
+    docstring); nodes with our metadata are read exactly whatever it says.
     """
     import nir
 
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown NIR convention {convention!r}; known: {CONVENTIONS}")
     meta = dict(graph.metadata.get("snn_control", {})) if isinstance(graph.metadata, dict) else {}
     dt = float(dt if dt is not None else meta.get("dt", DEFAULT_DT))
     pops: list[Population] = []
+    # Per population read from standard fields: the factor on its incoming Linear weights.
+    weight_gain: dict[str, np.ndarray] = {}
     linears: dict[str, Any] = {}
     for node_name, node in graph.nodes.items():
         ours = (
@@ -255,7 +288,10 @@ def from_nir(graph: Any, name: str | None = None, dt: float | None = None) -> Ne
                     )
                 )
             else:
-                pops.append(_population_from_standard_fields(node_name, node, dt))
+                pop, weight_gain[node_name] = _population_from_standard_fields(
+                    node_name, node, dt, convention
+                )
+                pops.append(pop)
             continue
         raise UnsupportedNIRError(
             f"NIR node {node_name!r} of type {type(node).__name__} is not supported; "
@@ -275,6 +311,8 @@ def from_nir(graph: Any, name: str | None = None, dt: float | None = None) -> Ne
                 else {}
             )
             weight = np.asarray(linears[src].weight, dtype=np.float64)
+            if dst in weight_gain:
+                weight = weight * weight_gain[dst][:, None]
             rider = ours.get("threshold")
             if isinstance(rider, dict):  # a threshold connection written inside this current one
                 weight = np.asarray(rider["current_weight"], dtype=np.float64)
@@ -337,35 +375,66 @@ def read_nir(path: str | Path) -> NetworkSpec:
     return from_nir(nir.read(str(path)))
 
 
-def _population_from_standard_fields(name: str, node: Any, dt: float) -> Population:
-    """Invert the Euler mapping for a node written by another tool."""
+def _population_from_standard_fields(
+    name: str, node: Any, dt: float, convention: str
+) -> tuple[Population, np.ndarray]:
+    """
+    Invert ``convention``'s discretisation for a node written by another tool.
+
+    Returns the population and the factor on its incoming ``Linear`` weights (per neuron).
+    """
     import nir
 
     tau_syn = np.asarray(node.tau_syn, dtype=np.float64).reshape(-1)
     tau_mem = np.asarray(node.tau_mem, dtype=np.float64).reshape(-1)
-    du = np.clip(dt / tau_syn, 0, 1)
-    dv = np.clip(dt / tau_mem, 0, 1)
-    r = np.broadcast_to(np.asarray(node.r, dtype=np.float64), tau_mem.shape)
-    w_in = np.broadcast_to(np.asarray(node.w_in, dtype=np.float64), tau_syn.shape)
-    if not (np.allclose(r * dv, 1.0) and np.allclose(w_in * du, 1.0)):
-        raise UnsupportedNIRError(
-            f"NIR node {name!r}: r and w_in must equal tau/dt (Euler-normalised neurons); "
-            "rescale the incoming weights first"
-        )
-    bias = np.broadcast_to(np.asarray(node.v_leak, dtype=np.float64), tau_mem.shape) * dv
+    r = np.broadcast_to(np.asarray(node.r, dtype=np.float64).reshape(-1), tau_mem.shape)
+    w_in = np.broadcast_to(np.asarray(node.w_in, dtype=np.float64).reshape(-1), tau_syn.shape)
+    v_leak = np.broadcast_to(np.asarray(node.v_leak, dtype=np.float64).reshape(-1), tau_mem.shape)
+    if convention == "rockpool":
+        # 1 - exp(-dt / tau) through expm1, exact for small ratios; b and a directly, since
+        # 1 - (1 - b) would lose a small b. Rockpool writes tau = 0 for a decay to 0, which
+        # exp(-inf) gives.
+        with np.errstate(divide="ignore"):
+            du, dv = (-np.expm1(-dt / tau) for tau in (tau_syn, tau_mem))
+            gain, keeps = (np.exp(-dt / tau) for tau in (tau_syn, tau_mem))
+        if not np.allclose(r, np.where(tau_mem > 0, tau_mem * keeps / dt, 0.0), rtol=1e-4):
+            raise UnsupportedNIRError(
+                f"NIR node {name!r}: r is not Rockpool's tau_mem exp(-dt/tau_mem)/dt for "
+                f"dt = {dt} s: pass the step the Rockpool model was made with"
+            )
+        if not np.allclose(w_in, 1.0):
+            raise UnsupportedNIRError(
+                f"NIR node {name!r}: w_in must be 1 in a Rockpool graph (Rockpool ignores it)"
+            )
+        reset = "soft"
+    else:
+        du = np.clip(dt / tau_syn, 0, 1)
+        dv = np.clip(dt / tau_mem, 0, 1)
+        if not (np.allclose(r * dv, 1.0) and np.allclose(w_in * du, 1.0)):
+            raise UnsupportedNIRError(
+                f"NIR node {name!r}: r and w_in must equal tau/dt (Euler-normalised neurons); "
+                "rescale the incoming weights first"
+            )
+        gain = np.ones(tau_syn.shape)
+        reset = "hard"
+        v_reset = getattr(node, "v_reset", None)
+        if isinstance(node, nir.CubaLIF) and v_reset is not None and np.any(
+            np.asarray(v_reset) != 0
+        ):
+            raise UnsupportedNIRError(
+                f"NIR node {name!r}: only v_reset = 0 (hard reset to zero) is supported"
+            )
+    bias = v_leak * dv
     # Time constants this long are perfect integrators (module docstring): give them back their
     # exact 0.
     du, dv = (np.where(d < 2 * PERFECT_INTEGRATOR_DECAY, 0.0, d) for d in (du, dv))
-    if isinstance(node, nir.CubaLI):
-        return Population(
-            name, tau_mem.size, "leaky_integrator", {"du": du, "dv": dv, "bias": bias}
-        )
-    v_reset = getattr(node, "v_reset", None)
-    if v_reset is not None and np.any(np.asarray(v_reset) != 0):
-        raise UnsupportedNIRError(
-            f"NIR node {name!r}: only v_reset = 0 (hard reset to zero) is supported"
-        )
-    vth = np.broadcast_to(np.asarray(node.v_threshold, dtype=np.float64), tau_mem.shape)
-    return Population(
-        name, tau_mem.size, "cuba_lif", {"du": du, "dv": dv, "vth": vth, "bias": bias}
+    # A threshold past half of UNREACHABLE is one, rounded to float32 by the tool that wrote it.
+    never_fires = not isinstance(node, nir.CubaLIF) or bool(
+        np.all(np.asarray(node.v_threshold, dtype=np.float64) >= 0.5 * UNREACHABLE)
     )
+    if never_fires:
+        params = {"du": du, "dv": dv, "bias": bias}
+        return Population(name, tau_mem.size, "leaky_integrator", params), gain
+    vth = np.broadcast_to(np.asarray(node.v_threshold, dtype=np.float64), tau_mem.shape)
+    params = {"du": du, "dv": dv, "vth": vth, "bias": bias}
+    return Population(name, tau_mem.size, "cuba_lif", params, reset=reset), gain

@@ -26,6 +26,18 @@ share:
 * ``rockpool`` (:mod:`.rockpool`): Rockpool 3.1.0's ``rockpool.nn`` (never its devices, which
   need ``samna``), in a bounded subprocess with its own nir 1.0.4 and nirtorch 1.0.
 
+Our import (:func:`~snn_control.engine.nir_io.from_nir`) reads what two of them export,
+tested by round trips (our graph, the consumer's modules, its export, our import, spike for
+spike with the original): snnTorch's ``export_to_nir``
+(:func:`.snntorch.snntorch_round_trip`, Euler convention, ``dt`` 1e-4 s) and Rockpool's
+``to_nir`` (:func:`.rockpool.rockpool_round_trips`, ``convention="rockpool"``). Norse
+1.1.0's ``to_nir`` cannot give back what its ``from_nir`` loaded (measured on ``blimp_pd``
+with nirtorch 2.6): it has no mapping for the ``CubaLIF`` wrapper its import makes, so the
+graph it traces has ``None`` for the wrapper (and for ``Input`` and ``Output``), no node for
+the synapse, the wrapper's ``w_in`` and ``r`` nowhere, and each ``LIFBoxCell`` as a ``LIF``
+without incoming edge and with ``tau = dt / tau_mem_inv`` (``dt * tau``, not ``tau``); it is
+not used for the way back.
+
 Not used: Sinabs 3.1.3 (pins nir <= 1.0.4 and ``samna``; its ``from_nir`` has no ``CubaLIF``
 and no ``Linear``, only ``Affine``, ``LIF``, ``IF``, ``LI``, so our graph does not load) and
 Spyx 1.0.0 (needs JAX, Flax, Optax and Grain, hundreds of MB beside torch, and reads only a

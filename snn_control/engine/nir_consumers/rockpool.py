@@ -49,6 +49,16 @@ as in Norse (item 6 of :mod:`.norse`). What differs and how it is bridged:
    memory is a known difference (with ``dv = 1`` both resets are the same).
 6. Initial state: the driver sets ``vmem`` and ``isyn`` (Rockpool's ``isyn`` is our current
    after item 4).
+
+The way back (:func:`rockpool_round_trips`): the worker exports the modules it loaded and
+adjusted with ``rockpool.nn.modules.to_nir`` (two bugs of that export bridged there, see
+:func:`.rockpool_worker._exported`), and
+:func:`~snn_control.engine.nir_io.from_nir` reads that graph with
+``convention="rockpool"``, Rockpool's discretisation, and the network's ``dt`` (the graph
+has none). What it cannot bring back: self-connections (Rockpool's export, tracing one
+step with nirtorch 1.0, wires a recurrent ``Linear`` to a new output node instead of back
+to its population, so :func:`rockpool_round_trips` refuses networks that have them), and
+the input scale of item 4, which lives outside Rockpool's modules.
 """
 
 from __future__ import annotations
@@ -57,7 +67,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -140,6 +150,56 @@ def rockpool_job(graph: Any, initial_state: InitialState) -> dict[str, np.ndarra
     return job
 
 
+def _write_job(folder: Path, spec: NetworkSpec, fields: dict[str, Any]) -> tuple[Any, Path]:
+    """Write ``spec``'s NIR file and a worker job for it into ``folder``: (graph, job path)."""
+    fields = dict(fields)  # the entries it takes are popped from a copy
+    graph, path = exported_graph(spec, str(folder))
+    job = rockpool_job(graph, fields.pop("initial_state", {}))
+    scale = job.pop("input_scale", 1.0)
+    np.savez(
+        folder / "job.npz",
+        nir_path=np.array(path),
+        unreachable=np.array(UNREACHABLE),
+        neurons=np.array([pop.name for pop in spec.populations]),
+        currents=np.asarray(fields.pop("currents"), dtype=np.float64) * scale,
+        **fields,
+        **job,
+    )
+    return graph, folder / "job.npz"
+
+
+def _run_worker(tasks: list[tuple[Path, Path]]) -> None:
+    """
+    Run :mod:`.rockpool_worker` on each (job, output) pair, all in one process.
+
+    One process for all: importing Rockpool takes seconds.
+    """
+    from snn_control.processes import run_bounded
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROCKPOOL_PATH)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
+    worker = Path(__file__).with_name("rockpool_worker.py")
+    # -P: the worker's folder must not come first on sys.path (this module is "rockpool")
+    done = run_bounded(
+        [sys.executable, "-P", str(worker)] + [str(p) for task in tasks for p in task],
+        timeout=WORKER_TIMEOUT_S,
+        env=env,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"the Rockpool worker failed ({done.returncode}): {done.stderr[-2000:]}"
+        )
+
+
+def _require_rockpool() -> None:
+    if not rockpool_available():
+        raise ConsumerUnavailable(
+            f"Rockpool is not installed in {ROCKPOOL_PATH} (scripts/bootstrap.sh installs it)"
+        )
+
+
 def run_rockpool(spec: NetworkSpec, currents: np.ndarray, initial_state: InitialState) -> Trace:
     """
     Rockpool's run of ``spec``'s NIR file on ``currents`` ``(T, n_inputs)``, in a subprocess.
@@ -147,44 +207,57 @@ def run_rockpool(spec: NetworkSpec, currents: np.ndarray, initial_state: Initial
     Returns per population ``spikes`` and ``v``, each ``(T, size)``, in Rockpool's undelayed
     time.
     """
-    from snn_control.processes import run_bounded
-
-    if not rockpool_available():
-        raise ConsumerUnavailable(
-            f"Rockpool is not installed in {ROCKPOOL_PATH} (scripts/bootstrap.sh installs it)"
-        )
+    _require_rockpool()
     with tempfile.TemporaryDirectory() as folder:
-        graph, path = exported_graph(spec, folder)
-        job = rockpool_job(graph, initial_state)
-        scale = job.pop("input_scale", 1.0)
-        np.savez(
-            Path(folder) / "job.npz",
-            nir_path=np.array(path),
-            unreachable=np.array(UNREACHABLE),
-            currents=np.asarray(currents, dtype=np.float64) * scale,
-            neurons=np.array([pop.name for pop in spec.populations]),
-            **job,
-        )
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(ROCKPOOL_PATH)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        )
-        worker = Path(__file__).with_name("rockpool_worker.py")
-        # -P: the worker's folder must not come first on sys.path (this module is "rockpool")
-        done = run_bounded(
-            [sys.executable, "-P", str(worker), f"{folder}/job.npz", f"{folder}/out.npz"],
-            timeout=WORKER_TIMEOUT_S,
-            env=env,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"the Rockpool worker failed ({done.returncode}): {done.stderr[-2000:]}"
-            )
-        with np.load(Path(folder) / "out.npz") as data:
+        fields = {"currents": currents, "initial_state": initial_state}
+        _, job = _write_job(Path(folder), spec, fields)
+        out = Path(folder) / "out.npz"
+        _run_worker([(job, out)])
+        with np.load(out) as data:
             return {
                 pop.name: {"spikes": data[f"{pop.name}/spikes"], "v": data[f"{pop.name}/v"]}
                 for pop in spec.populations
             }
+
+
+def rockpool_round_trips(specs: Sequence[NetworkSpec]) -> list[Any]:
+    """
+    Export each network to NIR, load it in Rockpool, and export Rockpool's modules again.
+
+    Returns Rockpool's NIR graphs (nir 1.0.4 files, read with our nir), which
+    :func:`~snn_control.engine.nir_io.from_nir` reads with ``convention="rockpool"`` and the
+    network's ``dt``. Rockpool's model fed ``x`` is that network fed ``b x`` (``b`` the input
+    population's synaptic decay, item 4); :func:`run_rockpool` feeds it ``x / b``.
+    """
+    import nir
+
+    _require_rockpool()
+    for spec in specs:
+        loops = [c.name for c in spec.connections if c.port == "current" and c.source == c.target]
+        if loops:
+            raise ValueError(
+                f"Rockpool 3.1.0's to_nir cannot export self-connections ({', '.join(loops)}): "
+                "it wires them to a new output node instead of back to their population"
+            )
+    with tempfile.TemporaryDirectory() as folder:
+        ours, tasks = [], []
+        for i, spec in enumerate(specs):
+            sub = Path(folder) / str(i)
+            sub.mkdir()
+            fields = {"currents": np.zeros((1, spec.n_inputs)), "export": True}
+            graph, job = _write_job(sub, spec, fields)
+            ours.append(graph)
+            tasks.append((job, sub / "rockpool.nir"))
+        _run_worker(tasks)
+        theirs = [nir.read(str(out)) for _, out in tasks]
+    for spec, graph, back in zip(specs, ours, theirs):
+        # The tracer must find every edge of ours and no other: a wrong one would not fail later.
+        if set(back.edges) != set(graph.edges):
+            raise RuntimeError(
+                f"Rockpool's NIR export changed the edges of {spec.name}: "
+                f"{sorted(set(back.edges) ^ set(graph.edges))}"
+            )
+    return theirs
 
 
 def compare_with_rockpool(spec: NetworkSpec, currents: np.ndarray) -> Agreement:

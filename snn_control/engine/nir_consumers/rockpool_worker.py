@@ -15,7 +15,7 @@
 """
 Load an NIR file with Rockpool 3.1.0 and run it, in a process of its own.
 
-Run by :mod:`.rockpool` as ``python -P rockpool_worker.py <job.npz> <out.npz>`` with
+Run by :mod:`.rockpool` as ``python -P rockpool_worker.py <job.npz> <out> ...`` (pairs) with
 ``PYTHONPATH`` starting at Rockpool's directory, so that Rockpool's ``nir`` 1.0.4 and
 ``nirtorch`` 1.0 shadow ours. It imports neither ``snn_control`` nor ``samna``: Rockpool's
 backend probe tries ``import samna`` at import time, and the finder below refuses it (and
@@ -25,6 +25,10 @@ The job holds the NIR file's path, the input currents ``(T, n)``, and per module
 attributes to set after ``rockpool.nn.modules.from_nir`` (``<module>/<attribute>`` arrays,
 reshaped to the attribute's shape). The output holds ``<node>/spikes`` and ``<node>/v`` per
 neuron module, ``(T, size)``.
+
+A job with ``export`` set runs nothing: the worker exports the adjusted modules with
+``rockpool.nn.modules.to_nir`` and writes that graph (nir 1.0.4) to the output path, after
+bridging two bugs of that export in Rockpool 3.1.0 (:func:`_exported`).
 """
 
 import dataclasses
@@ -66,9 +70,46 @@ def _as_nir_104(entry, unreachable):
     return entry
 
 
+def _exported(module, graph, sample):
+    """
+    Return Rockpool's NIR export of ``module`` (loaded from ``graph``), two bugs bridged.
+
+    Rockpool 3.1.0's ``to_nir`` (with nirtorch 1.0's tracer):
+
+    1. maps the ``Identity`` modules that nirtorch's loader makes of ``Input`` and ``Output``
+       to ``None`` and traces an edge from each to itself, so the graph cannot be written:
+       the nodes of ``graph`` of those names go back in, their self-edges out;
+    2. writes ``v_leak = zeros_like(bias)`` for every ``LIFTorch``, whatever its bias: the
+       bias is lost. Written here instead: the voltage Rockpool's update relaxes to without
+       input, ``bias / (1 - alpha)`` (``alpha = exp(-dt / tau_mem)``, 1 - alpha in float64).
+    """
+    import nir
+    import torch
+    from rockpool.nn.modules import to_nir
+
+    exported = to_nir(module, sample)
+    nodes, ends = dict(exported.nodes), set()
+    for name, node in exported.nodes.items():
+        if node is None and isinstance(graph.nodes.get(name), (nir.Input, nir.Output)):
+            nodes[name] = graph.nodes[name]  # item 1
+            ends.add(name)
+        elif isinstance(node, nir.CubaLIF):  # item 2
+            lif = module.get_submodule(name)
+            tau = lif.tau_mem.detach().double().reshape(-1)
+            relax = -torch.expm1(-float(lif.dt) / tau)
+            bias = lif.bias.detach().double().reshape(-1) / torch.where(relax > 0, relax, 1.0)
+            node.v_leak = np.broadcast_to(bias.numpy(), np.shape(node.v_threshold)).copy()
+    missing = [name for name, node in nodes.items() if node is None]
+    if missing:
+        raise RuntimeError(f"Rockpool's to_nir exported no node for {missing}")
+    edges = [(a, b) for a, b in exported.edges if not (a == b and a in ends)]
+    return nir.NIRGraph(nodes=nodes, edges=edges)
+
+
 def main(job_path, out_path):
-    """Load, adjust, run, save (module docstring)."""
-    sys.meta_path.insert(0, _Refuse())
+    """Load, adjust, then run or export, save (module docstring)."""
+    if not any(isinstance(finder, _Refuse) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Refuse())
     import h5py
     import nir
     import torch
@@ -81,6 +122,7 @@ def main(job_path, out_path):
     module = from_nir(graph)
     currents = job.pop("currents")
     neurons = [str(n) for n in job.pop("neurons")]
+    export = bool(job.pop("export", False))
     for key, value in job.items():
         name, attribute = key.split("/")
         current = getattr(module.get_submodule(name), attribute)
@@ -88,6 +130,12 @@ def main(job_path, out_path):
         tensor = torch.as_tensor(np.asarray(value, dtype=np.float32)).reshape(shape)
         value = tensor if isinstance(current, torch.Tensor) else float(tensor)
         setattr(module.get_submodule(name), attribute, value)
+    if export:
+        # a (batch, time, channel) sample: the GraphExecutor has no size_in for to_nir to use
+        sample = torch.zeros((1, 1) + np.shape(currents)[1:])
+        with torch.no_grad():
+            nir.write(out_path, _exported(module, graph, sample))
+        return
     steps = len(currents)
     out = {}
     for name in neurons:
@@ -107,4 +155,6 @@ def main(job_path, out_path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    # (job, output) pairs: one process for several jobs imports Rockpool once
+    for job_path, out_path in zip(sys.argv[1::2], sys.argv[2::2]):
+        main(job_path, out_path)
