@@ -140,31 +140,65 @@ SPIKEPOINT_TARGETS = (
 
 def _load_network(path: str) -> NetworkSpec:
     """
-    Load a network file, or a place map's query network.
+    Load a network file, a swimmer controller's network, or a place map's query network.
 
     A place map gives the query network of its ensemble (:mod:`snn_control.vpr.network`); a
-    SpikePoint classifier raises :class:`_SpikePointFile`.
+    spiking NCAP's controller file its network; a SpikePoint classifier raises
+    :class:`_SpikePointFile`.
     """
     from snn_control.engine.network import NetworkFileError, NetworkSpec
 
     try:
         return NetworkSpec.load(path)
     except NetworkFileError as not_a_network:
-        from snn_control.vpr.place_map import PlaceMapError, load_map
+        for read in (_place_map_network, _swimmer_network, _spikepoint_classifier):
+            spec = read(path)
+            if spec is not None:
+                return spec
+        raise not_a_network from None
 
-        try:
-            place_map = load_map(path)
-        except PlaceMapError:
-            from snn_control.events.spikepoint import SpikePointError, load_classifier
 
-            try:
-                classifier = load_classifier(path)
-            except SpikePointError:
-                raise not_a_network from None
-            raise _SpikePointFile(classifier) from None
-        from snn_control.vpr.network import ensemble_network
+def _place_map_network(path: str) -> NetworkSpec | None:
+    from snn_control.vpr.network import ensemble_network
+    from snn_control.vpr.place_map import PlaceMapError, load_map
 
-        return ensemble_network(place_map.ensemble, place_map.network_inhibition)
+    try:
+        place_map = load_map(path)
+    except PlaceMapError:
+        return None
+    return ensemble_network(place_map.ensemble, place_map.network_inhibition)
+
+
+def _swimmer_network(path: str) -> NetworkSpec | None:
+    from snn_control.npz_io import read_npz
+    from snn_control.swimmer.controllers import (
+        FORMAT,
+        SPIKING_CONTROLLERS,
+        load_swimmer_controller,
+        load_swimmer_file,
+    )
+
+    from snn_control.engine.network import NetworkFileError
+
+    if str(read_npz(path, "network file").get("format", "")) != FORMAT:
+        return None
+    try:
+        kind = load_swimmer_file(path)["kind"]
+    except ValueError as exc:  # a swimmer file, but a bad one: a bad network file
+        raise NetworkFileError(str(exc)) from None
+    if kind not in SPIKING_CONTROLLERS:
+        raise NetworkFileError(f"{path}: a {kind} swimmer controller is no spiking network")
+    return load_swimmer_controller(path, backend="numpy").spec
+
+
+def _spikepoint_classifier(path: str) -> None:
+    from snn_control.events.spikepoint import SpikePointError, load_classifier
+
+    try:
+        classifier = load_classifier(path)
+    except SpikePointError:
+        return None
+    raise _SpikePointFile(classifier) from None
 
 
 def _loihi2(how: str) -> int:

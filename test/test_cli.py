@@ -146,6 +146,27 @@ def test_deploy_xylo_writes_a_configuration_and_runs_it_in_xylosim(tmp_path):
     assert bad.returncode == 2 and "not an snn_control Xylo configuration" in bad.stderr
 
 
+def test_deploy_xylo_takes_the_xylo_swimmer_and_names_a_controller_with_no_network(tmp_path):
+    from snn_control.swimmer.controllers import shipped_path
+
+    out = run(
+        "deploy",
+        str(shipped_path("xylo_ncap")),
+        "--target",
+        "xylo",
+        "--steps",
+        "60",
+        "--output",
+        str(tmp_path / "swimmer.xylo.json"),
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["model_matches_xylosim"] == 1 and report["network"] == "xylo_ncap"
+    assert (tmp_path / "swimmer.xylo.json").is_file()
+    mlp = run("deploy", str(shipped_path("mlp")), "--target", "xylo")
+    assert mlp.returncode == 2 and "a mlp swimmer controller is no spiking network" in mlp.stderr
+
+
 def test_deploy_xylo_refuses_the_float_blimp_with_the_rules_it_breaks():
     from snn_control.blimp.controller import weights_path
 

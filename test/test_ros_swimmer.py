@@ -69,16 +69,22 @@ def peer():
     p.close()
 
 
-def test_spiking_ncap_swims_the_swimmer_over_ros(peer):
+@pytest.mark.parametrize("backend", ["numpy", "xylosim"])
+def test_spiking_ncap_swims_the_swimmer_over_ros(peer, backend):
+    # xylosim: SynSense's simulator steps the NCAP born for Xylo (the node picks its file)
     sim = start("swimmer_sim", "-p", "rate_scale:=3.0")
     # The sim stamps joint states with its own clock (/clock): the controller runs on it.
-    controller = start("ncap_controller", "-p", "use_sim_time:=true")
+    controller = start(
+        "ncap_controller", "-p", "use_sim_time:=true", "-p", f"backend:={backend}"
+    )
     try:
         peer.spin(12.0)
     finally:
         sim_out, sim_err = stop(sim)
         ctrl_out, ctrl_err = stop(controller)
     assert sim.returncode == 0 and controller.returncode == 0, sim_err + ctrl_err
+    expected = "swimmer_xylo_ncap.npz" if backend == "xylosim" else "swimmer_spiking_ncap.npz"
+    assert f"{expected} (backend {backend})" in ctrl_err, ctrl_err
     assert len(peer.commands) > 200, f"only {len(peer.commands)} commands"
     efforts = np.array([c for _, c in peer.commands])
     assert efforts.shape[1] == 5 and np.all(np.isfinite(efforts)) and np.abs(efforts).max() <= 1.0

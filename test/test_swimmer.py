@@ -144,7 +144,7 @@ def test_controller_files_round_trip_and_fail_clearly(tmp_path):
 
 
 def test_shipped_controllers_load_with_how_to_reproduce_them():
-    for kind in ("spiking_ncap", "rate_ncap", "mlp"):
+    for kind in ("spiking_ncap", "rate_ncap", "mlp", "xylo_ncap"):
         content = load_swimmer_file(shipped_path(kind))
         assert (
             content["meta"]["command"].startswith("snn-control train swimmer")

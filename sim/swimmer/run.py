@@ -44,6 +44,7 @@ KINDS = ("spiking_ncap", "rate_ncap", "mlp")
 
 def main(argv: Sequence[str] | None = None) -> int:
     from snn_control.bench.swimmer import EVAL_SEEDS, TRANSFER_JOINTS, mean_return
+    from snn_control.engine.backends import backend_target
     from snn_control.swimmer.connectome import DEFAULT_DIR, report
 
     parser = argparse.ArgumentParser(
@@ -52,18 +53,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--backend",
         default="numpy",
-        help="spiking NCAP backend: numpy, torch, lava-float, lava-fixed",
+        help="spiking NCAP backend: numpy, torch, lava-float, lava-fixed, or xylo / xylosim "
+        "(which fly the NCAP born for Xylo v2, swimmer_xylo_ncap.npz)",
     )
     parser.add_argument(
         "--connectome", type=Path, default=DEFAULT_DIR, help="folder of the C. elegans edge lists"
     )
     parser.add_argument("--out", default="results")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    files = {kind: load_swimmer_file(shipped_path(kind)) for kind in KINDS}
+    # a backend for one chip runs the spiking NCAP born for it
+    target = backend_target(args.backend)
+    files = {kind: load_swimmer_file(shipped_path(kind, target)) for kind in KINDS}
     summary: dict[str, dict] = {}
     for kind in KINDS:
         controller = load_swimmer_controller(
-            shipped_path(kind), backend=args.backend if kind == "spiking_ncap" else "numpy"
+            shipped_path(kind, target), backend=args.backend if kind == "spiking_ncap" else None
         )
         summary[kind] = {
             "return": round(mean_return(controller, seeds=EVAL_SEEDS), 1),

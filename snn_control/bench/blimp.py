@@ -25,25 +25,35 @@ longer of the two, recorded in the weights' metadata by ``snn-control train blim
 from __future__ import annotations
 
 from snn_control.blimp.controller import blimp_snn
+from snn_control.controllers.base import Controller
 from snn_control.controllers.registry import make_controller
 from snn_control.sim.blimp.env import BlimpAltitudeEnv
 from snn_control.sim.closed_loop import run_closed_loop, step_metrics
 
 
+def flight_figures(prefix: str, controller: Controller, step_s: float) -> dict[str, float]:
+    """
+    Fly the bench flight; return ``<prefix>_rmse_m``, ``_steady_state_error_m``, ``_overshoot_m``.
+
+    The flight: absolute steps of ``step_s`` seconds under negative buoyancy, seed 0.
+    """
+    trace = run_closed_loop(
+        controller,
+        BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s),
+        seed=0,
+    )
+    m = step_metrics(trace, steady_window_s=10.0)
+    return {
+        f"{prefix}_{name}": round(m[name], 4)
+        for name in ("rmse_m", "steady_state_error_m", "overshoot_m")
+    }
+
+
 def run(quick: bool = False) -> dict[str, float]:
     step_s = 30.0 if quick else 70.0
-    results: dict[str, float] = {}
     snn = blimp_snn()
-    for prefix, controller in (("snn", snn), ("pid", make_controller("blimp_pid", 0.1))):
-        trace = run_closed_loop(
-            controller,
-            BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s),
-            seed=0,
-        )
-        m = step_metrics(trace, steady_window_s=10.0)
-        results[f"{prefix}_rmse_m"] = round(m["rmse_m"], 4)
-        results[f"{prefix}_steady_state_error_m"] = round(m["steady_state_error_m"], 4)
-        results[f"{prefix}_overshoot_m"] = round(m["overshoot_m"], 4)
+    results = flight_figures("snn", snn, step_s)
+    results.update(flight_figures("pid", make_controller("blimp_pid", 0.1), step_s))
     results["neurons"] = snn.n_neurons
     minutes = [
         part.spec.metadata.get("evolution_minutes", float("nan")) for part in snn.parts.values()

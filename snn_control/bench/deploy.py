@@ -45,6 +45,10 @@ Weight quantisation cost on the tasks: ``blimp_rmse_m_<b>bit``, ``swimmer_return
 ``vpr_recall_at_1_<b>bit`` and ``spikepoint_accuracy_<b>bit`` for 8- and 4-bit weights
 (``float``, ``network`` and ``kernel`` for the unquantised ones).
 
+Xylo: ``xylo_model_matches`` (:func:`xylo_figures`), ``blimp_xylo_*``
+(:func:`blimp_xylo_figures`) and ``swimmer_xylo_*`` (:func:`swimmer_xylo_figures`), the
+networks born for Xylo v2 with SynSense's ``xylosim`` stepping them.
+
 ``vpr_*``: the shipped place map's ensemble as an engine network
 (:mod:`snn_control.vpr.network`), one tick = one query image; ``spikepoint_*``: the shipped
 gesture recogniser, one tick = one event window, measured on its torch model and its NIR
@@ -160,10 +164,13 @@ def _blimp_commands(backend: str, ticks: int) -> list[float]:
 
 
 def _swimmer_torques(backend: str, ticks: int) -> np.ndarray:
+    from snn_control.engine.backends import backend_target
     from snn_control.swimmer.controllers import load_swimmer_controller, shipped_path
     from snn_control.swimmer.rollout import rollout
 
-    controller = load_swimmer_controller(shipped_path("spiking_ncap"), backend=backend)
+    controller = load_swimmer_controller(
+        shipped_path("spiking_ncap", backend_target(backend)), backend=backend
+    )
     try:
         return np.array(
             rollout(controller, 6, seed=0, steps=ticks, record=True)["trace"]["torque"]
@@ -257,6 +264,7 @@ def run(quick: bool = False) -> dict[str, float]:
     results.update(spikepoint_figures(quick))
     results.update(xylo_figures())
     results.update(blimp_xylo_figures(quick))
+    results.update(swimmer_xylo_figures())
     return results
 
 
@@ -288,26 +296,15 @@ def blimp_xylo_figures(quick: bool = False) -> dict[str, float]:
     30 s with ``quick``). ``blimp_xylo_model_matches_xylosim`` is 1 when the engine's Xylo
     model flies the same commands bit for bit over the first 200 ticks.
     """
+    from snn_control.bench.blimp import flight_figures
     from snn_control.blimp.controller import blimp_snn
     from snn_control.controllers.registry import make_controller
     from snn_control.engine.xylo_program import xylo_violations
-    from snn_control.sim.blimp import BlimpAltitudeEnv
-    from snn_control.sim.closed_loop import run_closed_loop, step_metrics
 
     step_s = 30.0 if quick else 70.0
-    results: dict[str, float] = {}
     snn = blimp_snn(backend="xylosim")
-    pid = make_controller("blimp_pid", 0.1)
-    for prefix, controller in (("blimp_xylo", snn), ("blimp_xylo_pid", pid)):
-        trace = run_closed_loop(
-            controller,
-            BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s),
-            seed=0,
-        )
-        m = step_metrics(trace, steady_window_s=10.0)
-        results[f"{prefix}_rmse_m"] = round(m["rmse_m"], 4)
-        results[f"{prefix}_steady_state_error_m"] = round(m["steady_state_error_m"], 4)
-        results[f"{prefix}_overshoot_m"] = round(m["overshoot_m"], 4)
+    results = flight_figures("blimp_xylo", snn, step_s)
+    results.update(flight_figures("blimp_xylo_pid", make_controller("blimp_pid", 0.1), step_s))
     snn.close()
     results["blimp_xylo_rmse_ratio_to_pid"] = round(
         results["blimp_xylo_rmse_m"] / results["blimp_xylo_pid_rmse_m"], 4
@@ -318,6 +315,39 @@ def blimp_xylo_figures(quick: bool = False) -> dict[str, float]:
         _blimp_commands("xylo", 200) == _blimp_commands("xylosim", 200)
     )
     return results
+
+
+def swimmer_xylo_figures() -> dict[str, float]:
+    """
+    Swim the Xylo-born NCAP, ``xylosim`` stepping it, beside the float spiking NCAP.
+
+    Both swim ``swimmer_return_float``'s episode (6 links, seed 0, 1000 steps).
+    ``swimmer_xylo_model_matches_xylosim`` is 1 when the engine's Xylo model gives the same
+    torques bit for bit over the first 200 ticks.
+    """
+    from snn_control.engine.xylo_program import xylo_violations
+    from snn_control.swimmer.controllers import load_swimmer_controller, shipped_path
+    from snn_control.swimmer.rollout import rollout
+
+    swimmers = {
+        "float": load_swimmer_controller(shipped_path("spiking_ncap")),
+        "xylo": load_swimmer_controller(shipped_path("xylo_ncap"), backend="xylosim"),
+    }
+    returns = {}
+    for name, swimmer in swimmers.items():
+        returns[name] = rollout(swimmer, 6, seed=0)["return"]
+        swimmer.close()
+    xylo = swimmers["xylo"]
+    return {
+        "swimmer_xylo_return": round(returns["xylo"], 1),
+        "swimmer_xylo_float_return": round(returns["float"], 1),
+        "swimmer_xylo_return_ratio": round(returns["xylo"] / returns["float"], 4),
+        "swimmer_xylo_neurons": xylo.spec.n_neurons,
+        "swimmer_xylo_fits_xylo_v2": int(not xylo_violations(xylo.spec)),
+        "swimmer_xylo_model_matches_xylosim": int(
+            np.array_equal(_swimmer_torques("xylo", 200), _swimmer_torques("xylosim", 200))
+        ),
+    }
 
 
 def vpr_figures(quick: bool = False) -> dict[str, float]:

@@ -33,22 +33,41 @@ from snn_control.controllers.base import Controller
 from snn_control.npz_io import atomic_savez, read_npz
 
 FORMAT = "snn_control.swimmer/1"
-CONTROLLERS = ("mlp", "rate_ncap", "spiking_ncap")
+CONTROLLERS = ("mlp", "rate_ncap", "spiking_ncap", "xylo_ncap")
+#: the kinds whose controller is an engine network (``.spec``), which ``deploy`` takes
+SPIKING_CONTROLLERS = ("spiking_ncap", "xylo_ncap")
 
 
 def make_swimmer_controller(
-    kind: str, n_links: int, params: np.ndarray, backend: str = "numpy"
+    kind: str, n_links: int, params: np.ndarray, backend: str | None = None
 ) -> Controller:
+    """
+    Return a controller of ``kind`` for ``n_links`` links.
+
+    ``backend`` steps the spiking NCAPs; ``None``: ``numpy`` for ``spiking_ncap``, the
+    engine's Xylo model (``xylo``) for the Xylo-born ``xylo_ncap``.
+    """
     from snn_control.sim.swimmer.env import joint_limit_rad
     from snn_control.swimmer.mlp import MlpPolicy
     from snn_control.swimmer.ncap import NcapParams, RateNcap, SpikingNcap
+    from snn_control.swimmer.xylo_native import XyloNcap, XyloNcapParams
 
     n_joints = n_links - 1
     if kind == "rate_ncap":
         return RateNcap(n_joints, joint_limit_rad(n_links), NcapParams.from_array(params))
     if kind == "spiking_ncap":
         return SpikingNcap(
-            n_joints, joint_limit_rad(n_links), NcapParams.from_array(params), backend=backend
+            n_joints,
+            joint_limit_rad(n_links),
+            NcapParams.from_array(params),
+            backend=backend or "numpy",
+        )
+    if kind == "xylo_ncap":
+        return XyloNcap(
+            n_joints,
+            joint_limit_rad(n_links),
+            XyloNcapParams.from_array(params),
+            backend=backend or "xylo",
         )
     if kind == "mlp":
         return MlpPolicy(n_joints, params)
@@ -90,12 +109,21 @@ def load_swimmer_file(path: str | Path) -> dict:
     }
 
 
-def shipped_path(kind: str) -> Path:
+def shipped_path(kind: str, target: str | None = None) -> Path:
+    """
+    Return the shipped file of ``kind``.
+
+    ``target`` ``"xylo-v2"`` (what :func:`~snn_control.engine.backends.backend_target` gives
+    for the Xylo backends): the spiking NCAP born for Xylo stands in for ``spiking_ncap``.
+    The other kinds have one file each (a backend steps only the spiking NCAPs).
+    """
+    if target == "xylo-v2" and kind == "spiking_ncap":
+        kind = "xylo_ncap"
     return Path(str(resources.files("snn_control").joinpath("weights", f"swimmer_{kind}.npz")))
 
 
 def load_swimmer_controller(
-    path: str | Path, n_links: int | None = None, backend: str = "numpy"
+    path: str | Path, n_links: int | None = None, backend: str | None = None
 ) -> Controller:
     """Return a controller from a file; NCAPs may be given another body length (transfer)."""
     content = load_swimmer_file(path)

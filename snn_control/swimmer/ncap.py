@@ -194,7 +194,7 @@ class SpikingNcap(NcapController):
         steps_per_tick: int = STEPS_PER_TICK,
     ) -> None:
         super().__init__(n_joints, joint_limit, params, dt)
-        self.spec = spiking_ncap_network(n_joints, self.params, steps_per_tick)
+        self.spec = self._network(steps_per_tick)
         self.network = SpikingController(
             self.spec,
             DirectCurrent(1.0, 2 * n_joints),
@@ -208,6 +208,9 @@ class SpikingNcap(NcapController):
             n_outputs=n_joints,
         )
         self.backend = backend
+
+    def _network(self, steps_per_tick: int) -> NetworkSpec:
+        return spiking_ncap_network(self.n_joints, self.params, steps_per_tick)
 
     def reset(self) -> None:
         self.network.reset()

@@ -19,6 +19,9 @@ Train the swimmer controllers (``snn-control train swimmer``) under one environm
   the published initialisation (+1, +1, +1, -1), step 0.5, population 8, one 1000-step
   episode per candidate (the start pose jittered by 10 % of the joint limit, seeded by
   the generation, so nothing is tuned to one start).
+* ``xylo_ncap``: the same, with the proprioceptive threshold as a fifth parameter (from
+  0.25, step 0.15), every episode stepped by Xylo's integer arithmetic (the ``xylo``
+  backend; :mod:`snn_control.swimmer.xylo_native`).
 * ``mlp``: OpenAI-style evolution strategies on the 256x256 MLP's ~70k weights
   (antithetic Gaussian perturbations, centred ranks, Adam), 16 episodes per generation.
 
@@ -57,9 +60,16 @@ def train_ncap(
     from tqdm import tqdm
 
     from snn_control.swimmer.ncap import NcapParams
+    from snn_control.swimmer.xylo_native import XyloNcapParams
 
-    x0 = NcapParams().as_array()
-    es = cma.CMAEvolutionStrategy(x0, 0.5, {"popsize": 8, "seed": seed + 1, "verbose": -9})
+    options = {"popsize": 8, "seed": seed + 1, "verbose": -9}
+    if kind == "xylo_ncap":
+        x0 = XyloNcapParams().as_array()
+        # the threshold lives in (0, 1): a third of the weights' step
+        options["CMA_stds"] = [1.0, 1.0, 1.0, 1.0, 0.3]
+    else:
+        x0 = NcapParams().as_array()
+    es = cma.CMAEvolutionStrategy(x0, 0.5, options)
     used, curve, generation = 0, [], 0
     init = rollout(make_swimmer_controller(kind, n_links, x0), n_links, seed=EVAL_SEED)["return"]
     curve.append((0, init))

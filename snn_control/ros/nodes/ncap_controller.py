@@ -53,12 +53,14 @@ class NcapControllerNode(ManagedSnnNode):
         self.tick_count = 0
 
     def configure(self) -> None:
+        from snn_control.engine.backends import backend_target
         from snn_control.swimmer.controllers import load_swimmer_controller, shipped_path
 
         kind = self.param("controller")
-        self.controller, _ = self.load_file(
+        self.controller, path = self.load_file(
             "weights",
-            shipped_path(kind),
+            # a backend for one chip runs the NCAP born for it (xylo, xylosim: Xylo v2)
+            shipped_path(kind, backend_target(self.param("backend"))),
             lambda path: load_swimmer_controller(
                 path, n_links=self.n + 1, backend=self.param("backend")
             ),
@@ -76,7 +78,8 @@ class NcapControllerNode(ManagedSnnNode):
             lambda: self.param("sensor_timeout_s"), self.on_silence
         )
         self.get_logger().info(
-            f"{kind} for {self.n} joints configured (backend {self.controller.backend})"
+            f"{kind} for {self.n} joints configured from {path} "
+            f"(backend {self.controller.backend})"
         )
 
     def on_activated(self) -> None:
