@@ -55,19 +55,17 @@ def make_swimmer_controller(
     n_joints = n_links - 1
     if kind == "rate_ncap":
         return RateNcap(n_joints, joint_limit_rad(n_links), NcapParams.from_array(params))
-    if kind == "spiking_ncap":
-        return SpikingNcap(
+    spiking = {
+        "spiking_ncap": (SpikingNcap, NcapParams, "numpy"),
+        "xylo_ncap": (XyloNcap, XyloNcapParams, "xylo"),
+    }
+    if kind in spiking:
+        ncap, read_params, default_backend = spiking[kind]
+        return ncap(
             n_joints,
             joint_limit_rad(n_links),
-            NcapParams.from_array(params),
-            backend=backend or "numpy",
-        )
-    if kind == "xylo_ncap":
-        return XyloNcap(
-            n_joints,
-            joint_limit_rad(n_links),
-            XyloNcapParams.from_array(params),
-            backend=backend or "xylo",
+            read_params.from_array(params),
+            backend=backend or default_backend,
         )
     if kind == "mlp":
         return MlpPolicy(n_joints, params)
