@@ -24,6 +24,16 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libEGL_mesa.so'; then
          "the gesture dataset cannot be rendered" >&2
   fi
 fi
+# ament_xmllint (test/test_ros_lint.py) runs the xmllint binary (Debian libxml2-utils).
+if ! command -v xmllint >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    { apt-get install -y -q libxml2-utils \
+      || { apt-get update -q && apt-get install -y -q libxml2-utils; }; } >&2
+  else
+    echo "[bootstrap] warning: xmllint (Debian libxml2-utils) is missing:" \
+         "test_xmllint will fail" >&2
+  fi
+fi
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade "pip==25.3" >&2
 # lava-nc's own dependencies first (numpy<2, scipy<2, networkx<=2.8.7, asteval<0.10 are pinned

@@ -51,11 +51,53 @@ class RosPeer:
         self.node = rclpy.create_node(name, context=self.context)
         self.executor = make_executor(self.context)
         self.executor.add_node(self.node)
+        #: the last /diagnostics values of each node (after :meth:`watch_diagnostics`)
+        self.diagnostics: dict[str, dict[str, str]] = {}
+        #: how many statuses of each node arrived
+        self.diagnostic_count: dict[str, int] = {}
 
     def spin(self, seconds: float) -> None:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             self.executor.spin_once(timeout_sec=0.01)
+
+    def until(self, condition, timeout: float, what: str, action=None) -> None:
+        """Spin until ``condition()``, doing ``action()`` every 50 ms; fail after ``timeout``."""
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            if action is not None:
+                action()
+            self.spin(0.05)
+
+    def watch_diagnostics(self) -> None:
+        """Record every node's /diagnostics status in :attr:`diagnostics`."""
+        from diagnostic_msgs.msg import DiagnosticArray
+
+        from snn_control.ros.node_base import DIAGNOSTICS_QOS
+
+        def record(msg: DiagnosticArray) -> None:
+            for status in msg.status:
+                self.diagnostic_count[status.name] = self.diagnostic_count.get(status.name, 0) + 1
+                self.diagnostics[status.name] = {kv.key: kv.value for kv in status.values}
+
+        self.node.create_subscription(DiagnosticArray, "/diagnostics", record, DIAGNOSTICS_QOS)
+
+    def fresh_diagnostics(self, node: str, timeout: float = 10.0) -> dict[str, str]:
+        """
+        Return the values of a status of ``/node`` published after everything done so far.
+
+        Two more statuses: the first may have been on its way already (they come at 1 Hz).
+        """
+        name = f"/{node}"
+        seen = self.diagnostic_count.get(name, 0)
+        self.until(
+            lambda: self.diagnostic_count.get(name, 0) >= seen + 2,
+            timeout,
+            f"two more /diagnostics statuses of {name}",
+        )
+        return dict(self.diagnostics[name])
 
     def close(self) -> None:
         self.node.destroy_node()

@@ -98,6 +98,7 @@ def test_action_recognition_node_classifies_windows_like_the_library(classifier_
         PointCloud2, "/action_recognition/spikes", lambda m: got["spikes"].append(m), SENSOR_QOS
     )
     pub = peer.node.create_publisher(PointCloud2, "events", 100)
+    peer.watch_diagnostics()
     node = start(
         "action_recognition",
         "-p",
@@ -117,7 +118,16 @@ def test_action_recognition_node_classifies_windows_like_the_library(classifier_
         ):
             assert time.monotonic() < deadline, "action_recognition did not come up"
             peer.spin(0.1)
-        peer.spin(0.5)
+        # DDS discovery is asymmetric: we see the node's reader before it has matched our
+        # writer. An empty packet (counted, and otherwise ignored) until the node reports one
+        # received shows that it hears us.
+        empty = encode_events(np.zeros(0, EVENT_DTYPE), SENSOR)
+        peer.until(
+            lambda: int(peer.diagnostics.get("/action_recognition", {}).get("messages_in", 0)),
+            30,
+            "the recogniser hearing this process",
+            action=lambda: pub.publish(empty),
+        )
         for packet in packets:
             pub.publish(encode_events(packet, SENSOR))
             peer.spin(0.02)
@@ -129,12 +139,17 @@ def test_action_recognition_node_classifies_windows_like_the_library(classifier_
         assert all(0 <= c <= 1 for c in got["confidence"])
         _, populations = parse_population_header(got["spikes"][-1].header.frame_id)
         assert populations == {"votes": 30} and decode_spikes(got["spikes"][-1]).size >= 0
+        heard = int(peer.fresh_diagnostics("action_recognition")["messages_in"])
         # bad input: another sensor's packet, an empty packet, events from the past
         pub.publish(encode_events(packets[0], (640, 480)))
         pub.publish(encode_events(np.zeros(0, EVENT_DTYPE), SENSOR))
         old = packets[3].copy()
         pub.publish(encode_events(old, SENSOR))
-        peer.spin(1.0)
+        peer.until(
+            lambda: int(peer.diagnostics["/action_recognition"]["messages_in"]) >= heard + 3,
+            10,
+            "the recogniser receiving the three bad packets",
+        )
         assert len(got["label"]) == len(expected) and node.poll() is None
     finally:
         node.send_signal(signal.SIGINT)

@@ -122,6 +122,7 @@ def test_default_controller_node_flies_the_evolved_snn_and_handles_bad_input():
         COMMAND_QOS,
     )
     altitude = peer.node.create_publisher(Range, "altitude", SENSOR_QOS)
+    peer.watch_diagnostics()
 
     def send(z: float) -> None:
         msg = Range()
@@ -138,16 +139,26 @@ def test_default_controller_node_flies_the_evolved_snn_and_handles_bad_input():
         for _ in range(5):
             send(0.2)
             peer.spin(0.1)
-        peer.spin(0.2)
+        # every answer to those samples has arrived: the node's own count says how many
+        published = peer.fresh_diagnostics("snn_controller")
+        peer.until(lambda: len(commands) >= int(published["commands"]), 10, "the answers")
         before = len(commands)
         for bad in (float("nan"), float("inf"), 0.0, 99.0):
             send(bad)
             peer.spin(0.05)
-        assert len(commands) == before, "rejected samples must not produce commands"
+        peer.until(
+            lambda: int(peer.diagnostics["/snn_controller"]["rejected_total"])
+            >= int(published["rejected_total"]) + 4,
+            10,
+            "the node rejecting the four bad samples",
+        )
+        # what came since can only be the watchdog's safe command (bad samples do not feed it)
+        assert all(v == 0.0 for _, v in commands[before:]), "a rejected sample was answered"
         values = [v for _, v in commands]
         assert all(math.isfinite(v) and -3.3 <= v <= 3.3 for v in values) and max(values) > 0
-        peer.spin(1.8)  # silence
-        assert commands[-1][1] == 0.0 and node.poll() is None
+        # silence: the safe command sensor_timeout_s (1 s) after the last good sample
+        peer.until(lambda: commands[-1][1] == 0.0, 5, "the safe command")
+        assert node.poll() is None
     finally:
         node.send_signal(__import__("signal").SIGINT)
         out, err = node.communicate(timeout=15)

@@ -19,8 +19,10 @@ import py_compile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from snn_control.ros.graph import (
+    config_path,
     GraphError,
     graph_names,
     is_managed,
@@ -175,3 +177,71 @@ def test_every_node_has_a_valid_schema_and_the_managed_ones_autostart():
         "place_recognition",
         "snn_controller",
     ]
+
+
+def _effective_parameters(node) -> dict:
+    """Return a graph node's parameters as it starts: schema defaults, params files, inline."""
+    values = {name: spec.default for name, spec in load_schema(node.executable).declared().items()}
+    for file_name in node.params:
+        data = yaml.safe_load(config_path(file_name).read_text()) or {}
+        values.update((data.get(node.name) or {}).get("ros__parameters") or {})
+    values.update(node.parameters)
+    return values
+
+
+def _launch_extra_parameters(graph_name: str) -> dict[str, set[str]]:
+    """Return the parameters that ``launch/<graph>.launch.py`` adds to each node, by name."""
+    tree = ast.parse((ROOT / "launch" / f"{graph_name}.launch.py").read_text())
+    added: dict[str, set[str]] = {}
+    for call in _calls(tree, "nodes_from_graph"):
+        extra = {kw.arg: kw.value for kw in call.keywords}.get("extra_parameters")
+        for node_key, params in zip(getattr(extra, "keys", []), getattr(extra, "values", [])):
+            added.setdefault(ast.literal_eval(node_key), set()).update(
+                ast.literal_eval(k) for k in params.keys
+            )
+    return added
+
+
+def test_replays_wait_for_their_subscribers_in_the_shipped_graphs_and_launch_files():
+    """
+    Every event_replay and image_replay of a shipped graph waits for a subscriber.
+
+    Read through the package's own graph loader (what ``snn-control launch`` and
+    ``launch_support.nodes_from_graph`` start); no launch file overrides the setting.
+    """
+    replays = {}
+    for name in graph_names():
+        added = _launch_extra_parameters(name)
+        for node in load_graph(name).nodes:
+            if node.executable in ("event_replay", "image_replay"):
+                waits = _effective_parameters(node)["wait_for_subscribers"]
+                replays[(name, node.name)] = waits
+                assert "wait_for_subscribers" not in added.get(node.name, set()), (name, node)
+    assert {g for g, _ in replays} >= {"action_recognition", "place_recognition"}, replays
+    assert all(waits >= 1 for waits in replays.values()), replays
+
+
+def test_config_files_hold_only_overrides():
+    """Every key of ``config/*.yaml`` is in its node's schema and differs from its default."""
+    users = {
+        (file_name, node.name): node.executable
+        for graph in graph_names()
+        for node in load_graph(graph).nodes
+        for file_name in node.params
+    }
+    files = sorted((ROOT / "snn_control" / "config").glob("*.yaml"))
+    assert files
+    for path in files:
+        data = yaml.safe_load(path.read_text())
+        assert isinstance(data, dict) and data, path.name
+        for node_name, section in data.items():
+            # a file no graph uses names its node by executable (e.g. ``ros2 run --params-file``)
+            executable = users.get((path.name, node_name), node_name)
+            schema = load_schema(executable)
+            for key, value in section["ros__parameters"].items():
+                assert schema.knows(key), f"{path.name}: {node_name}.{key} is not in the schema"
+                spec = schema.declared().get(key)
+                if spec is not None:  # (a free namespace such as ``controller.`` has none)
+                    assert value != spec.default, (
+                        f"{path.name}: {node_name}.{key} = {value!r} is the schema default"
+                    )

@@ -16,9 +16,12 @@
 ROS 2's own linters as tests, as ros2/demos' ``demo_nodes_py`` runs them.
 
 ``ament_flake8`` with ROS 2's configuration (99 columns; the package's ``ament_flake8.ini``)
-and ``ament_pep257`` with the ament convention, over every Python file of the package, and
-ament_copyright's rule for the Apache-2.0 license (that tool is not on PyPI).
+and ``ament_pep257`` with the ament convention, over every Python file of the package;
+``ament_xmllint`` on ``package.xml``; and ament_copyright's rule for the Apache-2.0 license
+(that tool is on PyPI under no name: ``ros-ament-copyright`` and ``ament-copyright`` have no
+distribution).
 """
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +40,30 @@ def test_pep257():
     from ament_pep257.main import main
 
     assert main(argv=SOURCES) == 0, "ament_pep257 found docstring errors (see the output above)"
+
+
+def test_xmllint(tmp_path):
+    """
+    Check ``package.xml`` with ament_xmllint (PyPI ``ament-xmllint``), which runs ``xmllint``.
+
+    The schema that the manifest's ``xml-model`` names is online (download.ros.org), and the
+    tests run offline: ament_xmllint checks a copy without that processing instruction (well
+    formed XML), and catkin_pkg validates it as a format-3 manifest
+    (test_ros_package.py::test_package_xml_is_a_valid_format_3_manifest).
+    """
+    from ament_xmllint.main import main
+
+    assert shutil.which("xmllint"), "xmllint is missing: Debian libxml2-utils (bootstrap.sh)"
+    text = (ROOT / "package.xml").read_text()
+    model = next(line for line in text.splitlines() if line.startswith("<?xml-model "))
+    assert "package_format3.xsd" in model
+    offline = tmp_path / "package.xml"
+    offline.write_text(text.replace(model + "\n", ""))
+    assert main(argv=[str(offline)]) == 0, "ament_xmllint: package.xml is invalid (see above)"
+    broken = tmp_path / "broken" / "package.xml"
+    broken.parent.mkdir()
+    broken.write_text(offline.read_text().replace("</package>", ""))
+    assert main(argv=[str(broken)]) == 1, "ament_xmllint must find a malformed manifest"
 
 
 APACHE_NOTICE = """Licensed under the Apache License, Version 2.0 (the "License");

@@ -93,10 +93,9 @@ def test_spikes_cross_processes_and_decode_to_the_thermometer_code(peer, control
     # setpoint 1.0 (default), altitude 0.5: error +0.5 m; encoder thresholds at (k + 1/2) * 0.025
     # m,
     # so exactly 20 "+" neurons (indices 0..19) fire and no "-" neuron does.
-    for _ in range(10):
-        peer.send(0.5)
-        peer.spin(0.05)
-    assert peer.spikes, "no spike messages arrived"
+    peer.until(
+        lambda: len(peer.spikes) >= 3, 10, "spike messages", action=lambda: peer.send(0.5)
+    )
     vectors = to_population_vectors(peer.spikes[-1])
     assert set(vectors) == {"encoder", "relay"} and vectors["encoder"].size == 80
     assert np.flatnonzero(vectors["encoder"]).tolist() == list(range(20))
@@ -107,9 +106,16 @@ def test_bad_input_is_rejected_and_the_node_keeps_running(peer):
     # A long watchdog timeout: rejected samples do not feed the watchdog, and its safe
     # commands would otherwise mix with what this test counts.
     controller = start("snn_controller", *HOVER, "-p", "sensor_timeout_s:=30.0")
+    peer.watch_diagnostics()
     peer.wait_for_commands(2)
-    peer.spin(0.2)
+    # Every command the node published has arrived: its own count, read after the last
+    # sample was sent, says how many that is.
+    published = peer.fresh_diagnostics("snn_controller")
+    peer.until(
+        lambda: len(peer.commands) >= int(published["commands"]), 10, "the commands in flight"
+    )
     before = len(peer.commands)
+    assert before == int(published["commands"])
     for bad in (
         float("nan"),
         float("inf"),
@@ -119,10 +125,16 @@ def test_bad_input_is_rejected_and_the_node_keeps_running(peer):
         peer.send(bad)
         peer.spin(0.05)
     peer.setpoint.publish(Float64(data=1e6))  # outside the flight envelope: ignored
-    peer.spin(0.1)
+    peer.until(
+        lambda: int(peer.diagnostics["/snn_controller"]["rejected_total"])
+        >= int(published["rejected_total"]) + 5,
+        10,
+        "the node rejecting the five bad inputs",
+    )
     assert len(peer.commands) == before, "a rejected sample must not produce a command"
     peer.send(0.5)
-    peer.spin(0.3)
+    peer.until(lambda: len(peer.commands) > before, 10, "the answer to a good sample")
+    assert int(peer.fresh_diagnostics("snn_controller")["commands"]) == before + 1
     assert len(peer.commands) == before + 1 and controller.poll() is None
     value = peer.commands[-1][1]
     assert (
@@ -139,11 +151,13 @@ def test_watchdog_publishes_the_safe_command(peer, controller):
         peer.spin(0.05)
     assert peer.commands[-1][1] == pytest.approx(3.3)
     last_sample = peer.last_sent
-    peer.spin(0.2)  # answers still in flight; the watchdog cannot fire before 0.4 s
-    peer.commands.clear()
-    peer.spin(1.0)
-    safe = [(t, v) for t, v in peer.commands if v == 0.0]
-    assert safe, "no safe command after the sensor went silent"
+    # answers to the samples are saturated (3.3): the first 0.0 is the watchdog's
+    peer.until(
+        lambda: any(v == 0.0 for t, v in peer.commands if t > last_sample),
+        5,
+        "the safe command after the sensor went silent",
+    )
+    safe = [(t, v) for t, v in peer.commands if t > last_sample and v == 0.0]
     assert 0.3 < safe[0][0] - last_sample < 1.0  # sensor_timeout_s = 0.4, checked every 50 ms
 
 
@@ -153,9 +167,11 @@ def test_sigterm_shuts_down_cleanly_with_a_safe_command(peer):
     peer.commands.clear()
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=15)
-    peer.spin(0.5)
     assert proc.returncode == 0 and "Traceback" not in err
-    assert peer.commands and peer.commands[-1][1] == 0.0
+    # the safe command, published before the node exited, is on its way (a reliable topic)
+    peer.until(
+        lambda: peer.commands and peer.commands[-1][1] == 0.0, 5, "the safe command on exit"
+    )
 
 
 def test_unknown_parameter_is_a_clear_error(tmp_path):
@@ -198,7 +214,7 @@ def test_graph_runner_closes_the_loop(peer):
             "plant_sim.setpoints=[1.0, 1.5]",
         ]
     )
-    peer.spin(16.5)
+    peer.until(lambda: runner.poll() is not None, 45, "the graph's 17 s run to end")
     out, err = runner.communicate(timeout=30)
     assert runner.returncode == 0, err
     values = np.array([v for _, v in peer.commands])

@@ -121,6 +121,7 @@ def test_place_recognition_node_answers_like_the_library_and_survives_bad_images
         PointCloud2, "/place_recognition/spikes", lambda m: got["spikes"].append(m), SENSOR_QOS
     )
     images = peer.node.create_publisher(Image, "image", SENSOR_QOS)
+    peer.watch_diagnostics()
     node = start("place_recognition", "-p", f"map:={path}")
     try:
         deadline = time.monotonic() + 30
@@ -131,11 +132,25 @@ def test_place_recognition_node_answers_like_the_library_and_survives_bad_images
             assert time.monotonic() < deadline, "place_recognition did not come up"
             peer.spin(0.1)
 
+        # DDS discovery is asymmetric: the node may not hear us yet although we see it. A
+        # wrong-size image (rejected, never answered) until the node counts one shows it does.
+        probe = encode_image(np.zeros((16, 16), np.uint8), "mono8")
+        peer.until(
+            lambda: int(peer.diagnostics.get("/place_recognition", {}).get("rejected_total", 0)),
+            30,
+            "the node hearing this process",
+            action=lambda: images.publish(probe),
+        )
+
         def ask(msg: Image, answers: int) -> None:
-            end = time.monotonic() + 10
-            while len(got["place"]) < answers and time.monotonic() < end:
+            """Send an image and wait for its answer; resend only one that was lost."""
+            for _ in range(3):
                 images.publish(msg)
-                peer.spin(0.3)
+                try:
+                    peer.until(lambda: len(got["place"]) >= answers, 5, "an answer")
+                    return
+                except AssertionError:
+                    continue  # (images are best effort)
 
         encodings = ["mono8", "rgb8", "bgr8", "mono16"] * 2
         for i, encoding in enumerate(encodings):
@@ -147,7 +162,8 @@ def test_place_recognition_node_answers_like_the_library_and_survives_bad_images
             assert len(got["place"]) == i + 1, f"no answer to a {encoding} image"
         assert got["place"] == expected_place.tolist()
         np.testing.assert_allclose(got["confidence"], expected_conf, atol=1e-6)
-        peer.spin(0.5)
+        # place, confidence and pose are published together, on reliable topics
+        peer.until(lambda: len(got["pose"]) >= 8, 10, "the poses of the eight answers")
         assert [p.pose.pose.position.x for p in got["pose"][:8]] == [
             10.0 * p for p in expected_place
         ]
@@ -158,9 +174,14 @@ def test_place_recognition_node_answers_like_the_library_and_survives_bad_images
         # bad images: no answer, the node keeps running and answers the next good image
         bad = encode_image(winter[0], "mono8")
         bad.encoding = "yuv422"
+        rejected = int(peer.fresh_diagnostics("place_recognition")["rejected_total"])
         images.publish(bad)
         images.publish(encode_image(np.zeros((16, 16), np.uint8), "mono8"))
-        peer.spin(1.0)
+        peer.until(
+            lambda: int(peer.diagnostics["/place_recognition"]["rejected_total"]) >= rejected + 2,
+            10,
+            "the node rejecting the two bad images",
+        )
         assert len(got["place"]) == 8
         ask(encode_image(winter[0], "mono8"), 9)
         assert got["place"][-1] == expected_place[0]

@@ -128,6 +128,8 @@ class ActionRecognitionNode(ManagedSnnNode):
             "missed_events": self.missed_events,
         }
         if self.classifier is not None:
+            device = next(self.classifier.model.parameters()).device
+            values["backend"] = f"torch (SpikePoint on {device})"
             values.update({f"stream.{k}": v for k, v in self.stream.rejected.items()})
         return values
 
