@@ -78,14 +78,14 @@ def test_spiking_ncap_swims_the_swimmer_over_ros(peer, backend):
         "ncap_controller", "-p", "use_sim_time:=true", "-p", f"backend:={backend}"
     )
     try:
-        peer.spin(12.0)
+        # 600 control steps (18 s of simulated swimming): enough for the wave to form
+        peer.until(lambda: len(peer.commands) >= 600, 90, "600 commands from the controller")
     finally:
         sim_out, sim_err = stop(sim)
         ctrl_out, ctrl_err = stop(controller)
     assert sim.returncode == 0 and controller.returncode == 0, sim_err + ctrl_err
     expected = "swimmer_xylo_ncap.npz" if backend == "xylosim" else "swimmer_spiking_ncap.npz"
     assert f"{expected} (backend {backend})" in ctrl_err, ctrl_err
-    assert len(peer.commands) > 200, f"only {len(peer.commands)} commands"
     efforts = np.array([c for _, c in peer.commands])
     assert efforts.shape[1] == 5 and np.all(np.isfinite(efforts)) and np.abs(efforts).max() <= 1.0
     # Once the wave has formed the head moves forward on average.
@@ -93,32 +93,62 @@ def test_spiking_ncap_swims_the_swimmer_over_ros(peer, backend):
 
 
 def test_bad_joint_states_are_rejected_and_silence_gives_zero_effort(peer):
+    peer.watch_diagnostics()
     controller = start("ncap_controller", "-p", "sensor_timeout_s:=0.3")
+    status = "/ncap_controller"
+
+    def diagnostics() -> dict[str, str]:
+        return peer.diagnostics.get(status, {})
+
+    def silent_and_zero() -> bool:
+        # Commands come from one writer in order: once the watchdog's zeros arrive, every
+        # answer published before them has arrived too.
+        return diagnostics().get("watchdog", "").startswith("silent") and bool(
+            peer.commands and not any(peer.commands[-1][1])
+        )
+
     try:
-        deadline = time.monotonic() + 20
-        while not peer.commands and time.monotonic() < deadline:
-            peer.send(NAMES, np.zeros(5))
-            peer.spin(0.05)
-        assert peer.commands, "the controller did not answer"
-        peer.spin(0.5)  # answers to the start-up states still in flight; then only watchdog zeros
+        peer.until(
+            lambda: peer.commands,
+            20,
+            "an answer to joint states",
+            lambda: peer.send(NAMES, [0] * 5),
+        )
+        peer.until(silent_and_zero, 10, "the watchdog's zero effort after the states stop")
         peer.commands.clear()
+        rejected = int(peer.fresh_diagnostics("ncap_controller")["rejected_total"])
         for names, positions in (
             (NAMES[:4], np.zeros(4)),  # a joint missing
             ([*NAMES[:4], "tail"], np.zeros(5)),  # an unknown joint
             (NAMES, [0, 0, np.nan, 0, 0]),  # NaN
-            (NAMES, np.zeros(4)),
-        ):  # names/positions differ
+            (NAMES, np.zeros(4)),  # names/positions differ
+        ):
             peer.send(names, positions)
-            peer.spin(0.05)
+        peer.until(
+            lambda: int(diagnostics().get("rejected_total", 0)) >= rejected + 4,
+            10,
+            "the four bad states counted as rejected",
+        )
         assert not [
             c for c in peer.commands if any(c[1])
         ], "a rejected state must not produce a command"
+
+        def answers() -> int:  # commands that answered a state, not the watchdog's zeros
+            d = diagnostics()
+            return int(d.get("messages_out", 0)) - int(d.get("safe_commands", 0))
+
+        answered = answers()
         peer.send(list(reversed(NAMES)), np.zeros(5))  # any order is fine: matched by name
-        peer.spin(0.1)
-        assert peer.commands and controller.poll() is None
+        peer.until(
+            lambda: answers() > answered,
+            10,
+            "an answer to a state with its joints in another order",
+        )
+        assert controller.poll() is None
+        peer.until(silent_and_zero, 10, "zero effort when the states stop again")
         peer.commands.clear()
-        peer.spin(1.0)  # silence
-        assert peer.commands and all(c == [0.0] * 5 for _, c in peer.commands)
+        peer.until(lambda: len(peer.commands) >= 3, 10, "the watchdog's zeros during silence")
+        assert all(c == [0.0] * 5 for _, c in peer.commands)
     finally:
         out, err = stop(controller)
     assert (
