@@ -186,3 +186,48 @@ def test_the_blimp_born_for_xylo_flies_over_ros_with_xylosim_stepping_it(tmp_pat
     assert np.abs(trace.altitude - reference.altitude).max() < 0.05
     assert np.all(np.isfinite(trace.command)) and np.abs(trace.command).max() <= 3.3
     assert trace.spikes["pd.hidden"].sum() > 0, "no spikes from the Xylo network"
+
+
+def test_a_lockstep_plant_steps_once_per_command_and_goes_on_when_one_is_late():
+    import signal
+    import time
+
+    from sensor_msgs.msg import Range
+    from std_msgs.msg import Float64
+
+    from ros_peer import RosPeer, start
+    from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS
+
+    peer = RosPeer("lockstep_peer")
+    peer.watch_diagnostics()
+    stamps: list[float] = []
+    peer.node.create_subscription(
+        Range,
+        "altitude",
+        lambda m: stamps.append(m.header.stamp.sec + 1e-9 * m.header.stamp.nanosec),
+        SENSOR_QOS,
+    )
+    command = peer.node.create_publisher(Float64, "motor_command", COMMAND_QOS)
+    sim = start(
+        "blimp_sim",
+        "-p", "rate_scale:=10.0",
+        "-p", "lockstep_timeout_s:=1.5",
+        "-p", "wait_for_subscribers:=1",
+    )  # fmt: skip
+    try:
+        peer.until(lambda: stamps, 30, "the first altitude")
+        for k in range(1, 21):  # each answer lets the plant step exactly one control tick
+            seen = len(stamps)
+            command.publish(Float64(data=0.5))
+            peer.until(lambda: len(stamps) > seen, 10, f"the altitude after command {k}")
+        np.testing.assert_allclose(stamps, 0.1 * np.arange(21), atol=1e-6)
+        # no answer: time stays frozen for the lockstep timeout, then the plant goes on
+        seen, silent_from = len(stamps), time.monotonic()
+        peer.until(lambda: len(stamps) > seen, 10, "a step after the lockstep timeout")
+        assert time.monotonic() - silent_from >= 1.4
+        assert int(peer.fresh_diagnostics("blimp_sim")["late_commands"]) >= 1
+    finally:
+        if sim.poll() is None:
+            sim.send_signal(signal.SIGINT)
+        sim.communicate(timeout=15)
+        peer.close()

@@ -142,6 +142,8 @@ def fly(
                 "rate_scale": float(rate_scale),
                 "seed": int(seed),
                 "wait_for_subscribers": 2,
+                # lockstep: a busy machine slows the flight instead of changing it
+                "lockstep_timeout_s": 2.0,
             },
             controller_node: dict(controller_params or {}),
         }

@@ -35,7 +35,13 @@ All stamps are simulated time since the start of the profile, as in Gazebo. With
 many subscribers listen to ``altitude`` and a ``motor_command`` publisher exists, and a second
 more for DDS discovery to finish on the subscribers' side, so that a recorder or controller
 started alongside misses nothing of the profile whatever DDS discovery takes.
-``sensor_fails_at_s`` >= 0 injects a sensor failure: from that simulated time on, no
+With ``lockstep_timeout_s`` > 0 the plant runs in lockstep with its controller, as Gazebo's
+lockstep does: after publishing an altitude it steps again only once a command has arrived
+since, or once that many wall-clock seconds have passed (then with the held command, counted
+as ``late_commands``). A loaded machine then slows the simulation instead of changing the
+flight, so a flight over ROS 2 is the offline loop's whatever the scheduling (off by
+default: a real-time plant, as a robot would appear). ``sensor_fails_at_s`` >= 0 injects a
+sensor failure: from that simulated time on, no
 ``altitude`` is published. Non-finite commands are rejected and counted. When the profile is
 over the plant stops stepping and publishing and logs its last state.
 """
@@ -43,6 +49,8 @@ over the plant stops stepping and publishing and logs its last state.
 from __future__ import annotations
 
 import math
+import time
+
 import gymnasium as gym
 import numpy as np
 from builtin_interfaces.msg import Time
@@ -75,6 +83,8 @@ class AltitudePlantNode(SnnNode):
         self.last_command_sim_time = -math.inf
         self.finished = False
         self.waiting = int(self.param("wait_for_subscribers")) > 0
+        # lockstep: the wall-clock time the last altitude went out, None once it is answered
+        self.unanswered_since: float | None = None
         self.range_pub = self.create_publisher(Range, "altitude", SENSOR_QOS)
         self.setpoint_pub = self.create_publisher(Float64, "altitude_setpoint", COMMAND_QOS)
         self.truth_pub = self.create_publisher(PointStamped, "~/ground_truth", COMMAND_QOS)
@@ -94,6 +104,7 @@ class AltitudePlantNode(SnnNode):
             return
         self.command = msg.data
         self.last_command_sim_time = self.sim_time
+        self.unanswered_since = None
 
     def tick(self) -> None:
         if self.finished:
@@ -109,6 +120,10 @@ class AltitudePlantNode(SnnNode):
             self.waiting = False
             self.publish_observation()
             return
+        if self.unanswered_since is not None and self.param("lockstep_timeout_s") > 0:
+            if time.monotonic() - self.unanswered_since < self.param("lockstep_timeout_s"):
+                return  # time frozen until the controller answers the last altitude
+            self.count("late_commands")
         silent = self.sim_time - self.last_command_sim_time > self.param("command_timeout_s")
         self.obs, _, _, truncated, info = self.env.step(
             np.array([0.0 if silent else self.command])
@@ -143,6 +158,7 @@ class AltitudePlantNode(SnnNode):
             return
         self.range_pub.publish(msg)
         self.count("messages_out")
+        self.unanswered_since = time.monotonic()
 
     def diagnostic_values(self) -> dict[str, object]:
         return {
