@@ -34,7 +34,6 @@ from typing import Union
 
 import numpy as np
 from scipy.sparse import issparse
-
 from snn_control.engine.fixed_point import STATE_BITS as LOIHI_STATE_BITS
 from snn_control.engine.network import Connection, NetworkSpec, Population
 
@@ -44,7 +43,7 @@ LOIHI_PJ_PER_NEURON_UPDATE = 52.0
 #: How a board realises the decays ``du``, ``dv`` (fractions lost per step): any value, bit
 #: shifts only, or not at all (integrate-and-fire: the input adds straight to the membrane,
 #: ``du = 1``, and the membrane does not leak, ``dv = 0``).
-DECAY_RULES = ("any", "power_of_two", "none")
+DECAY_RULES = ('any', 'power_of_two', 'none')
 
 
 @dataclass(frozen=True)
@@ -69,32 +68,32 @@ class BoardProfile:
     def __post_init__(self) -> None:
         if self.decays not in DECAY_RULES:
             raise ValueError(
-                f"board {self.key!r}: decays must be one of {DECAY_RULES}, got {self.decays!r}"
+                f'board {self.key!r}: decays must be one of {DECAY_RULES}, got {self.decays!r}'
             )
 
 
 BOARDS: dict[str, BoardProfile] = {
-    "loihi2": BoardProfile(
-        "loihi2",
-        "Intel Loihi 2 (one chip)",
+    'loihi2': BoardProfile(
+        'loihi2',
+        'Intel Loihi 2 (one chip)',
         max_neurons=1_000_000,
         max_synapses=120_000_000,
         weight_bits=8,
         max_fan_in=None,
         max_input_channels=None,
-        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}),
-        decays="any",
+        models=frozenset({'cuba_lif', 'adaptive_lif', 'leaky_integrator'}),
+        decays='any',
         # Lava's bit-accurate Loihi 2 LIF (PyLifModelBitAcc): 24-bit current and voltage.
         state_bits=LOIHI_STATE_BITS,
         cores=128,
-        source="Intel Labs, Loihi 2 technology brief (2021): 128 neuromorphic cores, up to 1M "
-        "neurons and 120M synapses per chip; neuron models in microcode; weights up to 8 bits in "
+        source='Intel Labs, Loihi 2 technology brief (2021): 128 neuromorphic cores, up to 1M '
+        'neurons and 120M synapses per chip; neuron models in microcode; weights up to 8 bits in '
         "Lava's Loihi 2 processes",
-        notes=("adaptive thresholds and leaky-integrator readouts need microcoded neuron models",),
+        notes=('adaptive thresholds and leaky-integrator readouts need microcoded neuron models',),
     ),
-    "xylo_audio2": BoardProfile(
-        "xylo_audio2",
-        "SynSense Xylo Audio 2",
+    'xylo_audio2': BoardProfile(
+        'xylo_audio2',
+        'SynSense Xylo Audio 2',
         max_neurons=1008,
         max_synapses=64_000,
         weight_bits=8,
@@ -102,17 +101,17 @@ BOARDS: dict[str, BoardProfile] = {
         # limit (64) is the Xylo target's rule (hardware/xylo.py, engine/xylo_program.py)
         max_fan_in=None,
         max_input_channels=16,
-        models=frozenset({"cuba_lif"}),
-        decays="power_of_two",
+        models=frozenset({'cuba_lif'}),
+        decays='power_of_two',
         state_bits=16,
-        source="Rockpool documentation, Xylo overview; Open Neuromorphic hardware guide "
-        "(Xylo Audio 2, SYNS61201): 1000 hidden + 8 output LIF neurons, 16 input channels, "
-        "8-bit weights, 16-bit states, recurrent fan-out <= 64, 64,000 weights, bit-shift "
-        "decays, subtractive reset (line-level sources: hardware/xylo.py)",
+        source='Rockpool documentation, Xylo overview; Open Neuromorphic hardware guide '
+        '(Xylo Audio 2, SYNS61201): 1000 hidden + 8 output LIF neurons, 16 input channels, '
+        '8-bit weights, 16-bit states, recurrent fan-out <= 64, 64,000 weights, bit-shift '
+        'decays, subtractive reset (line-level sources: hardware/xylo.py)',
     ),
-    "spinnaker2": BoardProfile(
-        "spinnaker2",
-        "SpiNNaker 2 (one chip, py-spinnaker2 neuron models)",
+    'spinnaker2': BoardProfile(
+        'spinnaker2',
+        'SpiNNaker 2 (one chip, py-spinnaker2 neuron models)',
         # SpiNNaker2 datasheet v0.03 (2021): 152 ARM Cortex-M4F processing elements (PEs) per chip,
         # each with 128 kB of local SRAM.
         cores=152,
@@ -136,16 +135,16 @@ BOARDS: dict[str, BoardProfile] = {
         # membrane decay (alpha_decay), bias (i_offset), reset by subtraction or to v_reset: our
         # cuba_lif, any decay. A readout is one whose threshold is never reached, its voltage
         # recorded. Adaptive thresholds need a custom ARM neuron model (none ships).
-        models=frozenset({"cuba_lif", "leaky_integrator"}),
-        decays="any",
-        source="SpiNNaker2 datasheet v0.03 (TU Dresden / University of Manchester, 2021); "
-        "py-spinnaker2 (TU Dresden, SpiNNcloud) neuron models lif and lif_curr_exp and their "
-        "examples",
-        notes=("neuron models are ARM software: an adaptive threshold would need a custom model",),
+        models=frozenset({'cuba_lif', 'leaky_integrator'}),
+        decays='any',
+        source='SpiNNaker2 datasheet v0.03 (TU Dresden / University of Manchester, 2021); '
+        'py-spinnaker2 (TU Dresden, SpiNNcloud) neuron models lif and lif_curr_exp and their '
+        'examples',
+        notes=('neuron models are ARM software: an adaptive threshold would need a custom model',),
     ),
-    "speck": BoardProfile(
-        "speck",
-        "SynSense Speck (Speck 2e/2f, DYNAP-CNN cores)",
+    'speck': BoardProfile(
+        'speck',
+        'SynSense Speck (Speck 2e/2f, DYNAP-CNN cores)',
         # Sinabs 3.1.3, sinabs/backend/dynapcnn/chips/dynapcnn.py (get_constraints): 9 CNN cores
         # with 16-64 Ki neuron memory (320 Ki = 327,680 neurons in all) and 16-64 Ki kernel
         # memory (272 Ki = 278,528 weights in all; approximate for dense layers, whose kernel
@@ -170,23 +169,23 @@ BOARDS: dict[str, BoardProfile] = {
         # adds straight to the membrane, which does not leak; the "leak operation" adds a
         # constant per tick (our bias); reset to zero or by subtraction; one threshold per layer
         # (threshold_high). No non-spiking readout (its readout layer averages spike counts).
-        models=frozenset({"cuba_lif"}),
-        decays="none",
+        models=frozenset({'cuba_lif'}),
+        decays='none',
         shared_threshold=True,
-        source="samna documentation (Speck 2e, Speck 2b key features); Sinabs 3.1.3 dynapcnn "
-        "backend (chip memory constraints, IAF layers, reset modes, one threshold per layer)",
+        source='samna documentation (Speck 2e, Speck 2b key features); Sinabs 3.1.3 dynapcnn '
+        'backend (chip memory constraints, IAF layers, reset modes, one threshold per layer)',
     ),
-    "cpu": BoardProfile(
-        "cpu",
+    'cpu': BoardProfile(
+        'cpu',
         "CPU (this package's numpy/torch backends)",
         max_neurons=None,
         max_synapses=None,
         weight_bits=None,
         max_fan_in=None,
         max_input_channels=None,
-        models=frozenset({"cuba_lif", "adaptive_lif", "leaky_integrator"}),
-        decays="any",
-        source="no limits beyond memory",
+        models=frozenset({'cuba_lif', 'adaptive_lif', 'leaky_integrator'}),
+        decays='any',
+        source='no limits beyond memory',
     ),
 }
 
@@ -266,41 +265,41 @@ def check_fit(spec: AnyNetwork, board: str | BoardProfile) -> FitReport:
     if b.max_synapses is not None and synapses > b.max_synapses:
         reasons.append(f"{synapses} synapses exceed the board's {b.max_synapses}")
     if b.max_fan_in is not None and fan.size and fan.max() > b.max_fan_in:
-        reasons.append(f"a neuron has fan-in {int(fan.max())}, the board allows {b.max_fan_in}")
+        reasons.append(f'a neuron has fan-in {int(fan.max())}, the board allows {b.max_fan_in}')
     if b.max_input_channels is not None and spec.n_inputs > b.max_input_channels:
         reasons.append(
             f"{spec.n_inputs} input neurons exceed the board's {b.max_input_channels} input "
-            "channels"
+            'channels'
         )
     for p in spec.populations:
         if p.model not in b.models:
             reasons.append(
-                f"population {p.name!r}: neuron model {p.model!r} is not available "
-                f"(board models: {sorted(b.models)})"
+                f'population {p.name!r}: neuron model {p.model!r} is not available '
+                f'(board models: {sorted(b.models)})'
             )
     if b.cores is not None and b.max_neurons_per_core is not None:
         cores = sum(-(-p.size // b.max_neurons_per_core) for p in spec.populations)
         if cores > b.cores:
             reasons.append(
-                f"the populations need {cores} cores at {b.max_neurons_per_core} neurons per "
-                "core, "
-                f"the board has {b.cores}"
+                f'the populations need {cores} cores at {b.max_neurons_per_core} neurons per '
+                'core, '
+                f'the board has {b.cores}'
             )
     for p in spec.populations:
         reasons += _decay_reasons(p, b.decays)
-        if b.shared_threshold and p.spiking and np.unique(p.params["vth"]).size > 1:
+        if b.shared_threshold and p.spiking and np.unique(p.params['vth']).size > 1:
             reasons.append(
                 f"population {p.name!r}: {np.unique(p.params['vth']).size} different thresholds, "
-                "the board has one per population"
+                'the board has one per population'
             )
         targets = {c.target for c in spec.connections if c.source == p.name}
         if b.max_target_populations is not None and len(targets) > b.max_target_populations:
             reasons.append(
-                f"population {p.name!r} sends spikes to {len(targets)} populations, "
-                f"the board allows {b.max_target_populations}"
+                f'population {p.name!r} sends spikes to {len(targets)} populations, '
+                f'the board allows {b.max_target_populations}'
             )
-    if any(c.port == "threshold" for c in spec.connections) and "adaptive_lif" not in b.models:
-        reasons.append("threshold-port connections (adaptive thresholds) are not available")
+    if any(c.port == 'threshold' for c in spec.connections) and 'adaptive_lif' not in b.models:
+        reasons.append('threshold-port connections (adaptive thresholds) are not available')
     return FitReport(
         b.key, not reasons, tuple(reasons), neurons, synapses, int(fan.max()) if fan.size else 0
     )
@@ -312,22 +311,22 @@ def _decay_reasons(pop: Population, rule: str) -> list[str]:
 
     ``rule`` is one of DECAY_RULES.
     """
-    du, dv = (np.asarray(pop.params[key], dtype=float) for key in ("du", "dv"))
+    du, dv = (np.asarray(pop.params[key], dtype=float) for key in ('du', 'dv'))
     reasons = []
-    if rule == "none" and not (np.all(du == 1.0) and np.all(dv == 0.0)):
+    if rule == 'none' and not (np.all(du == 1.0) and np.all(dv == 0.0)):
         reasons.append(
             f"population {pop.name!r}: the board's neurons integrate and fire (du = 1, dv = 0); "
-            "the "
-            f"population has du in [{du.min():.3g}, {du.max():.3g}], dv in [{dv.min():.3g}, "
-            f"{dv.max():.3g}]"
+            'the '
+            f'population has du in [{du.min():.3g}, {du.max():.3g}], dv in [{dv.min():.3g}, '
+            f'{dv.max():.3g}]'
         )
-    if rule == "power_of_two":
-        for key, decay in (("du", du), ("dv", dv)):
+    if rule == 'power_of_two':
+        for key, decay in (('du', du), ('dv', dv)):
             shifts = np.log2(decay[decay > 0])  # no decay at all needs no shift
             if shifts.size and not np.allclose(shifts, np.round(shifts), atol=1e-9):
                 reasons.append(
-                    f"population {pop.name!r}: decays {key} are not powers of two "
-                    "(the board decays by bit shifts)"
+                    f'population {pop.name!r}: decays {key} are not powers of two '
+                    '(the board decays by bit shifts)'
                 )
     return reasons
 
@@ -340,7 +339,7 @@ def quantise_array(weight: np.ndarray, bits: int) -> np.ndarray:
     layer).
     """
     if bits < 2:
-        raise ValueError(f"weights need at least 2 bits (sign and magnitude), got {bits}")
+        raise ValueError(f'weights need at least 2 bits (sign and magnitude), got {bits}')
     weight = np.asarray(weight, dtype=np.float64)
     levels = 2 ** (bits - 1) - 1
     scale = float(np.abs(weight).max()) / levels if np.any(weight) else 1.0
@@ -350,7 +349,7 @@ def quantise_array(weight: np.ndarray, bits: int) -> np.ndarray:
 def quantise_weights(spec: NetworkSpec, bits: int) -> NetworkSpec:
     """Every connection's weights quantised (:func:`quantise_array`) to ``bits``."""
     conns = tuple(replace(c, weight=quantise_array(c.weight, bits)) for c in spec.connections)
-    return replace(spec, connections=conns, metadata={**spec.metadata, "weight_bits": bits})
+    return replace(spec, connections=conns, metadata={**spec.metadata, 'weight_bits': bits})
 
 
 def loihi_energy_uj(synops: float, neuron_updates: float) -> float:
@@ -360,7 +359,7 @@ def loihi_energy_uj(synops: float, neuron_updates: float) -> float:
 
 def ann_macs(spec: NetworkSpec) -> int:
     """Multiply-accumulates per evaluation of an ANN with the same dense connections."""
-    return int(sum(c.weight.size for c in spec.connections if c.port == "current"))
+    return int(sum(c.weight.size for c in spec.connections if c.port == 'current'))
 
 
 def fan_out_weights(spec: AnyNetwork) -> np.ndarray:
@@ -369,18 +368,18 @@ def fan_out_weights(spec: AnyNetwork) -> np.ndarray:
 
 
 __all__ = [
-    "BOARDS",
-    "AnyNetwork",
-    "BoardProfile",
-    "DECAY_RULES",
-    "FitReport",
-    "SparseNetwork",
-    "ann_macs",
-    "check_fit",
-    "fan_in",
-    "fan_out_weights",
-    "loihi_energy_uj",
-    "quantise_array",
-    "quantise_weights",
-    "synapse_count",
+    'BOARDS',
+    'AnyNetwork',
+    'BoardProfile',
+    'DECAY_RULES',
+    'FitReport',
+    'SparseNetwork',
+    'ann_macs',
+    'check_fit',
+    'fan_in',
+    'fan_out_weights',
+    'loihi_energy_uj',
+    'quantise_array',
+    'quantise_weights',
+    'synapse_count',
 ]

@@ -58,9 +58,9 @@ class XyloRules:
 
 
 XYLO_RULES: dict[str, XyloRules] = {
-    "v2": XyloRules(
-        version="v2",
-        chip="Xylo Audio 2 (SYNS61201)",
+    'v2': XyloRules(
+        version='v2',
+        chip='Xylo Audio 2 (SYNS61201)',
         # Rockpool 3.1.0 xylo_mapper.py:74-75 le_16_input_channels (a DRC warning, not an
         # error); xa2_devkit_utils.py:1338 read_allram_state(Nin=16); overview notebook :75.
         max_inputs=16,
@@ -115,11 +115,11 @@ XYLO_RULES: dict[str, XyloRules] = {
         # xylosim 0.1.3 XyloIAFNeuron.h:5 MAX_NUM_OUT_SPIKES 1, XyloLayer.cpp:197
         # evolve_neurons for the readout population; overview notebook :143, :184.
         max_output_spikes=1,
-        source="SynSense xylosim 0.1.3 src/v2/cpp (XyloIAFNeuron.h:1-5,20-28 bit widths and "
-        "spike limits; XyloLayer.cpp deliver_spikes, evolve_neurons); Rockpool 3.1.0 "
-        "devices/xylo/syns61201 (xylo_mapper.py:74,312-313 sizes; xa2_devkit_utils.py:1854-1856 "
-        "weight shifts; xylo_samna.py:215-217 int8 weights); Rockpool Xylo overview (v3.0.3 "
-        "docs/devices/xylo-overview.ipynb:75-80: sizes and max fan-out 64; "
-        "xa2_devkit_utils.py:1400-1412,1456-1482: dense input weights, recurrent fan-out lists)",
+        source='SynSense xylosim 0.1.3 src/v2/cpp (XyloIAFNeuron.h:1-5,20-28 bit widths and '
+        'spike limits; XyloLayer.cpp deliver_spikes, evolve_neurons); Rockpool 3.1.0 '
+        'devices/xylo/syns61201 (xylo_mapper.py:74,312-313 sizes; xa2_devkit_utils.py:1854-1856 '
+        'weight shifts; xylo_samna.py:215-217 int8 weights); Rockpool Xylo overview (v3.0.3 '
+        'docs/devices/xylo-overview.ipynb:75-80: sizes and max fan-out 64; '
+        'xa2_devkit_utils.py:1400-1412,1456-1482: dense input weights, recurrent fan-out lists)',
     ),
 }

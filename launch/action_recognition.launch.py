@@ -29,32 +29,31 @@ from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration, PythonExpression
-
 from snn_control.ros.launch_support import nodes_from_graph
 
 
 def generate_launch_description() -> LaunchDescription:
     arguments = [
         DeclareLaunchArgument(
-            "recording", default_value="", description="event file or bag to replay as a camera"
+            'recording', default_value='', description='event file or bag to replay as a camera'
         ),
         DeclareLaunchArgument(
-            "events_topic", default_value="events", description="camera event topic"
+            'events_topic', default_value='events', description='camera event topic'
         ),
         DeclareLaunchArgument(
-            "weights", default_value="", description="SpikePoint weights (empty: shipped)"
+            'weights', default_value='', description='SpikePoint weights (empty: shipped)'
         ),
     ]
     recording_given = IfCondition(
-        PythonExpression(["'", LaunchConfiguration("recording"), "' != ''"])
+        PythonExpression(["'", LaunchConfiguration('recording'), "' != ''"])
     )
     nodes = nodes_from_graph(
-        "action_recognition",
-        extra_remaps=[("events", LaunchConfiguration("events_topic"))],
+        'action_recognition',
+        extra_remaps=[('events', LaunchConfiguration('events_topic'))],
         extra_parameters={
-            "event_replay": {"path": LaunchConfiguration("recording")},
-            "action_recognition": {"weights": LaunchConfiguration("weights")},
+            'event_replay': {'path': LaunchConfiguration('recording')},
+            'action_recognition': {'weights': LaunchConfiguration('weights')},
         },
-        conditions={"event_replay": recording_given},
+        conditions={'event_replay': recording_given},
     )
     return LaunchDescription([*arguments, *nodes])

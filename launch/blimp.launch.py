@@ -27,13 +27,12 @@ The controller expects ``sensor_msgs/Range`` altitude at 10 Hz and publishes
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.substitutions import LaunchConfiguration
-
 from snn_control.ros.launch_support import nodes_from_graph
 
 TOPICS = {
-    "altitude": "altitude_topic",
-    "altitude_setpoint": "setpoint_topic",
-    "motor_command": "command_topic",
+    'altitude': 'altitude_topic',
+    'altitude_setpoint': 'setpoint_topic',
+    'motor_command': 'command_topic',
 }
 
 
@@ -45,4 +44,4 @@ def generate_launch_description() -> LaunchDescription:
         for topic, arg in TOPICS.items()
     ]
     remaps = [(topic, LaunchConfiguration(arg)) for topic, arg in TOPICS.items()]
-    return LaunchDescription([*arguments, *nodes_from_graph("blimp", extra_remaps=remaps)])
+    return LaunchDescription([*arguments, *nodes_from_graph('blimp', extra_remaps=remaps)])

@@ -22,9 +22,8 @@ The MuJoCo blimp and the evolved SNN controller (snn_control/graphs/blimp_sim.ya
 """
 
 from launch import LaunchDescription
-
 from snn_control.ros.launch_support import nodes_from_graph
 
 
 def generate_launch_description() -> LaunchDescription:
-    return LaunchDescription(nodes_from_graph("blimp_sim"))
+    return LaunchDescription(nodes_from_graph('blimp_sim'))

@@ -20,9 +20,8 @@ nodes where `ros2 launch` is not available.
 """
 
 from launch import LaunchDescription
-
 from snn_control.ros.launch_support import nodes_from_graph
 
 
 def generate_launch_description() -> LaunchDescription:
-    return LaunchDescription(nodes_from_graph("hover_sim"))
+    return LaunchDescription(nodes_from_graph('hover_sim'))

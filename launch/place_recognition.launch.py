@@ -29,30 +29,29 @@ from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration, PythonExpression
-
 from snn_control.ros.launch_support import nodes_from_graph
 
 
 def generate_launch_description() -> LaunchDescription:
     arguments = [
         DeclareLaunchArgument(
-            "map",
-            default_value="",
-            description="place map (.npz) from `snn-control train vpr`; empty: the shipped map",
+            'map',
+            default_value='',
+            description='place map (.npz) from `snn-control train vpr`; empty: the shipped map',
         ),
         DeclareLaunchArgument(
-            "folder", default_value="", description="image folder to replay as a camera"
+            'folder', default_value='', description='image folder to replay as a camera'
         ),
-        DeclareLaunchArgument("image_topic", default_value="image", description="camera topic"),
+        DeclareLaunchArgument('image_topic', default_value='image', description='camera topic'),
     ]
-    folder_given = IfCondition(PythonExpression(["'", LaunchConfiguration("folder"), "' != ''"]))
+    folder_given = IfCondition(PythonExpression(["'", LaunchConfiguration('folder'), "' != ''"]))
     nodes = nodes_from_graph(
-        "place_recognition",
-        extra_remaps=[("image", LaunchConfiguration("image_topic"))],
+        'place_recognition',
+        extra_remaps=[('image', LaunchConfiguration('image_topic'))],
         extra_parameters={
-            "image_replay": {"folder": LaunchConfiguration("folder")},
-            "place_recognition": {"map": LaunchConfiguration("map")},
+            'image_replay': {'folder': LaunchConfiguration('folder')},
+            'place_recognition': {'map': LaunchConfiguration('map')},
         },
-        conditions={"image_replay": folder_given},
+        conditions={'image_replay': folder_given},
     )
     return LaunchDescription([*arguments, *nodes])

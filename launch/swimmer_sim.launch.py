@@ -19,9 +19,8 @@ ROS 2 launch file: the MuJoCo swimmer and the spiking NCAP (snn_control/graphs/s
 """
 
 from launch import LaunchDescription
-
 from snn_control.ros.launch_support import nodes_from_graph
 
 
 def generate_launch_description() -> LaunchDescription:
-    return LaunchDescription(nodes_from_graph("swimmer_sim"))
+    return LaunchDescription(nodes_from_graph('swimmer_sim'))

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-
 from snn_control.controllers.base import Controller
 
 
@@ -98,7 +97,7 @@ def run_closed_loop(
         for name, fired in controller.last_spikes().items():
             spikes.setdefault(name, []).append(fired)
         obs, _, terminated, truncated, info = env.step(command)
-        rows.append((info["time"], info["altitude"], obs[0], info["setpoint"], float(command[0])))
+        rows.append((info['time'], info['altitude'], obs[0], info['setpoint'], float(command[0])))
         if terminated or truncated or (max_ticks is not None and len(rows) >= max_ticks):
             break
     t, z, m, sp, u = (np.array(c) for c in zip(*rows))
@@ -126,11 +125,11 @@ def step_metrics(
         settling.append(float((outside[-1] + 1) * dt) if outside.size else 0.0)
         previous = target
     return {
-        "rmse_m": float(np.sqrt(np.mean(error**2))),
-        "steady_state_error_m": float(np.max(steady)),
-        "overshoot_m": float(np.max(overshoot)),
-        "settling_time_s": float(np.max(settling)),
-        "command_rms": float(np.sqrt(np.mean(trace.command**2))),
+        'rmse_m': float(np.sqrt(np.mean(error**2))),
+        'steady_state_error_m': float(np.max(steady)),
+        'overshoot_m': float(np.max(overshoot)),
+        'settling_time_s': float(np.max(settling)),
+        'command_rms': float(np.sqrt(np.mean(trace.command**2))),
     }
 
 
@@ -145,14 +144,14 @@ def plot_traces(traces: dict[str, Trace], path: str, title: str) -> str:
         2 + len(spiking), 1, figsize=(10, 6 + 2.5 * len(spiking)), sharex=True
     )
     first = next(iter(traces.values()))
-    axes[0].plot(first.time, first.setpoint, "k--", label="setpoint")
+    axes[0].plot(first.time, first.setpoint, 'k--', label='setpoint')
     for name, tr in traces.items():
         axes[0].plot(tr.time, tr.altitude, label=name)
         axes[1].plot(tr.time, tr.command, label=name)
-    axes[0].set_ylabel("altitude (m)")
-    axes[0].legend(loc="lower right")
-    axes[1].set_ylabel("command")
-    axes[1].legend(loc="upper right")
+    axes[0].set_ylabel('altitude (m)')
+    axes[0].legend(loc='lower right')
+    axes[1].set_ylabel('command')
+    axes[1].legend(loc='upper right')
     for ax, name in zip(axes[2:], spiking):
         tr = traces[name]
         offset = 0
@@ -160,8 +159,8 @@ def plot_traces(traces: dict[str, Trace], path: str, title: str) -> str:
             t_idx, n_idx = np.nonzero(fired)
             ax.scatter(tr.time[t_idx], n_idx + offset, s=1, label=pop)
             offset += fired.shape[1]
-        ax.set_ylabel(f"{name}\nneuron")
-        ax.legend(loc="upper right", markerscale=6)
-    axes[-1].set_xlabel("time (s)")
+        ax.set_ylabel(f'{name}\nneuron')
+        ax.legend(loc='upper right', markerscale=6)
+    axes[-1].set_xlabel('time (s)')
     fig.suptitle(title)
     return str(save_figure(fig, path, dpi=110))

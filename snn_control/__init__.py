@@ -19,4 +19,4 @@ The core (``snn_control.engine``, ``snn_control.sim``, ``snn_control.controllers
 Python with no ROS dependency; ``snn_control.ros`` holds the thin ROS 2 adapters.
 """
 
-__version__ = "0.1.0"
+__version__ = '0.1.0'

@@ -16,8 +16,8 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
+import zipfile
 
 import numpy as np
 
@@ -30,9 +30,9 @@ def atomic_savez(path: str | Path, **arrays: np.ndarray) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(path.name + '.tmp')
     try:
-        with open(tmp, "wb") as fh:
+        with open(tmp, 'wb') as fh:
             np.savez_compressed(fh, **arrays)
         tmp.replace(path)
     finally:
@@ -50,11 +50,11 @@ def read_npz(
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{what} {path} does not exist")
+        raise FileNotFoundError(f'{what} {path} does not exist')
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         raise error(
-            f"{what} {path} is not a readable .npz archive (truncated or corrupt?): {exc}"
+            f'{what} {path} is not a readable .npz archive (truncated or corrupt?): {exc}'
         ) from exc

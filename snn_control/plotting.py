@@ -24,7 +24,7 @@ def pyplot() -> Any:
     """``matplotlib.pyplot`` on the Agg backend (files only; robots and CI have no screen)."""
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
     return plt

@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 #: ``shared/data`` beside the checkout that holds this package.
-BESIDE_CHECKOUT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+BESIDE_CHECKOUT = Path(__file__).resolve().parents[1].parent / 'shared' / 'data'
 
 
 def shared_data(*parts: str) -> Path:
@@ -34,7 +34,7 @@ def shared_data(*parts: str) -> Path:
 
     FileNotFoundError naming it if absent.
     """
-    for root in (Path("../shared/data"), BESIDE_CHECKOUT):
+    for root in (Path('../shared/data'), BESIDE_CHECKOUT):
         candidate = root.joinpath(*parts)
         if candidate.exists():
             return candidate

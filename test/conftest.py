@@ -21,7 +21,7 @@ import pytest
 # Tests share small helpers (random_networks.py) that live beside them.
 sys.path.insert(0, os.path.dirname(__file__))
 # One core for numeric libraries: the tests check numbers, not speed.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 
 _DOMAINS = itertools.count()
@@ -35,7 +35,7 @@ def _private_ros_domain(monkeypatch):
     DDS keeps announcing a process that was just killed until its lease runs out; in its
     own domain no test sees the endpoints of an earlier test or of a parallel run.
     """
-    monkeypatch.setenv("ROS_DOMAIN_ID", str(1 + (os.getpid() * 7 + next(_DOMAINS)) % 100))
+    monkeypatch.setenv('ROS_DOMAIN_ID', str(1 + (os.getpid() * 7 + next(_DOMAINS)) % 100))
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +46,7 @@ def _end_started_processes():
     When the test is over, passed or failed, so that a failing test leaves nothing running.
     """
     yield
-    if "ros_peer" in sys.modules:
+    if 'ros_peer' in sys.modules:
         from ros_peer import STARTED
         from snn_control.processes import end_owned
 

@@ -22,10 +22,9 @@ Prints "matches" and exits 0, or fails with an assertion.
 """
 
 import numpy as np
-
 from snn_control.engine import fixed_point as fxp
 from snn_control.engine.lava_compat import ensure_lava_importable
-from snn_control.engine.network import Connection, NetworkSpec, make_population
+from snn_control.engine.network import Connection, make_population, NetworkSpec
 from snn_control.engine.simulator import Simulator
 
 STEPS = 200
@@ -44,20 +43,20 @@ def main() -> None:
     n_in, n = 8, 10
     spec = NetworkSpec(
         (
-            make_population("in", n_in, "cuba_lif", du=1, dv=1, vth=0.5),
-            make_population("lif", n, "cuba_lif", du=0.2, dv=0.1, vth=3.0, bias=0.05),
+            make_population('in', n_in, 'cuba_lif', du=1, dv=1, vth=0.5),
+            make_population('lif', n, 'cuba_lif', du=0.2, dv=0.1, vth=3.0, bias=0.05),
         ),
-        (Connection("in", "lif", rng.normal(0.3, 1.0, (n, n_in))),),
-        "in",
-        metadata={"input_range": 1.0},
+        (Connection('in', 'lif', rng.normal(0.3, 1.0, (n, n_in))),),
+        'in',
+        metadata={'input_range': 1.0},
     )
     spikes_in = (rng.random((STEPS, n_in)) < 0.3).astype(float)
-    ref = Simulator(spec, library="numpy", mode="fixed").run(spikes_in)
+    ref = Simulator(spec, library='numpy', mode='fixed').run(spikes_in)
     fixed = fxp.quantise(spec)
-    sl = fixed.layout.slices["lif"]
+    sl = fixed.layout.slices['lif']
     conn = fixed.connections[0]
     # Lava's own processes, fed by a spike generator replaying the relay's spikes.
-    src = RingBuffer(data=ref["spikes"][:, fixed.layout.slices["in"]].T.astype(int))
+    src = RingBuffer(data=ref['spikes'][:, fixed.layout.slices['in']].T.astype(int))
     dense = Dense(weights=conn.weight, weight_exp=conn.weight_exp, num_weight_bits=8)
     lif = LIF(
         shape=(n,),
@@ -72,17 +71,17 @@ def main() -> None:
     mon_v, mon_s = Monitor(), Monitor()
     mon_v.probe(lif.v, STEPS)
     mon_s.probe(lif.s_out, STEPS)
-    lif.run(condition=RunSteps(num_steps=STEPS), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
-    v = mon_v.get_data()[lif.name]["v"]
-    s = mon_s.get_data()[lif.name]["s_out"]
+    lif.run(condition=RunSteps(num_steps=STEPS), run_cfg=Loihi2SimCfg(select_tag='fixed_pt'))
+    v = mon_v.get_data()[lif.name]['v']
+    s = mon_s.get_data()[lif.name]['s_out']
     lif.stop()
     # The ring buffer emits its first spikes at step 1 where our relay spikes at step 1 too
     # (same one-hop delay into the LIF), so the traces align step for step.
-    np.testing.assert_array_equal(v, ref["v"][:, sl] * 2.0 ** fixed.scale_exp[sl])
-    np.testing.assert_array_equal(s, ref["spikes"][:, sl])
+    np.testing.assert_array_equal(v, ref['v'][:, sl] * 2.0 ** fixed.scale_exp[sl])
+    np.testing.assert_array_equal(s, ref['spikes'][:, sl])
     assert s.sum() > 10
-    print("matches")
+    print('matches')
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     main()

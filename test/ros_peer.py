@@ -14,13 +14,12 @@
 
 """The test process's side of a ROS 2 exchange: its own rclpy context, node and executor."""
 
+from pathlib import Path
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import rclpy
-
 from snn_control.processes import start_owned
 from snn_control.ros.node_base import make_executor
 
@@ -41,7 +40,7 @@ def start_command(cmd: list[str]) -> subprocess.Popen:
 
 def start(executable: str, *ros_args: str) -> subprocess.Popen:
     """Return a node of the package as its own process."""
-    return start_command([str(BIN / executable), "--ros-args", *ros_args])
+    return start_command([str(BIN / executable), '--ros-args', *ros_args])
 
 
 class RosPeer:
@@ -66,7 +65,7 @@ class RosPeer:
         end = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > end:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+                raise AssertionError(f'timed out after {timeout} s waiting for {what}')
             if action is not None:
                 action()
             self.spin(0.05)
@@ -74,7 +73,6 @@ class RosPeer:
     def watch_diagnostics(self) -> None:
         """Record every node's /diagnostics status in :attr:`diagnostics`."""
         from diagnostic_msgs.msg import DiagnosticArray
-
         from snn_control.ros.node_base import DIAGNOSTICS_QOS
 
         def record(msg: DiagnosticArray) -> None:
@@ -82,7 +80,7 @@ class RosPeer:
                 self.diagnostic_count[status.name] = self.diagnostic_count.get(status.name, 0) + 1
                 self.diagnostics[status.name] = {kv.key: kv.value for kv in status.values}
 
-        self.node.create_subscription(DiagnosticArray, "/diagnostics", record, DIAGNOSTICS_QOS)
+        self.node.create_subscription(DiagnosticArray, '/diagnostics', record, DIAGNOSTICS_QOS)
 
     def fresh_diagnostics(self, node: str, timeout: float = 10.0) -> dict[str, str]:
         """
@@ -90,12 +88,12 @@ class RosPeer:
 
         Two more statuses: the first may have been on its way already (they come at 1 Hz).
         """
-        name = f"/{node}"
+        name = f'/{node}'
         seen = self.diagnostic_count.get(name, 0)
         self.until(
             lambda: self.diagnostic_count.get(name, 0) >= seen + 2,
             timeout,
-            f"two more /diagnostics statuses of {name}",
+            f'two more /diagnostics statuses of {name}',
         )
         return dict(self.diagnostics[name])
 

@@ -16,7 +16,6 @@
 
 import numpy as np
 import pytest
-
 from snn_control.blimp.evolve import evolve, fitness
 from snn_control.blimp.networks import (
     build_network,
@@ -28,7 +27,7 @@ from snn_control.blimp.networks import (
 )
 
 
-@pytest.mark.parametrize("role", ["pd", "i"])
+@pytest.mark.parametrize('role', ['pd', 'i'])
 def test_decoded_parameters_respect_the_papers_bounds(role):
     rng = np.random.default_rng(0)
     for x in (
@@ -41,8 +40,8 @@ def test_decoded_parameters_respect_the_papers_bounds(role):
             assert p[b.name].min() >= b.low - 1e-12 and p[b.name].max() <= b.high + 1e-12
     spec = build_network(role, rng.uniform(0, 1, n_parameters(role)))
     assert spec.n_neurons <= 80
-    if role == "i":
-        assert 1.0 - spec.population("readout").params["dv"][0] <= 0.3  # decoder keeps at most 0.3
+    if role == 'i':
+        assert 1.0 - spec.population('readout').params['dv'][0] <= 0.3  # decoder keeps at most 0.3
 
 
 def test_fitness_of_the_target_is_zero_and_of_silence_is_large():
@@ -53,10 +52,10 @@ def test_fitness_of_the_target_is_zero_and_of_silence_is_large():
 
 
 def test_resumed_evolution_equals_an_uninterrupted_one(tmp_path):
-    ck = tmp_path / "ck.pkl"
-    evolve("pd", 2, population=6, seed=3, checkpoint=ck, checkpoint_every=1, progress=False)
+    ck = tmp_path / 'ck.pkl'
+    evolve('pd', 2, population=6, seed=3, checkpoint=ck, checkpoint_every=1, progress=False)
     resumed = evolve(
-        "pd",
+        'pd',
         4,
         population=6,
         seed=3,
@@ -65,19 +64,19 @@ def test_resumed_evolution_equals_an_uninterrupted_one(tmp_path):
         checkpoint_every=1,
         progress=False,
     )
-    straight = evolve("pd", 4, population=6, seed=3, progress=False)
-    assert resumed["generation"] == straight["generation"] == 4
-    assert resumed["history"] == straight["history"]
-    np.testing.assert_array_equal(resumed["es"].mean, straight["es"].mean)
-    assert np.isfinite(straight["best_f"])
+    straight = evolve('pd', 4, population=6, seed=3, progress=False)
+    assert resumed['generation'] == straight['generation'] == 4
+    assert resumed['history'] == straight['history']
+    np.testing.assert_array_equal(resumed['es'].mean, straight['es'].mean)
+    assert np.isfinite(straight['best_f'])
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="needs an existing checkpoint"):
-        evolve("pd", 2, checkpoint=tmp_path / "none.pkl", resume=True, progress=False)
+    with pytest.raises(FileNotFoundError, match='needs an existing checkpoint'):
+        evolve('pd', 2, checkpoint=tmp_path / 'none.pkl', resume=True, progress=False)
 
 
-@pytest.mark.parametrize("role", ["pd", "i"])
+@pytest.mark.parametrize('role', ['pd', 'i'])
 def test_encode_inverts_build_network(role):
     x = np.random.default_rng(1).uniform(0, 1, n_parameters(role))
     np.testing.assert_allclose(encode(role, build_network(role, x)), x, atol=1e-12)
@@ -87,8 +86,8 @@ def test_closed_loop_tuning_flies_the_population_on_common_random_numbers():
     from snn_control.blimp.finetune import fly_population, scenario
 
     rng = np.random.default_rng(2)
-    x_pd, x_i = rng.uniform(0.3, 0.7, (1, n_parameters("pd"))), rng.uniform(
-        0.3, 0.7, (1, n_parameters("i"))
+    x_pd, x_i = rng.uniform(0.3, 0.7, (1, n_parameters('pd'))), rng.uniform(
+        0.3, 0.7, (1, n_parameters('i'))
     )
     case = dict(scenario(0), profile=[(3.0, 0.8), (3.0, 1.2)])  # short: 60 ticks
     costs = fly_population(np.repeat(x_pd, 3, axis=0), np.repeat(x_i, 3, axis=0), case)
@@ -97,19 +96,19 @@ def test_closed_loop_tuning_flies_the_population_on_common_random_numbers():
 
 
 def test_ray_executor_gives_the_same_evolution_as_in_process():
-    pytest.importorskip("ray")
+    pytest.importorskip('ray')
     from snn_control.blimp.executors import RayExecutor
 
     executor = RayExecutor(num_cpus=2)  # a local Ray instance: two worker processes
     try:
-        on_ray = evolve("pd", 2, population=6, seed=5, progress=False, executor=executor, jobs=2)
+        on_ray = evolve('pd', 2, population=6, seed=5, progress=False, executor=executor, jobs=2)
     finally:
         executor.close()
-    here = evolve("pd", 2, population=6, seed=5, progress=False)
+    here = evolve('pd', 2, population=6, seed=5, progress=False)
     np.testing.assert_allclose(
-        [h[1:] for h in on_ray["history"]], [h[1:] for h in here["history"]], rtol=1e-6
+        [h[1:] for h in on_ray['history']], [h[1:] for h in here['history']], rtol=1e-6
     )
-    np.testing.assert_allclose(on_ray["es"].mean, here["es"].mean, rtol=1e-6)
+    np.testing.assert_allclose(on_ray['es'].mean, here['es'].mean, rtol=1e-6)
 
 
 def test_thrust_reversals_ignore_the_deadzone():
@@ -124,47 +123,47 @@ def test_thrust_reversals_ignore_the_deadzone():
 def test_thermometer_genotype_evolves_resumes_and_refuses_a_checkpoint_of_the_other_genotype(
     tmp_path,
 ):
-    ck = tmp_path / "ck.pkl"
+    ck = tmp_path / 'ck.pkl'
     first = evolve(
-        "i",
+        'i',
         2,
         population=6,
         seed=3,
         checkpoint=ck,
         checkpoint_every=1,
         progress=False,
-        genotype_name="thermometer",
+        genotype_name='thermometer',
     )
-    assert first["genotype"] == "thermometer" and first["es"].mean.size == genotype(
-        "thermometer"
-    ).n_parameters("i")
-    assert np.isfinite(first["best_f"])
+    assert first['genotype'] == 'thermometer' and first['es'].mean.size == genotype(
+        'thermometer'
+    ).n_parameters('i')
+    assert np.isfinite(first['best_f'])
     with pytest.raises(ValueError, match="'thermometer' genotype, not 'direct'"):
-        evolve("i", 3, population=6, seed=3, checkpoint=ck, resume=True, progress=False)
+        evolve('i', 3, population=6, seed=3, checkpoint=ck, resume=True, progress=False)
     resumed = evolve(
-        "i",
+        'i',
         3,
         population=6,
         seed=3,
         checkpoint=ck,
         resume=True,
         progress=False,
-        genotype_name="thermometer",
+        genotype_name='thermometer',
     )
-    assert resumed["generation"] == 3
+    assert resumed['generation'] == 3
 
 
 def test_closed_loop_tuning_flies_thermometer_networks():
     from snn_control.blimp.finetune import fly_population, scenario
     from snn_control.blimp.thermometer import design_genotype
 
-    x_pd = design_genotype("pd", kp=8.0, kd=12.0, tau_s=0.2)[None, :]
-    x_i = design_genotype("i", ki=0.5)[None, :]
+    x_pd = design_genotype('pd', kp=8.0, kd=12.0, tau_s=0.2)[None, :]
+    x_i = design_genotype('i', ki=0.5)[None, :]
     case = dict(scenario(0), profile=[(3.0, 0.8), (3.0, 1.2)])
     costs = fly_population(
         np.repeat(x_pd, 2, axis=0),
         np.repeat(x_i, 2, axis=0),
         case,
-        genotypes=("thermometer", "thermometer"),
+        genotypes=('thermometer', 'thermometer'),
     )
     assert costs.shape == (2,) and np.all(np.isfinite(costs)) and costs[0] == costs[1]

@@ -16,17 +16,16 @@
 
 import numpy as np
 import pytest
-
 from snn_control.engine.coding import (
     DirectCurrent,
     LeakyIntegratorDecoder,
     MovingAverage,
     PairedCurrent,
     PoissonRate,
-    SpikeCount,
     relay_population_params,
+    SpikeCount,
 )
-from snn_control.engine.network import NetworkSpec, make_population
+from snn_control.engine.network import make_population, NetworkSpec
 from snn_control.engine.simulator import Simulator
 
 
@@ -48,16 +47,16 @@ def test_poisson_rate_statistics_and_seed():
     first = [enc.encode([1, 1, 1, 1]) for _ in range(10)]
     enc.reset()
     np.testing.assert_array_equal(first, [enc.encode([1, 1, 1, 1]) for _ in range(10)])
-    with pytest.raises(ValueError, match="must lie in"):
+    with pytest.raises(ValueError, match='must lie in'):
         PoissonRate(1, max_rate_hz=2000, dt=0.001)
 
 
 def test_relay_population_spikes_exactly_on_input_spikes():
     enc = PoissonRate(5, max_rate_hz=300.0, dt=0.001, seed=1)
     spec = NetworkSpec(
-        (make_population("in", 5, "cuba_lif", **relay_population_params()),), (), "in"
+        (make_population('in', 5, 'cuba_lif', **relay_population_params()),), (), 'in'
     )
-    sim = Simulator(spec, library="numpy")
+    sim = Simulator(spec, library='numpy')
     for _ in range(500):
         x = enc.encode(np.full(5, 0.8))
         np.testing.assert_array_equal(sim.step(x).s, x)

@@ -18,17 +18,16 @@ import json
 
 import numpy as np
 import pytest
-
 from random_networks import random_network
-from snn_control.engine.network import Connection, NetworkFileError, NetworkSpec, make_population
+from snn_control.engine.network import Connection, make_population, NetworkFileError, NetworkSpec
 
 
 def test_round_trip_preserves_everything(tmp_path):
     spec = random_network(0)
-    path = spec.save(tmp_path / "net.npz")
+    path = spec.save(tmp_path / 'net.npz')
     back = NetworkSpec.load(path)
-    assert back.name == spec.name and back.metadata == {"seed": 0}
-    assert [p.name for p in back.populations] == ["enc", "hid", "out"]
+    assert back.name == spec.name and back.metadata == {'seed': 0}
+    assert [p.name for p in back.populations] == ['enc', 'hid', 'out']
     for a, b in zip(spec.populations, back.populations):
         assert a.model == b.model and a.reset == b.reset
         for k in a.params:
@@ -40,58 +39,58 @@ def test_round_trip_preserves_everything(tmp_path):
 
 
 def test_truncated_file_is_named(tmp_path):
-    path = random_network(1).save(tmp_path / "net.npz")
+    path = random_network(1).save(tmp_path / 'net.npz')
     blob = path.read_bytes()
     path.write_bytes(blob[: len(blob) // 2])
-    with pytest.raises(NetworkFileError, match="truncated or corrupt"):
+    with pytest.raises(NetworkFileError, match='truncated or corrupt'):
         NetworkSpec.load(path)
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(NetworkFileError, match="does not exist"):
-        NetworkSpec.load(tmp_path / "nope.npz")
+    with pytest.raises(NetworkFileError, match='does not exist'):
+        NetworkSpec.load(tmp_path / 'nope.npz')
 
 
 def _rewrite(path, mutate_header=None, mutate_arrays=None):
     with np.load(path) as data:
         arrays = {k: data[k] for k in data.files}
-    header = json.loads(bytes(arrays["header"]).decode())
+    header = json.loads(bytes(arrays['header']).decode())
     if mutate_header:
         mutate_header(header)
     if mutate_arrays:
         mutate_arrays(arrays)
-    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    arrays['header'] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     np.savez(path, **arrays)
 
 
 @pytest.mark.parametrize(
-    "mutate_header, mutate_arrays, message",
+    'mutate_header, mutate_arrays, message',
     [
         (
-            lambda h: h["populations"][1].update(model="izhikevich"),
+            lambda h: h['populations'][1].update(model='izhikevich'),
             None,
             "unknown neuron model 'izhikevich'",
         ),
-        (lambda h: h.update(version=99), None, "format version 99 is not supported"),
-        (lambda h: h.update(format="other"), None, "expected 'snn_control.network'"),
-        (None, lambda a: a.update(conn0_weight=np.full((16, 12), np.nan)), "weights contain NaN"),
+        (lambda h: h.update(version=99), None, 'format version 99 is not supported'),
+        (lambda h: h.update(format='other'), None, "expected 'snn_control.network'"),
+        (None, lambda a: a.update(conn0_weight=np.full((16, 12), np.nan)), 'weights contain NaN'),
         (
             None,
             lambda a: a.update(conn0_weight=np.zeros((16, 11))),
-            r"weight shape \(16, 11\) does not match",
+            r'weight shape \(16, 11\) does not match',
         ),
-        (None, lambda a: a.pop("conn3_weight"), "missing array 'conn3_weight'"),
+        (None, lambda a: a.pop('conn3_weight'), "missing array 'conn3_weight'"),
         (None, lambda a: a.update(pop0_du=np.full(12, 1.5)), "decay 'du' must lie in"),
         (
-            lambda h: h["connections"][0].update(target="nowhere"),
+            lambda h: h['connections'][0].update(target='nowhere'),
             None,
             "unknown population 'nowhere'",
         ),
-        (lambda h: h.update(input_population="x"), None, "input population 'x' is not one of"),
+        (lambda h: h.update(input_population='x'), None, "input population 'x' is not one of"),
     ],
 )
 def test_bad_files_name_the_problem(tmp_path, mutate_header, mutate_arrays, message):
-    path = random_network(2).save(tmp_path / "net.npz")
+    path = random_network(2).save(tmp_path / 'net.npz')
     _rewrite(path, mutate_header, mutate_arrays)
     with pytest.raises(NetworkFileError, match=message):
         NetworkSpec.load(path)
@@ -99,17 +98,17 @@ def test_bad_files_name_the_problem(tmp_path, mutate_header, mutate_arrays, mess
 
 def test_unknown_population_parameter():
     with pytest.raises(NetworkFileError, match=r"unknown parameter\(s\) \['tau'\]"):
-        make_population("p", 3, "cuba_lif", tau=0.5)
+        make_population('p', 3, 'cuba_lif', tau=0.5)
 
 
 def test_threshold_port_needs_adaptive_target():
-    pops = (make_population("a", 2), make_population("b", 2))
-    with pytest.raises(NetworkFileError, match="only adaptive_lif targets"):
-        NetworkSpec(pops, (Connection("a", "b", np.ones((2, 2)), port="threshold"),), "a")
+    pops = (make_population('a', 2), make_population('b', 2))
+    with pytest.raises(NetworkFileError, match='only adaptive_lif targets'):
+        NetworkSpec(pops, (Connection('a', 'b', np.ones((2, 2)), port='threshold'),), 'a')
 
 
 def test_save_is_atomic(tmp_path):
     spec = random_network(3)
-    path = spec.save(tmp_path / "net.npz")
-    assert not (tmp_path / "net.npz.tmp").exists()
-    assert NetworkSpec.load(path).name == "random3"
+    path = spec.save(tmp_path / 'net.npz')
+    assert not (tmp_path / 'net.npz.tmp').exists()
+    assert NetworkSpec.load(path).name == 'random3'

@@ -16,7 +16,6 @@
 
 import numpy as np
 import pytest
-
 from snn_control.events.simulator import EventCameraConfig, EventCameraSimulator
 
 QUIET = EventCameraConfig(threshold_sigma=0.0, noise_rate_hz=0.0, refractory_us=0)
@@ -27,13 +26,13 @@ def test_a_brightening_pixel_fires_on_events_at_each_threshold_crossing():
     frames = np.array([[[1.0, 1.0]], [[np.e, 1.0]]])  # log intensity of pixel 0 rises by ~1.0
     events = sim.simulate(frames, np.array([0, 1000]))
     assert (
-        events.size == 4 and np.all(events["x"] == 0) and np.all(events["p"] == 1)
+        events.size == 4 and np.all(events['x'] == 0) and np.all(events['p'] == 1)
     )  # floor(1.0/0.2)=4 (eps)
     # linear interpolation in log intensity: crossings at 1/5, 2/5, 3/5, 4/5 of the interval
-    np.testing.assert_allclose(events["t"], [200, 400, 600, 800], atol=2)
+    np.testing.assert_allclose(events['t'], [200, 400, 600, 800], atol=2)
     back = sim.feed(np.array([[1.0, 1.0]]), 2000)  # and darkening back: OFF events
     assert back.size == 4 and np.all(
-        back["p"] == 0
+        back['p'] == 0
     )  # the reference sat 0.8 up: 4 crossings of 0.2 down
 
 
@@ -43,8 +42,8 @@ def test_a_moving_edge_fires_where_it_moves_with_the_right_polarity():
     for k in range(6):
         frames[k, :, : 2 + k] = 1.0  # a bright region growing to the right, one column per frame
     events = sim.simulate(frames, np.arange(6) * 10_000)
-    assert set(np.unique(events["x"])) == {2, 3, 4, 5, 6} and np.all(events["p"] == 1)
-    first = {x: events["t"][events["x"] == x].min() for x in range(2, 7)}
+    assert set(np.unique(events['x'])) == {2, 3, 4, 5, 6} and np.all(events['p'] == 1)
+    first = {x: events['t'][events['x'] == x].min() for x in range(2, 7)}
     assert all(first[x] < first[x + 1] for x in range(2, 6))  # the edge's order in time
 
 
@@ -53,7 +52,7 @@ def test_refractory_period_and_noise_rate():
         1, 1, EventCameraConfig(threshold_sigma=0.0, noise_rate_hz=0.0, refractory_us=500)
     )
     events = sim.simulate(np.array([[[1.0]], [[np.e**2]]]), np.array([0, 1000]))
-    assert np.all(np.diff(events["t"]) >= 500)  # 9 crossings in 1 ms, at most one per 0.5 ms kept
+    assert np.all(np.diff(events['t']) >= 500)  # 9 crossings in 1 ms, at most one per 0.5 ms kept
     noisy = EventCameraSimulator(20, 20, EventCameraConfig(noise_rate_hz=5.0), seed=1)
     still = np.ones((11, 20, 20))
     events = noisy.simulate(still, np.arange(11) * 100_000)  # 1 s of a still scene
@@ -63,11 +62,11 @@ def test_refractory_period_and_noise_rate():
 def test_bad_frames_are_refused():
     sim = EventCameraSimulator(2, 2, QUIET)
     sim.feed(np.ones((2, 2)), 0)
-    with pytest.raises(ValueError, match="must increase"):
+    with pytest.raises(ValueError, match='must increase'):
         sim.feed(np.ones((2, 2)), 0)
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match='shape'):
         sim.feed(np.ones((3, 2)), 10)
-    with pytest.raises(ValueError, match="finite, non-negative"):
+    with pytest.raises(ValueError, match='finite, non-negative'):
         sim.feed(np.full((2, 2), np.nan), 10)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match='positive'):
         EventCameraConfig(contrast_pos=0.0)

@@ -16,14 +16,13 @@
 
 import numpy as np
 import pytest
-
 from snn_control.events.io import EVENT_DTYPE
 from snn_control.events.stream import WindowedStream
 
 
 def events(t, x=1, y=2) -> np.ndarray:
     out = np.zeros(len(t), EVENT_DTYPE)
-    out["t"], out["x"], out["y"] = t, x, y
+    out['t'], out['x'], out['y'] = t, x, y
     return out
 
 
@@ -41,20 +40,20 @@ def test_windows_are_cut_by_sensor_time_whatever_the_packet_sizes():
 
 def test_bad_input_is_counted_not_lost_silently():
     stream = WindowedStream((10, 10), 100, 50, max_buffer_events=30)
-    assert stream.push(events([])) == [] and stream.rejected["empty_packets"] == 1
+    assert stream.push(events([])) == [] and stream.rejected['empty_packets'] == 1
     stream.push(events([0, 10, 20], x=[1, 12, 3]))
-    assert stream.rejected["outside_sensor"] == 1
+    assert stream.rejected['outside_sensor'] == 1
     stream.push(events([30, 15, 40]))  # 15 is older than the newest (20): dropped
-    assert stream.rejected["backwards"] == 1
+    assert stream.rejected['backwards'] == 1
     windows = stream.push(events([200]))  # completes the windows ending at 100, 150, 200
     assert [len(w.events) for w in windows] == [4, 0, 0]
     stream.push(events(np.arange(200, 240)))  # a burst beyond the buffer: oldest dropped
-    assert stream.rejected["overflow"] == 11
+    assert stream.rejected['overflow'] == 11
     assert (
-        stream.push(events([5])) == [] and stream.rejected["restarts"] == 1
+        stream.push(events([5])) == [] and stream.rejected['restarts'] == 1
     )  # a replay starting over
     assert [w.start_us for w in stream.push(events([120]))] == [5]
-    with pytest.raises(ValueError, match="step_us <= window_us"):
+    with pytest.raises(ValueError, match='step_us <= window_us'):
         WindowedStream((10, 10), 100, 200)
-    with pytest.raises(ValueError, match="EVENT_DTYPE"):
+    with pytest.raises(ValueError, match='EVENT_DTYPE'):
         stream.push(np.zeros(3))

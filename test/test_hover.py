@@ -20,11 +20,10 @@ import sys
 
 import numpy as np
 import pytest
-
 from snn_control.controllers.registry import make_controller
+from snn_control.processes import run_bounded
 from snn_control.sim.closed_loop import run_closed_loop, step_metrics
 from snn_control.sim.hover import HoverEnv
-from snn_control.processes import run_bounded
 
 
 def test_neutral_plant_holds_and_negative_buoyancy_sinks():
@@ -32,20 +31,20 @@ def test_neutral_plant_holds_and_negative_buoyancy_sinks():
     env.reset(seed=0)
     for _ in range(100):
         _, _, _, _, info = env.step(np.array([0.0]))
-    assert info["altitude"] == pytest.approx(1.0, abs=1e-9)
+    assert info['altitude'] == pytest.approx(1.0, abs=1e-9)
     sink = HoverEnv(setpoints=[(5.0, 1.0)], initial_altitude=1.0, net_buoyancy_n=-0.01)
     sink.reset(seed=0)
     for _ in range(40):
         _, _, _, _, info = sink.step(np.array([0.0]))
-    assert info["altitude"] < 0.9
+    assert info['altitude'] < 0.9
 
 
 def test_deadzone_saturation_and_bad_action():
     env = HoverEnv(sensor_noise_m=0.0)
     env.reset(seed=0)
-    assert env.step(np.array([0.05]))[4]["command"] == 0.0
-    assert env.step(np.array([10.0]))[4]["command"] == 3.3
-    with pytest.raises(ValueError, match="finite"):
+    assert env.step(np.array([0.05]))[4]['command'] == 0.0
+    assert env.step(np.array([10.0]))[4]['command'] == 3.3
+    with pytest.raises(ValueError, match='finite'):
         env.step(np.array([np.nan]))
 
 
@@ -56,12 +55,12 @@ def test_sensor_delay_and_quantisation():
     for _ in range(30):
         obs, _, _, _, info = env.step(np.array([3.3]))
         measured.append(obs[0])
-        true.append(info["altitude"])
+        true.append(info['altitude'])
     np.testing.assert_allclose(measured[2:], np.round(true[:-2], 2), atol=1e-6)
 
 
 @pytest.mark.parametrize(
-    "name, params", [("spiking_pd", {}), ("pid", {"derivative_filter_s": 0.1})]
+    'name, params', [('spiking_pd', {}), ('pid', {'derivative_filter_s': 0.1})]
 )
 def test_controllers_reach_each_setpoint(name, params):
     controller = make_controller(
@@ -69,19 +68,19 @@ def test_controllers_reach_each_setpoint(name, params):
     )
     trace = run_closed_loop(controller, HoverEnv(setpoints=[(15.0, 1.0), (15.0, 0.6)]), seed=1)
     metrics = step_metrics(trace)
-    assert metrics["steady_state_error_m"] < 0.02 and metrics["overshoot_m"] < 0.05
+    assert metrics['steady_state_error_m'] < 0.02 and metrics['overshoot_m'] < 0.05
     assert np.all(np.isfinite(trace.command)) and np.abs(trace.command).max() <= 3.3
-    if name == "spiking_pd":
+    if name == 'spiking_pd':
         assert (
-            trace.spikes["encoder"].shape == (len(trace.time), 80)
-            and trace.spikes["encoder"].any()
+            trace.spikes['encoder'].shape == (len(trace.time), 80)
+            and trace.spikes['encoder'].any()
         )
 
 
 def test_main_job_prints_metrics_and_writes_the_plot(tmp_path):
-    exe = os.path.join(os.path.dirname(sys.executable), "snn-control")
-    out = run_bounded([exe, "run", "hover", "--out", str(tmp_path)], timeout=120)
+    exe = os.path.join(os.path.dirname(sys.executable), 'snn-control')
+    out = run_bounded([exe, 'run', 'hover', '--out', str(tmp_path)], timeout=120)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout.strip().splitlines()[-1])
-    assert set(report) == {"spiking PD", "PID"} and report["spiking PD"]["rmse_m"] < 0.3
-    assert (tmp_path / "hover.png").stat().st_size > 20_000
+    assert set(report) == {'spiking PD', 'PID'} and report['spiking PD']['rmse_m'] < 0.3
+    assert (tmp_path / 'hover.png').stat().st_size > 20_000

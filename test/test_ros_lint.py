@@ -16,30 +16,32 @@
 ROS 2's own linters as tests, as ros2/demos' ``demo_nodes_py`` runs them.
 
 ``ament_flake8`` with ROS 2's configuration (99 columns; the package's ``ament_flake8.ini``)
+and the flake8 plugins ROS 2 runs it with (quotes, import order, builtins, comprehensions,
+docstrings)
 and ``ament_pep257`` with the ament convention, over every Python file of the package;
 ``ament_xmllint`` on ``package.xml``; and ament_copyright's rule for the Apache-2.0 license
 (that tool is on PyPI under no name: ``ros-ament-copyright`` and ``ament-copyright`` have no
 distribution).
 """
-import shutil
 from pathlib import Path
+import shutil
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [str(ROOT / p) for p in ("snn_control", "sim", "hardware", "launch", "test", "setup.py")]
+SOURCES = [str(ROOT / p) for p in ('snn_control', 'sim', 'hardware', 'launch', 'test', 'setup.py')]
 
 
 def test_flake8():
     from ament_flake8.main import main_with_errors
 
     rc, errors = main_with_errors(argv=SOURCES)
-    listed = "\n".join(errors[:50])
-    assert rc == 0, f"ament_flake8 found {len(errors)} code style error(s):\n{listed}"
+    listed = '\n'.join(errors[:50])
+    assert rc == 0, f'ament_flake8 found {len(errors)} code style error(s):\n{listed}'
 
 
 def test_pep257():
     from ament_pep257.main import main
 
-    assert main(argv=SOURCES) == 0, "ament_pep257 found docstring errors (see the output above)"
+    assert main(argv=SOURCES) == 0, 'ament_pep257 found docstring errors (see the output above)'
 
 
 def test_xmllint(tmp_path):
@@ -53,17 +55,17 @@ def test_xmllint(tmp_path):
     """
     from ament_xmllint.main import main
 
-    assert shutil.which("xmllint"), "xmllint is missing: Debian libxml2-utils (bootstrap.sh)"
-    text = (ROOT / "package.xml").read_text()
-    model = next(line for line in text.splitlines() if line.startswith("<?xml-model "))
-    assert "package_format3.xsd" in model
-    offline = tmp_path / "package.xml"
-    offline.write_text(text.replace(model + "\n", ""))
-    assert main(argv=[str(offline)]) == 0, "ament_xmllint: package.xml is invalid (see above)"
-    broken = tmp_path / "broken" / "package.xml"
+    assert shutil.which('xmllint'), 'xmllint is missing: Debian libxml2-utils (bootstrap.sh)'
+    text = (ROOT / 'package.xml').read_text()
+    model = next(line for line in text.splitlines() if line.startswith('<?xml-model '))
+    assert 'package_format3.xsd' in model
+    offline = tmp_path / 'package.xml'
+    offline.write_text(text.replace(model + '\n', ''))
+    assert main(argv=[str(offline)]) == 0, 'ament_xmllint: package.xml is invalid (see above)'
+    broken = tmp_path / 'broken' / 'package.xml'
     broken.parent.mkdir()
-    broken.write_text(offline.read_text().replace("</package>", ""))
-    assert main(argv=[str(broken)]) == 1, "ament_xmllint must find a malformed manifest"
+    broken.write_text(offline.read_text().replace('</package>', ''))
+    assert main(argv=[str(broken)]) == 1, 'ament_xmllint must find a malformed manifest'
 
 
 APACHE_NOTICE = """Licensed under the Apache License, Version 2.0 (the "License");
@@ -80,15 +82,15 @@ limitations under the License."""
 
 
 def _header_comment(path: Path) -> str:
-    lines = path.read_text().split("\n")
-    if lines and lines[0].startswith("#!"):
+    lines = path.read_text().split('\n')
+    if lines and lines[0].startswith('#!'):
         lines = lines[1:]
     block = []
     for line in lines:
-        if not line.startswith("#"):
+        if not line.startswith('#'):
             break
-        block.append(line[2:] if line.startswith("# ") else line[1:])
-    return "\n".join(block)
+        block.append(line[2:] if line.startswith('# ') else line[1:])
+    return '\n'.join(block)
 
 
 def test_copyright():
@@ -102,11 +104,11 @@ def test_copyright():
     import re
 
     roots = [Path(src) for src in SOURCES]
-    files = sorted(p for r in roots for p in ([r] if r.suffix == ".py" else r.rglob("*.py")))
+    files = sorted(p for r in roots for p in ([r] if r.suffix == '.py' else r.rglob('*.py')))
     assert len(files) > 100
     missing = [str(p.relative_to(ROOT)) for p in files
-               if not re.match(r"Copyright \d{4}(-\d{4})? \S.*\n\n", _header_comment(p))
+               if not re.match(r'Copyright \d{4}(-\d{4})? \S.*\n\n', _header_comment(p))
                or APACHE_NOTICE not in _header_comment(p)]
-    assert not missing, f"files without the copyright and license header: {missing}"
-    assert "Apache License\n" in (ROOT / "LICENSE").read_text()
-    assert "<license>Apache-2.0</license>" in (ROOT / "package.xml").read_text()
+    assert not missing, f'files without the copyright and license header: {missing}'
+    assert 'Apache License\n' in (ROOT / 'LICENSE').read_text()
+    assert '<license>Apache-2.0</license>' in (ROOT / 'package.xml').read_text()

@@ -21,13 +21,11 @@ known events).
 """
 
 import json
-import struct
 from pathlib import Path
+import struct
 
 import numpy as np
 import pytest
-import torch
-
 from snn_control.events.dvs_gesture import (
     DVS128_GESTURES,
     DvsGestureError,
@@ -37,33 +35,33 @@ from snn_control.events.dvs_gesture import (
 )
 from snn_control.events.io import EVENT_DTYPE, EventFormatError
 from snn_control.events.spikepoint import (
+    count_parameters,
+    load_classifier,
     NO_LABEL,
+    save_classifier,
     SpikePoint,
     SpikePointClassifier,
     SpikePointConfig,
     SpikePointError,
-    count_parameters,
-    load_classifier,
-    save_classifier,
 )
 from snn_control.events.train_actions import (
     ActionData,
-    TrainConfig,
     augment_clouds,
     evaluate,
     main,
     run,
     split_by_recording,
+    TrainConfig,
     windows_of,
 )
 from snn_control.events.windows import (
-    EmptyWindowError,
-    GroupedRates,
-    PointCloudConfig,
     denoise,
+    EmptyWindowError,
     farthest_point_sampling,
     group_rates,
+    GroupedRates,
     nearest_neighbours,
+    PointCloudConfig,
     rate_code,
     sample_clouds,
     sample_points,
@@ -71,24 +69,25 @@ from snn_control.events.windows import (
     window_bounds,
     windows_to_rates,
 )
+import torch
 
 BLOB_SENSOR = (32, 32)
 #: Moving-blob classes: (start, end) of the blob's centre as fractions of the sensor.
 BLOB_PATHS = {
-    "sweep_right_top": ((0.2, 0.25), (0.8, 0.25)),
-    "sweep_down_left": ((0.25, 0.2), (0.25, 0.8)),
-    "diagonal_up": ((0.3, 0.8), (0.8, 0.3)),
-    "still_bottom_right": ((0.75, 0.75), (0.75, 0.75)),
+    'sweep_right_top': ((0.2, 0.25), (0.8, 0.25)),
+    'sweep_down_left': ((0.25, 0.2), (0.25, 0.8)),
+    'diagonal_up': ((0.3, 0.8), (0.8, 0.3)),
+    'still_bottom_right': ((0.75, 0.75), (0.75, 0.75)),
 }
 #: Small enough for a test to train in seconds on one core.
 SMALL_POINTS = PointCloudConfig(n_points=256, n_groups=16, n_neighbours=16)
-SMALL_MODEL = dict(timesteps=8, local_channels=16, global_channels=(32, 64))
+SMALL_MODEL = {'timesteps': 8, 'local_channels': 16, 'global_channels': (32, 64)}
 
 
 def events_of(x, y, t, p=None) -> np.ndarray:
     e = np.zeros(len(t), EVENT_DTYPE)
-    e["x"], e["y"], e["t"] = x, y, t
-    e["p"] = 0 if p is None else p
+    e['x'], e['y'], e['t'] = x, y, t
+    e['p'] = 0 if p is None else p
     return e
 
 
@@ -135,7 +134,7 @@ def blob_data(per_class: int, seed: int) -> ActionData:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     """
     Train a small SpikePoint on moving blobs.
@@ -144,14 +143,14 @@ def trained(tmp_path_factory):
     """
     torch.set_num_threads(1)
     data = blob_data(per_class=16, seed=0)
-    out = tmp_path_factory.mktemp("spikepoint") / "blobs.npz"
+    out = tmp_path_factory.mktemp('spikepoint') / 'blobs.npz'
     result = run(
         data,
         SpikePointConfig(n_classes=len(BLOB_PATHS), **SMALL_MODEL),
         SMALL_POINTS,
         TrainConfig(epochs=12, batch_size=8, learning_rate=0.01, seed=0),
         out,
-        plot=out.with_suffix(".png"),
+        plot=out.with_suffix('.png'),
         progress=False,
     )
     return data, result, out
@@ -180,7 +179,7 @@ def test_points_are_sampled_and_normalised():
     window = events_of(
         rng.integers(0, 64, n), rng.integers(0, 48, n), np.sort(rng.integers(10_000, 510_000, n))
     )
-    window["t"][0], window["t"][-1] = 10_000, 510_000
+    window['t'][0], window['t'][-1] = 10_000, 510_000
     points = sample_points(window, 1024, (64, 48), rng)
     assert points.shape == (1024, 3) and points.dtype == np.float32
     assert points[:, 0].min() >= 0 and points[:, 0].max() < 1 and points[:, 1].max() < 1
@@ -192,9 +191,9 @@ def test_points_are_sampled_and_normalised():
     assert few.shape == (64, 3) and len(np.unique(few, axis=0)) <= 10  # too few: with replacement
     same_time = sample_points(events_of([1, 2], [3, 4], [7, 7]), 4, (64, 48), rng)
     np.testing.assert_array_equal(same_time[:, 2], 0.0)
-    with pytest.raises(EmptyWindowError, match="empty window"):
+    with pytest.raises(EmptyWindowError, match='empty window'):
         sample_points(unique_window[:0], 64, (64, 48), rng)
-    with pytest.raises(ValueError, match="n_points"):
+    with pytest.raises(ValueError, match='n_points'):
         PointCloudConfig(n_points=16, n_groups=32)
 
 
@@ -207,11 +206,11 @@ def test_denoise_drops_isolated_events():
         np.sort(rng.integers(0, 500_000, n)),
     )
     lonely = events_of([2, 60, 10, 50], [2, 60, 55, 5], [50_000, 150_000, 300_000, 450_000])
-    window = np.sort(np.concatenate([blob, lonely]), order="t")
+    window = np.sort(np.concatenate([blob, lonely]), order='t')
     kept = denoise(window, cell_px=2, cell_us=20_000, min_support=3)
-    assert len(kept) == n and np.all(kept["x"] >= 20)  # the blob whole, the stray events gone
+    assert len(kept) == n and np.all(kept['x'] >= 20)  # the blob whole, the stray events gone
     pair = events_of([40, 42], [10, 10], [200_000, 201_000])  # two events in adjacent voxels
-    assert len(denoise(np.sort(np.concatenate([window, pair]), order="t"), 2, 20_000, 2)) == n + 2
+    assert len(denoise(np.sort(np.concatenate([window, pair]), order='t'), 2, 20_000, 2)) == n + 2
     assert len(denoise(window, min_support=1)) == len(window)  # filter off
     clouds = sample_clouds(
         [lonely], PointCloudConfig(n_points=8, n_groups=2, n_neighbours=2), (64, 64), rng
@@ -275,7 +274,7 @@ def test_signed_offsets_keep_the_direction_the_absolute_value_drops():
     positive, negative = signed.offsets[..., :3], signed.offsets[..., 3:]
     assert torch.all(
         (positive == 0) | (negative == 0)
-    ), "a point lies on one side of its centroid per axis"
+    ), 'a point lies on one side of its centroid per axis'
     torch.testing.assert_close(positive + negative, plain.offsets)
     # A clockwise and a counter-clockwise arc (time runs the other way round), one group of
     # every point around the arc's middle point (first, so farthest-point sampling starts
@@ -322,7 +321,7 @@ def test_motion_inputs_tell_the_sense_of_a_rotation():
     extra = rates.groups[..., 6:]
     assert torch.all(
         (extra[..., 0:2] == 0) | (extra[..., 2:4] == 0)
-    ), "a velocity is ON or OFF per axis, not both"
+    ), 'a velocity is ON or OFF per axis, not both'
     velocity, placed = extra[..., 0:2] - extra[..., 2:4], extra[..., 4:6] - extra[..., 6:8]
     # every group moves at right angles to where it lies: the sign of their cross product
     # is the sense of rotation, opposite for the two clouds
@@ -337,7 +336,7 @@ def test_motion_inputs_tell_the_sense_of_a_rotation():
 def test_network_and_point_clouds_must_agree_on_offset_channels():
     model = SpikePoint(SpikePointConfig(n_classes=4, offset_channels=6, **SMALL_MODEL))
     with pytest.raises(
-        SpikePointError, match="6 offset and 6 group channels, the point clouds give 3 and 6"
+        SpikePointError, match='6 offset and 6 group channels, the point clouds give 3 and 6'
     ):
         SpikePointClassifier(model, SMALL_POINTS, BLOB_SENSOR)
     signed_points = PointCloudConfig(
@@ -347,7 +346,7 @@ def test_network_and_point_clouds_must_agree_on_offset_channels():
     rng = np.random.default_rng(0)
     labels, confidence = classifier.classify([blob_recording(0, rng), blob_recording(1, rng)])
     assert labels.shape == (2,) and np.all((confidence >= 0) & (confidence <= 1))
-    with pytest.raises(ValueError, match="offset_channels must be 3"):
+    with pytest.raises(ValueError, match='offset_channels must be 3'):
         SpikePointConfig(n_classes=4, offset_channels=5)
 
 
@@ -362,9 +361,9 @@ def test_cross_entropy_and_mse_losses_prefer_the_true_class():
         loss = training_loss(kind)
         assert loss(right, labels) < loss(wrong, labels), kind
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
-        training_loss("hinge")
-    with pytest.raises(ValueError, match="unknown loss"):
-        TrainConfig(loss="hinge")
+        training_loss('hinge')
+    with pytest.raises(ValueError, match='unknown loss'):
+        TrainConfig(loss='hinge')
 
 
 def test_rate_coding_fires_at_the_given_rates():
@@ -379,14 +378,14 @@ def test_rate_coding_fires_at_the_given_rates():
     assert grouped.offsets.shape == (16, 2, 3, 4, 3) and grouped.groups.shape == (16, 2, 3, 6)
     # regular trains: the same rates with the count pinned to rate * T, rounded either way
     many = torch.rand(1000, generator=torch.Generator().manual_seed(1))
-    regular = rate_code(many, 16, torch.Generator().manual_seed(2), coding="regular")
+    regular = rate_code(many, 16, torch.Generator().manual_seed(2), coding='regular')
     assert set(regular.unique().tolist()) <= {0.0, 1.0}
     counts = regular.sum(0)
     assert torch.all((counts == torch.floor(16 * many)) | (counts == torch.ceil(16 * many)))
-    with pytest.raises(ValueError, match="timesteps"):
+    with pytest.raises(ValueError, match='timesteps'):
         rate_code(rates, 0)
-    with pytest.raises(ValueError, match="unknown coding"):
-        rate_code(rates, 4, coding="poisson-ish")
+    with pytest.raises(ValueError, match='unknown coding'):
+        rate_code(rates, 4, coding='poisson-ish')
 
 
 # -- the network --------------------------------------------------------------------------------
@@ -417,9 +416,9 @@ def test_model_shapes_parameters_and_inference_path():
     assert torch.equal(stepped, stepped_again)
     # the comparison means something only if the voters fire, and differently from step to step
     assert all_steps.sum() > 0 and not torch.equal(all_steps[0], all_steps[-1])
-    with pytest.raises(SpikePointError, match="spikes"):
+    with pytest.raises(SpikePointError, match='spikes'):
         model(type(spikes)(spikes.offsets[..., :2], spikes.groups))
-    with pytest.raises(ValueError, match="classes"):
+    with pytest.raises(ValueError, match='classes'):
         SpikePointConfig(n_classes=1)
 
 
@@ -500,12 +499,12 @@ def test_split_keeps_every_recording_on_one_side():
 def test_training_on_moving_blobs_beats_chance(trained):
     data, result, out = trained
     chance = 1 / len(BLOB_PATHS)
-    assert result["window_accuracy"] >= 0.7 > chance + 0.4, result
+    assert result['window_accuracy'] >= 0.7 > chance + 0.4, result
     assert (
-        result["recordings"] == len(data.held_out_index)
-        and sum(map(sum, result["confusion"])) == result["windows"]
+        result['recordings'] == len(data.held_out_index)
+        and sum(map(sum, result['confusion'])) == result['windows']
     )
-    assert out.is_file() and out.with_suffix(".png").stat().st_size > 10_000
+    assert out.is_file() and out.with_suffix('.png').stat().st_size > 10_000
 
 
 def test_weights_round_trip_and_classify(trained, tmp_path):
@@ -522,7 +521,7 @@ def test_weights_round_trip_and_classify(trained, tmp_path):
     assert np.all((labels[:-1] >= 0) & (labels[:-1] < 4)) and np.all(
         (confidences >= 0) & (confidences <= 1)
     )
-    copy = load_classifier(save_classifier(classifier, tmp_path / "copy.npz"))
+    copy = load_classifier(save_classifier(classifier, tmp_path / 'copy.npz'))
     again_labels, again_confidences = copy.classify(windows, seed=3)
     np.testing.assert_array_equal(again_labels, labels)
     np.testing.assert_array_equal(again_confidences, confidences)
@@ -530,37 +529,37 @@ def test_weights_round_trip_and_classify(trained, tmp_path):
     assert (
         evaluate(
             copy, windows_of(data.recordings, data.labels, SMALL_POINTS, data.held_out_index)
-        )["windows"]
+        )['windows']
         > 0
     )
 
 
 def test_bad_weight_files_fail_clearly(trained, tmp_path):
     _, _, out = trained
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        load_classifier(tmp_path / "missing.npz")
-    truncated = tmp_path / "truncated.npz"
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        load_classifier(tmp_path / 'missing.npz')
+    truncated = tmp_path / 'truncated.npz'
     truncated.write_bytes(out.read_bytes()[:200])
-    with pytest.raises(SpikePointError, match="not a readable .npz"):
+    with pytest.raises(SpikePointError, match='not a readable .npz'):
         load_classifier(truncated)
     arrays = dict(np.load(out))
-    meta = json.loads(str(arrays["meta"]))
+    meta = json.loads(str(arrays['meta']))
     np.savez(
-        tmp_path / "foreign.npz", meta=np.array(json.dumps({**meta, "format": "something/1"}))
+        tmp_path / 'foreign.npz', meta=np.array(json.dumps({**meta, 'format': 'something/1'}))
     )
-    with pytest.raises(SpikePointError, match="not a SpikePoint weight file"):
-        load_classifier(tmp_path / "foreign.npz")
-    np.savez(tmp_path / "no_meta.npz", **{k: v for k, v in arrays.items() if k != "meta"})
+    with pytest.raises(SpikePointError, match='not a SpikePoint weight file'):
+        load_classifier(tmp_path / 'foreign.npz')
+    np.savez(tmp_path / 'no_meta.npz', **{k: v for k, v in arrays.items() if k != 'meta'})
     with pytest.raises(SpikePointError, match="lacks 'meta'"):
-        load_classifier(tmp_path / "no_meta.npz")
-    wider = {**meta, "model": {**meta["model"], "local_channels": 24}}
-    np.savez(tmp_path / "mismatch.npz", **{**arrays, "meta": np.array(json.dumps(wider))})
-    with pytest.raises(SpikePointError, match="do not match"):
-        load_classifier(tmp_path / "mismatch.npz")
-    weight = next(k for k in arrays if k.endswith("linear.weight"))
-    np.savez(tmp_path / "nan.npz", **{**arrays, weight: np.full_like(arrays[weight], np.nan)})
-    with pytest.raises(SpikePointError, match="NaN"):
-        load_classifier(tmp_path / "nan.npz")
+        load_classifier(tmp_path / 'no_meta.npz')
+    wider = {**meta, 'model': {**meta['model'], 'local_channels': 24}}
+    np.savez(tmp_path / 'mismatch.npz', **{**arrays, 'meta': np.array(json.dumps(wider))})
+    with pytest.raises(SpikePointError, match='do not match'):
+        load_classifier(tmp_path / 'mismatch.npz')
+    weight = next(k for k in arrays if k.endswith('linear.weight'))
+    np.savez(tmp_path / 'nan.npz', **{**arrays, weight: np.full_like(arrays[weight], np.nan)})
+    with pytest.raises(SpikePointError, match='NaN'):
+        load_classifier(tmp_path / 'nan.npz')
 
 
 # -- DVS128 Gesture -----------------------------------------------------------------------------
@@ -568,7 +567,7 @@ def test_bad_weight_files_fail_clearly(trained, tmp_path):
 
 def aedat31_bytes(
     packets: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-    source: str = "DVS128",
+    source: str = 'DVS128',
 ) -> bytes:
     """
     Return an AEDAT 3.1 file.
@@ -577,8 +576,8 @@ def aedat31_bytes(
     8-byte events (flags uint32, timestamp int32).
     """
     out = [
-        f"#!AER-DAT3.1\r\n#Format: RAW\r\n#Source 1: {source}\r\n#Start-Time: 2017-01-01\r\n"
-        "#!END-HEADER\r\n".encode()
+        f'#!AER-DAT3.1\r\n#Format: RAW\r\n#Source 1: {source}\r\n#Start-Time: 2017-01-01\r\n'
+        '#!END-HEADER\r\n'.encode()
     ]
     for kind, overflow, x, y, t, p, valid in packets:
         flags = (
@@ -587,15 +586,15 @@ def aedat31_bytes(
             | (np.asarray(p, np.uint32) << 1)
             | np.asarray(valid, np.uint32)
         )
-        body = np.empty(len(flags), dtype=[("flags", "<u4"), ("ts", "<i4")])
-        body["flags"], body["ts"] = flags, t
+        body = np.empty(len(flags), dtype=[('flags', '<u4'), ('ts', '<i4')])
+        body['flags'], body['ts'] = flags, t
         out.append(
             struct.pack(
-                "<hhiiiiii", kind, 1, 8, 4, overflow, len(body), len(body), int(np.sum(valid))
+                '<hhiiiiii', kind, 1, 8, 4, overflow, len(body), len(body), int(np.sum(valid))
             )
         )
         out.append(body.tobytes())
-    return b"".join(out)
+    return b''.join(out)
 
 
 def polarity_packet(x, y, t, p, valid=None, overflow=0, kind=1):
@@ -603,7 +602,7 @@ def polarity_packet(x, y, t, p, valid=None, overflow=0, kind=1):
 
 
 def test_aedat31_reader_decodes_known_events(tmp_path):
-    path = tmp_path / "known.aedat"
+    path = tmp_path / 'known.aedat'
     path.write_bytes(
         aedat31_bytes(
             [
@@ -620,15 +619,15 @@ def test_aedat31_reader_decodes_known_events(tmp_path):
     stream = read_aedat31(path)
     e = stream.events
     assert stream.sensor_size == (128, 128) and e.dtype == EVENT_DTYPE
-    np.testing.assert_array_equal(e["x"], [0, 127, 3, 4])
-    np.testing.assert_array_equal(e["y"], [0, 127, 5, 6])
-    np.testing.assert_array_equal(e["p"], [1, 0, 0, 1])
-    np.testing.assert_array_equal(e["t"], [10, 20, 2**31 + 7, 2**32 - 1])
+    np.testing.assert_array_equal(e['x'], [0, 127, 3, 4])
+    np.testing.assert_array_equal(e['y'], [0, 127, 5, 6])
+    np.testing.assert_array_equal(e['p'], [1, 0, 0, 1])
+    np.testing.assert_array_equal(e['t'], [10, 20, 2**31 + 7, 2**32 - 1])
     path.write_bytes(path.read_bytes()[:-5])
-    with pytest.raises(EventFormatError, match="truncated"):
+    with pytest.raises(EventFormatError, match='truncated'):
         read_aedat31(path)
-    path.write_bytes(b"#!AER-DAT2.0\r\n" + b"\0" * 16)
-    with pytest.raises(EventFormatError, match="not an AEDAT 3"):
+    path.write_bytes(b'#!AER-DAT2.0\r\n' + b'\0' * 16)
+    with pytest.raises(EventFormatError, match='not an AEDAT 3'):
         read_aedat31(path)
 
 
@@ -642,120 +641,120 @@ def write_recording(
     """
     t = np.arange(0, max(end for _, _, end in labels) + 1000, 100)
     x, y = rng.integers(0, 128, len(t)), rng.integers(0, 128, len(t))
-    (folder / f"{name}.aedat").write_bytes(
+    (folder / f'{name}.aedat').write_bytes(
         aedat31_bytes([polarity_packet(x, y, t, rng.integers(0, 2, len(t)))])
     )
-    rows = "".join(f"{c},{a},{b}\n" for c, a, b in labels)
-    (folder / f"{name}_labels.csv").write_text("class,startTime_usec,endTime_usec\n" + rows)
+    rows = ''.join(f'{c},{a},{b}\n' for c, a, b in labels)
+    (folder / f'{name}_labels.csv').write_text('class,startTime_usec,endTime_usec\n' + rows)
 
 
 def test_dvs_gesture_ibm_layout(tmp_path):
     rng = np.random.default_rng(0)
-    root = tmp_path / "DvsGesture"
+    root = tmp_path / 'DvsGesture'
     root.mkdir()
     write_recording(
-        root, "user01_fluorescent", rng, [(1, 1000, 601_000), (11, 700_000, 1_200_000)]
+        root, 'user01_fluorescent', rng, [(1, 1000, 601_000), (11, 700_000, 1_200_000)]
     )
-    write_recording(root, "user24_led", rng, [(4, 0, 700_000)])
-    train, test = load_dvs_gesture(tmp_path, "train"), load_dvs_gesture(tmp_path, "test")
+    write_recording(root, 'user24_led', rng, [(4, 0, 700_000)])
+    train, test = load_dvs_gesture(tmp_path, 'train'), load_dvs_gesture(tmp_path, 'test')
     assert [(s.label, s.recording) for s in train] == [
-        (0, "user01_fluorescent#0"),
-        (10, "user01_fluorescent#1"),
+        (0, 'user01_fluorescent#0'),
+        (10, 'user01_fluorescent#1'),
     ]
-    assert [(s.label, s.recording) for s in test] == [(3, "user24_led#0")]
+    assert [(s.label, s.recording) for s in test] == [(3, 'user24_led#0')]
     first = train[0].events
-    assert first["t"][0] == 1000 and first["t"][-1] == 600_900 and len(first) == 6000
-    assert DVS128_GESTURES[test[0].label] == "right_arm_clockwise"
+    assert first['t'][0] == 1000 and first['t'][-1] == 600_900 and len(first) == 6000
+    assert DVS128_GESTURES[test[0].label] == 'right_arm_clockwise'
     np.testing.assert_array_equal(
-        read_gesture_labels(root / "user24_led_labels.csv"), [[3, 0, 700_000]]
+        read_gesture_labels(root / 'user24_led_labels.csv'), [[3, 0, 700_000]]
     )
-    (root / "trials_to_train.txt").write_text(
-        "user24_led.aedat\n"
+    (root / 'trials_to_train.txt').write_text(
+        'user24_led.aedat\n'
     )  # an explicit split wins over user numbers
-    (root / "trials_to_test.txt").write_text("user01_fluorescent.aedat\n")
-    assert [s.recording for s in load_dvs_gesture(tmp_path, "train")] == ["user24_led#0"]
-    (root / "user24_led_labels.csv").unlink()
-    with pytest.raises(DvsGestureError, match="_labels.csv"):
-        load_dvs_gesture(tmp_path, "all")
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        load_dvs_gesture(tmp_path / "nowhere")
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(DvsGestureError, match="no DVS128 Gesture recordings"):
-        load_dvs_gesture(tmp_path / "empty")
+    (root / 'trials_to_test.txt').write_text('user01_fluorescent.aedat\n')
+    assert [s.recording for s in load_dvs_gesture(tmp_path, 'train')] == ['user24_led#0']
+    (root / 'user24_led_labels.csv').unlink()
+    with pytest.raises(DvsGestureError, match='_labels.csv'):
+        load_dvs_gesture(tmp_path, 'all')
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        load_dvs_gesture(tmp_path / 'nowhere')
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(DvsGestureError, match='no DVS128 Gesture recordings'):
+        load_dvs_gesture(tmp_path / 'empty')
 
 
 def test_dvs_gesture_tonic_layout(tmp_path):
-    folder = tmp_path / "DVSGesture" / "ibmGestureTest" / "user25_natural"
+    folder = tmp_path / 'DVSGesture' / 'ibmGestureTest' / 'user25_natural'
     folder.mkdir(parents=True)
     table = np.array([[1, 2, 1, 0.5], [3, 4, 0, 2.0]])  # x, y, p, t in ms
-    np.save(folder / "7.npy", table)
-    (test,) = load_dvs_gesture(tmp_path, "test")
-    assert test.label == 7 and load_dvs_gesture(tmp_path, "train") == []
-    np.testing.assert_array_equal(test.events["t"], [500, 2000])
-    np.testing.assert_array_equal(test.events["x"], [1, 3])
-    np.testing.assert_array_equal(test.events["p"], [1, 0])
+    np.save(folder / '7.npy', table)
+    (test,) = load_dvs_gesture(tmp_path, 'test')
+    assert test.label == 7 and load_dvs_gesture(tmp_path, 'train') == []
+    np.testing.assert_array_equal(test.events['t'], [500, 2000])
+    np.testing.assert_array_equal(test.events['x'], [1, 3])
+    np.testing.assert_array_equal(test.events['p'], [1, 0])
 
 
 def test_command_line_trains_on_a_dvs128_folder(tmp_path, capsys):
     rng = np.random.default_rng(1)
-    root = tmp_path / "DvsGesture"
+    root = tmp_path / 'DvsGesture'
     root.mkdir()
-    write_recording(root, "user02_led", rng, [(c, 0, 600_000) for c in (1, 2)])
-    write_recording(root, "user25_led", rng, [(2, 0, 600_000)])
-    out = tmp_path / "dvs.npz"
+    write_recording(root, 'user02_led', rng, [(c, 0, 600_000) for c in (1, 2)])
+    write_recording(root, 'user25_led', rng, [(2, 0, 600_000)])
+    out = tmp_path / 'dvs.npz'
     code = main(
         [
-            "--dataset",
-            "dvs128",
-            "--data-dir",
+            '--dataset',
+            'dvs128',
+            '--data-dir',
             str(root),
-            "--epochs",
-            "1",
-            "--points",
-            "64",
-            "--groups",
-            "4",
-            "--neighbours",
-            "8",
-            "--timesteps",
-            "2",
-            "--out",
+            '--epochs',
+            '1',
+            '--points',
+            '64',
+            '--groups',
+            '4',
+            '--neighbours',
+            '8',
+            '--timesteps',
+            '2',
+            '--out',
             str(out),
-            "--json",
+            '--json',
         ]
     )
     assert code == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (
-        result["windows"] == 1 and result["train_windows"] == 2 and Path(result["plot"]).is_file()
+        result['windows'] == 1 and result['train_windows'] == 2 and Path(result['plot']).is_file()
     )
     assert load_classifier(out).class_names == DVS128_GESTURES
     # continue from those weights: their settings win over the flags, the record chains
-    more = tmp_path / "more.npz"
+    more = tmp_path / 'more.npz'
     assert (
         main(
             [
-                "--dataset",
-                "dvs128",
-                "--data-dir",
+                '--dataset',
+                'dvs128',
+                '--data-dir',
                 str(root),
-                "--epochs",
-                "1",
-                "--init",
+                '--epochs',
+                '1',
+                '--init',
                 str(out),
-                "--timesteps",
-                "9",
-                "--signed-offsets",
-                "--out",
+                '--timesteps',
+                '9',
+                '--signed-offsets',
+                '--out',
                 str(more),
-                "--json",
+                '--json',
             ]
         )
         == 0
     )
     first, second = load_classifier(out), load_classifier(more)
     assert second.model.config == first.model.config and second.points == first.points
-    assert second.training["continued_from"]["command"] == first.training["command"]
+    assert second.training['continued_from']['command'] == first.training['command']
     assert not all(
         torch.equal(a, b)
         for a, b in zip(first.model.state_dict().values(), second.model.state_dict().values())
@@ -763,13 +762,13 @@ def test_command_line_trains_on_a_dvs128_folder(tmp_path, capsys):
     assert (
         main(
             [
-                "--dataset",
-                "dvs128",
-                "--data-dir",
+                '--dataset',
+                'dvs128',
+                '--data-dir',
                 str(root),
-                "--init",
-                str(tmp_path / "none.npz"),
-                "--out",
+                '--init',
+                str(tmp_path / 'none.npz'),
+                '--out',
                 str(more),
             ]
         )
@@ -777,23 +776,23 @@ def test_command_line_trains_on_a_dvs128_folder(tmp_path, capsys):
     )
     capsys.readouterr()
     assert (
-        main(["--dataset", "dvs128", "--data-dir", str(tmp_path / "missing"), "--out", str(out)])
+        main(['--dataset', 'dvs128', '--data-dir', str(tmp_path / 'missing'), '--out', str(out)])
         == 2
     )
-    assert "does not exist" in capsys.readouterr().err
+    assert 'does not exist' in capsys.readouterr().err
 
 
 def test_classifier_rejects_mismatched_class_names():
-    with pytest.raises(SpikePointError, match="class names"):
+    with pytest.raises(SpikePointError, match='class names'):
         SpikePointClassifier(
-            SpikePoint(SpikePointConfig(n_classes=3)), SMALL_POINTS, (32, 32), ("a", "b")
+            SpikePoint(SpikePointConfig(n_classes=3)), SMALL_POINTS, (32, 32), ('a', 'b')
         )
     rates = windows_to_rates([], SMALL_POINTS, (32, 32), np.random.default_rng(0))
     assert rates.offsets.shape == (0, 16, 16, 3) and rates.groups.shape == (0, 16, 6)
 
 
 def test_quantised_classifier_puts_the_folded_weights_on_the_board_grid():
-    from snn_control.events.spikepoint import LayerStep, SpikingLinear, quantised_classifier
+    from snn_control.events.spikepoint import LayerStep, quantised_classifier, SpikingLinear
 
     torch.manual_seed(0)
     model = SpikePoint(SpikePointConfig(n_classes=4, **SMALL_MODEL)).eval()
@@ -814,7 +813,7 @@ def test_quantised_classifier_puts_the_folded_weights_on_the_board_grid():
                 (folded / grid).numpy(), np.round((folded / grid).numpy()), atol=1e-4
             )
             assert len(torch.unique(torch.round(folded / grid))) <= 15
-    assert four.training["weight_bits"] == 4 and "weight_bits" not in classifier.training
+    assert four.training['weight_bits'] == 4 and 'weight_bits' not in classifier.training
     rng = np.random.default_rng(1)
     windows = [blob_recording(label, rng) for label in range(4)]
     fine = quantised_classifier(classifier, 24)  # a grid too fine to change a spike

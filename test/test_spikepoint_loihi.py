@@ -20,11 +20,10 @@ spikes, and the compiled network computes what the torch model computes, to quan
 """
 
 import numpy as np
-import torch
-
 from snn_control.events.spikepoint_loihi import compile_classifier, evaluate_fixed, lava_parity
-from test_spikepoint import BLOB_PATHS, blob_data, windows_of
+from test_spikepoint import blob_data, BLOB_PATHS, windows_of
 from test_spikepoint_nir import blob_windows, motion_classifier
+import torch
 
 
 def window_spikes(classifier, windows, seed=0):
@@ -37,7 +36,7 @@ def test_lava_runs_the_compiled_network_bit_for_bit():
     classifier = motion_classifier()
     compiled = compile_classifier(classifier)
     # input relays, then every layer, relay and pooling neuron of the pipeline
-    assert compiled.fixed.layout.names == ("input", "network") and compiled.n_neurons > 20_000
+    assert compiled.fixed.layout.names == ('input', 'network') and compiled.n_neurons > 20_000
     assert compiled.depth >= 2 * len(classifier.model.global_stages)
     parity = lava_parity(compiled, window_spikes(classifier, blob_windows(1)[:2]))
     assert parity.steps == 2 * classifier.model.config.timesteps + compiled.depth
@@ -47,7 +46,7 @@ def test_lava_runs_the_compiled_network_bit_for_bit():
 def test_compiled_network_votes_as_the_torch_model_does():
     torch.manual_seed(0)
     from snn_control.events.spikepoint import SpikePointConfig
-    from snn_control.events.train_actions import TrainConfig, train
+    from snn_control.events.train_actions import train, TrainConfig
     from test_spikepoint import SMALL_MODEL, SMALL_POINTS
 
     data = blob_data(per_class=8, seed=1)
@@ -64,10 +63,10 @@ def test_compiled_network_votes_as_the_torch_model_does():
     )
     compiled = compile_classifier(classifier)
     result = evaluate_fixed(compiled, held_out.windows, held_out.labels)
-    assert result["windows"] == len(held_out) and result["accuracy_float"] >= 0.6, result
-    assert result["accuracy_fixed"] >= result["accuracy_float"] - 0.1, result
+    assert result['windows'] == len(held_out) and result['accuracy_float'] >= 0.6, result
+    assert result['accuracy_fixed'] >= result['accuracy_float'] - 0.1, result
     # 0.83 when the biases were neuron biases, integrated before the window reached a layer
-    assert result["vote_agreement"] >= 0.88, result
+    assert result['vote_agreement'] >= 0.88, result
 
 
 def test_boards_check_the_compiled_structure():
@@ -82,8 +81,8 @@ def test_boards_check_the_compiled_structure():
     # a first-layer neuron hears its neighbour's offsets, its group's channels and the "on" input
     cfg = compiled.classifier.model.config
     assert fan_in(structure).max() >= cfg.offset_channels + cfg.group_channels + 1
-    assert check_fit(structure, "loihi2").fits
-    xylo = check_fit(structure, "xylo_audio2")
+    assert check_fit(structure, 'loihi2').fits
+    xylo = check_fit(structure, 'xylo_audio2')
     assert not xylo.fits and any("input neurons exceed the board's 16" in r for r in xylo.reasons)
-    speck = check_fit(structure, "speck")
-    assert any("integrate and fire" in r for r in speck.reasons)  # PLIF layers leak
+    speck = check_fit(structure, 'speck')
+    assert any('integrate and fire' in r for r in speck.reasons)  # PLIF layers leak

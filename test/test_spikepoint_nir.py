@@ -22,27 +22,26 @@ computing the same voter spikes.
 import nir
 import numpy as np
 import pytest
-import torch
-
 from snn_control.events.spikepoint import (
+    load_classifier,
+    shipped_classifier_path,
     SpikePoint,
     SpikePointClassifier,
     SpikePointConfig,
     SpikePointError,
-    load_classifier,
-    shipped_classifier_path,
 )
 from snn_control.events.spikepoint_nir import (
     AND_THRESHOLD,
-    OR_THRESHOLD,
     compare_with_norse,
     from_nir,
+    OR_THRESHOLD,
     read_nir,
     to_nir,
     write_nir,
 )
 from snn_control.events.windows import PointCloudConfig, split_windows
-from test_spikepoint import BLOB_SENSOR, blob_recording
+from test_spikepoint import blob_recording, BLOB_SENSOR
+import torch
 
 
 def blob_windows(n_recordings: int, seed: int = 0) -> list[np.ndarray]:
@@ -73,7 +72,7 @@ def motion_classifier() -> SpikePointClassifier:
             threshold=0.25,
             offset_channels=points.offset_channels,
             group_channels=points.group_channels,
-            coding="regular",
+            coding='regular',
         )
     )
     model.train()
@@ -82,15 +81,15 @@ def motion_classifier() -> SpikePointClassifier:
             if isinstance(layer, torch.nn.BatchNorm1d):
                 layer.running_mean.uniform_(-0.2, 0.2)
                 layer.running_var.uniform_(0.5, 2.0)
-    return SpikePointClassifier(model.eval(), points, BLOB_SENSOR, ("a", "b", "c", "d"))
+    return SpikePointClassifier(model.eval(), points, BLOB_SENSOR, ('a', 'b', 'c', 'd'))
 
 
-@pytest.mark.parametrize("which", ["shipped", "motion"])
+@pytest.mark.parametrize('which', ['shipped', 'motion'])
 def test_norse_runs_the_exported_graph_spike_for_spike(which, tmp_path):
     classifier = (
-        load_classifier(shipped_classifier_path()) if which == "shipped" else motion_classifier()
+        load_classifier(shipped_classifier_path()) if which == 'shipped' else motion_classifier()
     )
-    agreement = compare_with_norse(classifier, blob_windows(4), seed=2, path=tmp_path / "net.nir")
+    agreement = compare_with_norse(classifier, blob_windows(4), seed=2, path=tmp_path / 'net.nir')
     assert agreement.windows == 12 and agreement.spike_count_ours > 50, agreement
     assert agreement.spikes >= 0.999 and agreement.labels == 1.0, agreement
     assert (
@@ -101,9 +100,9 @@ def test_norse_runs_the_exported_graph_spike_for_spike(which, tmp_path):
 
 def test_graph_states_the_network_in_nir_primitives_and_reads_back_exactly(tmp_path):
     classifier = motion_classifier()
-    graph = nir.read(str(write_nir(classifier, tmp_path / "net.nir")))
+    graph = nir.read(str(write_nir(classifier, tmp_path / 'net.nir')))
     kinds = {type(node).__name__ for node in graph.nodes.values()}
-    assert kinds == {"Input", "Output", "Conv2d", "LIF", "SumPool2d"}
+    assert kinds == {'Input', 'Output', 'Conv2d', 'LIF', 'SumPool2d'}
     thresholds = {
         float(np.unique(node.v_threshold)[0])
         for node in graph.nodes.values()
@@ -111,9 +110,9 @@ def test_graph_states_the_network_in_nir_primitives_and_reads_back_exactly(tmp_p
     }
     assert {OR_THRESHOLD, AND_THRESHOLD, 0.25} == thresholds
     # a residual block's output is its input plus its branch: two edges into what follows
-    sources = [a for a, b in graph.edges if b == "global0_conv"]
-    assert sources == ["neighbour_pool_any", "neighbour_pool_any_both"]
-    copy = read_nir(tmp_path / "net.nir")
+    sources = [a for a, b in graph.edges if b == 'global0_conv']
+    assert sources == ['neighbour_pool_any', 'neighbour_pool_any_both']
+    copy = read_nir(tmp_path / 'net.nir')
     assert copy.points == classifier.points and copy.class_names == classifier.class_names
     assert (
         copy.model.config == classifier.model.config and copy.sensor_size == classifier.sensor_size
@@ -127,14 +126,14 @@ def test_graph_states_the_network_in_nir_primitives_and_reads_back_exactly(tmp_p
 def test_graphs_without_a_spikepoint_configuration_are_refused():
     foreign = nir.NIRGraph(
         nodes={
-            "input": nir.Input(input_type={"input": np.array([3])}),
-            "output": nir.Output(output_type={"output": np.array([3])}),
+            'input': nir.Input(input_type={'input': np.array([3])}),
+            'output': nir.Output(output_type={'output': np.array([3])}),
         },
-        edges=[("input", "output")],
+        edges=[('input', 'output')],
     )
-    with pytest.raises(SpikePointError, match="holds no SpikePoint classifier"):
+    with pytest.raises(SpikePointError, match='holds no SpikePoint classifier'):
         from_nir(foreign)
     graph = to_nir(motion_classifier())
-    del graph.nodes["voters_conv"]
+    del graph.nodes['voters_conv']
     with pytest.raises(SpikePointError, match="lacks the Conv2d node of layer 'voters'"):
         from_nir(graph)

@@ -17,25 +17,24 @@
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
-
-from snn_control.vpr.data import VprDataError, load_folder, load_pair
-from snn_control.vpr.metrics import precision_recall, pr_auc, recall_at_full_precision, recall_at_k
+import pytest
+from snn_control.vpr.data import load_folder, load_pair, VprDataError
+from snn_control.vpr.metrics import pr_auc, precision_recall, recall_at_full_precision, recall_at_k
 from snn_control.vpr.sad import patch_normalise, sad_distances
 
 NORDLAND = (
     Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "data"
-    / "vpr"
-    / "nordland_trimmed_64x32"
+    / 'shared'
+    / 'data'
+    / 'vpr'
+    / 'nordland_trimmed_64x32'
 )
 
 
-@pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
+@pytest.mark.skipif(not NORDLAND.is_dir(), reason='../shared/data/vpr not present')
 def test_nordland_summer_to_winter_with_sad():
-    pair = load_pair(NORDLAND / "summer", NORDLAND / "winter")
+    pair = load_pair(NORDLAND / 'summer', NORDLAND / 'winter')
     assert pair.reference.images.shape == (3576, 32, 64) and pair.query.images.dtype == np.uint8
     assert pair.reference.frames[0] == 10 and pair.reference.frames[-1] == 35760
     np.testing.assert_array_equal(pair.ground_truth, np.arange(3576))
@@ -51,36 +50,36 @@ def _folder(tmp_path: Path, name: str, frames, size=(8, 4)) -> Path:
     rng = np.random.default_rng(len(name))
     for f in frames:
         Image.fromarray(rng.integers(0, 255, size[::-1], dtype=np.uint8)).save(
-            folder / f"images-{f:05d}.png"
+            folder / f'images-{f:05d}.png'
         )
     return folder
 
 
 def test_bad_folders_and_ground_truth_are_clear_errors(tmp_path):
-    ref, qry = _folder(tmp_path, "ref", [10, 20, 30]), _folder(tmp_path, "qry", [10, 20, 30])
+    ref, qry = _folder(tmp_path, 'ref', [10, 20, 30]), _folder(tmp_path, 'qry', [10, 20, 30])
     assert load_pair(ref, qry).ground_truth.tolist() == [0, 1, 2]
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(VprDataError, match="holds no images"):
-        load_folder(tmp_path / "empty")
-    (ref / "images-00040.png").write_bytes(b"not a png")
-    with pytest.raises(VprDataError, match="images-00040.png: not a readable image"):
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(VprDataError, match='holds no images'):
+        load_folder(tmp_path / 'empty')
+    (ref / 'images-00040.png').write_bytes(b'not a png')
+    with pytest.raises(VprDataError, match='images-00040.png: not a readable image'):
         load_folder(ref)
-    (ref / "images-00040.png").unlink()
-    Image.fromarray(np.zeros((5, 8), np.uint8)).save(ref / "images-00040.png")
+    (ref / 'images-00040.png').unlink()
+    Image.fromarray(np.zeros((5, 8), np.uint8)).save(ref / 'images-00040.png')
     with pytest.raises(VprDataError, match="differs from the folder's"):
         load_folder(ref)
-    (ref / "images-00040.png").unlink()
-    other = _folder(tmp_path, "other", [10, 20, 50])
-    with pytest.raises(VprDataError, match="identity ground truth needs the same frame numbers"):
+    (ref / 'images-00040.png').unlink()
+    other = _folder(tmp_path, 'other', [10, 20, 50])
+    with pytest.raises(VprDataError, match='identity ground truth needs the same frame numbers'):
         load_pair(ref, other)
-    gt = tmp_path / "gt.csv"
-    gt.write_text("0,2\n1,1\n2,0\n")
+    gt = tmp_path / 'gt.csv'
+    gt.write_text('0,2\n1,1\n2,0\n')
     assert load_pair(ref, other, gt).ground_truth.tolist() == [2, 1, 0]
-    gt.write_text("0,2\n1,7\n2,0\n")
-    with pytest.raises(VprDataError, match="gt.csv:2: indices \\(1, 7\\) outside"):
+    gt.write_text('0,2\n1,7\n2,0\n')
+    with pytest.raises(VprDataError, match='gt.csv:2: indices \\(1, 7\\) outside'):
         load_pair(ref, other, gt)
-    gt.write_text("0,2\n")
-    with pytest.raises(VprDataError, match="2 queries have no reference"):
+    gt.write_text('0,2\n')
+    with pytest.raises(VprDataError, match='2 queries have no reference'):
         load_pair(ref, other, gt)
 
 
@@ -102,7 +101,7 @@ def test_patch_normalisation_removes_brightness_and_contrast():
     np.testing.assert_allclose(
         patch_normalise(img, 8), patch_normalise(3 * img + 50, 8), atol=1e-4
     )
-    with pytest.raises(ValueError, match="not a multiple"):
+    with pytest.raises(ValueError, match='not a multiple'):
         patch_normalise(img, 5)
 
 
@@ -121,5 +120,5 @@ def test_sequence_matching_follows_the_diagonal():
     assert recall_at_k(-sequence_scores(noisy, 8), np.arange(50)) > recall_at_k(
         -noisy, np.arange(50)
     )
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match='at least 1'):
         sequence_scores(scores, 0)

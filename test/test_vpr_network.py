@@ -19,47 +19,46 @@ Structure, place recognition on real Nordland images, backend parity (numpy, tor
 point in Lava), NIR in Norse, and the deploy command on a map file.
 """
 
-import sys
 from dataclasses import replace
 from pathlib import Path
+import sys
 
 import numpy as np
 import pytest
-import torch
-
 from snn_control.engine.simulator import Simulator
+from snn_control.processes import run_bounded
 from snn_control.vpr.data import load_pair
 from snn_control.vpr.ensemble import place_scores, spike_counts
 from snn_control.vpr.metrics import recall_at_k
 from snn_control.vpr.network import (
-    PLACE_CELLS,
     ensemble_network,
     network_spike_counts,
+    PLACE_CELLS,
     query_currents,
 )
 from snn_control.vpr.place_map import load_map, shipped_map_path
 from snn_control.vpr.sad import sad_distances
-from snn_control.processes import run_bounded
+import torch
 
 NORDLAND = (
     Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "data"
-    / "vpr"
-    / "nordland_trimmed_64x32"
+    / 'shared'
+    / 'data'
+    / 'vpr'
+    / 'nordland_trimmed_64x32'
 )
-needs_data = pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
+needs_data = pytest.mark.skipif(not NORDLAND.is_dir(), reason='../shared/data/vpr not present')
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope='module')
 def place_map():
     return load_map(shipped_map_path())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope='module')
 def queries(place_map):
     """Rates and ground truth of every fourth winter query that did not calibrate the map (100)."""
-    pair = load_pair(NORDLAND / "summer", NORDLAND / "winter")
+    pair = load_pair(NORDLAND / 'summer', NORDLAND / 'winter')
     held = np.setdiff1d(np.arange(place_map.n_places), place_map.calibration)[::4]
     return place_map.rates(pair.query.images[held]), held, pair
 
@@ -79,7 +78,7 @@ def test_network_holds_the_ensemble_weights_and_module_wise_inhibition(place_map
     assert np.all(np.diag(block) == 0) and np.all(
         block[~np.eye(n, dtype=bool)] == -ens.config.w_inh
     )
-    assert not inhibition.weight[:n, n:].any(), "modules must not inhibit one another"
+    assert not inhibition.weight[:n, n:].any(), 'modules must not inhibit one another'
 
 
 @needs_data
@@ -105,23 +104,23 @@ def test_inhibition_is_chosen_on_calibration_queries_and_stored_in_the_map(
     from snn_control.vpr.network import main
     from snn_control.vpr.place_map import save_map
 
-    path = save_map(replace(place_map, network_inhibition=None), tmp_path / "map.npz")
+    path = save_map(replace(place_map, network_inhibition=None), tmp_path / 'map.npz')
     assert load_map(path).network_inhibition is None
-    assert main([str(path), str(NORDLAND / "summer"), str(NORDLAND / "winter")]) == 0
+    assert main([str(path), str(NORDLAND / 'summer'), str(NORDLAND / 'winter')]) == 0
     chosen = load_map(path).network_inhibition
     assert (
         chosen == load_map(shipped_map_path()).network_inhibition
     ), "the shipped map's value is reproducible"
-    assert ensemble_network(load_map(path).ensemble, chosen).metadata["inhibition"] == chosen
+    assert ensemble_network(load_map(path).ensemble, chosen).metadata['inhibition'] == chosen
 
 
 @needs_data
 def test_numpy_and_torch_backends_count_the_same_spikes(place_map, queries):
     rates = queries[0][:6]
     on_torch = network_spike_counts(
-        place_map.ensemble, rates, library="torch", dtype=torch.float64
+        place_map.ensemble, rates, library='torch', dtype=torch.float64
     )
-    on_numpy = network_spike_counts(place_map.ensemble, rates, library="numpy")
+    on_numpy = network_spike_counts(place_map.ensemble, rates, library='numpy')
     assert on_torch.sum() > 0
     torch.testing.assert_close(on_torch, on_numpy, rtol=0, atol=0)
 
@@ -133,9 +132,9 @@ def test_lava_runs_the_network_bit_exactly_and_norse_spike_for_spike(place_map, 
 
     spec = ensemble_network(place_map.ensemble, place_map.network_inhibition)
     currents = query_currents(place_map.ensemble, queries[0][0])[:40]
-    ours = Simulator(spec, library="numpy", mode="fixed").run(currents)["spikes"]
-    with LavaNetwork(spec, "fixed") as net:
-        lava = net.run(currents)["spikes"]
+    ours = Simulator(spec, library='numpy', mode='fixed').run(currents)['spikes']
+    with LavaNetwork(spec, 'fixed') as net:
+        lava = net.run(currents)['spikes']
     assert ours.sum() > 0
     np.testing.assert_array_equal(ours, lava)
     agreement = compare_with_norse(spec, currents)
@@ -148,19 +147,19 @@ def test_deploy_takes_a_place_map_and_writes_its_nir_file(tmp_path):
     out = run_bounded(
         [
             sys.executable,
-            "-m",
-            "snn_control.cli",
-            "deploy",
+            '-m',
+            'snn_control.cli',
+            'deploy',
             str(shipped_map_path()),
-            "--target",
-            "nir",
-            "--output",
-            str(tmp_path / "vpr.nir"),
+            '--target',
+            'nir',
+            '--output',
+            str(tmp_path / 'vpr.nir'),
         ],
         timeout=300,
     )
     assert out.returncode == 0, out.stderr
     assert (
-        read_nir(tmp_path / "vpr.nir").n_neurons
+        read_nir(tmp_path / 'vpr.nir').n_neurons
         == ensemble_network(load_map(shipped_map_path()).ensemble).n_neurons
     )

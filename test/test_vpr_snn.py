@@ -19,46 +19,45 @@ Features, training, the map file, the command line, bad input.
 """
 
 import json
+from pathlib import Path
 import shutil
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-
+from snn_control.processes import run_bounded
 from snn_control.vpr.data import load_pair
 from snn_control.vpr.ensemble import (
-    EnsembleConfig,
     assign_regions,
+    EnsembleConfig,
     place_scores,
     spike_counts,
     spike_raster,
 )
-from snn_control.vpr.features import Preprocessing, TraversalStats, input_rates, patch_features
+from snn_control.vpr.features import input_rates, patch_features, Preprocessing, TraversalStats
 from snn_control.vpr.metrics import recall_at_k
-from snn_control.vpr.place_map import PlaceMapError, build_map, load_map, save_map
+from snn_control.vpr.place_map import build_map, load_map, PlaceMapError, save_map
 from snn_control.vpr.sad import sad_distances
-from snn_control.processes import run_bounded
+import torch
 
 NORDLAND = (
     Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "data"
-    / "vpr"
-    / "nordland_trimmed_64x32"
+    / 'shared'
+    / 'data'
+    / 'vpr'
+    / 'nordland_trimmed_64x32'
 )
-needs_data = pytest.mark.skipif(not NORDLAND.is_dir(), reason="../shared/data/vpr not present")
+needs_data = pytest.mark.skipif(not NORDLAND.is_dir(), reason='../shared/data/vpr not present')
 PLACES = 200
 SMALL = EnsembleConfig(places_per_module=20, neurons_per_place=2, epochs=4)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope='module')
 def nordland():
-    return load_pair(NORDLAND / "summer", NORDLAND / "winter")
+    return load_pair(NORDLAND / 'summer', NORDLAND / 'winter')
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope='module')
 def small_map(nordland):
     cal = np.arange(0, PLACES, 10)
     return build_map(
@@ -82,12 +81,12 @@ def test_rates_are_on_off_pairs_in_unit_range():
     assert rates.shape == (5, prep.n_inputs) and rates.min() >= 0 and rates.max() <= 1
     on, off = rates[:, : prep.n_pixels], rates[:, prep.n_pixels:]
     assert not np.any((on > 0) & (off > 0))  # a pixel is brighter or darker than usual, not both
-    with pytest.raises(ValueError, match="not a multiple of the patch size"):
+    with pytest.raises(ValueError, match='not a multiple of the patch size'):
         Preprocessing(width=30)
-    with pytest.raises(ValueError, match="crop"):
+    with pytest.raises(ValueError, match='crop'):
         Preprocessing(crop=0.0)
-    with pytest.raises(ValueError, match="query_input"):
-        EnsembleConfig(query_input="spikes")
+    with pytest.raises(ValueError, match='query_input'):
+        EnsembleConfig(query_input='spikes')
 
 
 def test_regions_cover_every_place_once():
@@ -144,7 +143,7 @@ def test_spike_raster_adds_up_to_the_counts(small_map, nordland):
 
 @needs_data
 def test_map_file_round_trip_and_bad_files(small_map, nordland, tmp_path):
-    path = save_map(small_map, tmp_path / "map.npz")
+    path = save_map(small_map, tmp_path / 'map.npz')
     loaded = load_map(path)
     queries = nordland.query.images[:20]
     # weights are stored in float16: answers equal up to rounding of the drive
@@ -152,19 +151,19 @@ def test_map_file_round_trip_and_bad_files(small_map, nordland, tmp_path):
     assert np.mean(a[0] == b[0]) >= 0.9
     assert loaded.ensemble.hyperactive_threshold == small_map.ensemble.hyperactive_threshold
     np.testing.assert_array_equal(loaded.calibration, small_map.calibration)
-    with pytest.raises(PlaceMapError, match="map was built from \\(64, 32\\)"):
+    with pytest.raises(PlaceMapError, match='map was built from \\(64, 32\\)'):
         loaded.localise(np.zeros((2, 16, 16), np.uint8))
-    broken = tmp_path / "broken.npz"
+    broken = tmp_path / 'broken.npz'
     broken.write_bytes(path.read_bytes()[:1000])
-    with pytest.raises(PlaceMapError, match="not a readable .npz"):
+    with pytest.raises(PlaceMapError, match='not a readable .npz'):
         load_map(broken)
     with pytest.raises(FileNotFoundError):
-        load_map(tmp_path / "missing.npz")
-    other = tmp_path / "other.npz"
-    np.savez(other, meta=np.array(json.dumps({"format": "something else"})))
-    with pytest.raises(PlaceMapError, match="not a place map"):
+        load_map(tmp_path / 'missing.npz')
+    other = tmp_path / 'other.npz'
+    np.savez(other, meta=np.array(json.dumps({'format': 'something else'})))
+    with pytest.raises(PlaceMapError, match='not a place map'):
         load_map(other)
-    with pytest.raises(PlaceMapError, match="poses must be"):
+    with pytest.raises(PlaceMapError, match='poses must be'):
         build_map(
             nordland.reference.images[:4], nordland.reference.frames[:4], poses=np.zeros((3, 7))
         )
@@ -172,83 +171,83 @@ def test_map_file_round_trip_and_bad_files(small_map, nordland, tmp_path):
 
 @needs_data
 def test_train_and_query_commands(tmp_path):
-    ref, qry = tmp_path / "summer", tmp_path / "winter"
-    for src, dst in ((NORDLAND / "summer", ref), (NORDLAND / "winter", qry)):
+    ref, qry = tmp_path / 'summer', tmp_path / 'winter'
+    for src, dst in ((NORDLAND / 'summer', ref), (NORDLAND / 'winter', qry)):
         dst.mkdir()
-        for f in sorted(src.glob("images-*.png"))[:60]:
+        for f in sorted(src.glob('images-*.png'))[:60]:
             shutil.copy(f, dst / f.name)
-    exe = [sys.executable, "-m", "snn_control.cli"]
-    out = tmp_path / "map.npz"
+    exe = [sys.executable, '-m', 'snn_control.cli']
+    out = tmp_path / 'map.npz'
     done = run_bounded(
         [
             *exe,
-            "train",
-            "vpr",
+            'train',
+            'vpr',
             str(ref),
-            "--out",
+            '--out',
             str(out),
-            "--calibration",
+            '--calibration',
             str(qry),
-            "--calibration-count",
-            "10",
-            "--places-per-module",
-            "20",
-            "--epochs",
-            "2",
+            '--calibration-count',
+            '10',
+            '--places-per-module',
+            '20',
+            '--epochs',
+            '2',
         ],
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "60 places in 3 modules" in done.stdout and out.is_file()
+    assert '60 places in 3 modules' in done.stdout and out.is_file()
     done = run_bounded(
-        [*exe, "query", str(out), str(qry), "--json", "--plot", str(tmp_path / "pr.png")],
+        [*exe, 'query', str(out), str(qry), '--json', '--plot', str(tmp_path / 'pr.png')],
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert (
-        figures["held_out_queries"] == 50
-        and 0 <= figures["recall_at_1"] <= figures["recall_at_5"] <= 1
+        figures['held_out_queries'] == 50
+        and 0 <= figures['recall_at_1'] <= figures['recall_at_5'] <= 1
     )
-    assert (tmp_path / "pr.png").stat().st_size > 1000
+    assert (tmp_path / 'pr.png').stat().st_size > 1000
     done = run_bounded(
-        [*exe, "query", str(out), str(qry), "--json", "--sequence", "5"], timeout=300
+        [*exe, 'query', str(out), str(qry), '--json', '--sequence', '5'], timeout=300
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1])["held_out_queries"] == 50
+    assert json.loads(done.stdout.strip().splitlines()[-1])['held_out_queries'] == 50
     # --places: the first N places, calibrated on the queries that belong to them
     done = run_bounded(
         [
             *exe,
-            "train",
-            "vpr",
+            'train',
+            'vpr',
             str(ref),
-            "--out",
-            str(tmp_path / "map40.npz"),
-            "--calibration",
+            '--out',
+            str(tmp_path / 'map40.npz'),
+            '--calibration',
             str(qry),
-            "--calibration-count",
-            "10",
-            "--places",
-            "40",
-            "--places-per-module",
-            "20",
-            "--epochs",
-            "1",
+            '--calibration-count',
+            '10',
+            '--places',
+            '40',
+            '--places-per-module',
+            '20',
+            '--epochs',
+            '1',
         ],
         timeout=300,
     )
-    assert done.returncode == 0 and "40 places in 2 modules" in done.stdout, done.stderr
-    assert load_map(tmp_path / "map40.npz").calibration.max() < 40
+    assert done.returncode == 0 and '40 places in 2 modules' in done.stdout, done.stderr
+    assert load_map(tmp_path / 'map40.npz').calibration.max() < 40
     # bad input: nothing written, a clear message
-    (tmp_path / "empty").mkdir()
-    bad = tmp_path / "bad.npz"
+    (tmp_path / 'empty').mkdir()
+    bad = tmp_path / 'bad.npz'
     done = run_bounded(
-        [*exe, "train", "vpr", str(tmp_path / "empty"), "--out", str(bad)], timeout=120
+        [*exe, 'train', 'vpr', str(tmp_path / 'empty'), '--out', str(bad)], timeout=120
     )
-    assert done.returncode == 2 and "holds no images" in done.stderr and not bad.exists()
-    done = run_bounded([*exe, "query", str(tmp_path / "pr.png"), str(qry)], timeout=120)
-    assert done.returncode == 2 and "not a readable .npz" in done.stderr
+    assert done.returncode == 2 and 'holds no images' in done.stderr and not bad.exists()
+    done = run_bounded([*exe, 'query', str(tmp_path / 'pr.png'), str(qry)], timeout=120)
+    assert done.returncode == 2 and 'not a readable .npz' in done.stderr
 
 
 @needs_data
@@ -256,7 +255,7 @@ def test_shipped_map_recognises_winter_images(nordland):
     from snn_control.vpr.place_map import shipped_map_path
 
     place_map = load_map(shipped_map_path())
-    assert place_map.n_places == 500 and "--seed 0" in place_map.provenance
+    assert place_map.n_places == 500 and '--seed 0' in place_map.provenance
     held = np.setdiff1d(np.arange(500), place_map.calibration)[:150]
     best, confidence = place_map.localise(nordland.query.images[held])
     sad = recall_at_k(

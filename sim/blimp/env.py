@@ -33,20 +33,19 @@ The LiDAR (TFmini-S: 1 cm resolution, about +/- 1 cm) adds Gaussian noise, quant
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields, replace
+import os
 from typing import Any, Sequence
 
 import gymnasium as gym
 import mujoco
 import numpy as np
-
-from snn_control.sim.blimp.profiles import START_ALTITUDE_M, make_profile
+from snn_control.sim.blimp.profiles import make_profile, START_ALTITUDE_M
 from snn_control.sim.closed_loop import DelayedRangeSensor, setpoint_at
 
-MODEL_PATH = os.path.join(os.path.dirname(__file__), "blimp.xml")
+MODEL_PATH = os.path.join(os.path.dirname(__file__), 'blimp.xml')
 COMMAND_LIMIT = 3.3
-BUOYANCY_BALLAST_G = {"neutral": 0.0, "negative": 3.0}
+BUOYANCY_BALLAST_G = {'neutral': 0.0, 'negative': 3.0}
 
 
 @dataclass(frozen=True)
@@ -64,20 +63,20 @@ class BlimpConfig:
 
     def __post_init__(self) -> None:
         if not self.control_dt > 0:
-            raise ValueError(f"control_dt must be positive, got {self.control_dt}")
+            raise ValueError(f'control_dt must be positive, got {self.control_dt}')
         if self.sensor_delay_ticks < 0 or self.deadzone < 0 or self.thrust_per_volt <= 0:
-            raise ValueError("sensor_delay_ticks and deadzone must be >= 0, thrust_per_volt > 0")
+            raise ValueError('sensor_delay_ticks and deadzone must be >= 0, thrust_per_volt > 0')
 
 
 class BlimpAltitudeEnv(gym.Env):
     """Fly a setpoint profile; ``profile`` is a name (see profiles.py) or (duration_s, m) pairs."""
 
-    metadata = {"render_modes": []}
+    metadata = {'render_modes': []}
 
     def __init__(
         self,
-        profile: str | Sequence[tuple[float, float]] = "absolute_steps",
-        buoyancy: str | float = "neutral",
+        profile: str | Sequence[tuple[float, float]] = 'absolute_steps',
+        buoyancy: str | float = 'neutral',
         initial_altitude: float = START_ALTITUDE_M,
         step_s: float | None = None,
         **config: Any,
@@ -86,13 +85,13 @@ class BlimpAltitudeEnv(gym.Env):
         unknown = sorted(set(config) - known)
         if unknown:
             raise ValueError(
-                f"unknown BlimpAltitudeEnv parameter(s) {unknown}; known: {sorted(known)}"
+                f'unknown BlimpAltitudeEnv parameter(s) {unknown}; known: {sorted(known)}'
             )
         if isinstance(buoyancy, str):
             if buoyancy not in BUOYANCY_BALLAST_G:
                 raise ValueError(
-                    f"unknown buoyancy {buoyancy!r}; use one of {sorted(BUOYANCY_BALLAST_G)} or "
-                    "grams"
+                    f'unknown buoyancy {buoyancy!r}; use one of {sorted(BUOYANCY_BALLAST_G)} or '
+                    'grams'
                 )
             ballast = BUOYANCY_BALLAST_G[buoyancy]
         else:
@@ -103,11 +102,11 @@ class BlimpAltitudeEnv(gym.Env):
         else:
             self.profile = [(float(d), float(z)) for d, z in profile]
         if not self.profile or any(d <= 0 for d, _ in self.profile):
-            raise ValueError("a profile is a non-empty list of (duration_s > 0, altitude_m)")
+            raise ValueError('a profile is a non-empty list of (duration_s > 0, altitude_m)')
         self.initial_altitude = float(initial_altitude)
         self.model = mujoco.MjModel.from_xml_path(MODEL_PATH)
         self.data = mujoco.MjData(self.model)
-        body = self.model.body("blimp").id
+        body = self.model.body('blimp').id
         self._body = body
         # The envelope is trimmed (helium topped up) until the blimp floats: buoyancy equals
         # the weight without ballast. The MJCF's 0.170 kg matches the air its 0.1416 m^3
@@ -143,10 +142,10 @@ class BlimpAltitudeEnv(gym.Env):
             [self._sensor.reset(self.initial_altitude), self.setpoint_at(0.0)], dtype=np.float32
         )
         return obs, {
-            "altitude": self.initial_altitude,
-            "setpoint": self.setpoint_at(0.0),
-            "time": 0.0,
-            "thrust": 0.0,
+            'altitude': self.initial_altitude,
+            'setpoint': self.setpoint_at(0.0),
+            'time': 0.0,
+            'thrust': 0.0,
         }
 
     def _target_thrust(self, u: float) -> float:
@@ -163,7 +162,7 @@ class BlimpAltitudeEnv(gym.Env):
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         u = float(np.asarray(action, dtype=np.float64).reshape(-1)[0])
         if not np.isfinite(u):
-            raise ValueError(f"action must be finite, got {u}")
+            raise ValueError(f'action must be finite, got {u}')
         target = self._target_thrust(u)
         dt = self.model.opt.timestep
         alpha = dt / (self.config.motor_tau_s + dt)
@@ -184,10 +183,10 @@ class BlimpAltitudeEnv(gym.Env):
         )
         truncated = self.time >= self.duration - 1e-9
         info = {
-            "altitude": altitude,
-            "setpoint": setpoint,
-            "time": self.time,
-            "thrust": self.thrust,
-            "command": u,
+            'altitude': altitude,
+            'setpoint': setpoint,
+            'time': self.time,
+            'thrust': self.thrust,
+            'command': u,
         }
         return obs, -abs(setpoint - altitude), False, truncated, info

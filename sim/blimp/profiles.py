@@ -50,10 +50,10 @@ def random_steps(
     return [(step_s, float(z)) for z in rng.uniform(low, high, n).round(2)]
 
 
-PROFILES = {"absolute_steps": absolute_steps, "relative_steps": relative_steps}
+PROFILES = {'absolute_steps': absolute_steps, 'relative_steps': relative_steps}
 
 
 def make_profile(name: str, step_s: float = STEP_S) -> list[tuple[float, float]]:
     if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; known: {sorted(PROFILES)}")
+        raise ValueError(f'unknown profile {name!r}; known: {sorted(PROFILES)}')
     return PROFILES[name](step_s)

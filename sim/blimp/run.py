@@ -29,33 +29,33 @@ from typing import Sequence
 
 from snn_control.controllers.registry import make_controller
 from snn_control.engine.backends import backend_names, backend_target
-from snn_control.sim.blimp.env import COMMAND_LIMIT, BlimpAltitudeEnv
+from snn_control.sim.blimp.env import BlimpAltitudeEnv, COMMAND_LIMIT
 from snn_control.sim.blimp.profiles import PROFILES
 from snn_control.sim.closed_loop import plot_traces, run_closed_loop, step_metrics
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="snn-control run blimp", description=__doc__.split("\n\n")[0]
+        prog='snn-control run blimp', description=__doc__.split('\n\n')[0]
     )
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="absolute_steps")
-    parser.add_argument("--buoyancy", choices=["neutral", "negative"], default="negative")
-    parser.add_argument("--step-s", type=float, default=70.0, help="seconds per setpoint")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument('--profile', choices=sorted(PROFILES), default='absolute_steps')
+    parser.add_argument('--buoyancy', choices=['neutral', 'negative'], default='negative')
+    parser.add_argument('--step-s', type=float, default=70.0, help='seconds per setpoint')
+    parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        "--backend",
-        default="numpy",
+        '--backend',
+        default='numpy',
         choices=backend_names(),
-        help="SNN backend; xylo and xylosim fly the SNN born for Xylo",
+        help='SNN backend; xylo and xylosim fly the SNN born for Xylo',
     )
-    parser.add_argument("--out", default="results")
+    parser.add_argument('--out', default='results')
     args = parser.parse_args(list(argv) if argv is not None else None)
     controllers = {
-        "SNN (evolved PD+I)": make_controller("blimp_snn", 0.1, backend=args.backend),
-        "PID": make_controller("blimp_pid", 0.1),
-        "PD": make_controller("blimp_pd", 0.1),
-        "spiking PD": make_controller(
-            "spiking_pd",
+        'SNN (evolved PD+I)': make_controller('blimp_snn', 0.1, backend=args.backend),
+        'PID': make_controller('blimp_pid', 0.1),
+        'PD': make_controller('blimp_pd', 0.1),
+        'spiking PD': make_controller(
+            'spiking_pd',
             0.1,
             kp=8.0,
             kd=12.0,
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             command_low=-COMMAND_LIMIT,
             command_high=COMMAND_LIMIT,
             # the analytic network is no Xylo network: chip backends fly only the evolved SNN
-            backend=args.backend if backend_target(args.backend) is None else "numpy",
+            backend=args.backend if backend_target(args.backend) is None else 'numpy',
         ),
     }
     traces, report = {}, {}
@@ -74,16 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         report[name] = {
             k: round(v, 4) for k, v in step_metrics(traces[name], steady_window_s=10.0).items()
         }
-        if hasattr(controller, "close"):
+        if hasattr(controller, 'close'):
             controller.close()
     os.makedirs(args.out, exist_ok=True)
     path = plot_traces(
         traces,
-        os.path.join(args.out, f"blimp_{args.profile}_{args.buoyancy}.png"),
+        os.path.join(args.out, f'blimp_{args.profile}_{args.buoyancy}.png'),
         f"blimp, {args.profile.replace('_', ' ')}, {args.buoyancy} buoyancy",
     )
     for name, metrics in report.items():
-        print(f"{name:>12}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
-    print(f"plot: {path}")
+        print(f'{name:>12}: ' + ', '.join(f'{k} {v}' for k, v in metrics.items()))
+    print(f'plot: {path}')
     print(json.dumps(report, sort_keys=True))
     return 0

@@ -25,23 +25,23 @@ from __future__ import annotations
 import itertools
 
 from snn_control.controllers.pid import PIDController, PIDGains
-from snn_control.sim.blimp.env import COMMAND_LIMIT, BlimpAltitudeEnv
+from snn_control.sim.blimp.env import BlimpAltitudeEnv, COMMAND_LIMIT
 from snn_control.sim.closed_loop import run_closed_loop, step_metrics
 
-GRID = {"kp": (2, 4, 6, 8), "ki": (0.0, 0.2, 0.5, 1.0), "kd": (4, 8, 12)}
+GRID = {'kp': (2, 4, 6, 8), 'ki': (0.0, 0.2, 0.5, 1.0), 'kd': (4, 8, 12)}
 
 
 def score(gains: PIDGains, seed: int = 0) -> float:
     total = 0.0
-    for buoyancy in ("neutral", "negative"):
+    for buoyancy in ('neutral', 'negative'):
         controller = PIDController(
             gains, dt=0.1, command_low=-COMMAND_LIMIT, command_high=COMMAND_LIMIT
         )
         trace = run_closed_loop(
-            controller, BlimpAltitudeEnv("absolute_steps", buoyancy=buoyancy, step_s=40), seed=seed
+            controller, BlimpAltitudeEnv('absolute_steps', buoyancy=buoyancy, step_s=40), seed=seed
         )
         m = step_metrics(trace, steady_window_s=10.0)
-        total += m["rmse_m"] + 5 * m["steady_state_error_m"] + 2 * m["overshoot_m"]
+        total += m['rmse_m'] + 5 * m['steady_state_error_m'] + 2 * m['overshoot_m']
     return total
 
 
@@ -53,6 +53,6 @@ def tune(seed: int = 0) -> list[tuple[float, PIDGains]]:
     return sorted(results, key=lambda r: r[0])
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     for s, g in tune()[:5]:
-        print(f"{s:.3f}  kp={g.kp} ki={g.ki} kd={g.kd}")
+        print(f'{s:.3f}  kp={g.kp} ki={g.ki} kd={g.kd}')

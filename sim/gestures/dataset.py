@@ -59,39 +59,38 @@ needs no display (:class:`OffscreenCamera`).
 from __future__ import annotations
 
 import argparse
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 import hashlib
 import json
 import multiprocessing
 import os
-import time
-import warnings
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
+import time
 from typing import Callable, Iterator
+import warnings
 
 import mujoco
 import numpy as np
-from tqdm import tqdm
-
 from snn_control.events.io import EVENT_DTYPE
 from snn_control.events.simulator import EventCameraConfig, EventCameraSimulator
 from snn_control.npz_io import atomic_savez, read_npz
+from tqdm import tqdm
 
-MODEL_PATH = Path(__file__).with_name("arm.xml")
+MODEL_PATH = Path(__file__).with_name('arm.xml')
 
 #: DVS128 Gesture's classes by its names and in its label order, without "other_gestures".
 GESTURES: tuple[str, ...] = (
-    "hand_clapping",
-    "right_hand_wave",
-    "left_hand_wave",
-    "right_arm_clockwise",
-    "right_arm_counter_clockwise",
-    "left_arm_clockwise",
-    "left_arm_counter_clockwise",
-    "arm_roll",
-    "air_drums",
-    "air_guitar",
+    'hand_clapping',
+    'right_hand_wave',
+    'left_hand_wave',
+    'right_arm_clockwise',
+    'right_arm_counter_clockwise',
+    'left_arm_clockwise',
+    'left_arm_counter_clockwise',
+    'arm_roll',
+    'air_drums',
+    'air_guitar',
 )
 SENSOR_SIZE: tuple[int, int] = (64, 64)  # (width, height), as EventStream.sensor_size
 DURATION_S = 1.5
@@ -100,13 +99,13 @@ SUPERSAMPLING = 2
 #: Bump when anything changes what a (label, seed) generates: it is part of the cache key.
 GENERATOR_VERSION = 1
 DEFAULT_CACHE_DIR = (
-    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "snn_control" / "gestures"
+    Path(os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache')) / 'snn_control' / 'gestures'
 )
 
 UPPER_ARM_M, FOREARM_M = 0.28, 0.26
 RIGHT, LEFT = -1.0, 1.0  # the person's right arm is at -x (the image's left)
 SHOULDERS = {RIGHT: np.array([-0.22, 0.0, 0.44]), LEFT: np.array([0.22, 0.0, 0.44])}
-ARM_PREFIX = {RIGHT: "r", LEFT: "l"}
+ARM_PREFIX = {RIGHT: 'r', LEFT: 'l'}
 SKIN_RGB = np.array([0.85, 0.65, 0.5])
 LUMA = np.array([0.299, 0.587, 0.114])  # Rec. 601 grey from RGB
 LUMA_PER_LEVEL = (LUMA / 255).astype(np.float32)  # 8-bit RGB to grey in [0, 1]
@@ -154,7 +153,7 @@ def _check_label(label: int) -> int:
         or not 0 <= label < len(GESTURES)
     ):
         raise ValueError(
-            f"unknown gesture label {label!r}: expected an int in [0, {len(GESTURES)})"
+            f'unknown gesture label {label!r}: expected an int in [0, {len(GESTURES)})'
         )
     return int(label)
 
@@ -320,16 +319,16 @@ def _air_guitar(t: np.ndarray, p: SampleParams) -> dict[float, ArmPath]:
 
 
 GESTURE_PATHS: dict[str, Callable[[np.ndarray, SampleParams], dict[float, ArmPath]]] = {
-    "hand_clapping": _hand_clap,
-    "right_hand_wave": _hand_wave(RIGHT),
-    "left_hand_wave": _hand_wave(LEFT),
-    "right_arm_clockwise": _arm_circle(RIGHT, clockwise=True),
-    "right_arm_counter_clockwise": _arm_circle(RIGHT, clockwise=False),
-    "left_arm_clockwise": _arm_circle(LEFT, clockwise=True),
-    "left_arm_counter_clockwise": _arm_circle(LEFT, clockwise=False),
-    "arm_roll": _arm_roll,
-    "air_drums": _air_drums,
-    "air_guitar": _air_guitar,
+    'hand_clapping': _hand_clap,
+    'right_hand_wave': _hand_wave(RIGHT),
+    'left_hand_wave': _hand_wave(LEFT),
+    'right_arm_clockwise': _arm_circle(RIGHT, clockwise=True),
+    'right_arm_counter_clockwise': _arm_circle(RIGHT, clockwise=False),
+    'left_arm_clockwise': _arm_circle(LEFT, clockwise=True),
+    'left_arm_counter_clockwise': _arm_circle(LEFT, clockwise=False),
+    'arm_roll': _arm_roll,
+    'air_drums': _air_drums,
+    'air_guitar': _air_guitar,
 }
 assert tuple(GESTURE_PATHS) == GESTURES
 
@@ -380,14 +379,14 @@ def two_link_ik(
 
 
 def _gl_context_class(backend: str) -> type:
-    if backend == "egl":
+    if backend == 'egl':
         from mujoco.egl import GLContext
-    elif backend == "osmesa":
+    elif backend == 'osmesa':
         from mujoco.osmesa import GLContext
-    elif backend in ("glfw", ""):
+    elif backend in ('glfw', ''):
         from mujoco.glfw import GLContext
     else:
-        raise RuntimeError(f"unknown MUJOCO_GL backend {backend!r} (egl, osmesa or glfw)")
+        raise RuntimeError(f'unknown MUJOCO_GL backend {backend!r} (egl, osmesa or glfw)')
     return GLContext
 
 
@@ -405,9 +404,9 @@ class OffscreenCamera:
 
     def __init__(self, model: mujoco.MjModel, camera: str, width: int, height: int) -> None:
         backend = (
-            os.environ.get("MUJOCO_GL", "" if os.environ.get("DISPLAY") else "egl").lower().strip()
+            os.environ.get('MUJOCO_GL', '' if os.environ.get('DISPLAY') else 'egl').lower().strip()
         )
-        os.environ.setdefault("LP_NUM_THREADS", "1")
+        os.environ.setdefault('LP_NUM_THREADS', '1')
         try:
             self.gl = _gl_context_class(backend)(width, height)
             self.gl.make_current()
@@ -415,7 +414,7 @@ class OffscreenCamera:
         except Exception as exc:  # the backends raise assorted errors
             raise RuntimeError(
                 f"cannot render offscreen with the {backend or 'glfw'!r} OpenGL backend "
-                f"(set MUJOCO_GL to egl, osmesa or glfw): {exc}"
+                f'(set MUJOCO_GL to egl, osmesa or glfw): {exc}'
             ) from exc
         mujoco.mjr_setBuffer(mujoco.mjtFramebuffer.mjFB_OFFSCREEN.value, self.context)
         self.model, self.rect = model, mujoco.MjrRect(0, 0, width, height)
@@ -455,27 +454,27 @@ class _GestureScene:
         self.data = mujoco.MjData(self.model)
         width, height = SENSOR_SIZE
         self.camera = OffscreenCamera(
-            self.model, "sensor", width * SUPERSAMPLING, height * SUPERSAMPLING
+            self.model, 'sensor', width * SUPERSAMPLING, height * SUPERSAMPLING
         )
         name = lambda kind, n: mujoco.mj_name2id(self.model, kind, n)  # noqa: E731
         self.qpos_of = {
             j: int(self.model.jnt_qposadr[name(mujoco.mjtObj.mjOBJ_JOINT, j)])
             for j in (
-                "root_x",
-                "root_y",
-                "root_z",
-                "root_yaw",
-                "r_shoulder",
-                "r_elbow",
-                "r_wrist",
-                "l_shoulder",
-                "l_elbow",
-                "l_wrist",
+                'root_x',
+                'root_y',
+                'root_z',
+                'root_yaw',
+                'r_shoulder',
+                'r_elbow',
+                'r_wrist',
+                'l_shoulder',
+                'l_elbow',
+                'l_wrist',
             )
         }
-        self.key_light = name(mujoco.mjtObj.mjOBJ_LIGHT, "key")
+        self.key_light = name(mujoco.mjtObj.mjOBJ_LIGHT, 'key')
         self.material = {
-            m: name(mujoco.mjtObj.mjOBJ_MATERIAL, m) for m in ("backdrop", "shirt", "skin")
+            m: name(mujoco.mjtObj.mjOBJ_MATERIAL, m) for m in ('backdrop', 'shirt', 'skin')
         }
 
     def set_appearance(self, p: SampleParams) -> None:
@@ -491,17 +490,17 @@ class _GestureScene:
         m.light_dir[self.key_light] = towards
         m.light_diffuse[self.key_light] = p.light_diffuse
         m.vis.headlight.ambient[:] = p.ambient
-        m.mat_rgba[self.material["backdrop"], :3] = p.backdrop_grey
-        m.mat_rgba[self.material["shirt"], :3] = p.shirt_rgb
-        m.mat_rgba[self.material["skin"], :3] = np.clip(p.skin_brightness * SKIN_RGB, 0, 1)
+        m.mat_rgba[self.material['backdrop'], :3] = p.backdrop_grey
+        m.mat_rgba[self.material['shirt'], :3] = p.shirt_rgb
+        m.mat_rgba[self.material['skin'], :3] = np.clip(p.skin_brightness * SKIN_RGB, 0, 1)
 
     def joint_trajectory(self, label: int, t: np.ndarray, p: SampleParams) -> np.ndarray:
         """Return qpos per frame (T, nq)."""
         qpos = np.tile(self.model.qpos0, (len(t), 1))
-        qpos[:, self.qpos_of["root_x"]] = p.body_x
-        qpos[:, self.qpos_of["root_y"]] = p.body_depth
-        qpos[:, self.qpos_of["root_z"]] = p.body_z
-        qpos[:, self.qpos_of["root_yaw"]] = p.body_yaw + p.sway_amplitude * np.sin(
+        qpos[:, self.qpos_of['root_x']] = p.body_x
+        qpos[:, self.qpos_of['root_y']] = p.body_depth
+        qpos[:, self.qpos_of['root_z']] = p.body_z
+        qpos[:, self.qpos_of['root_yaw']] = p.body_yaw + p.sway_amplitude * np.sin(
             2 * np.pi * p.sway_hz * t
         )
         for side, path in GESTURE_PATHS[GESTURES[label]](t, p).items():
@@ -509,10 +508,10 @@ class _GestureScene:
             quats, elbow = two_link_ik(
                 SHOULDERS[side], path.wrist + np.asarray(p.gesture_offset), path.elbow_pole
             )
-            start = self.qpos_of[f"{arm}_shoulder"]
+            start = self.qpos_of[f'{arm}_shoulder']
             qpos[:, start:start + 4] = quats
-            qpos[:, self.qpos_of[f"{arm}_elbow"]] = elbow
-            qpos[:, self.qpos_of[f"{arm}_wrist"]] = path.wrist_angle
+            qpos[:, self.qpos_of[f'{arm}_elbow']] = elbow
+            qpos[:, self.qpos_of[f'{arm}_wrist']] = path.wrist_angle
         return qpos
 
     def render(self, qpos: np.ndarray) -> np.ndarray:
@@ -593,7 +592,7 @@ def _check_count(n_per_class: int) -> int:
         or not isinstance(n_per_class, (int, np.integer))
         or n_per_class < 1
     ):
-        raise ValueError(f"n_per_class must be an int >= 1, got {n_per_class!r}")
+        raise ValueError(f'n_per_class must be an int >= 1, got {n_per_class!r}')
     return int(n_per_class)
 
 
@@ -610,14 +609,19 @@ def generate_dataset(
     """
     n_per_class = _check_count(n_per_class)
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+        raise ValueError(f'workers must be an int >= 1, got {workers!r}')
     labels = np.tile(np.arange(len(GESTURES), dtype=np.int64), n_per_class)
     seeds = [sample_seed(seed, index) for index in range(n_per_class) for _ in GESTURES]
-    bar = dict(total=len(labels), desc="gesture samples", unit="sample", disable=not progress)
+    bar = {
+        'total': len(labels),
+        'desc': 'gesture samples',
+        'unit': 'sample',
+        'disable': not progress,
+    }
     if workers == 1:
         return [generate_sample(label, s) for label, s in tqdm(zip(labels, seeds), **bar)], labels
     # spawned, not forked: each worker opens its own OpenGL context
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as pool:
         return (
             list(tqdm(pool.map(generate_sample, labels.tolist(), seeds, chunksize=4), **bar)),
             labels,
@@ -627,14 +631,14 @@ def generate_dataset(
 def _cache_key(n_per_class: int, seed: int) -> str:
     return json.dumps(
         {
-            "version": GENERATOR_VERSION,
-            "gestures": GESTURES,
-            "sensor_size": SENSOR_SIZE,
-            "duration_s": DURATION_S,
-            "render_hz": RENDER_HZ,
-            "supersampling": SUPERSAMPLING,
-            "n_per_class": n_per_class,
-            "seed": int(seed),
+            'version': GENERATOR_VERSION,
+            'gestures': GESTURES,
+            'sensor_size': SENSOR_SIZE,
+            'duration_s': DURATION_S,
+            'render_hz': RENDER_HZ,
+            'supersampling': SUPERSAMPLING,
+            'n_per_class': n_per_class,
+            'seed': int(seed),
         },
         sort_keys=True,
     )
@@ -643,11 +647,11 @@ def _cache_key(n_per_class: int, seed: int) -> str:
 def cache_path(cache_dir: str | Path, n_per_class: int, seed: int = 0) -> Path:
     """Return where :func:`load_or_generate` keeps this dataset."""
     digest = hashlib.sha1(_cache_key(_check_count(n_per_class), seed).encode()).hexdigest()[:12]
-    return Path(cache_dir) / f"gestures_{n_per_class}x{len(GESTURES)}_seed{int(seed)}_{digest}.npz"
+    return Path(cache_dir) / f'gestures_{n_per_class}x{len(GESTURES)}_seed{int(seed)}_{digest}.npz'
 
 
 def save_dataset(
-    path: str | Path, samples: list[np.ndarray], labels: np.ndarray, key: str = ""
+    path: str | Path, samples: list[np.ndarray], labels: np.ndarray, key: str = ''
 ) -> Path:
     """One ``.npz``: all events concatenated, ``offsets`` (n + 1) delimiting the samples."""
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in samples])]).astype(np.int64)
@@ -669,24 +673,24 @@ def load_dataset(path: str | Path, key: str | None = None) -> tuple[list[np.ndar
     ``ValueError`` naming the file if it is unreadable, inconsistent, or (``key`` given) made with
     other parameters.
     """
-    arrays = read_npz(path, "gesture dataset")
-    missing = {"events", "offsets", "labels", "gestures", "key"} - set(arrays)
+    arrays = read_npz(path, 'gesture dataset')
+    missing = {'events', 'offsets', 'labels', 'gestures', 'key'} - set(arrays)
     if missing:
-        raise ValueError(f"gesture dataset {path} lacks {sorted(missing)}")
-    events, offsets, labels = arrays["events"], arrays["offsets"], arrays["labels"]
-    if key is not None and str(arrays["key"]) != key:
-        raise ValueError(f"gesture dataset {path} was generated with other parameters")
+        raise ValueError(f'gesture dataset {path} lacks {sorted(missing)}')
+    events, offsets, labels = arrays['events'], arrays['offsets'], arrays['labels']
+    if key is not None and str(arrays['key']) != key:
+        raise ValueError(f'gesture dataset {path} was generated with other parameters')
     if (
         events.dtype != EVENT_DTYPE
         or len(offsets) != len(labels) + 1
         or offsets[0] != 0
         or offsets[-1] != len(events)
         or np.any(np.diff(offsets) < 0)
-        or tuple(arrays["gestures"]) != GESTURES
+        or tuple(arrays['gestures']) != GESTURES
         or np.any((labels < 0) | (labels >= len(GESTURES)))
     ):
         raise ValueError(
-            f"gesture dataset {path} is inconsistent (events, offsets, labels or gestures)"
+            f'gesture dataset {path} is inconsistent (events, offsets, labels or gestures)'
         )
     return [events[a:b] for a, b in zip(offsets[:-1], offsets[1:])], labels
 
@@ -711,7 +715,7 @@ def load_or_generate(
         try:
             return load_dataset(path, key)
         except ValueError as exc:
-            warnings.warn(f"{exc}; regenerating it", RuntimeWarning, stacklevel=2)
+            warnings.warn(f'{exc}; regenerating it', RuntimeWarning, stacklevel=2)
     samples, labels = generate_dataset(n_per_class, seed, progress, workers)
     save_dataset(path, samples, labels, key)
     return samples, labels
@@ -720,12 +724,12 @@ def load_or_generate(
 def main(argv: list[str] | None = None) -> None:
     """Generate (or load) a cached dataset and report its speed and size."""
     parser = argparse.ArgumentParser(
-        description="Generate the event-camera gesture dataset into its cache."
+        description='Generate the event-camera gesture dataset into its cache.'
     )
-    parser.add_argument("--n-per-class", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--cache-dir", default=str(DEFAULT_CACHE_DIR))
+    parser.add_argument('--n-per-class', type=int, default=100)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--cache-dir', default=str(DEFAULT_CACHE_DIR))
     args = parser.parse_args(argv)
     start = time.perf_counter()
     samples, labels = load_or_generate(
@@ -734,14 +738,14 @@ def main(argv: list[str] | None = None) -> None:
     elapsed = time.perf_counter() - start
     counts = np.array([len(s) for s in samples])
     print(
-        f"{len(samples)} samples ({len(GESTURES)} classes) in {elapsed:.1f} s = "
-        f"{len(samples) / elapsed:.2f} "
-        f"samples/s with {args.workers} worker(s); events per sample: median "
-        f"{np.median(counts):.0f}, "
-        f"min {counts.min()}, max {counts.max()}; "
-        f"{cache_path(args.cache_dir, args.n_per_class, args.seed)}"
+        f'{len(samples)} samples ({len(GESTURES)} classes) in {elapsed:.1f} s = '
+        f'{len(samples) / elapsed:.2f} '
+        f'samples/s with {args.workers} worker(s); events per sample: median '
+        f'{np.median(counts):.0f}, '
+        f'min {counts.min()}, max {counts.max()}; '
+        f'{cache_path(args.cache_dir, args.n_per_class, args.seed)}'
     )
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     main()

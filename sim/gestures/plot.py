@@ -29,15 +29,14 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-
 from snn_control.plotting import pyplot, save_figure
 from snn_control.sim.gestures.dataset import (
     DURATION_S,
-    GESTURES,
-    SENSOR_SIZE,
     generate_sample,
+    GESTURES,
     iter_frames,
     sample_params,
+    SENSOR_SIZE,
 )
 
 
@@ -50,9 +49,9 @@ def event_frame(events: np.ndarray, sensor_size: tuple[int, int] = SENSOR_SIZE) 
     width, height = sensor_size
     image = np.zeros((height, width, 3))
     for polarity, channel in ((1, 0), (0, 2)):
-        chosen = events[events["p"] == polarity]
+        chosen = events[events['p'] == polarity]
         counts = np.zeros((height, width))
-        np.add.at(counts, (chosen["y"], chosen["x"]), 1)
+        np.add.at(counts, (chosen['y'], chosen['x']), 1)
         scale = np.percentile(counts[counts > 0], 99) if np.any(counts) else 1.0
         image[..., channel] = np.clip(counts / scale, 0, 1)
     return image
@@ -63,41 +62,41 @@ def plot_sample(label: int, seed: int, path: str | Path) -> Path:
     events = generate_sample(label, seed)
     frame, _ = next(iter_frames(label, sample_params(label, seed)))
     width, height = SENSOR_SIZE
-    t_s = events["t"] * 1e-6
-    colours = np.where(events["p"] == 1, "tab:red", "tab:blue")
+    t_s = events['t'] * 1e-6
+    colours = np.where(events['p'] == 1, 'tab:red', 'tab:blue')
     fig, axes = pyplot().subplots(1, 4, figsize=(15, 3.6))
-    axes[0].imshow(frame, cmap="gray", vmin=0, vmax=1)
-    axes[0].set_title("first rendered frame")
+    axes[0].imshow(frame, cmap='gray', vmin=0, vmax=1)
+    axes[0].set_title('first rendered frame')
     axes[1].imshow(event_frame(events))
-    axes[1].set_title(f"events: {len(events)} (ON red, OFF blue)")
-    axes[2].scatter(t_s, events["x"], s=0.3, c=colours, linewidths=0)
+    axes[1].set_title(f'events: {len(events)} (ON red, OFF blue)')
+    axes[2].scatter(t_s, events['x'], s=0.3, c=colours, linewidths=0)
     axes[2].set(
-        xlabel="t (s)", ylabel="x (px)", xlim=(0, DURATION_S), ylim=(0, width), title="x-t"
+        xlabel='t (s)', ylabel='x (px)', xlim=(0, DURATION_S), ylim=(0, width), title='x-t'
     )
-    axes[3].scatter(t_s, events["y"], s=0.3, c=colours, linewidths=0)
+    axes[3].scatter(t_s, events['y'], s=0.3, c=colours, linewidths=0)
     axes[3].set(
-        xlabel="t (s)", ylabel="y (px)", xlim=(0, DURATION_S), ylim=(height, 0), title="y-t"
+        xlabel='t (s)', ylabel='y (px)', xlim=(0, DURATION_S), ylim=(height, 0), title='y-t'
     )
-    fig.suptitle(f"{label}: {GESTURES[label]} (seed {seed})")
+    fig.suptitle(f'{label}: {GESTURES[label]} (seed {seed})')
     return save_figure(fig, path, dpi=90)
 
 
 def plot_classes(out_dir: str | Path, seed: int = 0) -> list[Path]:
     """One PNG per gesture class, ``<out_dir>/<label>_<name>.png``."""
     return [
-        plot_sample(label, seed, Path(out_dir) / f"{label:02d}_{name}.png")
+        plot_sample(label, seed, Path(out_dir) / f'{label:02d}_{name}.png')
         for label, name in enumerate(GESTURES)
     ]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="results/gestures", help="output folder")
-    parser.add_argument("--seed", type=int, default=0, help="sample seed of every class")
+    parser.add_argument('--out', default='results/gestures', help='output folder')
+    parser.add_argument('--seed', type=int, default=0, help='sample seed of every class')
     args = parser.parse_args(argv)
     for path in plot_classes(args.out, args.seed):
         print(path)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     main()

@@ -16,4 +16,4 @@
 
 from snn_control.sim.hover.env import HoverEnv
 
-__all__ = ["HoverEnv"]
+__all__ = ['HoverEnv']

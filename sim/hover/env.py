@@ -29,17 +29,16 @@ from typing import Any, Sequence
 import gymnasium as gym
 import mujoco
 import numpy as np
-
 from snn_control.sim.closed_loop import DelayedRangeSensor, setpoint_at
 
-MODEL_PATH = os.path.join(os.path.dirname(__file__), "hover.xml")
+MODEL_PATH = os.path.join(os.path.dirname(__file__), 'hover.xml')
 COMMAND_LIMIT = 3.3
 
 
 class HoverEnv(gym.Env):
     """Hold or change altitude; ``setpoints`` is a list of (duration_s, altitude_m)."""
 
-    metadata = {"render_modes": []}
+    metadata = {'render_modes': []}
 
     def __init__(
         self,
@@ -52,9 +51,9 @@ class HoverEnv(gym.Env):
         sensor_delay_ticks: int = 1,
     ) -> None:
         if control_dt <= 0:
-            raise ValueError(f"control_dt must be positive, got {control_dt}")
+            raise ValueError(f'control_dt must be positive, got {control_dt}')
         if not setpoints or any(d <= 0 for d, _ in setpoints):
-            raise ValueError("setpoints must be a non-empty list of (duration_s > 0, altitude_m)")
+            raise ValueError('setpoints must be a non-empty list of (duration_s > 0, altitude_m)')
         self.model = mujoco.MjModel.from_xml_path(MODEL_PATH)
         self.data = mujoco.MjData(self.model)
         self.control_dt = float(control_dt)
@@ -69,7 +68,7 @@ class HoverEnv(gym.Env):
         )
         self.action_space = gym.spaces.Box(-COMMAND_LIMIT, COMMAND_LIMIT, (1,), np.float32)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (2,), np.float32)
-        self._body = self.model.body("craft").id
+        self._body = self.model.body('craft').id
 
     def setpoint_at(self, t: float) -> float:
         return setpoint_at(self.setpoints, t)
@@ -88,15 +87,15 @@ class HoverEnv(gym.Env):
             [self._sensor.reset(self.initial_altitude), self.setpoint_at(0.0)], dtype=np.float32
         )
         return obs, {
-            "altitude": self.initial_altitude,
-            "setpoint": self.setpoint_at(0.0),
-            "time": 0.0,
+            'altitude': self.initial_altitude,
+            'setpoint': self.setpoint_at(0.0),
+            'time': 0.0,
         }
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         u = float(np.asarray(action, dtype=np.float64).reshape(-1)[0])
         if not np.isfinite(u):
-            raise ValueError(f"action must be finite, got {u}")
+            raise ValueError(f'action must be finite, got {u}')
         u = float(np.clip(u, -COMMAND_LIMIT, COMMAND_LIMIT))
         if abs(u) < self.deadzone:
             u = 0.0
@@ -111,5 +110,5 @@ class HoverEnv(gym.Env):
             dtype=np.float32,
         )
         truncated = self.time >= self.duration - 1e-9
-        info = {"altitude": altitude, "setpoint": setpoint, "time": self.time, "command": u}
+        info = {'altitude': altitude, 'setpoint': setpoint, 'time': self.time, 'command': u}
         return obs, -abs(setpoint - altitude), False, truncated, info

@@ -35,21 +35,22 @@ KP, KD = 6.0, 8.0
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="snn-control run hover", description=__doc__.split("\n\n")[0]
+        prog='snn-control run hover', description=__doc__.split('\n\n')[0]
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        "--backend", default="numpy", help="SNN backend: numpy, torch, lava-float, lava-fixed"
+        '--backend', default='numpy', help='SNN backend: numpy, torch, lava-float, lava-fixed'
     )
-    parser.add_argument("--net-buoyancy", type=float, default=0.0, help="net buoyancy force (N)")
-    parser.add_argument("--out", default="results", help="folder for the plot")
+    parser.add_argument('--net-buoyancy', type=float, default=0.0, help='net buoyancy force (N)')
+    parser.add_argument('--out', default='results', help='folder for the plot')
     args = parser.parse_args(list(argv) if argv is not None else None)
-    env_kwargs = dict(
-        setpoints=[(20.0, 1.0), (20.0, 1.5), (20.0, 0.5)], net_buoyancy_n=args.net_buoyancy
-    )
+    env_kwargs = {
+        'setpoints': [(20.0, 1.0), (20.0, 1.5), (20.0, 0.5)],
+        'net_buoyancy_n': args.net_buoyancy,
+    }
     controllers = {
-        "spiking PD": make_controller(
-            "spiking_pd",
+        'spiking PD': make_controller(
+            'spiking_pd',
             0.05,
             kp=KP,
             kd=KD,
@@ -58,8 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             backend=args.backend,
         ),
         # The PID filters its derivative (0.1 s): on a 1 cm sensor a raw derivative chatters.
-        "PID": make_controller(
-            "pid",
+        'PID': make_controller(
+            'pid',
             0.05,
             kp=KP,
             kd=KD,
@@ -72,14 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, controller in controllers.items():
         traces[name] = run_closed_loop(controller, HoverEnv(**env_kwargs), seed=args.seed)
         report[name] = {k: round(v, 4) for k, v in step_metrics(traces[name]).items()}
-        if hasattr(controller, "close"):
+        if hasattr(controller, 'close'):
             controller.close()
     os.makedirs(args.out, exist_ok=True)
     path = plot_traces(
-        traces, os.path.join(args.out, "hover.png"), "hover plant: spiking PD vs PID"
+        traces, os.path.join(args.out, 'hover.png'), 'hover plant: spiking PD vs PID'
     )
     for name, metrics in report.items():
-        print(f"{name:>12}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
-    print(f"plot: {path}")
+        print(f'{name:>12}: ' + ', '.join(f'{k} {v}' for k, v in metrics.items()))
+    print(f'plot: {path}')
     print(json.dumps(report, sort_keys=True))
     return 0

@@ -14,6 +14,6 @@
 
 """N-link swimmer (dm_control-style body) and NCAP's swim task."""
 
-from snn_control.sim.swimmer.env import SwimmerEnv, make_model_xml
+from snn_control.sim.swimmer.env import make_model_xml, SwimmerEnv
 
-__all__ = ["SwimmerEnv", "make_model_xml"]
+__all__ = ['SwimmerEnv', 'make_model_xml']

@@ -32,14 +32,14 @@ as NCAP's head oscillator). ``info`` carries ``forward_velocity`` and ``head_xy`
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
 from typing import Any
+import xml.etree.ElementTree as ET
 
 import gymnasium as gym
 import mujoco
 import numpy as np
 
-TEMPLATE_PATH = os.path.join(os.path.dirname(__file__), "swimmer.xml")
+TEMPLATE_PATH = os.path.join(os.path.dirname(__file__), 'swimmer.xml')
 CONTROL_DT = 0.03
 EPISODE_STEPS = 1000
 DESIRED_SPEED = 0.1
@@ -53,19 +53,19 @@ def joint_limit_rad(n_links: int) -> float:
 def make_model_xml(n_links: int) -> str:
     """Return the MJCF of a swimmer with ``n_links`` segments (>= 2)."""
     if not isinstance(n_links, (int, np.integer)) or n_links < 2:
-        raise ValueError(f"a swimmer needs at least 2 links, got {n_links!r}")
+        raise ValueError(f'a swimmer needs at least 2 links, got {n_links!r}')
     root = ET.parse(TEMPLATE_PATH).getroot()
     parent = root.find("./worldbody/body[@name='head']")
-    actuator = ET.SubElement(root, "actuator")
+    actuator = ET.SubElement(root, 'actuator')
     limit = 360.0 / n_links
     for i in range(n_links - 1):
-        body = ET.SubElement(parent, "body", name=f"segment_{i}", pos=f"0 {SEGMENT_M} 0")
-        ET.SubElement(body, "geom", name=f"segment_{i}_inertial", attrib={"class": "inertial"})
-        ET.SubElement(body, "geom", name=f"segment_{i}_visual", attrib={"class": "visual"})
-        ET.SubElement(body, "joint", name=f"joint_{i}", range=f"{-limit} {limit}")
-        ET.SubElement(actuator, "motor", name=f"motor_{i}", joint=f"joint_{i}")
+        body = ET.SubElement(parent, 'body', name=f'segment_{i}', pos=f'0 {SEGMENT_M} 0')
+        ET.SubElement(body, 'geom', name=f'segment_{i}_inertial', attrib={'class': 'inertial'})
+        ET.SubElement(body, 'geom', name=f'segment_{i}_visual', attrib={'class': 'visual'})
+        ET.SubElement(body, 'joint', name=f'joint_{i}', range=f'{-limit} {limit}')
+        ET.SubElement(actuator, 'motor', name=f'motor_{i}', joint=f'joint_{i}')
         parent = body
-    return ET.tostring(root, encoding="unicode")
+    return ET.tostring(root, encoding='unicode')
 
 
 def tolerance_reward(forward_velocity: float) -> float:
@@ -78,7 +78,7 @@ def tolerance_reward(forward_velocity: float) -> float:
 
 
 class SwimmerEnv(gym.Env):
-    metadata = {"render_modes": ["rgb_array"], "render_fps": int(round(1 / CONTROL_DT))}
+    metadata = {'render_modes': ['rgb_array'], 'render_fps': int(round(1 / CONTROL_DT))}
 
     def __init__(
         self,
@@ -97,18 +97,18 @@ class SwimmerEnv(gym.Env):
         self._substeps = int(round(CONTROL_DT / self.model.opt.timestep))
         self._joint_qpos = np.array(
             [
-                self.model.jnt_qposadr[self.model.joint(f"joint_{i}").id]
+                self.model.jnt_qposadr[self.model.joint(f'joint_{i}').id]
                 for i in range(self.n_joints)
             ]
         )
         self._joint_qvel = np.array(
             [
-                self.model.jnt_dofadr[self.model.joint(f"joint_{i}").id]
+                self.model.jnt_dofadr[self.model.joint(f'joint_{i}').id]
                 for i in range(self.n_joints)
             ]
         )
-        self._head = self.model.body("head").id
-        self._head_vel = self.model.sensor("head_vel").adr[0]
+        self._head = self.model.body('head').id
+        self._head_vel = self.model.sensor('head_vel').adr[0]
         self.render_mode = render_mode
         self._renderer = None
         self.action_space = gym.spaces.Box(-1.0, 1.0, (self.n_joints,), np.float64)
@@ -144,23 +144,23 @@ class SwimmerEnv(gym.Env):
         mujoco.mj_forward(self.model, self.data)
         self.steps = 0
         return self._observation(), {
-            "forward_velocity": 0.0,
-            "head_xy": self.data.xpos[self._head, :2].copy(),
+            'forward_velocity': 0.0,
+            'head_xy': self.data.xpos[self._head, :2].copy(),
         }
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         u = np.asarray(action, dtype=np.float64).reshape(-1)
         if u.shape != (self.n_joints,):
             raise ValueError(
-                f"action must have {self.n_joints} entries (one per joint), got shape {u.shape}"
+                f'action must have {self.n_joints} entries (one per joint), got shape {u.shape}'
             )
         if not np.all(np.isfinite(u)):
-            raise ValueError(f"action must be finite, got {u}")
+            raise ValueError(f'action must be finite, got {u}')
         self.data.ctrl[:] = np.clip(u, -1.0, 1.0)
         mujoco.mj_step(self.model, self.data, nstep=self._substeps)
         self.steps += 1
         v = self.forward_velocity()
-        info = {"forward_velocity": v, "head_xy": self.data.xpos[self._head, :2].copy()}
+        info = {'forward_velocity': v, 'head_xy': self.data.xpos[self._head, :2].copy()}
         return (
             self._observation(),
             tolerance_reward(v),
@@ -173,11 +173,11 @@ class SwimmerEnv(gym.Env):
         return observation[: self.n_joints]
 
     def render(self) -> np.ndarray | None:
-        if self.render_mode != "rgb_array":
+        if self.render_mode != 'rgb_array':
             return None
         if self._renderer is None:
             self._renderer = mujoco.Renderer(self.model, 240, 320)
-        self._renderer.update_scene(self.data, camera="top")
+        self._renderer.update_scene(self.data, camera='top')
         return self._renderer.render()
 
     def close(self) -> None:

@@ -39,24 +39,24 @@ def flight_figures(prefix: str, controller: Controller, step_s: float) -> dict[s
     """
     trace = run_closed_loop(
         controller,
-        BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s),
+        BlimpAltitudeEnv('absolute_steps', buoyancy='negative', step_s=step_s),
         seed=0,
     )
     m = step_metrics(trace, steady_window_s=10.0)
     return {
-        f"{prefix}_{name}": round(m[name], 4)
-        for name in ("rmse_m", "steady_state_error_m", "overshoot_m")
+        f'{prefix}_{name}': round(m[name], 4)
+        for name in ('rmse_m', 'steady_state_error_m', 'overshoot_m')
     }
 
 
 def run(quick: bool = False) -> dict[str, float]:
     step_s = 30.0 if quick else 70.0
     snn = blimp_snn()
-    results = flight_figures("snn", snn, step_s)
-    results.update(flight_figures("pid", make_controller("blimp_pid", 0.1), step_s))
-    results["neurons"] = snn.n_neurons
+    results = flight_figures('snn', snn, step_s)
+    results.update(flight_figures('pid', make_controller('blimp_pid', 0.1), step_s))
+    results['neurons'] = snn.n_neurons
     minutes = [
-        part.spec.metadata.get("evolution_minutes", float("nan")) for part in snn.parts.values()
+        part.spec.metadata.get('evolution_minutes', float('nan')) for part in snn.parts.values()
     ]
-    results["evolution_minutes"] = round(max(minutes), 2)
+    results['evolution_minutes'] = round(max(minutes), 2)
     return results

@@ -60,10 +60,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from snn_control.hardware.boards import (
-    BOARDS,
     ann_macs,
+    BOARDS,
     check_fit,
     fan_out_weights,
     loihi_energy_uj,
@@ -138,15 +137,15 @@ def _network_figures(
     ``updates`` neuron updates).
     """
     out = {
-        f"{name}_neurons": spec.n_neurons,
-        f"{name}_synapses": synapse_count(spec),
-        f"{name}_synops_per_tick": round(synops, 1),
-        f"{name}_loihi_energy_uj_per_tick": round(loihi_energy_uj(synops, updates), 4),
-        f"{name}_ann_macs_per_tick": ann_macs(spec),
-        f"{name}_lava_fixed_matches": int(lava_matches),
+        f'{name}_neurons': spec.n_neurons,
+        f'{name}_synapses': synapse_count(spec),
+        f'{name}_synops_per_tick': round(synops, 1),
+        f'{name}_loihi_energy_uj_per_tick': round(loihi_energy_uj(synops, updates), 4),
+        f'{name}_ann_macs_per_tick': ann_macs(spec),
+        f'{name}_lava_fixed_matches': int(lava_matches),
     }
     for board in BOARDS:
-        out[f"{name}_fits_{board}"] = int(check_fit(spec, board).fits)
+        out[f'{name}_fits_{board}'] = int(check_fit(spec, board).fits)
     return out
 
 
@@ -157,7 +156,7 @@ def _blimp_commands(backend: str, ticks: int) -> list[float]:
 
     controller = blimp_snn(backend=backend)
     try:
-        env = BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=30.0)
+        env = BlimpAltitudeEnv('absolute_steps', buoyancy='negative', step_s=30.0)
         return run_closed_loop(controller, env, seed=0, max_ticks=ticks).command.tolist()
     finally:
         controller.close()
@@ -169,18 +168,18 @@ def _swimmer_torques(backend: str, ticks: int) -> np.ndarray:
     from snn_control.swimmer.rollout import rollout
 
     controller = load_swimmer_controller(
-        shipped_path("spiking_ncap", backend_target(backend)), backend=backend
+        shipped_path('spiking_ncap', backend_target(backend)), backend=backend
     )
     try:
         return np.array(
-            rollout(controller, 6, seed=0, steps=ticks, record=True)["trace"]["torque"]
+            rollout(controller, 6, seed=0, steps=ticks, record=True)['trace']['torque']
         )
     finally:
         controller.close()
 
 
 def run(quick: bool = False) -> dict[str, float]:
-    from snn_control.blimp.controller import SummedSpikingController, blimp_snn
+    from snn_control.blimp.controller import blimp_snn, SummedSpikingController
     from snn_control.controllers.spiking import SpikingController
     from snn_control.sim.blimp import BlimpAltitudeEnv
     from snn_control.sim.closed_loop import run_closed_loop, step_metrics
@@ -192,7 +191,7 @@ def run(quick: bool = False) -> dict[str, float]:
     results: dict[str, float] = {}
 
     def blimp_env() -> BlimpAltitudeEnv:
-        return BlimpAltitudeEnv("absolute_steps", buoyancy="negative", step_s=step_s)
+        return BlimpAltitudeEnv('absolute_steps', buoyancy='negative', step_s=step_s)
 
     snn = blimp_snn()
     recorders = {}
@@ -200,31 +199,31 @@ def run(quick: bool = False) -> dict[str, float]:
         part.count_spikes()
         recorders[role] = _InputRecorder(part)
     trace = run_closed_loop(snn, blimp_env(), seed=0)
-    results["blimp_rmse_m_float"] = round(step_metrics(trace, steady_window_s=10.0)["rmse_m"], 4)
-    blimp_lava = _blimp_commands("numpy-fixed", LAVA_TICKS) == _blimp_commands(
-        "lava-fixed", LAVA_TICKS
+    results['blimp_rmse_m_float'] = round(step_metrics(trace, steady_window_s=10.0)['rmse_m'], 4)
+    blimp_lava = _blimp_commands('numpy-fixed', LAVA_TICKS) == _blimp_commands(
+        'lava-fixed', LAVA_TICKS
     )
     for role, part in snn.parts.items():
         results.update(
-            _network_figures(f"blimp_{role}", part.spec, *_activity(part, part.spec), blimp_lava)
+            _network_figures(f'blimp_{role}', part.spec, *_activity(part, part.spec), blimp_lava)
         )
-        results.update(_nir_figures(f"blimp_{role}", part.spec, recorders[role].detach()))
+        results.update(_nir_figures(f'blimp_{role}', part.spec, recorders[role].detach()))
 
-    swimmer = load_swimmer_controller(shipped_path("spiking_ncap"))
+    swimmer = load_swimmer_controller(shipped_path('spiking_ncap'))
     swimmer.network.count_spikes()
     recorder = _InputRecorder(swimmer.network)
-    results["swimmer_return_float"] = round(rollout(swimmer, 6, seed=0)["return"], 1)
+    results['swimmer_return_float'] = round(rollout(swimmer, 6, seed=0)['return'], 1)
     swim_lava = bool(
         np.array_equal(
-            _swimmer_torques("numpy-fixed", LAVA_TICKS), _swimmer_torques("lava-fixed", LAVA_TICKS)
+            _swimmer_torques('numpy-fixed', LAVA_TICKS), _swimmer_torques('lava-fixed', LAVA_TICKS)
         )
     )
     results.update(
         _network_figures(
-            "swimmer_ncap", swimmer.spec, *_activity(swimmer.network, swimmer.spec), swim_lava
+            'swimmer_ncap', swimmer.spec, *_activity(swimmer.network, swimmer.spec), swim_lava
         )
     )
-    results.update(_nir_figures("swimmer_ncap", swimmer.spec, recorder.detach()))
+    results.update(_nir_figures('swimmer_ncap', swimmer.spec, recorder.detach()))
 
     for bits in (8, 4):
         parts = {}
@@ -241,9 +240,9 @@ def run(quick: bool = False) -> dict[str, float]:
                 part.steps_per_tick,
             )
         quantised = SummedSpikingController(parts, 0.1)
-        results[f"blimp_rmse_m_{bits}bit"] = round(
+        results[f'blimp_rmse_m_{bits}bit'] = round(
             step_metrics(run_closed_loop(quantised, blimp_env(), seed=0), steady_window_s=10.0)[
-                "rmse_m"
+                'rmse_m'
             ],
             4,
         )
@@ -251,7 +250,7 @@ def run(quick: bool = False) -> dict[str, float]:
         ncap.network = SpikingController(
             quantise_weights(swimmer.spec, bits),
             ncap.network.encoder,
-            ["torque"],
+            ['torque'],
             0.03,
             -1.0,
             1.0,
@@ -259,7 +258,7 @@ def run(quick: bool = False) -> dict[str, float]:
             n_inputs=ncap.network.n_inputs,
             n_outputs=ncap.n_joints,
         )
-        results[f"swimmer_return_{bits}bit"] = round(rollout(ncap, 6, seed=0)["return"], 1)
+        results[f'swimmer_return_{bits}bit'] = round(rollout(ncap, 6, seed=0)['return'], 1)
     results.update(vpr_figures(quick))
     results.update(spikepoint_figures(quick))
     results.update(xylo_figures())
@@ -282,9 +281,9 @@ def xylo_figures(seeds: int = 3, steps: int = 200) -> dict[str, float]:
         model_matches_xylosim(c, random_inputs(c, seed, steps)) for seed, c in enumerate(configs)
     ]
     return {
-        "xylo_model_matches": int(all(matches)),
-        "xylo_model_networks": seeds,
-        "xylo_model_steps": steps,
+        'xylo_model_matches': int(all(matches)),
+        'xylo_model_networks': seeds,
+        'xylo_model_steps': steps,
     }
 
 
@@ -302,17 +301,17 @@ def blimp_xylo_figures(quick: bool = False) -> dict[str, float]:
     from snn_control.engine.xylo_program import xylo_violations
 
     step_s = 30.0 if quick else 70.0
-    snn = blimp_snn(backend="xylosim")
-    results = flight_figures("blimp_xylo", snn, step_s)
-    results.update(flight_figures("blimp_xylo_pid", make_controller("blimp_pid", 0.1), step_s))
+    snn = blimp_snn(backend='xylosim')
+    results = flight_figures('blimp_xylo', snn, step_s)
+    results.update(flight_figures('blimp_xylo_pid', make_controller('blimp_pid', 0.1), step_s))
     snn.close()
-    results["blimp_xylo_rmse_ratio_to_pid"] = round(
-        results["blimp_xylo_rmse_m"] / results["blimp_xylo_pid_rmse_m"], 4
+    results['blimp_xylo_rmse_ratio_to_pid'] = round(
+        results['blimp_xylo_rmse_m'] / results['blimp_xylo_pid_rmse_m'], 4
     )
     for role, part in snn.parts.items():
-        results[f"blimp_xylo_{role}_fits_xylo_v2"] = int(not xylo_violations(part.spec))
-    results["blimp_xylo_model_matches_xylosim"] = int(
-        _blimp_commands("xylo", 200) == _blimp_commands("xylosim", 200)
+        results[f'blimp_xylo_{role}_fits_xylo_v2'] = int(not xylo_violations(part.spec))
+    results['blimp_xylo_model_matches_xylosim'] = int(
+        _blimp_commands('xylo', 200) == _blimp_commands('xylosim', 200)
     )
     return results
 
@@ -330,22 +329,22 @@ def swimmer_xylo_figures() -> dict[str, float]:
     from snn_control.swimmer.rollout import rollout
 
     swimmers = {
-        "float": load_swimmer_controller(shipped_path("spiking_ncap")),
-        "xylo": load_swimmer_controller(shipped_path("xylo_ncap"), backend="xylosim"),
+        'float': load_swimmer_controller(shipped_path('spiking_ncap')),
+        'xylo': load_swimmer_controller(shipped_path('xylo_ncap'), backend='xylosim'),
     }
     returns = {}
     for name, swimmer in swimmers.items():
-        returns[name] = rollout(swimmer, 6, seed=0)["return"]
+        returns[name] = rollout(swimmer, 6, seed=0)['return']
         swimmer.close()
-    xylo = swimmers["xylo"]
+    xylo = swimmers['xylo']
     return {
-        "swimmer_xylo_return": round(returns["xylo"], 1),
-        "swimmer_xylo_float_return": round(returns["float"], 1),
-        "swimmer_xylo_return_ratio": round(returns["xylo"] / returns["float"], 4),
-        "swimmer_xylo_neurons": xylo.spec.n_neurons,
-        "swimmer_xylo_fits_xylo_v2": int(not xylo_violations(xylo.spec)),
-        "swimmer_xylo_model_matches_xylosim": int(
-            np.array_equal(_swimmer_torques("xylo", 200), _swimmer_torques("xylosim", 200))
+        'swimmer_xylo_return': round(returns['xylo'], 1),
+        'swimmer_xylo_float_return': round(returns['float'], 1),
+        'swimmer_xylo_return_ratio': round(returns['xylo'] / returns['float'], 4),
+        'swimmer_xylo_neurons': xylo.spec.n_neurons,
+        'swimmer_xylo_fits_xylo_v2': int(not xylo_violations(xylo.spec)),
+        'swimmer_xylo_model_matches_xylosim': int(
+            np.array_equal(_swimmer_torques('xylo', 200), _swimmer_torques('xylosim', 200))
         ),
     }
 
@@ -368,8 +367,8 @@ def vpr_figures(quick: bool = False) -> dict[str, float]:
 
     place_map = load_map(shipped_map_path())
     ens = place_map.ensemble
-    root = shared_data("vpr", "nordland_trimmed_64x32")
-    pair = load_pair(root / "summer", root / "winter")
+    root = shared_data('vpr', 'nordland_trimmed_64x32')
+    pair = load_pair(root / 'summer', root / 'winter')
     queries = np.setdiff1d(np.arange(place_map.n_places), place_map.calibration)
     if quick:
         queries = queries[::4]
@@ -380,34 +379,34 @@ def vpr_figures(quick: bool = False) -> dict[str, float]:
         return round(recall_at_k(-place_scores(ens, counts).numpy(), truth), 4)
 
     out = {
-        "vpr_queries": len(queries),
-        "vpr_recall_at_1_kernel": recall(spike_counts(ens, rates)),
-        "vpr_recall_at_1_network": recall(network_spike_counts(ens, rates, spec=spec)),
-        "vpr_network_inhibition": spec.metadata["inhibition"],
+        'vpr_queries': len(queries),
+        'vpr_recall_at_1_kernel': recall(spike_counts(ens, rates)),
+        'vpr_recall_at_1_network': recall(network_spike_counts(ens, rates, spec=spec)),
+        'vpr_network_inhibition': spec.metadata['inhibition'],
     }
     for bits in (8, 4):
-        out[f"vpr_recall_at_1_{bits}bit"] = recall(
+        out[f'vpr_recall_at_1_{bits}bit'] = recall(
             network_spike_counts(ens, rates, spec=quantise_weights(spec, bits))
         )
     sample = rates[:ACTIVITY_QUERIES]
-    spikes = Simulator(spec, library="numpy", batch_size=len(sample)).run(
+    spikes = Simulator(spec, library='numpy', batch_size=len(sample)).run(
         query_currents(ens, sample)
-    )["spikes"]
+    )['spikes']
     synops = float((spikes.sum(axis=(0, 1)) * fan_out_weights(spec)).sum()) / len(sample)
     currents = query_currents(ens, rates[0])
-    ours = Simulator(spec, library="numpy", mode="fixed").run(currents)["spikes"]
-    with LavaNetwork(spec, "fixed") as net:
-        lava = net.run(currents)["spikes"]
+    ours = Simulator(spec, library='numpy', mode='fixed').run(currents)['spikes']
+    with LavaNetwork(spec, 'fixed') as net:
+        lava = net.run(currents)['spikes']
     out.update(
         _network_figures(
-            "vpr",
+            'vpr',
             spec,
             synops,
             float(spec.n_neurons * ens.config.query_steps),
             bool(np.array_equal(ours, lava)),
         )
     )
-    out.update(_nir_figures("vpr", spec, currents))
+    out.update(_nir_figures('vpr', spec, currents))
     return out
 
 
@@ -427,18 +426,16 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
     ``spikepoint_accuracy_loihi_fixed_sample`` beside the float model's
     ``spikepoint_accuracy_float_sample`` on the same spikes.
     """
-    import torch
-
     from snn_control.bench.events import activity_per_window
     from snn_control.events.spikepoint import (
-        SpikingLinear,
         load_classifier,
         quantised_classifier,
         shipped_classifier_path,
+        SpikingLinear,
     )
-    from snn_control.events.train_actions import evaluate, held_out_windows_of_shipped
-
     from snn_control.events.spikepoint_nir import compare_with_norse
+    from snn_control.events.train_actions import evaluate, held_out_windows_of_shipped
+    import torch
 
     classifier = load_classifier(shipped_classifier_path())
     held_out = held_out_windows_of_shipped(classifier)
@@ -451,13 +448,13 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
     if quick:
         held_out = held_out.subset(np.arange(0, len(held_out), 4))
     accuracy = {
-        f"spikepoint_accuracy_{bits}bit": round(
-            evaluate(quantised_classifier(classifier, bits), held_out)["window_accuracy"], 4
+        f'spikepoint_accuracy_{bits}bit': round(
+            evaluate(quantised_classifier(classifier, bits), held_out)['window_accuracy'], 4
         )
         for bits in (8, 4)
     }
-    accuracy["spikepoint_accuracy_float"] = round(
-        evaluate(classifier, held_out)["window_accuracy"], 4
+    accuracy['spikepoint_accuracy_float'] = round(
+        evaluate(classifier, held_out)['window_accuracy'], 4
     )
     weights = sum(
         int(torch.count_nonzero(layer.linear.weight))
@@ -471,15 +468,15 @@ def spikepoint_figures(quick: bool = False) -> dict[str, float]:
     )
     steps = classifier.model.config.timesteps
     return {
-        "spikepoint_neurons": round(activity["updates"] / steps),
-        "spikepoint_synapses": weights,
-        "spikepoint_synops_per_tick": round(activity["synops"]),
-        "spikepoint_loihi_energy_uj_per_tick": round(
-            loihi_energy_uj(activity["synops"], activity["updates"]), 2
+        'spikepoint_neurons': round(activity['updates'] / steps),
+        'spikepoint_synapses': weights,
+        'spikepoint_synops_per_tick': round(activity['synops']),
+        'spikepoint_loihi_energy_uj_per_tick': round(
+            loihi_energy_uj(activity['synops'], activity['updates']), 2
         ),
-        "spikepoint_ann_macs_per_tick": round(activity["macs"]),
-        "spikepoint_nir_agreement": round(nir.spikes, 4),
-        "spikepoint_nir_label_agreement": round(nir.labels, 4),
+        'spikepoint_ann_macs_per_tick': round(activity['macs']),
+        'spikepoint_nir_agreement': round(nir.spikes, 4),
+        'spikepoint_nir_label_agreement': round(nir.labels, 4),
         **loihi,
         **accuracy,
     }
@@ -491,9 +488,8 @@ def _spikepoint_loihi_figures(classifier, held_out, stride: int) -> dict[str, fl
 
     Its accuracy on a sample.
     """
-    import torch
-
     from snn_control.events.spikepoint_loihi import compile_classifier, evaluate_fixed, lava_parity
+    import torch
 
     compiled = compile_classifier(classifier)
     parity = lava_parity(
@@ -505,16 +501,16 @@ def _spikepoint_loihi_figures(classifier, held_out, stride: int) -> dict[str, fl
     index = np.arange(0, len(held_out), stride)
     result = evaluate_fixed(compiled, [held_out.windows[i] for i in index], held_out.labels[index])
     fits = {
-        f"spikepoint_fits_{board}": int(check_fit(compiled.structure, board).fits)
+        f'spikepoint_fits_{board}': int(check_fit(compiled.structure, board).fits)
         for board in BOARDS
     }
     return {
-        "spikepoint_loihi_neurons": compiled.n_neurons,
-        "spikepoint_loihi_synapses": compiled.n_synapses,
+        'spikepoint_loihi_neurons': compiled.n_neurons,
+        'spikepoint_loihi_synapses': compiled.n_synapses,
         **fits,
-        "spikepoint_lava_fixed_matches": int(parity.differences == 0),
-        "spikepoint_accuracy_loihi_fixed_sample": round(result["accuracy_fixed"], 4),
-        "spikepoint_accuracy_float_sample": round(result["accuracy_float"], 4),
-        "spikepoint_loihi_vote_agreement": round(result["vote_agreement"], 4),
-        "spikepoint_loihi_sample_windows": result["windows"],
+        'spikepoint_lava_fixed_matches': int(parity.differences == 0),
+        'spikepoint_accuracy_loihi_fixed_sample': round(result['accuracy_fixed'], 4),
+        'spikepoint_accuracy_float_sample': round(result['accuracy_float'], 4),
+        'spikepoint_loihi_vote_agreement': round(result['vote_agreement'], 4),
+        'spikepoint_loihi_sample_windows': result['windows'],
     }

@@ -36,9 +36,8 @@ import time
 from typing import Any, Callable
 
 import numpy as np
-
 from snn_control.engine.coding import PairedCurrent
-from snn_control.engine.network import Connection, NetworkSpec, make_population
+from snn_control.engine.network import Connection, make_population, NetworkSpec
 
 N_PAIRS, N_HIDDEN, N_READOUT = 20, 110, 10  # 40 + 110 + 10 = 160 neurons
 
@@ -50,30 +49,30 @@ def controller_network(seed: int = 0) -> NetworkSpec:
     bias = np.tile(rng.uniform(-0.2, 0.2, N_PAIRS), 2)  # shared bias within each pair
     pops = (
         make_population(
-            "encoder",
+            'encoder',
             n_enc,
-            "cuba_lif",
-            reset="soft",
+            'cuba_lif',
+            reset='soft',
             du=1.0,
             dv=rng.uniform(0, 0.3, n_enc),
             vth=rng.uniform(0.5, 1.5, n_enc),
             bias=bias,
         ),
         make_population(
-            "hidden",
+            'hidden',
             N_HIDDEN,
-            "cuba_lif",
+            'cuba_lif',
             du=rng.uniform(0.2, 1, N_HIDDEN),
             dv=rng.uniform(0, 0.3, N_HIDDEN),
             vth=rng.uniform(0.5, 2, N_HIDDEN),
         ),
-        make_population("readout", N_READOUT, "leaky_integrator", du=1.0, dv=0.3),
+        make_population('readout', N_READOUT, 'leaky_integrator', du=1.0, dv=0.3),
     )
     conns = (
-        Connection("encoder", "hidden", rng.normal(0, 1, (N_HIDDEN, n_enc))),
-        Connection("hidden", "readout", rng.normal(0, 0.3, (N_READOUT, N_HIDDEN))),
+        Connection('encoder', 'hidden', rng.normal(0, 1, (N_HIDDEN, n_enc))),
+        Connection('hidden', 'readout', rng.normal(0, 0.3, (N_READOUT, N_HIDDEN))),
     )
-    return NetworkSpec(pops, conns, "encoder", name="bench160")
+    return NetworkSpec(pops, conns, 'encoder', name='bench160')
 
 
 def _median_us(fn: Callable[[], Any], calls: int, blocks: int = 7) -> float:
@@ -91,15 +90,14 @@ def _median_us(fn: Callable[[], Any], calls: int, blocks: int = 7) -> float:
 def run(
     include_lava: bool = True, include_ros: bool = True, quick: bool = False
 ) -> dict[str, float]:
-    import torch
-    from threadpoolctl import threadpool_limits
-
     from snn_control.controllers.spiking import SpikingController
     from snn_control.engine.simulator import Simulator
+    from threadpoolctl import threadpool_limits
+    import torch
 
     torch.set_num_threads(1)
     spec = controller_network()
-    results: dict[str, float] = {"neurons": float(spec.n_neurons)}
+    results: dict[str, float] = {'neurons': float(spec.n_neurons)}
     rng = np.random.default_rng(1)
     errors = rng.normal(0, 0.5, 4096)
     # Lava's step includes the round trip to its supervised host process (lava_backend).
@@ -107,8 +105,8 @@ def run(
         from snn_control.engine.lava_backend import LavaNetwork
 
         x = np.zeros(spec.n_inputs)
-        with LavaNetwork(spec, "float") as net:
-            results["lava_step_us"] = round(
+        with LavaNetwork(spec, 'float') as net:
+            results['lava_step_us'] = round(
                 _median_us(lambda: net.step(x), 30 if quick else 200, blocks=3), 1
             )
 
@@ -116,33 +114,33 @@ def run(
         ctrl = SpikingController(
             spec,
             PairedCurrent(rng.uniform(0.5, 2, N_PAIRS)),
-            ["readout"],
+            ['readout'],
             dt=0.01,
             command_low=-3.3,
             command_high=3.3,
         )
         i = iter(range(10**9))
-        results["step_us_batch1"] = round(
+        results['step_us_batch1'] = round(
             _median_us(lambda: ctrl.step(errors[next(i) % 4096:][:1]), 500 if quick else 5000), 2
         )
-        sim_t = Simulator(spec, library="torch")
+        sim_t = Simulator(spec, library='torch')
         x1 = torch.zeros(1, spec.n_inputs)
-        results["step_us_batch1_torch"] = round(
+        results['step_us_batch1_torch'] = round(
             _median_us(lambda: sim_t.step(x1), 200 if quick else 2000), 2
         )
         batch = 1024
         xb = torch.tensor(rng.normal(0, 1, (batch, spec.n_inputs)), dtype=torch.float32)
         for compiled, key in (
-            (True, "neuron_updates_per_s_batch1024"),
-            (False, "neuron_updates_per_s_batch1024_eager"),
+            (True, 'neuron_updates_per_s_batch1024'),
+            (False, 'neuron_updates_per_s_batch1024_eager'),
         ):
-            sim_b = Simulator(spec, library="torch", batch_size=batch, compile=compiled)
+            sim_b = Simulator(spec, library='torch', batch_size=batch, compile=compiled)
             step_us = _median_us(lambda: sim_b.step(xb), 20 if quick else 200, blocks=5)
-            results[key] = float(f"{batch * spec.n_neurons / (step_us * 1e-6):.4g}")
+            results[key] = float(f'{batch * spec.n_neurons / (step_us * 1e-6):.4g}')
     if include_ros:
         from snn_control.ros.latency_bench import measure_latency
 
         lat = measure_latency(duration_s=3.0 if quick else 10.0, rate_hz=100.0)
-        results["ros_latency_ms_median"] = round(lat["ros_latency_ms_median"], 3)
-        results["ros_latency_ms_p99"] = round(lat["ros_latency_ms_p99"], 3)
+        results['ros_latency_ms_median'] = round(lat['ros_latency_ms_median'], 3)
+        results['ros_latency_ms_p99'] = round(lat['ros_latency_ms_p99'], 3)
     return results

@@ -36,12 +36,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
+import time
 
 import numpy as np
 
-EVT3_FILE = ("events", "prophesee_raw_expelliarmus", "evt3_sample.raw")
+EVT3_FILE = ('events', 'prophesee_raw_expelliarmus', 'evt3_sample.raw')
 
 
 def evt3_words(path: Path) -> np.ndarray:
@@ -50,17 +50,16 @@ def evt3_words(path: Path) -> np.ndarray:
 
     _, start = raw_header(path)
     raw = path.read_bytes()
-    return np.frombuffer(raw[start:start + (len(raw) - start) // 2 * 2], dtype="<u2")
+    return np.frombuffer(raw[start:start + (len(raw) - start) // 2 * 2], dtype='<u2')
 
 
 def evt3_rate(repeats: int = 20) -> float:
     from snn_control.events.evt3 import decode_evt3
-
     from snn_control.shared_data import shared_data
 
     words = evt3_words(shared_data(*EVT3_FILE))
     events, _ = decode_evt3(words)  # compiles the decoder on first use
-    best = float("inf")
+    best = float('inf')
     for _ in range(repeats):
         start = time.perf_counter()
         decode_evt3(words)
@@ -75,24 +74,23 @@ def activity_per_window(classifier, windows: list[np.ndarray], seed: int = 0) ->
     Counted with forward hooks on every spiking layer (the all-steps path, which computes the same
     function).
     """
+    from snn_control.events.spikepoint import SpikingLinear
     import torch
 
-    from snn_control.events.spikepoint import SpikingLinear
-
-    totals = {"synops": 0.0, "updates": 0.0, "macs": 0.0}
+    totals = {'synops': 0.0, 'updates': 0.0, 'macs': 0.0}
 
     def count(layer, inputs, output) -> None:
         x = inputs[0]
         steps, rows, n_in = x.shape
         n_out = layer.linear.out_features
-        totals["synops"] += float(x.detach().sum()) * n_out
-        totals["updates"] += steps * rows * n_out
-        totals["macs"] += rows * n_in * n_out
+        totals['synops'] += float(x.detach().sum()) * n_out
+        totals['updates'] += steps * rows * n_out
+        totals['macs'] += rows * n_in * n_out
         if layer.group_linear is not None and len(inputs) > 1 and inputs[1] is not None:
             groups = inputs[1]  # shared by the group's rows
             per_group_rows = rows // groups.shape[1]
-            totals["synops"] += float(groups.detach().sum()) * n_out * per_group_rows
-            totals["macs"] += rows * groups.shape[-1] * n_out
+            totals['synops'] += float(groups.detach().sum()) * n_out * per_group_rows
+            totals['macs'] += rows * groups.shape[-1] * n_out
 
     model = classifier.model.eval()
     hooks = [
@@ -109,26 +107,25 @@ def activity_per_window(classifier, windows: list[np.ndarray], seed: int = 0) ->
             hook.remove()
     n = len(windows)
     return {
-        "synops": totals["synops"] / n,
-        "updates": totals["updates"] / n,
-        "macs": totals["macs"] / n,
+        'synops': totals['synops'] / n,
+        'updates': totals['updates'] / n,
+        'macs': totals['macs'] / n,
     }
 
 
 def run(quick: bool = False) -> dict[str, float]:
-    import torch
-
     from snn_control.events.spikepoint import (
         count_parameters,
         load_classifier,
         shipped_classifier_path,
     )
-    from snn_control.hardware.boards import loihi_energy_uj
     from snn_control.events.train_actions import evaluate, held_out_windows_of_shipped
+    from snn_control.hardware.boards import loihi_energy_uj
+    import torch
 
-    results: dict[str, float] = {"evt3_decode_mev_per_s": round(evt3_rate(5 if quick else 20), 1)}
+    results: dict[str, float] = {'evt3_decode_mev_per_s': round(evt3_rate(5 if quick else 20), 1)}
     classifier = load_classifier(shipped_classifier_path())
-    results["params"] = count_parameters(classifier.model)
+    results['params'] = count_parameters(classifier.model)
     held_out = held_out_windows_of_shipped(classifier)
     if quick:
         held_out = held_out.subset(np.arange(0, len(held_out), 4))
@@ -137,22 +134,22 @@ def run(quick: bool = False) -> dict[str, float]:
     try:
         start = time.perf_counter()
         report = evaluate(classifier, held_out)
-        results["windows_per_s"] = round(len(held_out) / (time.perf_counter() - start), 1)
+        results['windows_per_s'] = round(len(held_out) / (time.perf_counter() - start), 1)
     finally:
         torch.set_num_threads(threads)
     results.update(
-        accuracy=round(report["window_accuracy"], 4),
-        recording_accuracy=round(report["recording_accuracy"], 4),
-        held_out_windows=report["windows"],
-        held_out_recordings=report["recordings"],
+        accuracy=round(report['window_accuracy'], 4),
+        recording_accuracy=round(report['recording_accuracy'], 4),
+        held_out_windows=report['windows'],
+        held_out_recordings=report['recordings'],
     )
     activity = activity_per_window(classifier, held_out.windows[:64])
     results.update(
-        synops_per_window=round(activity["synops"]),
-        neuron_updates_per_window=round(activity["updates"]),
+        synops_per_window=round(activity['synops']),
+        neuron_updates_per_window=round(activity['updates']),
         loihi_energy_uj_per_window=round(
-            loihi_energy_uj(activity["synops"], activity["updates"]), 2
+            loihi_energy_uj(activity['synops'], activity['updates']), 2
         ),
-        ann_macs_per_window=round(activity["macs"]),
+        ann_macs_per_window=round(activity['macs']),
     )
     return results

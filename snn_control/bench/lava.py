@@ -36,13 +36,13 @@ each run's process tree while it runs. Figures: ``runs``, ``crashes``, ``hangs``
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 from snn_control.processes import alive, become_subreaper, descendants, end_owned, start_owned
 
@@ -55,40 +55,40 @@ def lava_paths(workdir: Path) -> dict[str, list[str]]:
     """Path name -> ``snn-control`` arguments."""
     from snn_control.events.spikepoint import shipped_classifier_path
 
-    weights = Path(__file__).resolve().parent.parent / "weights"
-    network = str(weights / "blimp_pd.npz")
+    weights = Path(__file__).resolve().parent.parent / 'weights'
+    network = str(weights / 'blimp_pd.npz')
     return {
-        "network_float": [
-            "deploy",
+        'network_float': [
+            'deploy',
             network,
-            "--target",
-            "lava-sim",
-            "--mode",
-            "float",
-            "--steps",
-            "300",
+            '--target',
+            'lava-sim',
+            '--mode',
+            'float',
+            '--steps',
+            '300',
         ],
-        "network_fixed": [
-            "deploy",
+        'network_fixed': [
+            'deploy',
             network,
-            "--target",
-            "lava-sim",
-            "--mode",
-            "fixed",
-            "--steps",
-            "300",
+            '--target',
+            'lava-sim',
+            '--mode',
+            'fixed',
+            '--steps',
+            '300',
         ],
-        "blimp_lava_fixed": [
-            "run",
-            "blimp",
-            "--backend",
-            "lava-fixed",
-            "--step-s",
-            "2",
-            "--out",
+        'blimp_lava_fixed': [
+            'run',
+            'blimp',
+            '--backend',
+            'lava-fixed',
+            '--step-s',
+            '2',
+            '--out',
             str(workdir),
         ],
-        "spikepoint_lava": ["deploy", str(shipped_classifier_path()), "--target", "lava-sim"],
+        'spikepoint_lava': ['deploy', str(shipped_classifier_path()), '--target', 'lava-sim'],
     }
 
 
@@ -111,7 +111,7 @@ class RunResult:
 
 def run_once(args: list[str], limit: float = RUN_LIMIT_S) -> RunResult:
     """One ``snn-control`` run in a fresh process, watched until it and its processes end."""
-    exe = str(Path(sys.executable).with_name("snn-control"))
+    exe = str(Path(sys.executable).with_name('snn-control'))
     begin = time.monotonic()
     proc = start_owned([exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen: set[int] = {proc.pid}
@@ -140,47 +140,47 @@ def run_once(args: list[str], limit: float = RUN_LIMIT_S) -> RunResult:
     left = alive(left)
     if left:
         end_owned(proc, left)
-    return RunResult(seconds, proc.returncode, hung, len(left), err or "")
+    return RunResult(seconds, proc.returncode, hung, len(left), err or '')
 
 
 def run(quick: bool = False, runs: int | None = None) -> dict[str, float]:
     runs = runs if runs is not None else (3 if quick else DEFAULT_RUNS)
     if runs < 1:
-        raise ValueError("--runs must be at least 1")
+        raise ValueError('--runs must be at least 1')
     become_subreaper()
     figures: dict[str, float] = {}
     every: list[RunResult] = []
-    with tempfile.TemporaryDirectory(prefix="bench_lava_") as workdir:
+    with tempfile.TemporaryDirectory(prefix='bench_lava_') as workdir:
         for name, args in lava_paths(Path(workdir)).items():
             results = []
             for i in range(runs):
                 result = run_once(args)
                 results.append(result)
-                status = "hang" if result.hung else "crash" if result.crashed else "ok"
+                status = 'hang' if result.hung else 'crash' if result.crashed else 'ok'
                 print(
-                    f"[bench lava] {name} {i + 1}/{runs}: {status} in {result.seconds:.1f} s"
-                    + (f", {result.orphans} orphans" if result.orphans else ""),
+                    f'[bench lava] {name} {i + 1}/{runs}: {status} in {result.seconds:.1f} s'
+                    + (f', {result.orphans} orphans' if result.orphans else ''),
                     file=sys.stderr,
                     flush=True,
                 )
                 if result.crashed or result.hung:
                     print(
-                        "  " + "\n  ".join(result.stderr.strip().splitlines()[-5:]),
+                        '  ' + '\n  '.join(result.stderr.strip().splitlines()[-5:]),
                         file=sys.stderr,
                         flush=True,
                     )
-            figures.update(_counts(name + "_", results))
+            figures.update(_counts(name + '_', results))
             every += results
-    figures.update(_counts("", every))
-    figures["runs_per_path"] = runs
+    figures.update(_counts('', every))
+    figures['runs_per_path'] = runs
     return figures
 
 
 def _counts(prefix: str, results: list[RunResult]) -> dict[str, float]:
     return {
-        f"{prefix}runs": len(results),
-        f"{prefix}crashes": sum(r.crashed for r in results),
-        f"{prefix}hangs": sum(r.hung for r in results),
-        f"{prefix}orphans": sum(r.orphans for r in results),
-        f"{prefix}median_run_s": round(statistics.median(r.seconds for r in results), 2),
+        f'{prefix}runs': len(results),
+        f'{prefix}crashes': sum(r.crashed for r in results),
+        f'{prefix}hangs': sum(r.hung for r in results),
+        f'{prefix}orphans': sum(r.orphans for r in results),
+        f'{prefix}median_run_s': round(statistics.median(r.seconds for r in results), 2),
     }

@@ -28,7 +28,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
 from snn_control.swimmer.controllers import (
     load_swimmer_controller,
     make_swimmer_controller,
@@ -45,7 +44,7 @@ def mean_return(controller, n_links: int = 6, seeds=EVAL_SEEDS, steps: int | Non
     return float(
         np.mean(
             [
-                rollout(controller, n_links, seed=s, initial_noise=0.1, steps=steps)["return"]
+                rollout(controller, n_links, seed=s, initial_noise=0.1, steps=steps)['return']
                 for s in seeds
             ]
         )
@@ -57,25 +56,25 @@ def run(quick: bool = False) -> dict[str, float]:
     results: dict[str, float] = {}
     controllers = {
         kind: load_swimmer_controller(shipped_path(kind))
-        for kind in ("spiking_ncap", "rate_ncap", "mlp")
+        for kind in ('spiking_ncap', 'rate_ncap', 'mlp')
     }
     for kind, controller in controllers.items():
-        results[f"{kind}_return"] = round(mean_return(controller, seeds=seeds), 1)
-    init = make_swimmer_controller("spiking_ncap", 6, NcapParams().as_array())
-    results["spiking_ncap_init_return"] = round(mean_return(init, seeds=seeds), 1)
-    results["rate_ncap_init_return"] = round(
-        mean_return(make_swimmer_controller("rate_ncap", 6, NcapParams().as_array()), seeds=seeds),
+        results[f'{kind}_return'] = round(mean_return(controller, seeds=seeds), 1)
+    init = make_swimmer_controller('spiking_ncap', 6, NcapParams().as_array())
+    results['spiking_ncap_init_return'] = round(mean_return(init, seeds=seeds), 1)
+    results['rate_ncap_init_return'] = round(
+        mean_return(make_swimmer_controller('rate_ncap', 6, NcapParams().as_array()), seeds=seeds),
         1,
     )
-    results["spiking_ncap_params"] = controllers["spiking_ncap"].n_parameters
-    results["mlp_params"] = controllers["mlp"].n_parameters
+    results['spiking_ncap_params'] = controllers['spiking_ncap'].n_parameters
+    results['mlp_params'] = controllers['mlp'].n_parameters
     t0 = time.perf_counter()
-    steps = rollout(controllers["spiking_ncap"], 6, seed=EVAL_SEEDS[0], steps=500)["steps"]
-    results["control_steps_per_s"] = round(steps / (time.perf_counter() - t0), 1)
+    steps = rollout(controllers['spiking_ncap'], 6, seed=EVAL_SEEDS[0], steps=500)['steps']
+    results['control_steps_per_s'] = round(steps / (time.perf_counter() - t0), 1)
     for joints in TRANSFER_JOINTS[:2] if quick else TRANSFER_JOINTS:
-        for kind in ("spiking_ncap", "rate_ncap"):
+        for kind in ('spiking_ncap', 'rate_ncap'):
             controller = load_swimmer_controller(shipped_path(kind), n_links=joints + 1)
-            results[f"{kind}_transfer_{joints}j_return"] = round(
+            results[f'{kind}_transfer_{joints}j_return'] = round(
                 mean_return(controller, joints + 1, seeds=seeds[:1]), 1
             )
     return results

@@ -42,9 +42,9 @@ Plots (``results/vpr/``): precision-recall curves of SNN and SAD, and the scalin
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
+import time
 
 import numpy as np
 import torch
@@ -52,7 +52,7 @@ import torch
 SCALING_PLACES = (500, 1000, 2000)
 CALIBRATION_COUNT = 300
 SEQUENCE_LENGTHS = (5, 10)
-RESULTS = Path("results/vpr")
+RESULTS = Path('results/vpr')
 
 
 def _map_mb(place_map) -> float:
@@ -96,15 +96,14 @@ def _train_and_time(pair, n: int, seed: int = 0, config=None):
 
 
 def run(quick: bool = False) -> dict[str, float]:
+    from snn_control.shared_data import shared_data
     from snn_control.vpr.cli import evaluate, plot_precision_recall
     from snn_control.vpr.data import load_pair
     from snn_control.vpr.metrics import recall_at_k, sequence_scores
     from snn_control.vpr.sad import sad_distances
 
-    from snn_control.shared_data import shared_data
-
-    root = shared_data("vpr", "nordland_trimmed_64x32")
-    pair = load_pair(root / "summer", root / "winter")
+    root = shared_data('vpr', 'nordland_trimmed_64x32')
+    pair = load_pair(root / 'summer', root / 'winter')
     n_all = 500 if quick else len(pair.ground_truth)
     results: dict[str, float] = {}
     scaling = {}
@@ -113,9 +112,9 @@ def run(quick: bool = False) -> dict[str, float]:
         scaling[n] = (train_s, query_s * 1e3, _map_mb(place_map))
         results.update(
             {
-                f"train_s_{n}": round(train_s, 1),
-                f"query_ms_{n}": round(query_s * 1e3, 3),
-                f"map_mb_{n}": round(_map_mb(place_map), 2),
+                f'train_s_{n}': round(train_s, 1),
+                f'query_ms_{n}': round(query_s * 1e3, 3),
+                f'map_mb_{n}': round(_map_mb(place_map), 2),
             }
         )
     truth = pair.ground_truth[held_out]
@@ -132,30 +131,30 @@ def run(quick: bool = False) -> dict[str, float]:
         hyperactive_threshold=place_map.ensemble.hyperactive_threshold,
         **snn,
     )
-    results.update({f"sad_{k}": v for k, v in evaluate(-sad, truth).items()})
+    results.update({f'sad_{k}': v for k, v in evaluate(-sad, truth).items()})
     a, b = place_map.rates(ref, place_map.reference_stats), place_map.rates(qry)
     same = torch.cdist(torch.from_numpy(b)[None], torch.from_numpy(a)[None], p=1.0)[0].numpy()
-    results["sad_same_input_recall_at_1"] = round(recall_at_k(same, truth), 4)
+    results['sad_same_input_recall_at_1'] = round(recall_at_k(same, truth), 4)
     # The paper's regions of consecutive places, side by side with the default shuffled regions.
     _, _, contiguous, _, _ = _train_and_time(
         pair, n_all, config=replace(place_map.ensemble.config, shuffle_places=False)
     )
-    results["contiguous_recall_at_1"] = round(recall_at_k(-contiguous[held_out], truth), 4)
+    results['contiguous_recall_at_1'] = round(recall_at_k(-contiguous[held_out], truth), 4)
     for length in SEQUENCE_LENGTHS:
-        results[f"sequence_{length}_recall_at_1"] = round(
+        results[f'sequence_{length}_recall_at_1'] = round(
             recall_at_k(-sequence_scores(scores, length)[held_out], truth), 4
         )
-        results[f"sad_sequence_{length}_recall_at_1"] = round(
+        results[f'sad_sequence_{length}_recall_at_1'] = round(
             recall_at_k(-sequence_scores(-sad_all, length)[held_out], truth), 4
         )
-    results["recall_ratio_vs_sad"] = round(
-        results["recall_at_1"] / max(results["sad_recall_at_1"], 1e-9), 2
+    results['recall_ratio_vs_sad'] = round(
+        results['recall_at_1'] / max(results['sad_recall_at_1'], 1e-9), 2
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
     plot_precision_recall(
-        {"SNN ensemble": -scores[held_out], "SAD": sad}, truth, RESULTS / "precision_recall.png"
+        {'SNN ensemble': -scores[held_out], 'SAD': sad}, truth, RESULTS / 'precision_recall.png'
     )
-    _plot_scaling(scaling, RESULTS / "scaling.png")
+    _plot_scaling(scaling, RESULTS / 'scaling.png')
     return results
 
 
@@ -169,10 +168,10 @@ def _plot_scaling(scaling: dict[int, tuple[float, float, float]], path: Path) ->
     for ax, idx, label in zip(
         axes,
         range(3),
-        ("training time (s, 2 cores)", "query time (ms, 1 core)", "ensemble parameters (MB)"),
+        ('training time (s, 2 cores)', 'query time (ms, 1 core)', 'ensemble parameters (MB)'),
     ):
-        ax.plot(places, [scaling[n][idx] for n in places], "o-")
-        ax.set_xlabel("places")
+        ax.plot(places, [scaling[n][idx] for n in places], 'o-')
+        ax.set_xlabel('places')
         ax.set_title(label)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)

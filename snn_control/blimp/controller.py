@@ -26,10 +26,9 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-
 from snn_control.controllers.base import Controller
 from snn_control.controllers.registry import register_controller
-from snn_control.controllers.spiking import SpikingController, load_spiking_controller
+from snn_control.controllers.spiking import load_spiking_controller, SpikingController
 
 
 def weights_path(role: str, target: str | None = None) -> Path:
@@ -38,9 +37,9 @@ def weights_path(role: str, target: str | None = None) -> Path:
 
     ``target`` "xylo-v2": the variant born for Xylo (:mod:`snn_control.blimp.xylo_native`).
     """
-    variant = {None: "", "xylo-v2": "xylo_"}[target]
+    variant = {None: '', 'xylo-v2': 'xylo_'}[target]
     return Path(
-        str(resources.files("snn_control").joinpath("weights", f"blimp_{variant}{role}.npz"))
+        str(resources.files('snn_control').joinpath('weights', f'blimp_{variant}{role}.npz'))
     )
 
 
@@ -53,7 +52,7 @@ class SummedSpikingController(Controller):
     def __init__(self, parts: dict[str, SpikingController], dt: float, limit: float = 3.3) -> None:
         super().__init__(dt, -limit, limit)
         self.parts = parts
-        self.backend = ", ".join(sorted({part.backend for part in parts.values()}))
+        self.backend = ', '.join(sorted({part.backend for part in parts.values()}))
 
     def reset(self) -> None:
         for part in self.parts.values():
@@ -65,14 +64,14 @@ class SummedSpikingController(Controller):
 
     def spike_populations(self) -> dict[str, int]:
         return {
-            f"{role}.{pop}": n
+            f'{role}.{pop}': n
             for role, part in self.parts.items()
             for pop, n in part.spike_populations().items()
         }
 
     def last_spikes(self) -> dict[str, np.ndarray]:
         return {
-            f"{role}.{pop}": s
+            f'{role}.{pop}': s
             for role, part in self.parts.items()
             for pop, s in part.last_spikes().items()
         }
@@ -87,20 +86,20 @@ class SummedSpikingController(Controller):
 
 
 def blimp_snn(
-    dt: float = 0.1, backend: str = "numpy", roles: str = "pd,i"
+    dt: float = 0.1, backend: str = 'numpy', roles: str = 'pd,i'
 ) -> SummedSpikingController:
     from snn_control.engine.backends import backend_target
 
     parts = {}
-    for role in roles.split(","):
+    for role in roles.split(','):
         # Backends for one chip run the networks born for it; the others the float ones.
         path = weights_path(role, backend_target(backend))
         if not path.is_file():
             raise FileNotFoundError(
-                f"shipped network {path} is missing; see snn_control/weights/README.md"
+                f'shipped network {path} is missing; see snn_control/weights/README.md'
             )
         parts[role] = load_spiking_controller(path, dt=dt, backend=backend)
     return SummedSpikingController(parts, dt)
 
 
-register_controller("blimp_snn", blimp_snn)
+register_controller('blimp_snn', blimp_snn)

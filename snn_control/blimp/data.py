@@ -30,7 +30,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-
 from snn_control.controllers.baselines import BLIMP_PD, BLIMP_PID
 from snn_control.controllers.pid import PIDController, PIDGains
 
@@ -99,11 +98,11 @@ def integrator_errors(index: int) -> np.ndarray:
 def training_set(role: str, index: int) -> tuple[np.ndarray, np.ndarray]:
     """(errors, targets) of set ``index`` (0..99) for ``role`` ("pd" or "i")."""
     if not 0 <= index < N_SETS:
-        raise ValueError(f"training set index must lie in [0, {N_SETS}), got {index}")
-    if role == "pd":
+        raise ValueError(f'training set index must lie in [0, {N_SETS}), got {index}')
+    if role == 'pd':
         errors = blimp_flight_errors(index)
         return errors, _apply(BLIMP_PD, errors)
-    if role == "i":
+    if role == 'i':
         errors = integrator_errors(index)
         return errors, _apply(I_TARGET, errors)
-    raise ValueError(f"unknown role {role!r}")
+    raise ValueError(f'unknown role {role!r}')

@@ -32,7 +32,8 @@ import numpy as np
 
 
 class LocalExecutor:
-    def map(self, fn: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
+    # named as concurrent.futures.Executor.map, the interface it stands in for
+    def map(self, fn: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:  # noqa: A003
         return [fn(*job) for job in jobs]
 
     def close(self) -> None:
@@ -58,7 +59,8 @@ class RayExecutor:
             )
         self._remote: dict[Callable, Any] = {}
 
-    def map(self, fn: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
+    # named as concurrent.futures.Executor.map, the interface it stands in for
+    def map(self, fn: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:  # noqa: A003
         remote = self._remote.setdefault(fn, self._ray.remote(fn))
         return self._ray.get([remote.remote(*job) for job in jobs])
 
@@ -70,11 +72,11 @@ class RayExecutor:
 def make_executor(
     kind: str, address: str | None = None, workers: int = 2
 ) -> LocalExecutor | RayExecutor:
-    if kind == "local":
+    if kind == 'local':
         return LocalExecutor()
-    if kind == "ray":
+    if kind == 'ray':
         return RayExecutor(address, num_cpus=workers)
-    raise ValueError(f"unknown executor {kind!r}; choose local or ray")
+    raise ValueError(f'unknown executor {kind!r}; choose local or ray')
 
 
 def chunks(candidates: np.ndarray, n: int) -> list[np.ndarray]:

@@ -43,15 +43,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-
-from snn_control.engine.network import Connection, NetworkSpec, make_population
+from snn_control.engine.network import Connection, make_population, NetworkSpec
 
 N_PAIRS = 5
 N_HIDDEN = 20
 STEPS_PER_TICK = 3  # two synaptic hops from error to command, plus one step to integrate
 OUTPUT_GAIN = 3.3  # readout 1.0 == full command
 
-ROLES = ("pd", "i")
+ROLES = ('pd', 'i')
 
 
 @dataclass(frozen=True)
@@ -70,28 +69,28 @@ class Block:
 def parameter_blocks(role: str) -> tuple[Block, ...]:
     """Return the evolved parameters of a role with the paper's bounds."""
     if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; choose from {ROLES}")
+        raise ValueError(f'unknown role {role!r}; choose from {ROLES}')
     n_enc = 2 * N_PAIRS
     blocks = [
-        Block("encoder_weight", (N_PAIRS,), -2.0, 2.0),
-        Block("encoder_bias", (N_PAIRS,), -1.0, 1.0),
-        Block("encoder_vth", (n_enc,), 0.0, 10.0),
-        Block("encoder_du", (n_enc,), 0.0, 1.0, cubic=True),
-        Block("encoder_dv", (n_enc,), 0.0, 1.0, cubic=True),
-        Block("hidden_weight", (N_HIDDEN, n_enc), -2.0, 2.0),
-        Block("hidden_bias", (N_HIDDEN,), -1.0, 1.0),
-        Block("hidden_vth", (N_HIDDEN,), 0.0, 10.0),
-        Block("hidden_du", (N_HIDDEN,), 0.0, 1.0, cubic=True),
-        Block("hidden_dv", (N_HIDDEN,), 0.0, 1.0, cubic=True),
-        Block("decoder_weight", (1, N_HIDDEN), -1.0, 1.0),
+        Block('encoder_weight', (N_PAIRS,), -2.0, 2.0),
+        Block('encoder_bias', (N_PAIRS,), -1.0, 1.0),
+        Block('encoder_vth', (n_enc,), 0.0, 10.0),
+        Block('encoder_du', (n_enc,), 0.0, 1.0, cubic=True),
+        Block('encoder_dv', (n_enc,), 0.0, 1.0, cubic=True),
+        Block('hidden_weight', (N_HIDDEN, n_enc), -2.0, 2.0),
+        Block('hidden_bias', (N_HIDDEN,), -1.0, 1.0),
+        Block('hidden_vth', (N_HIDDEN,), 0.0, 10.0),
+        Block('hidden_du', (N_HIDDEN,), 0.0, 1.0, cubic=True),
+        Block('hidden_dv', (N_HIDDEN,), 0.0, 1.0, cubic=True),
+        Block('decoder_weight', (1, N_HIDDEN), -1.0, 1.0),
         # Fraction of the readout kept per step (the paper's decoder decay): the I role is
         # bounded to [0, 0.3] so that its memory has to live in the spiking layer.
-        Block("decoder_keep", (1,), 0.0, 1.0 if role == "pd" else 0.3),
+        Block('decoder_keep', (1,), 0.0, 1.0 if role == 'pd' else 0.3),
     ]
-    if role == "i":
+    if role == 'i':
         blocks += [
-            Block("threshold_jump", (N_HIDDEN, n_enc), -1.0, 1.0),
-            Block("hidden_dth", (N_HIDDEN,), 0.0, 1.0, cubic=True),
+            Block('threshold_jump', (N_HIDDEN, n_enc), -1.0, 1.0),
+            Block('hidden_dth', (N_HIDDEN,), 0.0, 1.0, cubic=True),
         ]
     return tuple(blocks)
 
@@ -104,7 +103,7 @@ def decode(role: str, x01: np.ndarray) -> dict[str, np.ndarray]:
     """Unit-cube vector -> named parameters within their bounds (values outside are clipped)."""
     x01 = np.clip(np.asarray(x01, dtype=np.float64), 0.0, 1.0)
     if x01.size != n_parameters(role):
-        raise ValueError(f"role {role!r} has {n_parameters(role)} parameters, got {x01.size}")
+        raise ValueError(f'role {role!r} has {n_parameters(role)} parameters, got {x01.size}')
     out, i = {}, 0
     for b in parameter_blocks(role):
         x = x01[i:i + b.size] ** 3 if b.cubic else x01[i:i + b.size]
@@ -116,74 +115,74 @@ def decode(role: str, x01: np.ndarray) -> dict[str, np.ndarray]:
 def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
     """Return the NetworkSpec of one candidate."""
     p = decode(role, x01)
-    hidden_model = "adaptive_lif" if role == "i" else "cuba_lif"
-    hidden_extra = {"dth": p["hidden_dth"]} if role == "i" else {}
+    hidden_model = 'adaptive_lif' if role == 'i' else 'cuba_lif'
+    hidden_extra = {'dth': p['hidden_dth']} if role == 'i' else {}
     pops = (
         make_population(
-            "encoder",
+            'encoder',
             2 * N_PAIRS,
-            "cuba_lif",
-            reset="soft",
-            du=p["encoder_du"],
-            dv=p["encoder_dv"],
-            vth=p["encoder_vth"],
-            bias=np.tile(p["encoder_bias"], 2),
+            'cuba_lif',
+            reset='soft',
+            du=p['encoder_du'],
+            dv=p['encoder_dv'],
+            vth=p['encoder_vth'],
+            bias=np.tile(p['encoder_bias'], 2),
         ),
         make_population(
-            "hidden",
+            'hidden',
             N_HIDDEN,
             hidden_model,
-            reset="soft",
-            du=p["hidden_du"],
-            dv=p["hidden_dv"],
-            vth=p["hidden_vth"],
-            bias=p["hidden_bias"],
+            reset='soft',
+            du=p['hidden_du'],
+            dv=p['hidden_dv'],
+            vth=p['hidden_vth'],
+            bias=p['hidden_bias'],
             **hidden_extra,
         ),
-        make_population("readout", 1, "leaky_integrator", du=1.0, dv=1.0 - p["decoder_keep"]),
+        make_population('readout', 1, 'leaky_integrator', du=1.0, dv=1.0 - p['decoder_keep']),
     )
     conns = [
-        Connection("encoder", "hidden", p["hidden_weight"]),
-        Connection("hidden", "readout", p["decoder_weight"]),
+        Connection('encoder', 'hidden', p['hidden_weight']),
+        Connection('hidden', 'readout', p['decoder_weight']),
     ]
-    if role == "i":
-        conns.append(Connection("encoder", "hidden", p["threshold_jump"], port="threshold"))
+    if role == 'i':
+        conns.append(Connection('encoder', 'hidden', p['threshold_jump'], port='threshold'))
     meta = {
-        "role": role,
-        "genotype": "direct",
-        "encoder": "paired",
-        "encoder_weights": p["encoder_weight"].tolist(),
-        "readouts": ["readout"],
-        "output_gain": OUTPUT_GAIN,
-        "steps_per_tick": STEPS_PER_TICK,
-        "command_low": -3.3,
-        "command_high": 3.3,
-        "input_range": 8.0,
+        'role': role,
+        'genotype': 'direct',
+        'encoder': 'paired',
+        'encoder_weights': p['encoder_weight'].tolist(),
+        'readouts': ['readout'],
+        'output_gain': OUTPUT_GAIN,
+        'steps_per_tick': STEPS_PER_TICK,
+        'command_low': -3.3,
+        'command_high': 3.3,
+        'input_range': 8.0,
     }
-    return NetworkSpec(pops, tuple(conns), "encoder", name=f"blimp_{role}", metadata=meta)
+    return NetworkSpec(pops, tuple(conns), 'encoder', name=f'blimp_{role}', metadata=meta)
 
 
 def encode(role: str, spec: NetworkSpec) -> np.ndarray:
     """Return the unit-cube vector of a built network (the inverse of ``build_network``)."""
-    enc, hid, out = (spec.population(n).params for n in ("encoder", "hidden", "readout"))
+    enc, hid, out = (spec.population(n).params for n in ('encoder', 'hidden', 'readout'))
     weights = {(c.source, c.target, c.port): c.weight for c in spec.connections}
     values = {
-        "encoder_weight": np.asarray(spec.metadata["encoder_weights"]),
-        "encoder_bias": enc["bias"][:N_PAIRS],
-        "encoder_vth": enc["vth"],
-        "encoder_du": enc["du"],
-        "encoder_dv": enc["dv"],
-        "hidden_weight": weights[("encoder", "hidden", "current")],
-        "hidden_bias": hid["bias"],
-        "hidden_vth": hid["vth"],
-        "hidden_du": hid["du"],
-        "hidden_dv": hid["dv"],
-        "decoder_weight": weights[("hidden", "readout", "current")],
-        "decoder_keep": 1.0 - out["dv"],
+        'encoder_weight': np.asarray(spec.metadata['encoder_weights']),
+        'encoder_bias': enc['bias'][:N_PAIRS],
+        'encoder_vth': enc['vth'],
+        'encoder_du': enc['du'],
+        'encoder_dv': enc['dv'],
+        'hidden_weight': weights[('encoder', 'hidden', 'current')],
+        'hidden_bias': hid['bias'],
+        'hidden_vth': hid['vth'],
+        'hidden_du': hid['du'],
+        'hidden_dv': hid['dv'],
+        'decoder_weight': weights[('hidden', 'readout', 'current')],
+        'decoder_keep': 1.0 - out['dv'],
     }
-    if role == "i":
-        values["threshold_jump"] = weights[("encoder", "hidden", "threshold")]
-        values["hidden_dth"] = hid["dth"]
+    if role == 'i':
+        values['threshold_jump'] = weights[('encoder', 'hidden', 'threshold')]
+        values['hidden_dth'] = hid['dth']
     parts = []
     for b in parameter_blocks(role):
         y = (np.asarray(values[b.name], dtype=np.float64).reshape(-1) - b.low) / (b.high - b.low)
@@ -212,7 +211,7 @@ class Genotype:
 
     def __post_init__(self) -> None:
         if self.batch is None:
-            object.__setattr__(self, "batch", _torch_batch)
+            object.__setattr__(self, 'batch', _torch_batch)
 
 
 def _torch_batch(specs: list[NetworkSpec]) -> Any:
@@ -221,35 +220,35 @@ def _torch_batch(specs: list[NetworkSpec]) -> Any:
     return BatchedSnn(specs)
 
 
-GENOTYPES = ("direct", "thermometer", "xylo")
+GENOTYPES = ('direct', 'thermometer', 'xylo')
 
 
 def genotype(name: str) -> Genotype:
     """Return the genotype called ``name`` (:data:`GENOTYPES`)."""
-    if name == "direct":
+    if name == 'direct':
         # The paper's step: a tenth of every range.
         return Genotype(
-            "direct", n_parameters, build_network, encode, mimic_sigma=0.1, tune_sigma=0.03
+            'direct', n_parameters, build_network, encode, mimic_sigma=0.1, tune_sigma=0.03
         )
-    if name == "thermometer":
+    if name == 'thermometer':
         from snn_control.blimp import thermometer
 
         # A dozen genes on log ranges: a fifth of each range explores them in tens of generations.
         return Genotype(
-            "thermometer",
+            'thermometer',
             thermometer.n_parameters,
             thermometer.build_network,
             thermometer.encode,
             mimic_sigma=0.2,
             tune_sigma=0.05,
         )
-    if name == "xylo":
+    if name == 'xylo':
         from snn_control.blimp import thermometer, xylo_native
         from snn_control.blimp.data import LIMIT
 
         # The thermometer's genes, grown within Xylo's rules and run on its integers.
         return Genotype(
-            "xylo",
+            'xylo',
             thermometer.n_parameters,
             xylo_native.build_network,
             xylo_native.encode,
@@ -257,9 +256,9 @@ def genotype(name: str) -> Genotype:
             tune_sigma=0.05,
             batch=lambda specs: xylo_native.BatchedXylo(specs, LIMIT),
         )
-    raise ValueError(f"unknown genotype {name!r}; choose from {GENOTYPES}")
+    raise ValueError(f'unknown genotype {name!r}; choose from {GENOTYPES}')
 
 
 def genotype_of(spec: NetworkSpec) -> Genotype:
     """Return the genotype a blimp network file was built from (files before genotypes: direct)."""
-    return genotype(str(spec.metadata.get("genotype", "direct")))
+    return genotype(str(spec.metadata.get('genotype', 'direct')))

@@ -16,4 +16,4 @@
 
 from snn_control.controllers.base import Controller
 
-__all__ = ["Controller"]
+__all__ = ['Controller']

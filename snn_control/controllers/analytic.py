@@ -31,10 +31,9 @@ and one whose behaviour can be checked against the equations. Design:
 from __future__ import annotations
 
 import numpy as np
-
 from snn_control.controllers.spiking import SpikingController
 from snn_control.engine.coding import PairedCurrent
-from snn_control.engine.network import Connection, NetworkSpec, make_population
+from snn_control.engine.network import Connection, make_population, NetworkSpec
 
 
 def spiking_pd_network(
@@ -46,35 +45,35 @@ def spiking_pd_network(
     readout_decay: float = 0.5,
 ) -> NetworkSpec:
     if levels < 1 or error_range <= 0:
-        raise ValueError("levels must be >= 1 and error_range > 0")
+        raise ValueError('levels must be >= 1 and error_range > 0')
     step = error_range / levels
     thresholds = (np.arange(levels) + 0.5) * step
     n = 2 * levels
     sign = np.concatenate([np.ones(levels), -np.ones(levels)])
     pops = (
-        make_population("encoder", n, "cuba_lif", du=1.0, dv=1.0, vth=np.tile(thresholds, 2)),
-        make_population("relay", n, "cuba_lif", du=1.0, dv=1.0, vth=0.5),
-        make_population("readout", 1, "leaky_integrator", du=1.0, dv=readout_decay),
+        make_population('encoder', n, 'cuba_lif', du=1.0, dv=1.0, vth=np.tile(thresholds, 2)),
+        make_population('relay', n, 'cuba_lif', du=1.0, dv=1.0, vth=0.5),
+        make_population('readout', 1, 'leaky_integrator', du=1.0, dv=readout_decay),
     )
     scale = step * readout_decay
     conns = (
-        Connection("encoder", "relay", np.eye(n)),
-        Connection("encoder", "readout", (scale * (kp + kd / dt) * sign)[None, :]),
-        Connection("relay", "readout", (-scale * kd / dt * sign)[None, :]),
+        Connection('encoder', 'relay', np.eye(n)),
+        Connection('encoder', 'readout', (scale * (kp + kd / dt) * sign)[None, :]),
+        Connection('relay', 'readout', (-scale * kd / dt * sign)[None, :]),
     )
     meta = {
-        "encoder": "paired",
-        "encoder_weights": [1.0] * levels,
-        "readouts": ["readout"],
-        "output_gain": 1.0,
-        "steps_per_tick": 1,
-        "kp": kp,
-        "kd": kd,
-        "dt": dt,
-        "error_range": error_range,
-        "input_range": error_range * 2,
+        'encoder': 'paired',
+        'encoder_weights': [1.0] * levels,
+        'readouts': ['readout'],
+        'output_gain': 1.0,
+        'steps_per_tick': 1,
+        'kp': kp,
+        'kd': kd,
+        'dt': dt,
+        'error_range': error_range,
+        'input_range': error_range * 2,
     }
-    return NetworkSpec(pops, conns, "encoder", name="spiking_pd", metadata=meta)
+    return NetworkSpec(pops, conns, 'encoder', name='spiking_pd', metadata=meta)
 
 
 def spiking_pd(
@@ -86,13 +85,13 @@ def spiking_pd(
     readout_decay: float = 0.5,
     command_low: float = -np.inf,
     command_high: float = np.inf,
-    backend: str = "numpy",
+    backend: str = 'numpy',
 ) -> SpikingController:
     spec = spiking_pd_network(kp, kd, dt, error_range, levels, readout_decay)
     return SpikingController(
         spec,
         PairedCurrent(np.ones(levels)),
-        ["readout"],
+        ['readout'],
         dt=dt,
         command_low=command_low,
         command_high=command_high,

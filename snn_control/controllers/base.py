@@ -37,14 +37,14 @@ class Controller(ABC):
     #: Number of command entries ``step`` returns.
     n_outputs: int = 1
     #: Where the computation runs (spiking controllers: their engine backend).
-    backend: str = "python"
+    backend: str = 'python'
 
     def __init__(
         self, dt: float, command_low: np.ndarray | float, command_high: np.ndarray | float
     ) -> None:
         if not (np.isfinite(dt) and dt > 0):
             raise ValueError(
-                f"control period dt must be a positive finite number of seconds, got {dt!r}"
+                f'control period dt must be a positive finite number of seconds, got {dt!r}'
             )
         self.dt = float(dt)
         self.command_low = np.broadcast_to(
@@ -55,7 +55,7 @@ class Controller(ABC):
         ).copy()
         if np.any(self.command_low > self.command_high):
             raise ValueError(
-                f"command_low {self.command_low} exceeds command_high {self.command_high}"
+                f'command_low {self.command_low} exceeds command_high {self.command_high}'
             )
 
     @abstractmethod
@@ -76,11 +76,11 @@ class Controller(ABC):
         obs = np.asarray(observation, dtype=np.float64).reshape(-1)
         if obs.shape[0] != self.n_inputs:
             raise ValueError(
-                f"{type(self).__name__} expects {self.n_inputs} observation values, got "
-                f"{obs.shape[0]}"
+                f'{type(self).__name__} expects {self.n_inputs} observation values, got '
+                f'{obs.shape[0]}'
             )
         if not np.isfinite(obs).all():
-            raise ValueError(f"{type(self).__name__} got a non-finite observation {obs.tolist()}")
+            raise ValueError(f'{type(self).__name__} got a non-finite observation {obs.tolist()}')
         command = np.asarray(self._compute(obs), dtype=np.float64).reshape(self.n_outputs)
         # A network can still produce inf/NaN (e.g. overflow); never let it out.
         if not np.isfinite(command).all():

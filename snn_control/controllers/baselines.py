@@ -39,5 +39,5 @@ def blimp_pd(dt: float = 0.1) -> Controller:
     return PIDController(BLIMP_PD, dt, -BLIMP_COMMAND_LIMIT, BLIMP_COMMAND_LIMIT)
 
 
-register_controller("blimp_pid", blimp_pid)
-register_controller("blimp_pd", blimp_pd)
+register_controller('blimp_pid', blimp_pid)
+register_controller('blimp_pd', blimp_pd)

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from snn_control.controllers.base import Controller
 
 
@@ -55,10 +54,10 @@ class PIDController(Controller):
         command_high: float = np.inf,
     ) -> None:
         super().__init__(dt, command_low, command_high)
-        for name in ("kp", "ki", "kd", "derivative_filter_s"):
+        for name in ('kp', 'ki', 'kd', 'derivative_filter_s'):
             value = getattr(gains, name)
             if not np.isfinite(value):
-                raise ValueError(f"PID gain {name} must be finite, got {value!r}")
+                raise ValueError(f'PID gain {name} must be finite, got {value!r}')
         self.gains = gains
         self.reset()
 

@@ -37,9 +37,9 @@ def _pid(
     ki: float = 0.0,
     kd: float = 0.0,
     derivative_filter_s: float = 0.0,
-    integral_limit: float = float("inf"),
-    command_low: float = float("-inf"),
-    command_high: float = float("inf"),
+    integral_limit: float = float('inf'),
+    command_low: float = float('-inf'),
+    command_high: float = float('inf'),
 ) -> Controller:
     gains = PIDGains(
         kp=kp, ki=ki, kd=kd, derivative_filter_s=derivative_filter_s, integral_limit=integral_limit
@@ -54,9 +54,9 @@ def _spiking_pd(
     error_range: float = 1.0,
     levels: int = 40,
     readout_decay: float = 0.5,
-    command_low: float = float("-inf"),
-    command_high: float = float("inf"),
-    backend: str = "numpy",
+    command_low: float = float('-inf'),
+    command_high: float = float('inf'),
+    backend: str = 'numpy',
 ) -> Controller:
     from snn_control.controllers.analytic import spiking_pd
 
@@ -65,11 +65,11 @@ def _spiking_pd(
     )
 
 
-_FACTORIES: dict[str, ControllerFactory] = {"pid": _pid, "spiking_pd": _spiking_pd}
+_FACTORIES: dict[str, ControllerFactory] = {'pid': _pid, 'spiking_pd': _spiking_pd}
 
 #: Modules that register further controllers when imported (system-specific baselines and
 #: SNNs). Imported on first use so that importing the registry stays cheap.
-_PROVIDERS = ("snn_control.controllers.baselines", "snn_control.blimp.controller")
+_PROVIDERS = ('snn_control.controllers.baselines', 'snn_control.blimp.controller')
 _providers_loaded = False
 
 
@@ -91,7 +91,7 @@ def _load_providers() -> None:
 def register_controller(name: str, factory: ControllerFactory) -> None:
     """Make ``factory`` available as ``make_controller(name, ...)``."""
     if name in _FACTORIES and _FACTORIES[name] is not factory:
-        raise ValueError(f"a controller named {name!r} is already registered")
+        raise ValueError(f'a controller named {name!r} is already registered')
     _FACTORIES[name] = factory
 
 
@@ -110,10 +110,10 @@ def make_controller(name: str, dt: float, **params: Any) -> Controller:
         raise ValueError(
             f"unknown controller {name!r}; known: {', '.join(controller_names())}"
         ) from None
-    accepted = set(inspect.signature(factory).parameters) - {"dt"}
+    accepted = set(inspect.signature(factory).parameters) - {'dt'}
     unknown = sorted(set(params) - accepted)
     if unknown:
         raise ValueError(
-            f"unknown parameter(s) {unknown} for controller {name!r}; accepted: {sorted(accepted)}"
+            f'unknown parameter(s) {unknown} for controller {name!r}; accepted: {sorted(accepted)}'
         )
     return factory(dt=dt, **params)

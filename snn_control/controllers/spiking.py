@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-
 from snn_control.controllers.base import Controller
 from snn_control.engine.backends import make_backend
 from snn_control.engine.coding import DirectCurrent, Encoder, PairedCurrent
@@ -55,7 +54,7 @@ class SpikingController(Controller):
         command_high: float | np.ndarray,
         output_gain: float = 1.0,
         steps_per_tick: int = 1,
-        backend: str = "numpy",
+        backend: str = 'numpy',
         n_inputs: int = 1,
         n_outputs: int = 1,
     ) -> None:
@@ -63,14 +62,14 @@ class SpikingController(Controller):
         super().__init__(dt, command_low, command_high)
         if encoder.n_outputs != spec.n_inputs:
             raise ValueError(
-                f"encoder produces {encoder.n_outputs} currents but the input population "
-                f"{spec.input_population!r} has {spec.n_inputs} neurons"
+                f'encoder produces {encoder.n_outputs} currents but the input population '
+                f'{spec.input_population!r} has {spec.n_inputs} neurons'
             )
         for name in readouts:
-            if spec.population(name).model != "leaky_integrator":
-                raise ValueError(f"readout {name!r} must be a leaky_integrator population")
+            if spec.population(name).model != 'leaky_integrator':
+                raise ValueError(f'readout {name!r} must be a leaky_integrator population')
         if steps_per_tick < 1:
-            raise ValueError("steps_per_tick must be >= 1")
+            raise ValueError('steps_per_tick must be >= 1')
         self.spec, self.encoder, self.readouts = spec, encoder, tuple(readouts)
         self.output_gain, self.steps_per_tick, self.backend = (
             float(output_gain),
@@ -143,7 +142,7 @@ class SpikingController(Controller):
 
 
 def load_spiking_controller(
-    path: str | Path, dt: float, backend: str = "numpy", **overrides: float
+    path: str | Path, dt: float, backend: str = 'numpy', **overrides: float
 ) -> SpikingController:
     """
     Build a controller from a network file whose metadata describes its controller role.
@@ -155,21 +154,21 @@ def load_spiking_controller(
     spec = NetworkSpec.load(path)
     meta = dict(spec.metadata)
     meta.update(overrides)
-    kind = meta.get("encoder", "direct")
-    if kind == "paired":
-        encoder: Encoder = PairedCurrent(np.asarray(meta["encoder_weights"], dtype=float))
-    elif kind == "direct":
-        encoder = DirectCurrent(meta.get("encoder_gain", 1.0), spec.n_inputs)
+    kind = meta.get('encoder', 'direct')
+    if kind == 'paired':
+        encoder: Encoder = PairedCurrent(np.asarray(meta['encoder_weights'], dtype=float))
+    elif kind == 'direct':
+        encoder = DirectCurrent(meta.get('encoder_gain', 1.0), spec.n_inputs)
     else:
-        raise ValueError(f"{path}: unknown encoder {kind!r} in metadata")
+        raise ValueError(f'{path}: unknown encoder {kind!r} in metadata')
     return SpikingController(
         spec,
         encoder,
-        readouts=meta["readouts"],
+        readouts=meta['readouts'],
         dt=dt,
-        command_low=meta.get("command_low", -np.inf),
-        command_high=meta.get("command_high", np.inf),
-        output_gain=meta.get("output_gain", 1.0),
-        steps_per_tick=int(meta.get("steps_per_tick", 1)),
+        command_low=meta.get('command_low', -np.inf),
+        command_high=meta.get('command_high', np.inf),
+        output_gain=meta.get('output_gain', 1.0),
+        steps_per_tick=int(meta.get('steps_per_tick', 1)),
         backend=backend,
     )

@@ -39,7 +39,6 @@ from __future__ import annotations
 from typing import Any, Callable, Protocol
 
 import numpy as np
-
 from snn_control.engine.network import NetworkSpec
 
 
@@ -68,7 +67,7 @@ def implements(name: str) -> Callable[[BackendFactory], BackendFactory]:
 
     def register(factory: BackendFactory) -> BackendFactory:
         if name in _REGISTRY:
-            raise ValueError(f"backend {name!r} is registered twice")
+            raise ValueError(f'backend {name!r} is registered twice')
         _REGISTRY[name] = factory
         return factory
 
@@ -88,21 +87,21 @@ def backend_target(name: str) -> str | None:
     (the blimp's float and Xylo-native ones) picks by it.
     """
     if name not in _REGISTRY:
-        raise ValueError(f"unknown backend {name!r}; choose from {backend_names()}")
-    return getattr(_REGISTRY[name], "target", None)
+        raise ValueError(f'unknown backend {name!r}; choose from {backend_names()}')
+    return getattr(_REGISTRY[name], 'target', None)
 
 
 def make_backend(name: str, spec: NetworkSpec) -> Backend:
     """Build backend ``name`` for ``spec``; an unknown name is a clear error."""
     if name not in _REGISTRY:
-        raise ValueError(f"unknown backend {name!r}; choose from {backend_names()}")
+        raise ValueError(f'unknown backend {name!r}; choose from {backend_names()}')
     return _REGISTRY[name](spec)
 
 
 class _SimulatorBackend:
     """The engine's own simulator; subclasses choose the library and the arithmetic."""
 
-    library, mode = "numpy", "float"
+    library, mode = 'numpy', 'float'
 
     def __init__(self, spec: NetworkSpec) -> None:
         from snn_control.engine.simulator import Simulator
@@ -122,23 +121,23 @@ class _SimulatorBackend:
         """Nothing outside this process."""
 
 
-@implements("numpy")
+@implements('numpy')
 class NumpyBackend(_SimulatorBackend):
     """Numpy, floating point: the robot's control loop."""
 
 
-@implements("numpy-fixed")
+@implements('numpy-fixed')
 class NumpyFixedBackend(_SimulatorBackend):
     """Numpy in Loihi's integer arithmetic."""
 
-    mode = "fixed"
+    mode = 'fixed'
 
 
-@implements("torch")
+@implements('torch')
 class TorchBackend(_SimulatorBackend):
     """Torch, floating point."""
 
-    library = "torch"
+    library = 'torch'
 
     def step(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         state = self._sim.step(current)
@@ -149,7 +148,7 @@ class TorchBackend(_SimulatorBackend):
 class _LavaBackend:
     """A supervised Lava runtime; a reset starts a fresh one (a graph cannot rewind)."""
 
-    mode = "float"
+    mode = 'float'
 
     def __init__(self, spec: NetworkSpec) -> None:
         from snn_control.engine.lava_backend import LavaNetwork
@@ -169,30 +168,30 @@ class _LavaBackend:
         self._lava.stop()
 
 
-@implements("lava-float")
+@implements('lava-float')
 class LavaFloatBackend(_LavaBackend):
     """Lava's ``Loihi2SimCfg``, floating point."""
 
 
-@implements("lava-fixed")
+@implements('lava-fixed')
 class LavaFixedBackend(_LavaBackend):
     """Lava's ``Loihi2SimCfg``, Loihi's bit-accurate fixed point."""
 
-    mode = "fixed"
+    mode = 'fixed'
 
 
 class _XyloBackend:
     """The network compiled for Xylo (v2) and run with the host's encoder."""
 
-    simulator = "model"
-    target = "xylo-v2"
+    simulator = 'model'
+    target = 'xylo-v2'
 
     def __init__(self, spec: NetworkSpec) -> None:
         from snn_control.engine.neurons import layout
-        from snn_control.engine.xylo_program import XyloRunner, compile_xylo
+        from snn_control.engine.xylo_program import compile_xylo, XyloRunner
 
         self.layout = layout(spec)
-        self._runner = XyloRunner(compile_xylo(spec, "v2"), self.layout, self.simulator)
+        self._runner = XyloRunner(compile_xylo(spec, 'v2'), self.layout, self.simulator)
 
     def step(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self._runner.step(current)
@@ -204,13 +203,13 @@ class _XyloBackend:
         self._runner.close()
 
 
-@implements("xylo")
+@implements('xylo')
 class XyloModelBackend(_XyloBackend):
     """Xylo v2's integer dynamics in numpy (bit for bit ``xylosim``'s)."""
 
 
-@implements("xylosim")
+@implements('xylosim')
 class XylosimBackend(_XyloBackend):
     """SynSense's bit-accurate ``xylosim``."""
 
-    simulator = "xylosim"
+    simulator = 'xylosim'

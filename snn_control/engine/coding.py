@@ -90,7 +90,7 @@ class PoissonRate:
     ) -> None:
         p = max_rate_hz * dt
         if not 0 <= p <= 1:
-            raise ValueError(f"max_rate_hz * dt = {p} must lie in [0, 1]")
+            raise ValueError(f'max_rate_hz * dt = {p} must lie in [0, 1]')
         self.n_outputs, self.p_max, self.seed, self.spike_current = (
             n_inputs,
             p,
@@ -130,7 +130,7 @@ class SpikeCount:
 
     def __init__(self, n_neurons: int, window: int) -> None:
         if window < 1:
-            raise ValueError("window must be >= 1")
+            raise ValueError('window must be >= 1')
         self.n, self.window = n_neurons, window
         self.reset()
 
@@ -159,4 +159,4 @@ def relay_population_params() -> dict[str, float]:
     du = dv = 1 make u and v equal to this step's input; threshold 0.5 turns a current of 1
     into one spike and 0 into none.
     """
-    return {"du": 1.0, "dv": 1.0, "vth": 0.5, "bias": 0.0}
+    return {'du': 1.0, 'dv': 1.0, 'vth': 0.5, 'bias': 0.0}

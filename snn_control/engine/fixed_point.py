@@ -38,13 +38,12 @@ voltage, chosen so that thresholds, the largest fan-in and the input range fit.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+import math
 from typing import Any
 
 import numpy as np
 from scipy.sparse import issparse
-
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.neurons import Layout, layout, per_neuron
 
@@ -120,23 +119,23 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
     input_range = float(
         input_range
         if input_range is not None
-        else spec.metadata.get("input_range", DEFAULT_INPUT_RANGE)
+        else spec.metadata.get('input_range', DEFAULT_INPUT_RANGE)
     )
     scale_exp = np.zeros(lay.n, dtype=np.int64)
     per_pop_exp: dict[str, int] = {}
     for pop in spec.populations:
         # The largest float magnitude the 24-bit voltage/current must hold in this population.
         fan_in = 0.0
-        for conn in spec.incoming(pop.name, "current"):
+        for conn in spec.incoming(pop.name, 'current'):
             fan_in += np.abs(conn.weight).sum(axis=1)
         fan_in = float(np.max(fan_in)) if np.ndim(fan_in) else float(fan_in)
-        vth = float(np.max(np.abs(pop.params.get("vth", np.zeros(1)))))
+        vth = float(np.max(np.abs(pop.params.get('vth', np.zeros(1)))))
         thr_in = sum(
-            (np.abs(c.weight).sum(axis=1) for c in spec.incoming(pop.name, "threshold")), 0.0
+            (np.abs(c.weight).sum(axis=1) for c in spec.incoming(pop.name, 'threshold')), 0.0
         )
         thr_in = float(np.max(thr_in)) if np.ndim(thr_in) else float(thr_in)
         ext = input_range if pop.name == spec.input_population else 0.0
-        bias = float(np.max(np.abs(pop.params["bias"])))
+        bias = float(np.max(np.abs(pop.params['bias'])))
         exp = scale_exponent(max(fan_in + ext, thr_in), vth, bias)
         per_pop_exp[pop.name] = exp
         scale_exp[lay.slices[pop.name]] = exp
@@ -144,15 +143,15 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
     def gather(name: str, default: float) -> np.ndarray:
         return per_neuron(spec, lay, name, default)
 
-    vth = np.round(gather("vth", 0.0) * np.exp2(scale_exp - VTH_SHIFT)).astype(np.int64)
+    vth = np.round(gather('vth', 0.0) * np.exp2(scale_exp - VTH_SHIFT)).astype(np.int64)
     if np.any(vth < 0) or np.any(vth > VTH_MAX):
         raise QuantisationError("a threshold is negative or exceeds Loihi's 17-bit range")
-    bias_mant, bias_exp = bias_to_mant_exp(gather("bias", 0.0) * np.exp2(scale_exp))
+    bias_mant, bias_exp = bias_to_mant_exp(gather('bias', 0.0) * np.exp2(scale_exp))
     spiking = np.zeros(lay.n, dtype=bool)
     soft = np.zeros(lay.n, dtype=bool)
     for pop in spec.populations:
         spiking[lay.slices[pop.name]] = pop.spiking
-        soft[lay.slices[pop.name]] = pop.reset == "soft"
+        soft[lay.slices[pop.name]] = pop.reset == 'soft'
     conns = []
     for conn in spec.connections:
         exp = per_pop_exp[conn.target]
@@ -168,9 +167,9 @@ def quantise(spec: NetworkSpec, input_range: float | None = None) -> FixedNetwor
     return FixedNetwork(
         layout=lay,
         scale_exp=scale_exp,
-        du=decay_to_int(gather("du", 1.0)),
-        dv=decay_to_int(gather("dv", 0.0)),
-        dth=decay_to_int(gather("dth", 0.0)),
+        du=decay_to_int(gather('du', 1.0)),
+        dv=decay_to_int(gather('dv', 0.0)),
+        dth=decay_to_int(gather('dth', 0.0)),
         vth=vth,
         bias_mant=bias_mant,
         bias_exp=bias_exp,
@@ -242,14 +241,14 @@ def quantise_connection(
     if np.any(np.abs(mant) > 256) or np.any(mant > 255):
         raise QuantisationError(
             f"connection {name}: weights out of Loihi's 8-bit range even with weight_exp "
-            f"{weight_exp}"
+            f'{weight_exp}'
         )
     if np.all(mant >= 0):
-        sign_mode = "excitatory"
+        sign_mode = 'excitatory'
     elif np.all(mant <= 0):
-        sign_mode = "inhibitory"
+        sign_mode = 'inhibitory'
     else:
-        sign_mode = "mixed"
+        sign_mode = 'mixed'
     return FixedConnection(
         source=source,
         target=target,
@@ -276,17 +275,17 @@ def _wrap_current(u: Any) -> Any:
 
 
 def _clip(x: Any, lo: int, hi: int) -> Any:
-    return x.clip(lo, hi) if hasattr(x, "clip") else x
+    return x.clip(lo, hi) if hasattr(x, 'clip') else x
 
 
-def integer_step(net: "FixedArrays", state: Any, external: Any) -> Any:
+def integer_step(net: 'FixedArrays', state: Any, external: Any) -> Any:
     """Advance the integer state one step; ``state`` is (u, v, theta, s) of int arrays."""
     u, v, theta, s = state
     current_in = net.zeros_like(u)
     threshold_in = net.zeros_like(u)
     for conn in net.connections:
         act = conn.activation(s)
-        if conn.port == "threshold":
+        if conn.port == 'threshold':
             threshold_in[..., conn.target] += act
         else:
             current_in[..., conn.target] += act
@@ -316,7 +315,7 @@ class FixedArrays:
         self.bias = to_array(fixed.bias)
         self.spiking = to_array(fixed.spiking.astype(np.int64))
         self.soft = to_array(fixed.soft.astype(np.int64))
-        self.has_threshold = any(c.port == "threshold" for c in fixed.connections)
+        self.has_threshold = any(c.port == 'threshold' for c in fixed.connections)
         # Sparse weights (scipy) stay sparse on the numpy path: networks compiled from
         # weight-sharing layers (SpikePoint) have millions of neurons squared otherwise.
         self.connections = [

@@ -44,10 +44,10 @@ import re
 import sys
 from types import ModuleType
 
-TARGET_MODULE = "lava.magma.compiler.var_model"
-MP_MODULE = "lava.magma.runtime.message_infrastructure.multiprocessing"
-_PATTERN = re.compile(r"^(\s+\w+: ByteEncoder) = ByteEncoder\(\)$", re.MULTILINE)
-_REPLACEMENT = r"\1 = field(default_factory=ByteEncoder)"
+TARGET_MODULE = 'lava.magma.compiler.var_model'
+MP_MODULE = 'lava.magma.runtime.message_infrastructure.multiprocessing'
+_PATTERN = re.compile(r'^(\s+\w+: ByteEncoder) = ByteEncoder\(\)$', re.MULTILINE)
+_REPLACEMENT = r'\1 = field(default_factory=ByteEncoder)'
 
 
 class _VarModelLoader(importlib.machinery.SourceFileLoader):
@@ -56,18 +56,18 @@ class _VarModelLoader(importlib.machinery.SourceFileLoader):
     patched_fields = 0
 
     def get_code(self, fullname: str):  # type: ignore[override]
-        source = self.get_data(self.path).decode("utf-8")
+        source = self.get_data(self.path).decode('utf-8')
         patched, count = _PATTERN.subn(_REPLACEMENT, source)
         if (
             count
-            and "from dataclasses import" in patched
-            and "field" not in patched.split("from dataclasses import", 1)[1].split("\n", 1)[0]
+            and 'from dataclasses import' in patched
+            and 'field' not in patched.split('from dataclasses import', 1)[1].split('\n', 1)[0]
         ):
             patched = patched.replace(
-                "from dataclasses import", "from dataclasses import field,", 1
+                'from dataclasses import', 'from dataclasses import field,', 1
             )
         type(self).patched_fields = count
-        return compile(patched, self.path, "exec", dont_inherit=True)
+        return compile(patched, self.path, 'exec', dont_inherit=True)
 
 
 class _VarModelFinder(importlib.abc.MetaPathFinder):
@@ -80,10 +80,10 @@ class _VarModelFinder(importlib.abc.MetaPathFinder):
         if fullname != TARGET_MODULE or sys.version_info < (3, 11):
             return None
         for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
+            if finder is self or not hasattr(finder, 'find_spec'):
                 continue
             spec = finder.find_spec(fullname, path, target)
-            if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            if spec is not None and spec.origin and spec.origin.endswith('.py'):
                 spec.loader = _VarModelLoader(fullname, spec.origin)
                 return spec
         return None
@@ -93,12 +93,12 @@ def _allow_lavas_start_method() -> None:
     import multiprocessing
 
     current = multiprocessing.get_start_method(allow_none=True)
-    if current == "fork":
+    if current == 'fork':
         multiprocessing.set_start_method(None, force=True)  # Lava sets 'fork' again at once
     elif current is not None:
         raise RuntimeError(
             f"Lava's runtime needs the 'fork' multiprocessing start method, but this process "
-            f"already uses {current!r}"
+            f'already uses {current!r}'
         )
 
 
@@ -119,4 +119,4 @@ def patched_field_count() -> int:
 def lava_available() -> bool:
     """Return True when lava-nc is installed (the fix is applied before probing)."""
     ensure_lava_importable()
-    return importlib.util.find_spec("lava") is not None
+    return importlib.util.find_spec('lava') is not None

@@ -34,35 +34,34 @@ Neuron parameters are per neuron. Decays are fractions lost per step (Lava's ``d
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 import io
 import json
-import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+import zipfile
 
 import numpy as np
-
 from snn_control.npz_io import atomic_savez, read_npz
 
-FORMAT_NAME = "snn_control.network"
+FORMAT_NAME = 'snn_control.network'
 FORMAT_VERSION = 1
 
 #: Neuron models and the per-neuron parameters each one needs (with defaults).
 NEURON_MODELS: dict[str, dict[str, float]] = {
     # Current-based LIF (CUBA): u <- u(1-du) + I; v <- v(1-dv) + u + bias; spike if v > vth.
-    "cuba_lif": {"du": 1.0, "dv": 0.0, "vth": 1.0, "bias": 0.0},
+    'cuba_lif': {'du': 1.0, 'dv': 0.0, 'vth': 1.0, 'bias': 0.0},
     # Adaptive-threshold LIF (the blimp paper's IWTA-LIF): a second dendrite ("threshold"
     # connections) raises the threshold by its weights per incoming spike; the raise decays
     # with dth. Spike if v > vth + theta.
-    "adaptive_lif": {"du": 1.0, "dv": 0.0, "vth": 1.0, "bias": 0.0, "dth": 0.1},
+    'adaptive_lif': {'du': 1.0, 'dv': 0.0, 'vth': 1.0, 'bias': 0.0, 'dth': 0.1},
     # Non-spiking leaky integrator readout: the CUBA dynamics without threshold; its
     # output is the voltage v.
-    "leaky_integrator": {"du": 1.0, "dv": 0.0, "bias": 0.0},
+    'leaky_integrator': {'du': 1.0, 'dv': 0.0, 'bias': 0.0},
 }
-RESET_MODES = ("hard", "soft")
+RESET_MODES = ('hard', 'soft')
 #: Which dendrite of the target a connection feeds.
-CONNECTION_PORTS = ("current", "threshold")
+CONNECTION_PORTS = ('current', 'threshold')
 
 
 class NetworkFileError(ValueError):
@@ -78,11 +77,11 @@ class Population:
     model: str
     params: Mapping[str, np.ndarray]
     #: "hard": v <- 0 after a spike (Loihi); "soft": v <- v - vth (the blimp paper).
-    reset: str = "hard"
+    reset: str = 'hard'
 
     @property
     def spiking(self) -> bool:
-        return self.model != "leaky_integrator"
+        return self.model != 'leaky_integrator'
 
     def param(self, name: str) -> np.ndarray:
         return self.params[name]
@@ -100,12 +99,12 @@ class Connection:
     source: str
     target: str
     weight: np.ndarray
-    port: str = "current"
+    port: str = 'current'
     sparse: bool = False
 
     @property
     def name(self) -> str:
-        return f"{self.source}->{self.target}:{self.port}"
+        return f'{self.source}->{self.target}:{self.port}'
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ class NetworkSpec:
     populations: tuple[Population, ...]
     connections: tuple[Connection, ...]
     input_population: str
-    name: str = "network"
+    name: str = 'network'
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -126,7 +125,7 @@ class NetworkSpec:
         for pop in self.populations:
             if pop.name == name:
                 return pop
-        raise KeyError(f"no population named {name!r}; have {[p.name for p in self.populations]}")
+        raise KeyError(f'no population named {name!r}; have {[p.name for p in self.populations]}')
 
     @property
     def n_inputs(self) -> int:
@@ -140,7 +139,7 @@ class NetworkSpec:
     def n_synapses(self) -> int:
         return int(sum(np.count_nonzero(c.weight) for c in self.connections))
 
-    def incoming(self, target: str, port: str = "current") -> list[Connection]:
+    def incoming(self, target: str, port: str = 'current') -> list[Connection]:
         return [c for c in self.connections if c.target == target and c.port == port]
 
     # -- persistence ---------------------------------------------------------------------
@@ -149,127 +148,127 @@ class NetworkSpec:
         path = Path(path)
         arrays: dict[str, np.ndarray] = {}
         header: dict[str, Any] = {
-            "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "name": self.name,
-            "input_population": self.input_population,
-            "metadata": _jsonable(dict(self.metadata)),
-            "populations": [],
-            "connections": [],
+            'format': FORMAT_NAME,
+            'version': FORMAT_VERSION,
+            'name': self.name,
+            'input_population': self.input_population,
+            'metadata': _jsonable(dict(self.metadata)),
+            'populations': [],
+            'connections': [],
         }
         for i, pop in enumerate(self.populations):
             keys = {}
             for pname, value in pop.params.items():
-                key = f"pop{i}_{pname}"
+                key = f'pop{i}_{pname}'
                 arrays[key] = np.asarray(value, dtype=np.float64)
                 keys[pname] = key
-            header["populations"].append(
+            header['populations'].append(
                 {
-                    "name": pop.name,
-                    "size": pop.size,
-                    "model": pop.model,
-                    "reset": pop.reset,
-                    "params": keys,
+                    'name': pop.name,
+                    'size': pop.size,
+                    'model': pop.model,
+                    'reset': pop.reset,
+                    'params': keys,
                 }
             )
         for i, conn in enumerate(self.connections):
-            key = f"conn{i}_weight"
+            key = f'conn{i}_weight'
             arrays[key] = np.asarray(conn.weight, dtype=np.float64)
-            header["connections"].append(
+            header['connections'].append(
                 {
-                    "source": conn.source,
-                    "target": conn.target,
-                    "port": conn.port,
-                    "sparse": conn.sparse,
-                    "weight": key,
+                    'source': conn.source,
+                    'target': conn.target,
+                    'port': conn.port,
+                    'sparse': conn.sparse,
+                    'weight': key,
                 }
             )
-        arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+        arrays['header'] = np.frombuffer(json.dumps(header).encode('utf-8'), dtype=np.uint8)
         return atomic_savez(path, **arrays)
 
     @classmethod
-    def load(cls, path: str | Path) -> "NetworkSpec":
+    def load(cls, path: str | Path) -> 'NetworkSpec':
         """Read and validate a network file written by :meth:`save`."""
         path = Path(path)
         if not path.is_file():
-            raise NetworkFileError(f"network file {path} does not exist")
-        return cls.from_arrays(read_npz(path, "network file", NetworkFileError), source=str(path))
+            raise NetworkFileError(f'network file {path} does not exist')
+        return cls.from_arrays(read_npz(path, 'network file', NetworkFileError), source=str(path))
 
     @classmethod
-    def from_bytes(cls, blob: bytes, source: str = "<bytes>") -> "NetworkSpec":
+    def from_bytes(cls, blob: bytes, source: str = '<bytes>') -> 'NetworkSpec':
         try:
             with np.load(io.BytesIO(blob), allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-            raise NetworkFileError(f"{source} is not a readable .npz archive: {exc}") from exc
+            raise NetworkFileError(f'{source} is not a readable .npz archive: {exc}') from exc
         return cls.from_arrays(arrays, source=source)
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray], source: str) -> "NetworkSpec":
-        if "header" not in arrays:
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], source: str) -> 'NetworkSpec':
+        if 'header' not in arrays:
             raise NetworkFileError(f"{source}: no 'header' entry; not a {FORMAT_NAME} file")
         try:
-            header = json.loads(bytes(arrays["header"].astype(np.uint8)).decode("utf-8"))
+            header = json.loads(bytes(arrays['header'].astype(np.uint8)).decode('utf-8'))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise NetworkFileError(f"{source}: header is not valid JSON: {exc}") from exc
-        if header.get("format") != FORMAT_NAME:
+            raise NetworkFileError(f'{source}: header is not valid JSON: {exc}') from exc
+        if header.get('format') != FORMAT_NAME:
             raise NetworkFileError(
                 f"{source}: format is {header.get('format')!r}, expected {FORMAT_NAME!r}"
             )
-        version = header.get("version")
+        version = header.get('version')
         if version != FORMAT_VERSION:
             raise NetworkFileError(
-                f"{source}: format version {version!r} is not supported (this build reads "
-                f"{FORMAT_VERSION})"
+                f'{source}: format version {version!r} is not supported (this build reads '
+                f'{FORMAT_VERSION})'
             )
 
         def array(key: str, what: str) -> np.ndarray:
             if key not in arrays:
-                raise NetworkFileError(f"{source}: missing array {key!r} for {what}")
+                raise NetworkFileError(f'{source}: missing array {key!r} for {what}')
             return np.asarray(arrays[key], dtype=np.float64)
 
         try:
             pops = tuple(
                 Population(
-                    name=p["name"],
-                    size=int(p["size"]),
-                    model=p["model"],
-                    reset=p.get("reset", "hard"),
+                    name=p['name'],
+                    size=int(p['size']),
+                    model=p['model'],
+                    reset=p.get('reset', 'hard'),
                     params={
                         k: array(v, f"population {p['name']!r} parameter {k!r}")
-                        for k, v in p["params"].items()
+                        for k, v in p['params'].items()
                     },
                 )
-                for p in header["populations"]
+                for p in header['populations']
             )
             conns = tuple(
                 Connection(
-                    source=c["source"],
-                    target=c["target"],
-                    port=c.get("port", "current"),
-                    sparse=bool(c.get("sparse", False)),
-                    weight=array(c["weight"], f"connection {c['source']}->{c['target']}"),
+                    source=c['source'],
+                    target=c['target'],
+                    port=c.get('port', 'current'),
+                    sparse=bool(c.get('sparse', False)),
+                    weight=array(c['weight'], f"connection {c['source']}->{c['target']}"),
                 )
-                for c in header["connections"]
+                for c in header['connections']
             )
             return cls(
                 populations=pops,
                 connections=conns,
-                input_population=header["input_population"],
-                name=header.get("name", "network"),
-                metadata=header.get("metadata", {}),
+                input_population=header['input_population'],
+                name=header.get('name', 'network'),
+                metadata=header.get('metadata', {}),
             )
         except KeyError as exc:
-            raise NetworkFileError(f"{source}: header lacks the field {exc}") from exc
+            raise NetworkFileError(f'{source}: header lacks the field {exc}') from exc
         except NetworkFileError as exc:
-            raise NetworkFileError(f"{source}: {exc}") from exc
+            raise NetworkFileError(f'{source}: {exc}') from exc
 
 
 def make_population(
     name: str,
     size: int,
-    model: str = "cuba_lif",
-    reset: str = "hard",
+    model: str = 'cuba_lif',
+    reset: str = 'hard',
     **params: float | Sequence[float] | np.ndarray,
 ) -> Population:
     """
@@ -278,13 +277,13 @@ def make_population(
     Missing ones defaulted.
     """
     if model not in NEURON_MODELS:
-        raise NetworkFileError(f"unknown neuron model {model!r}; known: {sorted(NEURON_MODELS)}")
+        raise NetworkFileError(f'unknown neuron model {model!r}; known: {sorted(NEURON_MODELS)}')
     defaults = NEURON_MODELS[model]
     unknown = sorted(set(params) - set(defaults))
     if unknown:
         raise NetworkFileError(
-            f"population {name!r}: unknown parameter(s) {unknown} for model {model!r}; "
-            f"accepted: {sorted(defaults)}"
+            f'population {name!r}: unknown parameter(s) {unknown} for model {model!r}; '
+            f'accepted: {sorted(defaults)}'
         )
     full = {
         k: np.broadcast_to(np.asarray(params.get(k, v), dtype=np.float64), (size,)).copy()
@@ -297,77 +296,77 @@ def validate(spec: NetworkSpec) -> None:
     """Raise :class:`NetworkFileError` naming the first problem found in ``spec``."""
     names = [p.name for p in spec.populations]
     if not names:
-        raise NetworkFileError("a network needs at least one population")
+        raise NetworkFileError('a network needs at least one population')
     if len(set(names)) != len(names):
-        raise NetworkFileError(f"population names must be unique, got {names}")
+        raise NetworkFileError(f'population names must be unique, got {names}')
     sizes = {}
     for pop in spec.populations:
         if not pop.name or not isinstance(pop.name, str):
-            raise NetworkFileError(f"population name must be a non-empty string, got {pop.name!r}")
+            raise NetworkFileError(f'population name must be a non-empty string, got {pop.name!r}')
         if pop.model not in NEURON_MODELS:
             raise NetworkFileError(
-                f"population {pop.name!r}: unknown neuron model {pop.model!r}; known: "
-                f"{sorted(NEURON_MODELS)}"
+                f'population {pop.name!r}: unknown neuron model {pop.model!r}; known: '
+                f'{sorted(NEURON_MODELS)}'
             )
         if pop.reset not in RESET_MODES:
             raise NetworkFileError(
-                f"population {pop.name!r}: unknown reset {pop.reset!r}; known: {RESET_MODES}"
+                f'population {pop.name!r}: unknown reset {pop.reset!r}; known: {RESET_MODES}'
             )
         if pop.size < 1:
-            raise NetworkFileError(f"population {pop.name!r}: size must be >= 1, got {pop.size}")
+            raise NetworkFileError(f'population {pop.name!r}: size must be >= 1, got {pop.size}')
         expected = set(NEURON_MODELS[pop.model])
         if set(pop.params) != expected:
             raise NetworkFileError(
-                f"population {pop.name!r} ({pop.model}): parameters {sorted(pop.params)} "
+                f'population {pop.name!r} ({pop.model}): parameters {sorted(pop.params)} '
                 f"do not match the model's {sorted(expected)}"
             )
         for pname, value in pop.params.items():
             value = np.asarray(value)
             if value.shape != (pop.size,):
                 raise NetworkFileError(
-                    f"population {pop.name!r}: parameter {pname!r} has shape {value.shape}, "
-                    f"expected ({pop.size},)"
+                    f'population {pop.name!r}: parameter {pname!r} has shape {value.shape}, '
+                    f'expected ({pop.size},)'
                 )
             if not np.all(np.isfinite(value)):
                 raise NetworkFileError(
-                    f"population {pop.name!r}: parameter {pname!r} contains NaN or inf"
+                    f'population {pop.name!r}: parameter {pname!r} contains NaN or inf'
                 )
-            if pname in ("du", "dv", "dth") and (np.any(value < 0) or np.any(value > 1)):
+            if pname in ('du', 'dv', 'dth') and (np.any(value < 0) or np.any(value > 1)):
                 raise NetworkFileError(
-                    f"population {pop.name!r}: decay {pname!r} must lie in [0, 1]"
+                    f'population {pop.name!r}: decay {pname!r} must lie in [0, 1]'
                 )
         sizes[pop.name] = pop.size
     if spec.input_population not in sizes:
-        raise NetworkFileError(f"input population {spec.input_population!r} is not one of {names}")
+        raise NetworkFileError(f'input population {spec.input_population!r} is not one of {names}')
     seen = set()
     for conn in spec.connections:
         for end in (conn.source, conn.target):
             if end not in sizes:
-                raise NetworkFileError(f"connection {conn.name}: unknown population {end!r}")
+                raise NetworkFileError(f'connection {conn.name}: unknown population {end!r}')
         if conn.port not in CONNECTION_PORTS:
             raise NetworkFileError(
-                f"connection {conn.name}: unknown port {conn.port!r}; known: {CONNECTION_PORTS}"
+                f'connection {conn.name}: unknown port {conn.port!r}; known: {CONNECTION_PORTS}'
             )
-        if conn.port == "threshold" and spec.population(conn.target).model != "adaptive_lif":
+        if conn.port == 'threshold' and spec.population(conn.target).model != 'adaptive_lif':
             raise NetworkFileError(
-                f"connection {conn.name}: only adaptive_lif targets have a threshold port"
+                f'connection {conn.name}: only adaptive_lif targets have a threshold port'
             )
         if not spec.population(conn.source).spiking:
             raise NetworkFileError(
-                f"connection {conn.name}: source {conn.source!r} does not spike"
+                f'connection {conn.name}: source {conn.source!r} does not spike'
             )
         shape = (sizes[conn.target], sizes[conn.source])
         weight = np.asarray(conn.weight)
         if weight.shape != shape:
             raise NetworkFileError(
-                f"connection {conn.name}: weight shape {weight.shape} does not match "
-                f"(target, source) = {shape}"
+                f'connection {conn.name}: weight shape {weight.shape} does not match '
+                f'(target, source) = {shape}'
             )
         if not np.all(np.isfinite(weight)):
-            raise NetworkFileError(f"connection {conn.name}: weights contain NaN or inf")
+            raise NetworkFileError(f'connection {conn.name}: weights contain NaN or inf')
         if conn.name in seen:
             raise NetworkFileError(
-                f"connection {conn.name} appears twice; sum the weights instead"
+                f'connection {conn.name} appears twice; sum the weights instead'
             )
         seen.add(conn.name)
 

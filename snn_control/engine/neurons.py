@@ -40,7 +40,6 @@ from __future__ import annotations
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
-
 from snn_control.engine.network import NetworkSpec
 
 
@@ -122,10 +121,10 @@ def flatten(spec: NetworkSpec) -> tuple[FlatParams, Layout]:
     def gather(name: str, default: float) -> np.ndarray:
         return per_neuron(spec, lay, name, default)
 
-    vth = gather("vth", 0.0)
+    vth = gather('vth', 0.0)
     soft = np.zeros(n)
     for pop in spec.populations:
-        soft[lay.slices[pop.name]] = float(pop.reset == "soft")
+        soft[lay.slices[pop.name]] = float(pop.reset == 'soft')
         if not pop.spiking:
             vth[lay.slices[pop.name]] = UNREACHABLE
     blocks = {
@@ -136,23 +135,23 @@ def flatten(spec: NetworkSpec) -> tuple[FlatParams, Layout]:
             for c in spec.connections
             if c.port == port
         )
-        for port in ("current", "threshold")
+        for port in ('current', 'threshold')
     }
-    spiking_soft = [p.reset == "soft" for p in spec.populations if p.spiking]
+    spiking_soft = [p.reset == 'soft' for p in spec.populations if p.spiking]
     reset_kind = (
-        "soft"
+        'soft'
         if spiking_soft and all(spiking_soft)
-        else "hard" if not any(spiking_soft) else "mixed"
+        else 'hard' if not any(spiking_soft) else 'mixed'
     )
     params = FlatParams(
-        keep_u=1.0 - gather("du", 1.0),
-        keep_v=1.0 - gather("dv", 0.0),
-        keep_theta=1.0 - gather("dth", 0.0),
+        keep_u=1.0 - gather('du', 1.0),
+        keep_v=1.0 - gather('dv', 0.0),
+        keep_theta=1.0 - gather('dth', 0.0),
         vth=vth,
-        bias=gather("bias", 0.0),
+        bias=gather('bias', 0.0),
         soft=soft,
-        current_blocks=blocks["current"],
-        threshold_blocks=blocks["threshold"],
+        current_blocks=blocks['current'],
+        threshold_blocks=blocks['threshold'],
         reset_kind=reset_kind,
     )
     return params, lay
@@ -161,7 +160,7 @@ def flatten(spec: NetworkSpec) -> tuple[FlatParams, Layout]:
 def heaviside(x: Any) -> Any:
     """Spike function without gradients: 1.0 where x > 0, in x's dtype (numpy or torch)."""
     above = x > 0
-    return above.to(x.dtype) if hasattr(above, "to") else above.astype(x.dtype)
+    return above.to(x.dtype) if hasattr(above, 'to') else above.astype(x.dtype)
 
 
 def step(
@@ -188,9 +187,9 @@ def step(
     threshold = p.vth + theta if p.threshold_blocks else p.vth
     s = spike_fn(v - threshold)
     # Hard reset: v - s*v == 0 where s; soft reset: v - s*threshold.
-    if p.reset_kind == "hard":
+    if p.reset_kind == 'hard':
         v = v - s * v
-    elif p.reset_kind == "soft":
+    elif p.reset_kind == 'soft':
         v = v - s * threshold
     else:
         v = v - s * (p.soft * threshold + (1.0 - p.soft) * v)

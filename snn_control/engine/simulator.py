@@ -31,21 +31,20 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
-
 from snn_control.engine import fixed_point as fxp
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.neurons import (
     Block,
     FlatParams,
     FlatState,
-    Layout,
     flatten,
     heaviside,
+    Layout,
     step,
 )
 
-MODES = ("float", "fixed")
-LIBRARIES = ("numpy", "torch")
+MODES = ('float', 'fixed')
+LIBRARIES = ('numpy', 'torch')
 
 
 class SuperSpike:
@@ -77,21 +76,21 @@ class Simulator:
     def __init__(
         self,
         spec: NetworkSpec | Sequence[NetworkSpec],
-        library: str = "torch",
-        mode: str = "float",
+        library: str = 'torch',
+        mode: str = 'float',
         batch_size: int | None = None,
         dtype: Any = None,
         surrogate_scale: float | None = None,
-        device: str = "cpu",
-        compile: bool = False,
+        device: str = 'cpu',
+        compile: bool = False,  # noqa: A002 (torch.compile's name; a public argument)
     ) -> None:
         if library not in LIBRARIES:
-            raise ValueError(f"unknown library {library!r}; choose from {LIBRARIES}")
+            raise ValueError(f'unknown library {library!r}; choose from {LIBRARIES}')
         if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r}; choose from {MODES}")
+            raise ValueError(f'unknown mode {mode!r}; choose from {MODES}')
         specs = [spec] if isinstance(spec, NetworkSpec) else list(spec)
         if not specs:
-            raise ValueError("no network given")
+            raise ValueError('no network given')
         self.spec = specs[0]
         self.library, self.mode = library, mode
         per_sample = len(specs) > 1
@@ -99,16 +98,16 @@ class Simulator:
             _check_same_structure(specs)
             if batch_size not in (None, len(specs)):
                 raise ValueError(
-                    f"batch_size {batch_size} differs from the {len(specs)} networks given"
+                    f'batch_size {batch_size} differs from the {len(specs)} networks given'
                 )
-            if mode == "fixed":
+            if mode == 'fixed':
                 raise ValueError(
-                    "fixed-point mode runs one shared network (a board holds one); "
-                    "batch over inputs instead"
+                    'fixed-point mode runs one shared network (a board holds one); '
+                    'batch over inputs instead'
                 )
         self.batch_size = len(specs) if per_sample else int(batch_size or 1)
-        self._unbatched = library == "numpy" and batch_size is None and not per_sample
-        if library == "torch":
+        self._unbatched = library == 'numpy' and batch_size is None and not per_sample
+        if library == 'torch':
             import torch
 
             self._torch = torch
@@ -127,14 +126,14 @@ class Simulator:
             self._spike_fn = heaviside
         self._step_fn = step
         if compile:
-            if library != "torch" or mode != "float":
-                raise ValueError("compile=True applies to the torch library in float mode")
+            if library != 'torch' or mode != 'float':
+                raise ValueError('compile=True applies to the torch library in float mode')
             # Inductor fuses the elementwise neuron updates into one loop: large batches are
             # memory-bound, and fusion roughly halves the step time (one-off compile ~20 s).
             self._step_fn = self._torch.compile(step, dynamic=False)
         flats = [flatten(s) for s in specs]
         self.layout: Layout = flats[0][1]
-        if mode == "float":
+        if mode == 'float':
             self.params = _stack_params([f[0] for f in flats], self._to_float, per_sample)
             self.fixed = None
         else:
@@ -146,7 +145,7 @@ class Simulator:
     def reset(self) -> None:
         shape = (self.layout.n,) if self._unbatched else (self.batch_size, self.layout.n)
         zeros = np.zeros(shape)
-        make = self._to_float if self.mode == "float" else self._to_int
+        make = self._to_float if self.mode == 'float' else self._to_int
         self.state = FlatState(u=make(zeros), v=make(zeros), theta=make(zeros), s=make(zeros))
         self._external = make(zeros)
         self.steps = 0
@@ -157,7 +156,7 @@ class Simulator:
 
         ``current`` has shape ``(n_inputs,)`` or ``(batch, n_inputs)``.
         """
-        if self.mode == "float":
+        if self.mode == 'float':
             self.state = self._step_fn(
                 self.params,
                 self.state,
@@ -185,13 +184,13 @@ class Simulator:
             st = self.step(currents[t])
             spikes.append(st.s)
             volts.append(self.voltage_float(st.v))
-        if self.library == "torch":
-            return {"spikes": self._torch.stack(spikes), "v": self._torch.stack(volts)}
-        return {"spikes": np.stack(spikes), "v": np.stack(volts)}
+        if self.library == 'torch':
+            return {'spikes': self._torch.stack(spikes), 'v': self._torch.stack(volts)}
+        return {'spikes': np.stack(spikes), 'v': np.stack(volts)}
 
     # -- views -------------------------------------------------------------------------------
     def voltage_float(self, v: Any) -> Any:
-        if self.mode == "float":
+        if self.mode == 'float':
             return v
         return self._to_float(self.fixed_network.voltage_to_float(_to_numpy(v)))
 
@@ -203,12 +202,12 @@ class Simulator:
         return self.voltage_float(self.state.v[..., self.layout.slices[name]])
 
     def _as_input(self, current: Any) -> Any:
-        arr = self._to_float(_to_numpy(current) if self.library == "numpy" else current)
+        arr = self._to_float(_to_numpy(current) if self.library == 'numpy' else current)
         return arr
 
 
 def _to_numpy(x: Any) -> np.ndarray:
-    if hasattr(x, "detach"):
+    if hasattr(x, 'detach'):
         return x.detach().cpu().numpy()
     return np.asarray(x)
 
@@ -222,12 +221,12 @@ def _stack_params(flats: list[FlatParams], to_array: Any, per_sample: bool) -> F
     fields: dict[str, Any] = {}
     for name in FlatParams._fields:
         values = [getattr(f, name) for f in flats]
-        if name.endswith("_blocks"):
+        if name.endswith('_blocks'):
             fields[name] = tuple(
                 Block(b.source, b.target, convert([v[i].weight for v in values]))
                 for i, b in enumerate(values[0])
             )
-        elif name == "reset_kind":
+        elif name == 'reset_kind':
             fields[name] = values[0]
         else:
             fields[name] = convert(values)
@@ -242,6 +241,6 @@ def _check_same_structure(specs: Sequence[NetworkSpec]) -> None:
             (c.source, c.target, c.port) for c in s.connections
         ] != ref_c:
             raise ValueError(
-                f"network {i} differs in structure from network 0; per-sample batches need one "
-                "structure"
+                f'network {i} differs in structure from network 0; per-sample batches need one '
+                'structure'
             )

@@ -129,8 +129,8 @@ def _deliver(current: np.ndarray, spikes: np.ndarray, weights: np.ndarray, cap: 
     counts = np.minimum(spikes, cap)
     if not counts.any():
         return current
-    total = np.einsum("bs,bs...->b...", counts, weights)
-    reach = np.abs(current) + np.einsum("bs,bs...->b...", counts, np.abs(weights))
+    total = np.einsum('bs,bs...->b...', counts, weights)
+    reach = np.abs(current) + np.einsum('bs,bs...->b...', counts, np.abs(weights))
     safe = (reach <= STATE_MAX).reshape(len(current), -1).all(axis=1)
     out = current + total
     for b in np.flatnonzero(~safe):
@@ -175,7 +175,7 @@ class XyloModel:
         self.batched = not isinstance(config, XyloConfig)
         for c in configs:
             if np.any(c.threshold <= 0) or np.any(c.threshold_out <= 0):
-                raise ValueError("Xylo thresholds must be positive")
+                raise ValueError('Xylo thresholds must be positive')
         self.configs = configs
         self.config = configs[0]
 
@@ -231,7 +231,7 @@ class XyloModel:
 
     def evolve(self, input_spikes: np.ndarray) -> dict[str, np.ndarray]:
         """Run ``(T, [B,] n_in)`` input spike counts; return per-step recordings as ``xylosim``."""
-        names = ("spikes", "out_spikes", "v_mem", "v_mem_out", "i_syn", "i_syn_out")
+        names = ('spikes', 'out_spikes', 'v_mem', 'v_mem_out', 'i_syn', 'i_syn_out')
         rec: dict[str, list[np.ndarray]] = {k: [] for k in names}
         for x in input_spikes:
             hidden, out = self.step(x)
@@ -240,7 +240,7 @@ class XyloModel:
                 names, (hidden, out, s.v_mem, s.v_mem_out, s.i_syn, s.i_syn_out)
             ):
                 value = np.array(value)
-                rec[key].append(value if self.batched or key in ("spikes", "out_spikes")
+                rec[key].append(value if self.batched or key in ('spikes', 'out_spikes')
                                 else value[0])
         return {k: np.stack(v) for k, v in rec.items()}
 
@@ -322,7 +322,7 @@ def to_xylosim(config: XyloConfig) -> tuple:
         dash_mem_out=[int(v) for v in c.dash_mem_out],
         dash_syns=[[int(v) for v in row] for row in c.dash_syn],
         dash_syns_out=[[int(v)] for v in c.dash_syn_out],
-        name="snn_control",
+        name='snn_control',
     )
     return layer, keep
 
@@ -333,15 +333,15 @@ def run_xylosim(config: XyloConfig, input_spikes: np.ndarray) -> dict[str, np.nd
     out = layer.evolve([[int(v) for v in row] for row in np.asarray(input_spikes)])
     i_syn = np.stack([np.array(r) for r in layer.rec_i_syn], axis=1)
     rec = {
-        "spikes": np.array(layer.rec_recurrent_spikes),
-        "out_spikes": np.array(out),
-        "v_mem": np.stack([np.array(r) for r in layer.rec_v_mem], axis=1),
-        "v_mem_out": np.stack([np.array(r) for r in layer.rec_v_mem_out], axis=1),
-        "i_syn": i_syn[:, :, None],
-        "i_syn_out": np.stack([np.array(r) for r in layer.rec_i_syn_out], axis=1),
+        'spikes': np.array(layer.rec_recurrent_spikes),
+        'out_spikes': np.array(out),
+        'v_mem': np.stack([np.array(r) for r in layer.rec_v_mem], axis=1),
+        'v_mem_out': np.stack([np.array(r) for r in layer.rec_v_mem_out], axis=1),
+        'i_syn': i_syn[:, :, None],
+        'i_syn_out': np.stack([np.array(r) for r in layer.rec_i_syn_out], axis=1),
     }
     if config.dash_syn.shape[1] > 1:
         i_syn2 = np.stack([np.array(r) for r in layer.rec_i_syn2], axis=1)
-        rec["i_syn"] = np.stack([i_syn, i_syn2], axis=2)
+        rec['i_syn'] = np.stack([i_syn, i_syn2], axis=2)
     del layer, synapses  # the layer first: it points into the synapses
     return rec

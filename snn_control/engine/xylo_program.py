@@ -55,19 +55,18 @@ where ours fires once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
-
-from snn_control.hardware.xylo import XYLO_RULES, XyloRules
 from snn_control.engine.network import NetworkSpec, Population
 from snn_control.engine.xylo import XyloConfig, XyloModel
+from snn_control.hardware.xylo import XYLO_RULES, XyloRules
 
-CONFIG_FORMAT = "snn_control.xylo_config"
+CONFIG_FORMAT = 'snn_control.xylo_config'
 CONFIG_FORMAT_VERSION = 1
 
 
@@ -77,7 +76,7 @@ class XyloRuleError(ValueError):
     def __init__(self, network: str, version: str, reasons: list[str]) -> None:
         self.reasons = tuple(reasons)
         super().__init__(
-            f"network {network!r} does not fit Xylo {version}:\n  - " + "\n  - ".join(reasons)
+            f'network {network!r} does not fit Xylo {version}:\n  - ' + '\n  - '.join(reasons)
         )
 
 
@@ -111,133 +110,133 @@ class XyloProgram:
         """Return the file's content: Rockpool's ``config_from_specification`` names, and ours."""
         c = self.config
         return {
-            "format": CONFIG_FORMAT,
-            "format_version": CONFIG_FORMAT_VERSION,
-            "xylo_version": self.version,
-            "network": self.network,
+            'format': CONFIG_FORMAT,
+            'format_version': CONFIG_FORMAT_VERSION,
+            'xylo_version': self.version,
+            'network': self.network,
             # What a board user passes to SynSense's tools (Rockpool's
             # devices.xylo.<chip>.config_from_specification takes these names and shapes).
-            "specification": {
-                "weights_in": c.weights_in[:, :, 0].tolist(),
-                "weights_rec": c.weights_rec[:, :, 0].tolist(),
-                "weights_out": c.weights_out.tolist(),
-                "dash_mem": c.dash_mem.tolist(),
-                "dash_mem_out": c.dash_mem_out.tolist(),
-                "dash_syn": c.dash_syn[:, 0].tolist(),
-                "dash_syn_out": c.dash_syn_out.tolist(),
-                "threshold": c.threshold.tolist(),
-                "threshold_out": c.threshold_out.tolist(),
-                "bias": c.bias.tolist(),
-                "bias_out": c.bias_out.tolist(),
-                "weight_shift_in": int(c.weight_shift_in),
-                "weight_shift_rec": int(c.weight_shift_rec),
-                "weight_shift_out": int(c.weight_shift_out),
+            'specification': {
+                'weights_in': c.weights_in[:, :, 0].tolist(),
+                'weights_rec': c.weights_rec[:, :, 0].tolist(),
+                'weights_out': c.weights_out.tolist(),
+                'dash_mem': c.dash_mem.tolist(),
+                'dash_mem_out': c.dash_mem_out.tolist(),
+                'dash_syn': c.dash_syn[:, 0].tolist(),
+                'dash_syn_out': c.dash_syn_out.tolist(),
+                'threshold': c.threshold.tolist(),
+                'threshold_out': c.threshold_out.tolist(),
+                'bias': c.bias.tolist(),
+                'bias_out': c.bias_out.tolist(),
+                'weight_shift_in': int(c.weight_shift_in),
+                'weight_shift_rec': int(c.weight_shift_rec),
+                'weight_shift_out': int(c.weight_shift_out),
             },
             # The host's side: how to make events and read the readouts.
-            "host": {
-                "input_population": self.input_population,
-                "input_threshold": self.input_threshold.tolist(),
-                "input_delay_steps": 1,
-                "output_mode": "Vmem",
-                "hidden": {k: list(v) for k, v in self.hidden.items()},
-                "readouts": {k: list(v) for k, v in self.readouts.items()},
-                "sigma_hidden": self.sigma_hidden.tolist(),
-                "sigma_out": self.sigma_out.tolist(),
+            'host': {
+                'input_population': self.input_population,
+                'input_threshold': self.input_threshold.tolist(),
+                'input_delay_steps': 1,
+                'output_mode': 'Vmem',
+                'hidden': {k: list(v) for k, v in self.hidden.items()},
+                'readouts': {k: list(v) for k, v in self.readouts.items()},
+                'sigma_hidden': self.sigma_hidden.tolist(),
+                'sigma_out': self.sigma_out.tolist(),
             },
         }
 
     def save(self, path: str | Path) -> Path:
         """Write the configuration file (JSON; written whole, then renamed into place)."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+        tmp = path.with_name(path.name + '.tmp')
+        tmp.write_text(json.dumps(self.to_json(), indent=1) + '\n')
         tmp.replace(path)
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "XyloProgram":
+    def load(cls, path: str | Path) -> 'XyloProgram':
         """Read a configuration file; anything corrupt or foreign is a clear error."""
         path = Path(path)
         try:
             content = json.loads(path.read_text())
         except OSError as exc:
-            raise XyloConfigFileError(f"cannot read Xylo configuration {path}: {exc}") from exc
+            raise XyloConfigFileError(f'cannot read Xylo configuration {path}: {exc}') from exc
         except (ValueError, UnicodeDecodeError) as exc:
-            raise XyloConfigFileError(f"{path} is not JSON (corrupt?): {exc}") from exc
+            raise XyloConfigFileError(f'{path} is not JSON (corrupt?): {exc}') from exc
         return cls.from_json(content, str(path))
 
     @classmethod
-    def from_json(cls, content: Any, source: str = "<json>") -> "XyloProgram":
-        if not isinstance(content, dict) or content.get("format") != CONFIG_FORMAT:
+    def from_json(cls, content: Any, source: str = '<json>') -> 'XyloProgram':
+        if not isinstance(content, dict) or content.get('format') != CONFIG_FORMAT:
             raise XyloConfigFileError(
-                f"{source} is not an snn_control Xylo configuration (format "
+                f'{source} is not an snn_control Xylo configuration (format '
                 f"{content.get('format') if isinstance(content, dict) else type(content)!r}, "
-                f"expected {CONFIG_FORMAT!r})"
+                f'expected {CONFIG_FORMAT!r})'
             )
-        if content.get("format_version") != CONFIG_FORMAT_VERSION:
+        if content.get('format_version') != CONFIG_FORMAT_VERSION:
             raise XyloConfigFileError(
                 f"{source}: format version {content.get('format_version')!r}, this package "
-                f"reads {CONFIG_FORMAT_VERSION}"
+                f'reads {CONFIG_FORMAT_VERSION}'
             )
-        version = content.get("xylo_version")
+        version = content.get('xylo_version')
         if version not in XYLO_RULES:
             raise XyloConfigFileError(
-                f"{source}: Xylo version {version!r}, known: {sorted(XYLO_RULES)}"
+                f'{source}: Xylo version {version!r}, known: {sorted(XYLO_RULES)}'
             )
         try:
-            spec, host = content["specification"], content["host"]
+            spec, host = content['specification'], content['host']
 
             def ints(key: str) -> np.ndarray:
                 value = np.asarray(spec[key])
-                if value.dtype.kind not in "iu":
-                    raise XyloConfigFileError(f"{source}: {key} must hold integers")
+                if value.dtype.kind not in 'iu':
+                    raise XyloConfigFileError(f'{source}: {key} must hold integers')
                 return value.astype(np.int64)
 
             config = XyloConfig(
-                weights_in=ints("weights_in")[:, :, None],
-                weights_rec=ints("weights_rec")[:, :, None],
-                weights_out=ints("weights_out"),
-                threshold=ints("threshold"),
-                threshold_out=ints("threshold_out"),
-                dash_mem=ints("dash_mem"),
-                dash_syn=ints("dash_syn")[:, None],
-                dash_mem_out=ints("dash_mem_out"),
-                dash_syn_out=ints("dash_syn_out"),
-                bias=ints("bias"),
-                bias_out=ints("bias_out"),
-                weight_shift_in=int(spec["weight_shift_in"]),
-                weight_shift_rec=int(spec["weight_shift_rec"]),
-                weight_shift_out=int(spec["weight_shift_out"]),
+                weights_in=ints('weights_in')[:, :, None],
+                weights_rec=ints('weights_rec')[:, :, None],
+                weights_out=ints('weights_out'),
+                threshold=ints('threshold'),
+                threshold_out=ints('threshold_out'),
+                dash_mem=ints('dash_mem'),
+                dash_syn=ints('dash_syn')[:, None],
+                dash_mem_out=ints('dash_mem_out'),
+                dash_syn_out=ints('dash_syn_out'),
+                bias=ints('bias'),
+                bias_out=ints('bias_out'),
+                weight_shift_in=int(spec['weight_shift_in']),
+                weight_shift_rec=int(spec['weight_shift_rec']),
+                weight_shift_out=int(spec['weight_shift_out']),
             )
             program = cls(
                 config=config,
                 version=version,
-                network=str(content.get("network", "network")),
-                input_population=str(host["input_population"]),
-                input_threshold=np.asarray(host["input_threshold"], dtype=np.float64),
-                hidden={k: (int(a), int(b)) for k, (a, b) in host["hidden"].items()},
-                readouts={k: (int(a), int(b)) for k, (a, b) in host["readouts"].items()},
-                sigma_hidden=np.asarray(host["sigma_hidden"], dtype=np.float64),
-                sigma_out=np.asarray(host["sigma_out"], dtype=np.float64),
+                network=str(content.get('network', 'network')),
+                input_population=str(host['input_population']),
+                input_threshold=np.asarray(host['input_threshold'], dtype=np.float64),
+                hidden={k: (int(a), int(b)) for k, (a, b) in host['hidden'].items()},
+                readouts={k: (int(a), int(b)) for k, (a, b) in host['readouts'].items()},
+                sigma_hidden=np.asarray(host['sigma_hidden'], dtype=np.float64),
+                sigma_out=np.asarray(host['sigma_out'], dtype=np.float64),
             )
         except XyloConfigFileError:
             raise
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise XyloConfigFileError(
-                f"{source}: incomplete or malformed configuration ({type(exc).__name__}: {exc})"
+                f'{source}: incomplete or malformed configuration ({type(exc).__name__}: {exc})'
             ) from exc
         reasons = config_violations(program.config, XYLO_RULES[version])
         if program.input_threshold.shape != (config.n_inputs,):
             reasons.append(
-                f"host.input_threshold has {program.input_threshold.size} entries for "
-                f"{config.n_inputs} input channels"
+                f'host.input_threshold has {program.input_threshold.size} entries for '
+                f'{config.n_inputs} input channels'
             )
         if program.sigma_hidden.shape != (config.n_hidden,) or program.sigma_out.shape != (
             config.n_outputs,
         ):
-            reasons.append("host.sigma_hidden / sigma_out do not match the neuron counts")
+            reasons.append('host.sigma_hidden / sigma_out do not match the neuron counts')
         if reasons:
-            raise XyloConfigFileError(f"{source}: " + "; ".join(reasons))
+            raise XyloConfigFileError(f'{source}: ' + '; '.join(reasons))
         return program
 
 
@@ -247,66 +246,66 @@ def config_violations(config: XyloConfig, rules: XyloRules) -> list[str]:
     n_in, n_hidden, n_out = c.weights_in.shape[0], c.weights_rec.shape[0], c.weights_out.shape[1]
     if c.weights_in.shape[1] != n_hidden or c.weights_rec.shape[1] != n_hidden:
         reasons.append(
-            f"weights_in {c.weights_in.shape[:2]} and weights_rec {c.weights_rec.shape[:2]} "
-            "disagree on the number of hidden neurons"
+            f'weights_in {c.weights_in.shape[:2]} and weights_rec {c.weights_rec.shape[:2]} '
+            'disagree on the number of hidden neurons'
         )
         return reasons
     if c.weights_out.shape[0] != n_hidden:
-        reasons.append(f"weights_out has {c.weights_out.shape[0]} rows for {n_hidden} hidden")
+        reasons.append(f'weights_out has {c.weights_out.shape[0]} rows for {n_hidden} hidden')
         return reasons
     for name, count, limit in (
-        ("input channels", n_in, r.max_inputs),
-        ("hidden neurons", n_hidden, r.max_hidden),
-        ("readout neurons", n_out, r.max_outputs),
+        ('input channels', n_in, r.max_inputs),
+        ('hidden neurons', n_hidden, r.max_hidden),
+        ('readout neurons', n_out, r.max_outputs),
     ):
         if count > limit:
-            reasons.append(f"{count} {name}, Xylo {r.version} has {limit}")
+            reasons.append(f'{count} {name}, Xylo {r.version} has {limit}')
     for name, shape in (
-        ("threshold", (n_hidden,)),
-        ("bias", (n_hidden,)),
-        ("dash_mem", (n_hidden,)),
-        ("threshold_out", (n_out,)),
-        ("bias_out", (n_out,)),
-        ("dash_mem_out", (n_out,)),
-        ("dash_syn_out", (n_out,)),
+        ('threshold', (n_hidden,)),
+        ('bias', (n_hidden,)),
+        ('dash_mem', (n_hidden,)),
+        ('threshold_out', (n_out,)),
+        ('bias_out', (n_out,)),
+        ('dash_mem_out', (n_out,)),
+        ('dash_syn_out', (n_out,)),
     ):
         if getattr(c, name).shape != shape:
-            reasons.append(f"{name} has shape {getattr(c, name).shape}, expected {shape}")
+            reasons.append(f'{name} has shape {getattr(c, name).shape}, expected {shape}')
     if c.dash_syn.shape[0] != n_hidden:
-        reasons.append(f"dash_syn has {c.dash_syn.shape[0]} rows for {n_hidden} hidden")
+        reasons.append(f'dash_syn has {c.dash_syn.shape[0]} rows for {n_hidden} hidden')
     if reasons:
         return reasons
     w_lo, w_hi = -(2 ** (r.weight_bits - 1)), 2 ** (r.weight_bits - 1) - 1
-    for name in ("weights_in", "weights_rec", "weights_out"):
+    for name in ('weights_in', 'weights_rec', 'weights_out'):
         w = getattr(c, name)
         if w.size and (w.min() < w_lo or w.max() > w_hi):
             reasons.append(
-                f"{name} spans [{w.min()}, {w.max()}], {r.weight_bits}-bit weights are "
-                f"[{w_lo}, {w_hi}]"
+                f'{name} spans [{w.min()}, {w.max()}], {r.weight_bits}-bit weights are '
+                f'[{w_lo}, {w_hi}]'
             )
-    for name in ("weight_shift_in", "weight_shift_rec", "weight_shift_out"):
+    for name in ('weight_shift_in', 'weight_shift_rec', 'weight_shift_out'):
         if not 0 <= getattr(c, name) <= r.max_weight_shift:
-            reasons.append(f"{name} {getattr(c, name)} outside 0..{r.max_weight_shift}")
-    for name in ("dash_mem", "dash_syn", "dash_mem_out", "dash_syn_out"):
+            reasons.append(f'{name} {getattr(c, name)} outside 0..{r.max_weight_shift}')
+    for name in ('dash_mem', 'dash_syn', 'dash_mem_out', 'dash_syn_out'):
         d = getattr(c, name)
         if d.size and (d.min() < 0 or d.max() > r.max_dash):
-            reasons.append(f"{name} spans [{d.min()}, {d.max()}], allowed 0..{r.max_dash}")
-    for name in ("threshold", "threshold_out"):
+            reasons.append(f'{name} spans [{d.min()}, {d.max()}], allowed 0..{r.max_dash}')
+    for name in ('threshold', 'threshold_out'):
         th = getattr(c, name)
         if th.size and (th.min() < 1 or th.max() > r.max_threshold):
-            reasons.append(f"{name} spans [{th.min()}, {th.max()}], allowed 1..{r.max_threshold}")
+            reasons.append(f'{name} spans [{th.min()}, {th.max()}], allowed 1..{r.max_threshold}')
     b_lo, b_hi = -(2 ** (r.bias_bits - 1)), 2 ** (r.bias_bits - 1) - 1
-    for name in ("bias", "bias_out"):
+    for name in ('bias', 'bias_out'):
         b = getattr(c, name)
         if b.size and (b.min() < b_lo or b.max() > b_hi):
-            reasons.append(f"{name} spans [{b.min()}, {b.max()}], allowed [{b_lo}, {b_hi}]")
+            reasons.append(f'{name} spans [{b.min()}, {b.max()}], allowed [{b_lo}, {b_hi}]')
     # recurrent targets per hidden neuron, on either synapse (weights_rec is pre x post x syn)
     fan_out = np.count_nonzero(np.any(c.weights_rec != 0, axis=2), axis=1)
     if fan_out.size and fan_out.max() > r.max_fan_out:
         worst = int(np.argmax(fan_out))
         reasons.append(
-            f"hidden neuron {worst} reaches {int(fan_out[worst])} hidden neurons, Xylo "
-            f"{r.version} allows a fan-out of {r.max_fan_out}"
+            f'hidden neuron {worst} reaches {int(fan_out[worst])} hidden neurons, Xylo '
+            f'{r.version} allows a fan-out of {r.max_fan_out}'
         )
     return reasons
 
@@ -322,94 +321,94 @@ def _shift(du: float, max_dash: int) -> int | None:
 
 def _population_violations(pop: Population, role: str, rules: XyloRules) -> list[str]:
     reasons, p = [], pop.params
-    name = f"population {pop.name!r} ({role})"
-    if role == "input encoder":
-        if pop.model != "cuba_lif":
+    name = f'population {pop.name!r} ({role})'
+    if role == 'input encoder':
+        if pop.model != 'cuba_lif':
             return [f"{name}: the host's encoder must be cuba_lif comparators, not {pop.model}"]
-        for key, want in (("du", 1.0), ("dv", 1.0), ("bias", 0.0)):
+        for key, want in (('du', 1.0), ('dv', 1.0), ('bias', 0.0)):
             if not np.allclose(p[key], want):
                 reasons.append(
-                    f"{name}: {key} must be {want} (memoryless comparators the host runs), got "
-                    f"{np.unique(p[key])[:4].tolist()}"
+                    f'{name}: {key} must be {want} (memoryless comparators the host runs), got '
+                    f'{np.unique(p[key])[:4].tolist()}'
                 )
         return reasons
-    du_dash = [_shift(float(v), rules.max_dash) for v in p["du"]]
-    bad_du = sorted({float(v) for v, d in zip(p["du"], du_dash) if d is None or d == 0})
+    du_dash = [_shift(float(v), rules.max_dash) for v in p['du']]
+    bad_du = sorted({float(v) for v, d in zip(p['du'], du_dash) if d is None or d == 0})
     if bad_du:
         reasons.append(
-            f"{name}: du {bad_du[:4]} is not 2**-k with k in 1..{rules.max_dash} (Xylo decays a "
-            "current by bit shifts, before the membrane sees it, so du = 1 would drop the input)"
+            f'{name}: du {bad_du[:4]} is not 2**-k with k in 1..{rules.max_dash} (Xylo decays a '
+            'current by bit shifts, before the membrane sees it, so du = 1 would drop the input)'
         )
-    dv_dash = [_shift(float(v), rules.max_dash) for v in p["dv"]]
-    bad_dv = sorted({float(v) for v, d in zip(p["dv"], dv_dash) if d is None})
+    dv_dash = [_shift(float(v), rules.max_dash) for v in p['dv']]
+    bad_dv = sorted({float(v) for v, d in zip(p['dv'], dv_dash) if d is None})
     if bad_dv:
         reasons.append(
-            f"{name}: dv {bad_dv[:4]} is not 2**-k with k in 0..{rules.max_dash} (the membrane "
-            "decays by bit shifts, at least one LSB per step, so dv = 0 is not available)"
+            f'{name}: dv {bad_dv[:4]} is not 2**-k with k in 0..{rules.max_dash} (the membrane '
+            'decays by bit shifts, at least one LSB per step, so dv = 0 is not available)'
         )
     if pop.spiking:
-        if pop.model != "cuba_lif":
+        if pop.model != 'cuba_lif':
             reasons.append(f"{name}: Xylo's neurons are LIF (cuba_lif), not {pop.model}")
-        if pop.reset == "hard" and not np.allclose(p["dv"], 1.0):
-            reasons.append(f"{name}: Xylo resets by subtracting the threshold (soft), not hard")
-        if np.any(p["vth"] <= 0):
-            reasons.append(f"{name}: thresholds must be positive")
+        if pop.reset == 'hard' and not np.allclose(p['dv'], 1.0):
+            reasons.append(f'{name}: Xylo resets by subtracting the threshold (soft), not hard')
+        if np.any(p['vth'] <= 0):
+            reasons.append(f'{name}: thresholds must be positive')
     return reasons
 
 
-def xylo_violations(spec: NetworkSpec, version: str = "v2") -> list[str]:
+def xylo_violations(spec: NetworkSpec, version: str = 'v2') -> list[str]:
     """Every Xylo rule ``spec`` breaks, each with its numbers (empty: it compiles)."""
     rules = XYLO_RULES[version]
     reasons: list[str] = []
     roles = _roles(spec)
     for pop in spec.populations:
         reasons += _population_violations(pop, roles[pop.name], rules)
-    n_hidden = sum(p.size for p in spec.populations if roles[p.name] == "hidden")
-    n_out = sum(p.size for p in spec.populations if roles[p.name] == "readout")
+    n_hidden = sum(p.size for p in spec.populations if roles[p.name] == 'hidden')
+    n_out = sum(p.size for p in spec.populations if roles[p.name] == 'readout')
     for what, count, limit in (
-        ("input channels (encoder neurons)", spec.n_inputs, rules.max_inputs),
-        ("hidden neurons", n_hidden, rules.max_hidden),
-        ("readout neurons", n_out, rules.max_outputs),
+        ('input channels (encoder neurons)', spec.n_inputs, rules.max_inputs),
+        ('hidden neurons', n_hidden, rules.max_hidden),
+        ('readout neurons', n_out, rules.max_outputs),
     ):
         if count > limit:
-            reasons.append(f"{count} {what}, Xylo {version} has {limit}")
+            reasons.append(f'{count} {what}, Xylo {version} has {limit}')
     for conn in spec.connections:
         src, dst = roles[conn.source], roles[conn.target]
-        if conn.port != "current":
-            reasons.append(f"connection {conn.name}: Xylo has no adaptive thresholds")
-        elif dst == "input encoder":
-            reasons.append(f"connection {conn.name}: the input channels take no connections")
-        elif src == "readout":
-            reasons.append(f"connection {conn.name}: readout neurons send no spikes on Xylo")
-        elif dst == "readout" and src != "hidden":
-            reasons.append(f"connection {conn.name}: readout neurons hear hidden neurons only")
+        if conn.port != 'current':
+            reasons.append(f'connection {conn.name}: Xylo has no adaptive thresholds')
+        elif dst == 'input encoder':
+            reasons.append(f'connection {conn.name}: the input channels take no connections')
+        elif src == 'readout':
+            reasons.append(f'connection {conn.name}: readout neurons send no spikes on Xylo')
+        elif dst == 'readout' and src != 'hidden':
+            reasons.append(f'connection {conn.name}: readout neurons hear hidden neurons only')
     # Xylo stores recurrent weights as a fan-out list per hidden neuron (hardware/xylo.py);
     # input weights are a dense table, so fan-in is not limited.
     targets = np.zeros((n_hidden, n_hidden), bool)
-    offsets = _offsets(spec, roles, "hidden")
+    offsets = _offsets(spec, roles, 'hidden')
     for conn in spec.connections:
-        if roles[conn.source] == "hidden" and roles[conn.target] == "hidden":
+        if roles[conn.source] == 'hidden' and roles[conn.target] == 'hidden':
             (a, b), (c, d) = offsets[conn.target], offsets[conn.source]
             targets[c:d, a:b] |= (np.asarray(conn.weight) != 0).T
     fan_out = targets.sum(axis=1)
     if fan_out.size and fan_out.max() > rules.max_fan_out:
         reasons.append(
-            f"a hidden neuron reaches {int(fan_out.max())} hidden neurons, Xylo {version} "
-            f"allows a fan-out of {rules.max_fan_out}"
+            f'a hidden neuron reaches {int(fan_out.max())} hidden neurons, Xylo {version} '
+            f'allows a fan-out of {rules.max_fan_out}'
         )
     return reasons
 
 
-def compile_xylo(spec: NetworkSpec, version: str = "v2") -> XyloProgram:
+def compile_xylo(spec: NetworkSpec, version: str = 'v2') -> XyloProgram:
     """Compile ``spec`` for Xylo ``version``; a network that breaks a rule raises XyloRuleError."""
     if version not in XYLO_RULES:
-        raise ValueError(f"unknown Xylo version {version!r}; known: {sorted(XYLO_RULES)}")
+        raise ValueError(f'unknown Xylo version {version!r}; known: {sorted(XYLO_RULES)}')
     reasons = xylo_violations(spec, version)
     if reasons:
         raise XyloRuleError(spec.name, version, reasons)
     rules = XYLO_RULES[version]
     roles = _roles(spec)
-    hidden, readouts = _offsets(spec, roles, "hidden"), _offsets(spec, roles, "readout")
+    hidden, readouts = _offsets(spec, roles, 'hidden'), _offsets(spec, roles, 'readout')
     n_in = spec.n_inputs
     n_hidden = max((b for _, b in hidden.values()), default=0)
     n_out = max((b for _, b in readouts.values()), default=0)
@@ -425,9 +424,9 @@ def compile_xylo(spec: NetworkSpec, version: str = "v2") -> XyloProgram:
         (n_out, n_hidden)
     )
     for conn in spec.connections:
-        if roles[conn.target] == "hidden":
+        if roles[conn.target] == 'hidden':
             a, b = hidden[conn.target]
-            if roles[conn.source] == "input encoder":
+            if roles[conn.source] == 'input encoder':
                 w_in[a:b] += conn.weight
             else:
                 c, d = hidden[conn.source]
@@ -437,9 +436,9 @@ def compile_xylo(spec: NetworkSpec, version: str = "v2") -> XyloProgram:
             c, d = hidden[conn.source]
             w_out[a:b, c:d] += conn.weight
 
-    du_h, dv_h = gather(hidden, n_hidden, "du"), gather(hidden, n_hidden, "dv")
-    vth_h, bias_h = gather(hidden, n_hidden, "vth"), gather(hidden, n_hidden, "bias")
-    du_o, dv_o, bias_o = (gather(readouts, n_out, k) for k in ("du", "dv", "bias"))
+    du_h, dv_h = gather(hidden, n_hidden, 'du'), gather(hidden, n_hidden, 'dv')
+    vth_h, bias_h = gather(hidden, n_hidden, 'vth'), gather(hidden, n_hidden, 'bias')
+    du_o, dv_o, bias_o = (gather(readouts, n_out, k) for k in ('du', 'dv', 'bias'))
     state_max = 2 ** (rules.state_bits - 1) - 1
     weight_max = 2 ** (rules.weight_bits - 1) - 1
 
@@ -463,7 +462,7 @@ def compile_xylo(spec: NetworkSpec, version: str = "v2") -> XyloProgram:
     # A network may declare the range its readouts need (metadata "xylo_readout_range",
     # per readout population: e.g. where the command saturates anyway), far below that
     # worst case when inputs of both signs never fire together. Twice it is kept in range.
-    declared = dict(spec.metadata.get("xylo_readout_range", {}))
+    declared = dict(spec.metadata.get('xylo_readout_range', {}))
     for name, (a, b) in readouts.items():
         if name in declared:
             v_o[a:b] = 2.0 * float(declared[name])
@@ -503,7 +502,7 @@ def compile_xylo(spec: NetworkSpec, version: str = "v2") -> XyloProgram:
         version=version,
         network=spec.name,
         input_population=spec.input_population,
-        input_threshold=np.asarray(spec.population(spec.input_population).params["vth"], float),
+        input_threshold=np.asarray(spec.population(spec.input_population).params['vth'], float),
         hidden=hidden,
         readouts=readouts,
         sigma_hidden=sigma_h,
@@ -516,7 +515,7 @@ def compile_xylo(spec: NetworkSpec, version: str = "v2") -> XyloProgram:
 
 
 def _safe_div(num: float, den: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide='ignore'):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)
 
 
@@ -553,9 +552,9 @@ def _fit_shifts(
 def _roles(spec: NetworkSpec) -> dict[str, str]:
     return {
         p.name: (
-            "input encoder"
+            'input encoder'
             if p.name == spec.input_population
-            else ("hidden" if p.spiking else "readout")
+            else ('hidden' if p.spiking else 'readout')
         )
         for p in spec.populations
     }
@@ -580,8 +579,8 @@ class XyloRunner:
     current.
     """
 
-    def __init__(self, program: XyloProgram, layout: Any, simulator: str = "model") -> None:
-        if simulator not in ("model", "xylosim"):
+    def __init__(self, program: XyloProgram, layout: Any, simulator: str = 'model') -> None:
+        if simulator not in ('model', 'xylosim'):
             raise ValueError(f"simulator must be 'model' or 'xylosim', got {simulator!r}")
         self.program, self.layout, self.simulator = program, layout, simulator
         self._keep: tuple = ()
@@ -589,7 +588,7 @@ class XyloRunner:
 
     def reset(self) -> None:
         p = self.program
-        if self.simulator == "xylosim":
+        if self.simulator == 'xylosim':
             from snn_control.engine.xylo import to_xylosim
 
             self._layer, self._keep = to_xylosim(p.config)
@@ -603,7 +602,7 @@ class XyloRunner:
         events = (current > p.input_threshold).astype(np.int64)
         # One step late: the engine's encoder spikes reach the next population a step later.
         sent, self._pending = self._pending, events
-        if self.simulator == "xylosim":
+        if self.simulator == 'xylosim':
             layer = self._layer
             layer.evolve([[int(v) for v in sent]])
             hidden = np.array(layer.rec_recurrent_spikes)[-1]

@@ -34,10 +34,10 @@ per word type (6 Mev/s here), numba runs the pass itself (``bench events``:
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
+import numpy as np
 
-TRIGGER_DTYPE = np.dtype([("t", "<i8"), ("id", "u1"), ("value", "u1")])
+TRIGGER_DTYPE = np.dtype([('t', '<i8'), ('id', 'u1'), ('value', 'u1')])
 
 # Fields of the state vector carried between packets.
 _Y, _LOW, _HIGH, _HAVE_Y, _HAVE_LOW, _HAVE_HIGH, _BASE_X, _BASE_P, _HAVE_BASE, _WRAPS = range(10)
@@ -136,9 +136,9 @@ def decode_words(
     from snn_control.events.io import EVENT_DTYPE  # io imports this module: import at call time
 
     w = (
-        np.frombuffer(words, dtype="<u2")
+        np.frombuffer(words, dtype='<u2')
         if not isinstance(words, np.ndarray)
-        else np.ascontiguousarray(words, "<u2")
+        else np.ascontiguousarray(words, '<u2')
     )
     kinds = np.bincount(w >> 12, minlength=16) if w.size else np.zeros(16, np.int64)
     # Decoded straight into the records' fields: a second array to copy them into would
@@ -151,13 +151,13 @@ def decode_words(
         w,
         state.vector,
         np.int64(time_base_us),
-        events["x"],
-        events["y"],
-        events["t"],
-        events["p"],
-        triggers["t"],
-        triggers["id"],
-        triggers["value"],
+        events['x'],
+        events['y'],
+        events['t'],
+        events['p'],
+        triggers['t'],
+        triggers['id'],
+        triggers['value'],
     )
     return events[:n], triggers[:n_trig]
 

@@ -32,26 +32,25 @@ Event streams from files and bags, as one structured array ``(x, y, t, p)``.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+import shutil
+import tempfile
 
 import numpy as np
-
 from snn_control.events.evt3 import (  # noqa: F401  (re-exported: the readers' API)
-    Evt3Decoder,
     decode_evt3,
+    Evt3Decoder,
 )
 
-EVENT_DTYPE = np.dtype([("x", "<u2"), ("y", "<u2"), ("t", "<i8"), ("p", "u1")])
+EVENT_DTYPE = np.dtype([('x', '<u2'), ('y', '<u2'), ('t', '<i8'), ('p', 'u1')])
 
 #: Prophesee HAL plugin -> sensor (width, height), for RAW headers without a geometry line
 PROPHESEE_PLUGINS = {
-    "hal_plugin_gen41_evk3": (1280, 720),
-    "hal_plugin_imx636_evk4": (1280, 720),
-    "hal_plugin_gen3_fx3": (640, 480),
-    "hal_plugin_gen31_evk2": (640, 480),
+    'hal_plugin_gen41_evk3': (1280, 720),
+    'hal_plugin_imx636_evk4': (1280, 720),
+    'hal_plugin_gen3_fx3': (640, 480),
+    'hal_plugin_gen31_evk2': (640, 480),
 }
 
 EVENT_PACKET_MSGDEF = """std_msgs/Header header
@@ -63,7 +62,7 @@ string encoding
 bool is_bigendian
 uint8[] events
 """
-EVENT_PACKET_TYPE = "event_camera_msgs/msg/EventPacket"
+EVENT_PACKET_TYPE = 'event_camera_msgs/msg/EventPacket'
 
 
 class EventFormatError(ValueError):
@@ -79,9 +78,9 @@ class EventStream:
     events: np.ndarray  # EVENT_DTYPE
     sensor_size: tuple[int, int] | None  # (width, height)
     triggers: np.ndarray = field(
-        default_factory=lambda: np.zeros(0, dtype=[("t", "<i8"), ("id", "u1"), ("value", "u1")])
+        default_factory=lambda: np.zeros(0, dtype=[('t', '<i8'), ('id', 'u1'), ('value', 'u1')])
     )
-    source: str = ""
+    source: str = ''
 
     def __len__(self) -> int:
         return int(self.events.size)
@@ -89,7 +88,7 @@ class EventStream:
 
 def _as_events(x: np.ndarray, y: np.ndarray, t: np.ndarray, p: np.ndarray) -> np.ndarray:
     out = np.empty(len(t), dtype=EVENT_DTYPE)
-    out["x"], out["y"], out["t"], out["p"] = x, y, t, p
+    out['x'], out['y'], out['t'], out['p'] = x, y, t, p
     return out
 
 
@@ -98,13 +97,13 @@ def read_aedat4(path: str | Path) -> EventStream:
 
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"event file {path} does not exist")
+        raise FileNotFoundError(f'event file {path} does not exist')
     try:
         recording = dv.io.MonoCameraRecording(str(path))
     except Exception as exc:  # the library raises RuntimeError variants
-        raise EventFormatError(f"{path}: not a readable AEDAT4 recording ({exc})") from exc
+        raise EventFormatError(f'{path}: not a readable AEDAT4 recording ({exc})') from exc
     if not recording.isEventStreamAvailable():
-        raise EventFormatError(f"{path}: the recording has no event stream")
+        raise EventFormatError(f'{path}: the recording has no event stream')
     batches = []
     while (batch := recording.getNextEventBatch()) is not None:
         batches.append(batch.numpy())
@@ -112,12 +111,12 @@ def read_aedat4(path: str | Path) -> EventStream:
         np.concatenate(batches)
         if batches
         else np.zeros(
-            0, dtype=[("timestamp", "<i8"), ("x", "<i2"), ("y", "<i2"), ("polarity", "i1")]
+            0, dtype=[('timestamp', '<i8'), ('x', '<i2'), ('y', '<i2'), ('polarity', 'i1')]
         )
     )
     width, height = recording.getEventResolution()
     return EventStream(
-        _as_events(raw["x"], raw["y"], raw["timestamp"], raw["polarity"] > 0),
+        _as_events(raw['x'], raw['y'], raw['timestamp'], raw['polarity'] > 0),
         (width, height),
         source=str(path),
     )
@@ -131,12 +130,12 @@ def raw_header(path: str | Path) -> tuple[dict[str, str], int]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"event file {path} does not exist")
+        raise FileNotFoundError(f'event file {path} does not exist')
     header: dict[str, str] = {}
     offset = 0
-    with open(path, "rb") as fh:
-        while (line := fh.readline()).startswith(b"%"):
-            key, _, value = line[1:].decode("ascii", "replace").strip().partition(" ")
+    with open(path, 'rb') as fh:
+        while (line := fh.readline()).startswith(b'%'):
+            key, _, value = line[1:].decode('ascii', 'replace').strip().partition(' ')
             header[key] = value
             offset += len(line)
     return header, offset
@@ -148,24 +147,24 @@ def read_prophesee_raw(path: str | Path) -> EventStream:
 
     path = Path(path)
     header, _ = raw_header(path)
-    version = header.get("evt", header.get("format", ""))
-    encoding = {"2.0": "evt2", "3.0": "evt3", "EVT2": "evt2", "EVT3": "evt3"}.get(
-        version.split(";")[0]
+    version = header.get('evt', header.get('format', ''))
+    encoding = {'2.0': 'evt2', '3.0': 'evt3', 'EVT2': 'evt2', 'EVT3': 'evt3'}.get(
+        version.split(';')[0]
     )
     if encoding is None:
         raise UnsupportedEncodingError(
-            f"{path}: RAW header declares event format {version!r}; " "supported: EVT 2.0, EVT 3.0"
+            f'{path}: RAW header declares event format {version!r}; ' 'supported: EVT 2.0, EVT 3.0'
         )
     try:
         raw = Wizard(encoding=encoding).read(str(path))
     except Exception as exc:
-        raise EventFormatError(f"{path}: {encoding} decoding failed ({exc})") from exc
-    size = PROPHESEE_PLUGINS.get(header.get("plugin_name", ""))
-    return EventStream(_as_events(raw["x"], raw["y"], raw["t"], raw["p"]), size, source=str(path))
+        raise EventFormatError(f'{path}: {encoding} decoding failed ({exc})') from exc
+    size = PROPHESEE_PLUGINS.get(header.get('plugin_name', ''))
+    return EventStream(_as_events(raw['x'], raw['y'], raw['t'], raw['p']), size, source=str(path))
 
 
 def _typestore():
-    from rosbags.typesys import Stores, get_types_from_msg, get_typestore
+    from rosbags.typesys import get_types_from_msg, get_typestore, Stores
 
     store = get_typestore(Stores.ROS2_KILTED)
     store.register(get_types_from_msg(EVENT_PACKET_MSGDEF, EVENT_PACKET_TYPE))
@@ -177,10 +176,10 @@ def read_event_bag(path: str | Path, topic: str | None = None) -> EventStream:
     from rosbags.rosbag2 import Reader
 
     path = Path(path)
-    if not (path / "metadata.yaml").is_file():
-        raise FileNotFoundError(f"{path} is not a rosbag2 directory (no metadata.yaml)")
+    if not (path / 'metadata.yaml').is_file():
+        raise FileNotFoundError(f'{path} is not a rosbag2 directory (no metadata.yaml)')
     store = _typestore()
-    with tempfile.TemporaryDirectory(prefix="snn_bag_") as tmp:
+    with tempfile.TemporaryDirectory(prefix='snn_bag_') as tmp:
         bag = _with_storage_identifier(path, Path(tmp))
         # The plain reader with our own message definition: some MCAP bags embed IDL schemas
         # that rosbags' high-level reader cannot parse.
@@ -192,8 +191,8 @@ def read_event_bag(path: str | Path, topic: str | None = None) -> EventStream:
             ]
             if not connections:
                 raise EventFormatError(
-                    f"{path}: no {EVENT_PACKET_TYPE} topic"
-                    + (f" named {topic!r}" if topic else "")
+                    f'{path}: no {EVENT_PACKET_TYPE} topic'
+                    + (f' named {topic!r}' if topic else '')
                 )
             connections = [c for c in connections if c.topic == connections[0].topic]
             chunks, trigger_chunks, size = [], [], None
@@ -224,14 +223,14 @@ def decode_packet(
 
     Pass the stream's ``decoder`` to carry its state from packet to packet.
     """
-    if encoding != "evt3":
+    if encoding != 'evt3':
         raise UnsupportedEncodingError(
-            f"event encoding {encoding!r} is not supported (supported: evt3)"
+            f'event encoding {encoding!r} is not supported (supported: evt3)'
         )
     if is_bigendian:
-        raise UnsupportedEncodingError("big-endian evt3 packets are not supported")
+        raise UnsupportedEncodingError('big-endian evt3 packets are not supported')
     if len(payload) % 2:
-        raise EventFormatError(f"an evt3 packet holds 16-bit words, got {len(payload)} bytes")
+        raise EventFormatError(f'an evt3 packet holds 16-bit words, got {len(payload)} bytes')
     return (decoder or Evt3Decoder()).decode(payload, int(time_base_ns) // 1000)
 
 
@@ -243,24 +242,24 @@ def _with_storage_identifier(path: Path, tmp: Path) -> Path:
     """
     import yaml
 
-    meta = yaml.safe_load((path / "metadata.yaml").read_text())
-    info = meta.get("rosbag2_bagfile_information", {})
-    if info.get("storage_identifier"):
+    meta = yaml.safe_load((path / 'metadata.yaml').read_text())
+    info = meta.get('rosbag2_bagfile_information', {})
+    if info.get('storage_identifier'):
         return path
     files = [p.name for p in path.iterdir()]
     storage = (
-        "mcap"
-        if any(f.endswith(".mcap") for f in files)
-        else "sqlite3" if any(f.endswith(".db3") for f in files) else None
+        'mcap'
+        if any(f.endswith('.mcap') for f in files)
+        else 'sqlite3' if any(f.endswith('.db3') for f in files) else None
     )
     if storage is None:
         raise EventFormatError(
-            f"{path}: metadata.yaml names no storage and no .mcap/.db3 file is present"
+            f'{path}: metadata.yaml names no storage and no .mcap/.db3 file is present'
         )
     copy = tmp / path.name
     shutil.copytree(path, copy)
-    info["storage_identifier"] = storage
-    (copy / "metadata.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    info['storage_identifier'] = storage
+    (copy / 'metadata.yaml').write_text(yaml.safe_dump(meta, sort_keys=False))
     return copy
 
 
@@ -270,10 +269,10 @@ def read_events(path: str | Path) -> EventStream:
     if path.is_dir():
         return read_event_bag(path)
     suffix = path.suffix.lower()
-    if suffix == ".aedat4":
+    if suffix == '.aedat4':
         return read_aedat4(path)
-    if suffix == ".raw":
+    if suffix == '.raw':
         return read_prophesee_raw(path)
     raise EventFormatError(
-        f"{path}: unknown event file type {suffix!r} (supported: .aedat4, .raw, rosbag2 dirs)"
+        f'{path}: unknown event file type {suffix!r} (supported: .aedat4, .raw, rosbag2 dirs)'
     )

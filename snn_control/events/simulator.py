@@ -37,7 +37,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from snn_control.events.io import EVENT_DTYPE
 
 
@@ -52,7 +51,7 @@ class EventCameraConfig:
 
     def __post_init__(self) -> None:
         if self.contrast_pos <= 0 or self.contrast_neg <= 0:
-            raise ValueError("contrast thresholds must be positive")
+            raise ValueError('contrast thresholds must be positive')
         if (
             self.refractory_us < 0
             or self.noise_rate_hz < 0
@@ -60,7 +59,7 @@ class EventCameraConfig:
             or self.eps <= 0
         ):
             raise ValueError(
-                "refractory_us, noise_rate_hz, threshold_sigma must be >= 0 and eps > 0"
+                'refractory_us, noise_rate_hz, threshold_sigma must be >= 0 and eps > 0'
             )
 
 
@@ -90,7 +89,7 @@ class EventCameraSimulator:
         if frame.shape != self.shape:
             raise ValueError(f"frame shape {frame.shape} differs from the sensor's {self.shape}")
         if not np.all(np.isfinite(frame)) or frame.min() < 0:
-            raise ValueError("frames must be finite, non-negative intensities")
+            raise ValueError('frames must be finite, non-negative intensities')
         return np.log(frame + self.config.eps)
 
     def feed(self, frame: np.ndarray, t_us: int) -> np.ndarray:
@@ -101,7 +100,7 @@ class EventCameraSimulator:
             self.reference, self.log_prev, self.t_prev = log_now.copy(), log_now, t_us
             return np.zeros(0, dtype=EVENT_DTYPE)
         if t_us <= self.t_prev:
-            raise ValueError(f"frame times must increase: {t_us} after {self.t_prev} us")
+            raise ValueError(f'frame times must increase: {t_us} after {self.t_prev} us')
         dt = t_us - self.t_prev
         xs, ys, ts, ps = [], [], [], []
         delta = log_now - self.log_prev
@@ -135,26 +134,26 @@ class EventCameraSimulator:
         self.log_prev, self.t_prev = log_now, t_us
         events = np.empty(sum(len(t) for t in ts), dtype=EVENT_DTYPE)
         if len(events):
-            events["x"], events["y"] = np.concatenate(xs), np.concatenate(ys)
-            events["t"], events["p"] = np.round(np.concatenate(ts)).astype(
+            events['x'], events['y'] = np.concatenate(xs), np.concatenate(ys)
+            events['t'], events['p'] = np.round(np.concatenate(ts)).astype(
                 np.int64
             ), np.concatenate(ps)
         events = np.concatenate([events, noise])
-        return events[np.argsort(events["t"], kind="stable")]
+        return events[np.argsort(events['t'], kind='stable')]
 
     def _noise(self, dt_us: int) -> np.ndarray:
         expected = self.config.noise_rate_hz * dt_us * 1e-6 * self.shape[0] * self.shape[1]
         n = int(self.rng.poisson(expected))
         out = np.empty(n, dtype=EVENT_DTYPE)
-        out["x"] = self.rng.integers(0, self.shape[1], n)
-        out["y"] = self.rng.integers(0, self.shape[0], n)
-        out["t"] = self.t_prev + self.rng.integers(0, dt_us, n) if n else np.zeros(0, np.int64)
-        out["p"] = self.rng.integers(0, 2, n)
+        out['x'] = self.rng.integers(0, self.shape[1], n)
+        out['y'] = self.rng.integers(0, self.shape[0], n)
+        out['t'] = self.t_prev + self.rng.integers(0, dt_us, n) if n else np.zeros(0, np.int64)
+        out['p'] = self.rng.integers(0, 2, n)
         return out
 
     def simulate(self, frames: np.ndarray, times_us: np.ndarray) -> np.ndarray:
         """All events of a frame sequence."""
         if len(frames) != len(times_us):
-            raise ValueError(f"{len(frames)} frames but {len(times_us)} timestamps")
+            raise ValueError(f'{len(frames)} frames but {len(times_us)} timestamps')
         parts = [self.feed(f, t) for f, t in zip(frames, times_us)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=EVENT_DTYPE)

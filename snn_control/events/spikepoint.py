@@ -53,29 +53,28 @@ as one ``.npz`` (configuration as JSON, weights as arrays).
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 import json
 import math
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
-import torch
-from torch import nn
-
 from snn_control.events.windows import (
     CODINGS,
     GROUP_CHANNELS,
+    GroupedSpikes,
     MOTION_CHANNELS,
     OFFSET_CHANNELS,
-    GroupedSpikes,
     PointCloudConfig,
     windows_to_rates,
 )
 from snn_control.npz_io import atomic_savez, read_npz
+import torch
+from torch import nn
 
-FORMAT = "snn_control.spikepoint/1"
-SHIPPED_WEIGHTS = "spikepoint_gestures.npz"
+FORMAT = 'snn_control.spikepoint/1'
+SHIPPED_WEIGHTS = 'spikepoint_gestures.npz'
 #: Label returned for a window with no events (nothing to recognise).
 NO_LABEL = -1
 
@@ -98,46 +97,46 @@ class SpikePointConfig:
     #: SuperSpike steepness: derivative 1 / (1 + scale * |v - threshold|)^2.
     surrogate_scale: float = 5.0
     #: How the inputs become spikes (:data:`~snn_control.events.windows.CODINGS`).
-    coding: str = "bernoulli"
+    coding: str = 'bernoulli'
     #: Input channels per neighbour: the point clouds' ``offset_channels`` (3 absolute, 6 signed).
     offset_channels: int = OFFSET_CHANNELS
     #: Input channels per group: the point clouds' ``group_channels`` (6, 14 with motion inputs).
     group_channels: int = GROUP_CHANNELS
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "global_channels", tuple(int(c) for c in self.global_channels))
+        object.__setattr__(self, 'global_channels', tuple(int(c) for c in self.global_channels))
         if self.n_classes < 2:
-            raise ValueError(f"a classifier needs at least 2 classes, got {self.n_classes}")
+            raise ValueError(f'a classifier needs at least 2 classes, got {self.n_classes}')
         if self.timesteps < 1 or self.voters_per_class < 1 or self.local_channels < 1:
-            raise ValueError("timesteps, voters_per_class and local_channels must be positive")
+            raise ValueError('timesteps, voters_per_class and local_channels must be positive')
         if not self.global_channels or min(self.global_channels) < 1:
             raise ValueError(
-                f"global_channels must be positive widths, got {self.global_channels}"
+                f'global_channels must be positive widths, got {self.global_channels}'
             )
         if not 0 < self.bottleneck_ratio <= 1:
-            raise ValueError(f"bottleneck_ratio must be in (0, 1], got {self.bottleneck_ratio}")
+            raise ValueError(f'bottleneck_ratio must be in (0, 1], got {self.bottleneck_ratio}')
         if self.tau_init <= 1:
             raise ValueError(
-                f"tau_init must exceed 1 (1/tau = sigmoid(w) < 1), got {self.tau_init}"
+                f'tau_init must exceed 1 (1/tau = sigmoid(w) < 1), got {self.tau_init}'
             )
         if self.offset_channels not in (OFFSET_CHANNELS, 2 * OFFSET_CHANNELS):
             raise ValueError(
-                f"offset_channels must be {OFFSET_CHANNELS} (absolute) or {2 * OFFSET_CHANNELS} "
-                "(signed), "
-                f"got {self.offset_channels}"
+                f'offset_channels must be {OFFSET_CHANNELS} (absolute) or {2 * OFFSET_CHANNELS} '
+                '(signed), '
+                f'got {self.offset_channels}'
             )
         if self.group_channels not in (GROUP_CHANNELS, GROUP_CHANNELS + MOTION_CHANNELS):
             raise ValueError(
-                f"group_channels must be {GROUP_CHANNELS}, or {GROUP_CHANNELS + MOTION_CHANNELS} "
-                "with "
-                f"motion inputs; got {self.group_channels}"
+                f'group_channels must be {GROUP_CHANNELS}, or {GROUP_CHANNELS + MOTION_CHANNELS} '
+                'with '
+                f'motion inputs; got {self.group_channels}'
             )
         if self.coding not in CODINGS:
-            raise ValueError(f"unknown coding {self.coding!r}; choose from {CODINGS}")
+            raise ValueError(f'unknown coding {self.coding!r}; choose from {CODINGS}')
 
     def as_dict(self) -> dict:
         out = asdict(self)
-        out["global_channels"] = list(self.global_channels)
+        out['global_channels'] = list(self.global_channels)
         return out
 
 
@@ -393,8 +392,8 @@ class SpikePoint(nn.Module):
             per_group_channels,
         ):
             raise SpikePointError(
-                f"SpikePoint takes (T, B, G, K, {expected}) and (T, B, G, {per_group_channels}) "
-                f"spikes, got {tuple(spikes.offsets.shape)} and {tuple(spikes.groups.shape)}"
+                f'SpikePoint takes (T, B, G, K, {expected}) and (T, B, G, {per_group_channels}) '
+                f'spikes, got {tuple(spikes.offsets.shape)} and {tuple(spikes.groups.shape)}'
             )
         offsets = spikes.offsets.reshape(steps, batch * groups * neighbours, channels)
         per_group = spikes.groups.reshape(steps, batch * groups, per_group_channels)
@@ -455,7 +454,7 @@ class SpikePoint(nn.Module):
 
 
 #: Training losses: the paper's "mse" (:func:`voting_loss`) or "ce" (:func:`voting_cross_entropy`).
-LOSSES = ("mse", "ce")
+LOSSES = ('mse', 'ce')
 #: Logit per unit of voter firing fraction in :func:`voting_cross_entropy`: a class whose
 #: voters all fire at every step leads one whose voters never fire by 10 nats.
 CE_LOGIT_SCALE = 10.0
@@ -480,8 +479,8 @@ def voting_cross_entropy(scores: torch.Tensor, labels: torch.Tensor) -> torch.Te
 def training_loss(kind: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """Return the loss function named ``kind`` (:data:`LOSSES`)."""
     if kind not in LOSSES:
-        raise ValueError(f"unknown loss {kind!r}; choose from {LOSSES}")
-    return voting_loss if kind == "mse" else voting_cross_entropy
+        raise ValueError(f'unknown loss {kind!r}; choose from {LOSSES}')
+    return voting_loss if kind == 'mse' else voting_cross_entropy
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -514,7 +513,7 @@ class SpikePointClassifier:
             self.class_names = tuple(str(i) for i in range(self.model.config.n_classes))
         if len(self.class_names) != self.model.config.n_classes:
             raise SpikePointError(
-                f"{len(self.class_names)} class names for {self.model.config.n_classes} classes"
+                f'{len(self.class_names)} class names for {self.model.config.n_classes} classes'
             )
         cfg, points = self.model.config, self.points
         if (cfg.offset_channels, cfg.group_channels) != (
@@ -522,10 +521,10 @@ class SpikePointClassifier:
             points.group_channels,
         ):
             raise SpikePointError(
-                f"the network takes {cfg.offset_channels} offset and {cfg.group_channels} group "
-                f"channels, the point clouds give {points.offset_channels} and "
-                f"{points.group_channels} (signed_offsets={points.signed_offsets}, "
-                f"motion_inputs={points.motion_inputs})"
+                f'the network takes {cfg.offset_channels} offset and {cfg.group_channels} group '
+                f'channels, the point clouds give {points.offset_channels} and '
+                f'{points.group_channels} (signed_offsets={points.signed_offsets}, '
+                f'motion_inputs={points.motion_inputs})'
             )
 
     def scores(self, windows: Sequence[np.ndarray], seed: int = 0) -> np.ndarray:
@@ -666,48 +665,48 @@ def shipped_classifier_path() -> Path:
     """Return the shipped recogniser of the simulated gestures (``weights/README.md``)."""
     from importlib import resources
 
-    return Path(str(resources.files("snn_control").joinpath("weights", SHIPPED_WEIGHTS)))
+    return Path(str(resources.files('snn_control').joinpath('weights', SHIPPED_WEIGHTS)))
 
 
 def save_classifier(classifier: SpikePointClassifier, path: str | Path) -> Path:
     meta = {
-        "format": FORMAT,
-        "model": classifier.model.config.as_dict(),
-        "points": classifier.points.as_dict(),
-        "sensor_size": list(classifier.sensor_size),
-        "class_names": list(classifier.class_names),
-        "training": classifier.training,
+        'format': FORMAT,
+        'model': classifier.model.config.as_dict(),
+        'points': classifier.points.as_dict(),
+        'sensor_size': list(classifier.sensor_size),
+        'class_names': list(classifier.class_names),
+        'training': classifier.training,
     }
     weights = {
-        f"state/{k}": v.detach().cpu().numpy() for k, v in classifier.model.state_dict().items()
+        f'state/{k}': v.detach().cpu().numpy() for k, v in classifier.model.state_dict().items()
     }
     return atomic_savez(path, meta=np.array(json.dumps(meta)), **weights)
 
 
 def load_classifier(path: str | Path) -> SpikePointClassifier:
     """Read a file of :func:`save_classifier`; :class:`SpikePointError` says what is wrong."""
-    data = read_npz(path, "SpikePoint weight file", SpikePointError)
+    data = read_npz(path, 'SpikePoint weight file', SpikePointError)
     try:
-        meta = json.loads(str(data["meta"]))
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            found = meta.get("format") if isinstance(meta, dict) else None
+        meta = json.loads(str(data['meta']))
+        if not isinstance(meta, dict) or meta.get('format') != FORMAT:
+            found = meta.get('format') if isinstance(meta, dict) else None
             raise SpikePointError(
-                f"{path} is not a SpikePoint weight file ({found!r}, expected {FORMAT!r})"
+                f'{path} is not a SpikePoint weight file ({found!r}, expected {FORMAT!r})'
             )
-        model = SpikePoint(SpikePointConfig(**meta["model"]))
-        points = PointCloudConfig(**meta["points"])
-        width, height = (int(v) for v in meta["sensor_size"])
-        class_names = tuple(str(n) for n in meta["class_names"])
+        model = SpikePoint(SpikePointConfig(**meta['model']))
+        points = PointCloudConfig(**meta['points'])
+        width, height = (int(v) for v in meta['sensor_size'])
+        class_names = tuple(str(n) for n in meta['class_names'])
     except SpikePointError:
         raise
     except KeyError as exc:
-        raise SpikePointError(f"{path}: SpikePoint weight file lacks {exc}") from exc
+        raise SpikePointError(f'{path}: SpikePoint weight file lacks {exc}') from exc
     except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
-        raise SpikePointError(f"{path}: unreadable SpikePoint configuration ({exc})") from exc
+        raise SpikePointError(f'{path}: unreadable SpikePoint configuration ({exc})') from exc
     state = {
-        k[len("state/"):]: torch.from_numpy(np.array(v))
+        k[len('state/'):]: torch.from_numpy(np.array(v))
         for k, v in data.items()
-        if k.startswith("state/")
+        if k.startswith('state/')
     }
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
     if bad:
@@ -716,9 +715,9 @@ def load_classifier(path: str | Path) -> SpikePointClassifier:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise SpikePointError(
-            f"{path}: weights do not match the stored configuration ({exc})"
+            f'{path}: weights do not match the stored configuration ({exc})'
         ) from exc
     model.eval()
     return SpikePointClassifier(
-        model, points, (width, height), class_names, dict(meta.get("training") or {})
+        model, points, (width, height), class_names, dict(meta.get('training') or {})
     )

@@ -60,12 +60,9 @@ from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-import torch
-
 from snn_control.engine import fixed_point as fxp
 from snn_control.engine.network import Connection, make_population
 from snn_control.engine.neurons import Layout
-from snn_control.hardware.boards import SparseNetwork
 from snn_control.events.spikepoint import (
     BottleneckResidual,
     LayerStep,
@@ -74,6 +71,8 @@ from snn_control.events.spikepoint import (
 )
 from snn_control.events.spikepoint_nir import AND_THRESHOLD, OR_THRESHOLD
 from snn_control.events.windows import GroupedSpikes
+from snn_control.hardware.boards import SparseNetwork
+import torch
 
 #: Integer units per unit of float for relays, ANDs and ORs (their inputs are spike counts).
 COUNT_SCALE_EXP = 7
@@ -97,7 +96,7 @@ class _Stage:
     layer: bool = False
     scale_exp: int = COUNT_SCALE_EXP
     #: (source stage, float weights (target, source) in target units): what feeds it.
-    inputs: list[tuple["_Stage", sp.spmatrix]] = field(default_factory=list)
+    inputs: list[tuple['_Stage', sp.spmatrix]] = field(default_factory=list)
     start: int = 0
 
     @property
@@ -191,8 +190,8 @@ def run_in_lava(compiled: LoihiSpikePoint, inputs: np.ndarray) -> np.ndarray:
     """
     from snn_control.engine.lava_backend import LavaNetwork
 
-    with LavaNetwork.from_fixed(compiled.fixed, name="spikepoint (compiled)") as net:
-        return net.run(inputs)["spikes"].astype(bool)
+    with LavaNetwork.from_fixed(compiled.fixed, name='spikepoint (compiled)') as net:
+        return net.run(inputs)['spikes'].astype(bool)
 
 
 @dataclass(frozen=True)
@@ -260,10 +259,10 @@ def evaluate_fixed(
         entries += ours_fixed.size
     n = max(len(filled), 1)
     return {
-        "accuracy_fixed": right_fixed / n,
-        "accuracy_float": right_float / n,
-        "vote_agreement": agree / max(entries, 1),
-        "windows": len(filled),
+        'accuracy_fixed': right_fixed / n,
+        'accuracy_float': right_float / n,
+        'vote_agreement': agree / max(entries, 1),
+        'windows': len(filled),
     }
 
 
@@ -273,9 +272,9 @@ def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
     cfg = model.config
     groups, neighbours = points.n_groups, points.n_neighbours
     n_points = groups * neighbours
-    offsets = _Stage("input_offsets", n_points, cfg.offset_channels, 0)
-    group_inputs = _Stage("input_groups", groups, cfg.group_channels, 0)
-    on = _Stage("input_on", 1, 1, 0)
+    offsets = _Stage('input_offsets', n_points, cfg.offset_channels, 0)
+    group_inputs = _Stage('input_groups', groups, cfg.group_channels, 0)
+    on = _Stage('input_on', 1, 1, 0)
     stages: list[_Stage] = [offsets, group_inputs, on]
     relays: dict[tuple[str, int], _Stage] = {}
 
@@ -285,12 +284,12 @@ def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
             key = (stage.name, stage.depth + 1)
             if key not in relays:
                 relay = _Stage(
-                    f"{stage.name}_relay{stage.depth + 1}",
+                    f'{stage.name}_relay{stage.depth + 1}',
                     stage.points,
                     stage.channels,
                     stage.depth + 1,
                 )
-                relay.inputs.append((stage, sp.identity(stage.size, format="csr")))
+                relay.inputs.append((stage, sp.identity(stage.size, format='csr')))
                 relays[key] = relay
                 stages.append(relay)
             stage = relays[key]
@@ -321,15 +320,15 @@ def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
         )
         bias = step.bias.double().numpy()[:, None]
         feeds = [
-            (source, sp.kron(sp.identity(source.points), weight, format="csr"))
+            (source, sp.kron(sp.identity(source.points), weight, format='csr'))
             for source in sources
         ]
         feeds.append((on, sp.csr_matrix(np.tile(bias, (stage.points, 1)))))
         if group_source is not None:
             group_weight = step.group_weight.t().double().numpy()
             # every neighbour of a group gets its group's current
-            spread = sp.kron(sp.identity(groups), np.ones((neighbours, 1)), format="csr")
-            feeds.append((group_source, sp.kron(spread, group_weight, format="csr")))
+            spread = sp.kron(sp.identity(groups), np.ones((neighbours, 1)), format='csr')
+            feeds.append((group_source, sp.kron(spread, group_weight, format='csr')))
         return add(stage, feeds)
 
     def max_pool(name: str, sources: Sequence[_Stage], pool_size: int) -> list[_Stage]:
@@ -337,34 +336,34 @@ def compile_classifier(classifier: SpikePointClassifier) -> LoihiSpikePoint:
         pool = sp.kron(
             sp.kron(sp.identity(n_in // pool_size), np.ones((1, pool_size))),
             sp.identity(channels),
-            format="csr",
+            format='csr',
         )
-        same = sp.identity(sources[0].size, format="csr")
+        same = sp.identity(sources[0].size, format='csr')
         any_one = add(
-            _Stage(f"{name}_any", n_in // pool_size, channels, 0), [(s, pool) for s in sources]
+            _Stage(f'{name}_any', n_in // pool_size, channels, 0), [(s, pool) for s in sources]
         )
         both = add(
-            _Stage(f"{name}_both", n_in, channels, 0, threshold=AND_THRESHOLD),
+            _Stage(f'{name}_both', n_in, channels, 0, threshold=AND_THRESHOLD),
             [(s, same) for s in sources],
         )
-        any_both = add(_Stage(f"{name}_any_both", n_in // pool_size, channels, 0), [(both, pool)])
+        any_both = add(_Stage(f'{name}_any_both', n_in // pool_size, channels, 0), [(both, pool)])
         return [any_one, any_both]
 
     def block(name: str, residual: BottleneckResidual, sources: list[_Stage]) -> list[_Stage]:
-        inner = spiking(f"{name}_reduce", residual.reduce, sources)
-        return sources + [spiking(f"{name}_expand", residual.expand, [inner])]
+        inner = spiking(f'{name}_reduce', residual.reduce, sources)
+        return sources + [spiking(f'{name}_expand', residual.expand, [inner])]
 
-    x = [spiking("local_lift", model.local_lift, [offsets], group_inputs)]
-    x = block("local_block", model.local_block, x)
-    x = max_pool("neighbour_pool", x, neighbours)
+    x = [spiking('local_lift', model.local_lift, [offsets], group_inputs)]
+    x = block('local_block', model.local_block, x)
+    x = max_pool('neighbour_pool', x, neighbours)
     for i, stage in enumerate(model.global_stages):
         x = (
-            block(f"global{i}", stage, x)
+            block(f'global{i}', stage, x)
             if isinstance(stage, BottleneckResidual)
-            else [spiking(f"global{i}", stage, x)]
+            else [spiking(f'global{i}', stage, x)]
         )
-    x = max_pool("group_pool", x, groups)
-    voters = spiking("voters", model.voters, x)
+    x = max_pool('group_pool', x, groups)
+    voters = spiking('voters', model.voters, x)
     return _assemble(classifier, stages, voters)
 
 
@@ -378,8 +377,8 @@ def _assemble(
     for stage in inputs + network:
         stage.start, start = start, start + stage.size
     n_input = sum(s.size for s in inputs)
-    slices = {"input": slice(0, n_input), "network": slice(n_input, start)}
-    lay = Layout(("input", "network"), slices, start, slices["input"])
+    slices = {'input': slice(0, n_input), 'network': slice(n_input, start)}
+    lay = Layout(('input', 'network'), slices, start, slices['input'])
 
     scale_exp = np.zeros(start, dtype=np.int64)
     dv, vth_float = np.zeros(start), np.zeros(start)
@@ -403,15 +402,15 @@ def _assemble(
                 weight.data[None, :] * 2.0 ** (stage.scale_exp - fxp.ACT_SHIFT),
                 slice(0),
                 slice(0),
-                "current",
-                f"{source.name}->{stage.name}",
+                'current',
+                f'{source.name}->{stage.name}',
             )
             mantissas = sp.csr_matrix(
                 (quantised.weight[0], weight.indices, weight.indptr), shape=weight.shape
             )
             mantissas.eliminate_zeros()  # weights too small for the 8-bit grid are no synapses
             synapses.append(Connection(source.name, stage.name, mantissas, sparse=True))
-            source_population = "input" if source.depth == 0 else "network"
+            source_population = 'input' if source.depth == 0 else 'network'
             entries = mantissas.tocoo()
             entries.row += stage.start - n_input
             entries.col += source.start - slices[source_population].start
@@ -433,8 +432,8 @@ def _assemble(
         connections.append(
             fxp.FixedConnection(
                 source=source,
-                target=slices["network"],
-                port="current",
+                target=slices['network'],
+                port='current',
                 weight=weight,
                 weight_exp=weight_exp,
                 sign_mode=sign_mode,

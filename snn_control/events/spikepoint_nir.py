@@ -53,18 +53,16 @@ threshold can fire on one side only, which the agreement figure shows.
 
 from __future__ import annotations
 
-import json
-import warnings
 from dataclasses import dataclass
+import json
 from pathlib import Path
 from typing import Any, Sequence
+import warnings
 
 import numpy as np
-import torch
-
 from snn_control.events.spikepoint import (
-    FORMAT,
     BottleneckResidual,
+    FORMAT,
     LayerStep,
     SpikePoint,
     SpikePointClassifier,
@@ -73,6 +71,7 @@ from snn_control.events.spikepoint import (
     SpikingLinear,
 )
 from snn_control.events.windows import PointCloudConfig
+import torch
 
 # : Thresholds of the max-pool's neurons (module doc): "any spike" and "a block's spike on its
 # input's".
@@ -151,16 +150,16 @@ class _GraphBuilder:
         )
         # at least 1-d: NIR's HDF5 writer cannot store scalars (from_nir restores the shapes)
         conv.metadata = {
-            "snn_control": {
-                "state": {
+            'snn_control': {
+                'state': {
                     k: np.atleast_1d(v.detach().cpu().numpy())
                     for k, v in layer.state_dict().items()
                 }
             }
         }
-        self.add(f"{name}_conv", conv, sources)
+        self.add(f'{name}_conv', conv, sources)
         return self.neurons(
-            name, (weight.shape[0], *shape), leak, layer.neurons.threshold, [f"{name}_conv"]
+            name, (weight.shape[0], *shape), leak, layer.neurons.threshold, [f'{name}_conv']
         )
 
     def max_pool(
@@ -192,11 +191,11 @@ class _GraphBuilder:
 
         pooled = (channels, shape[0] // kernel[0], shape[1] // kernel[1])
         any_one = self.neurons(
-            f"{name}_any", pooled, 1.0, OR_THRESHOLD, [pool(f"{name}_sum", sources)]
+            f'{name}_any', pooled, 1.0, OR_THRESHOLD, [pool(f'{name}_sum', sources)]
         )
-        both = self.neurons(f"{name}_both", (channels, *shape), 1.0, AND_THRESHOLD, sources)
+        both = self.neurons(f'{name}_both', (channels, *shape), 1.0, AND_THRESHOLD, sources)
         any_two = self.neurons(
-            f"{name}_any_both", pooled, 1.0, OR_THRESHOLD, [pool(f"{name}_sum_both", [both])]
+            f'{name}_any_both', pooled, 1.0, OR_THRESHOLD, [pool(f'{name}_sum_both', [both])]
         )
         return [any_one, any_two]
 
@@ -214,47 +213,47 @@ def to_nir(classifier: SpikePointClassifier) -> Any:
     groups, neighbours = points.n_groups, points.n_neighbours
     graph = _GraphBuilder(step_seconds(classifier))
     n_in = cfg.offset_channels + cfg.group_channels
-    graph.add("input", nir.Input(input_type={"input": np.array([n_in, groups, neighbours])}), [])
+    graph.add('input', nir.Input(input_type={'input': np.array([n_in, groups, neighbours])}), [])
 
     def block(
         name: str, residual: BottleneckResidual, shape: tuple[int, int], sources: list[str]
     ) -> list[str]:
         """Return the block's input and its branch: the two sources whose sum is its output."""
-        inner = graph.layer(f"{name}_reduce", residual.reduce, shape, sources)
-        return sources + [graph.layer(f"{name}_expand", residual.expand, shape, [inner])]
+        inner = graph.layer(f'{name}_reduce', residual.reduce, shape, sources)
+        return sources + [graph.layer(f'{name}_expand', residual.expand, shape, [inner])]
 
-    x = [graph.layer("local_lift", model.local_lift, (groups, neighbours), ["input"])]
-    x = block("local_block", model.local_block, (groups, neighbours), x)
+    x = [graph.layer('local_lift', model.local_lift, (groups, neighbours), ['input'])]
+    x = block('local_block', model.local_block, (groups, neighbours), x)
     x = graph.max_pool(
-        "neighbour_pool", cfg.local_channels, (groups, neighbours), (1, neighbours), x
+        'neighbour_pool', cfg.local_channels, (groups, neighbours), (1, neighbours), x
     )
     width = cfg.local_channels
     for i, stage in enumerate(model.global_stages):
         if isinstance(stage, BottleneckResidual):
-            x = block(f"global{i}", stage, (groups, 1), x)
+            x = block(f'global{i}', stage, (groups, 1), x)
         else:
-            x = [graph.layer(f"global{i}", stage, (groups, 1), x)]
+            x = [graph.layer(f'global{i}', stage, (groups, 1), x)]
             width = stage.linear.out_features
-    x = graph.max_pool("group_pool", width, (groups, 1), (groups, 1), x)
-    voters = graph.layer("voters", model.voters, (1, 1), x)
+    x = graph.max_pool('group_pool', width, (groups, 1), (groups, 1), x)
+    voters = graph.layer('voters', model.voters, (1, 1), x)
     n_voters = cfg.n_classes * cfg.voters_per_class
-    graph.add("output", nir.Output(output_type={"output": np.array([n_voters, 1, 1])}), [voters])
+    graph.add('output', nir.Output(output_type={'output': np.array([n_voters, 1, 1])}), [voters])
     # The configuration as one JSON string: NIR's HDF5 files give lists and strings back as
     # arrays of bytes.
     configuration = {
-        "model": cfg.as_dict(),
-        "points": points.as_dict(),
-        "sensor_size": list(classifier.sensor_size),
-        "class_names": list(classifier.class_names),
+        'model': cfg.as_dict(),
+        'points': points.as_dict(),
+        'sensor_size': list(classifier.sensor_size),
+        'class_names': list(classifier.class_names),
     }
     meta = {
-        "format": FORMAT,
-        "configuration": json.dumps(configuration),
-        "dt": graph.dt,
-        "input_layout": "offset channels then group channels, (C, G, K) per window and step",
-        "output_layout": "voting neurons, class by class",
+        'format': FORMAT,
+        'configuration': json.dumps(configuration),
+        'dt': graph.dt,
+        'input_layout': 'offset channels then group channels, (C, G, K) per window and step',
+        'output_layout': 'voting neurons, class by class',
     }
-    return nir.NIRGraph(nodes=graph.nodes, edges=graph.edges, metadata={"snn_control": meta})
+    return nir.NIRGraph(nodes=graph.nodes, edges=graph.edges, metadata={'snn_control': meta})
 
 
 def write_nir(classifier: SpikePointClassifier, path: str | Path) -> Path:
@@ -271,18 +270,18 @@ def from_nir(graph: Any) -> SpikePointClassifier:
 
     Exactly (its ``snn_control`` metadata).
     """
-    meta = graph.metadata.get("snn_control") if isinstance(graph.metadata, dict) else None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    meta = graph.metadata.get('snn_control') if isinstance(graph.metadata, dict) else None
+    if not isinstance(meta, dict) or meta.get('format') != FORMAT:
         raise SpikePointError(
-            "the NIR graph holds no SpikePoint classifier of snn_control (no "
+            'the NIR graph holds no SpikePoint classifier of snn_control (no '
             f"metadata['snn_control'] of format {FORMAT!r})"
         )
     try:
-        configuration = json.loads(str(meta["configuration"]))
-        model = SpikePoint(SpikePointConfig(**configuration["model"]))
-        points = PointCloudConfig(**configuration["points"])
-        width, height = (int(v) for v in configuration["sensor_size"])
-        class_names = tuple(str(n) for n in configuration["class_names"])
+        configuration = json.loads(str(meta['configuration']))
+        model = SpikePoint(SpikePointConfig(**configuration['model']))
+        points = PointCloudConfig(**configuration['points'])
+        width, height = (int(v) for v in configuration['sensor_size'])
+        class_names = tuple(str(n) for n in configuration['class_names'])
     except (KeyError, TypeError, ValueError) as exc:
         raise SpikePointError(
             f"the NIR graph's SpikePoint configuration is unreadable ({exc!r})"
@@ -291,11 +290,11 @@ def from_nir(graph: Any) -> SpikePointClassifier:
     state: dict[str, torch.Tensor] = {}
     for name, module in model.named_modules():
         if isinstance(module, SpikingLinear):
-            node = graph.nodes.get(_node_name(name) + "_conv")
+            node = graph.nodes.get(_node_name(name) + '_conv')
             if node is None:
-                raise SpikePointError(f"the NIR graph lacks the Conv2d node of layer {name!r}")
-            for key, value in node.metadata["snn_control"]["state"].items():
-                key = f"{name}.{key}"
+                raise SpikePointError(f'the NIR graph lacks the Conv2d node of layer {name!r}')
+            for key, value in node.metadata['snn_control']['state'].items():
+                key = f'{name}.{key}'
                 if key not in shapes or np.size(value) != int(np.prod(shapes[key])):
                     raise SpikePointError(
                         f"the NIR graph's parameter {key!r} does not fit its configuration"
@@ -324,7 +323,7 @@ def _node_name(module_name: str) -> str:
     ``local_block.reduce`` -> ``local_block_reduce``, ``global_stages.1.expand`` ->
     ``global1_expand``.
     """
-    return module_name.replace("global_stages.", "global").replace(".", "_")
+    return module_name.replace('global_stages.', 'global').replace('.', '_')
 
 
 def load_in_norse(graph: Any) -> torch.nn.Module:
@@ -336,19 +335,18 @@ def load_in_norse(graph: Any) -> torch.nn.Module:
     """
     import nir
     import nirtorch
-
     from snn_control.engine.nir_consumers import import_norse
 
     import_norse()
     from norse.torch.utils.import_nir import _import_norse_module
 
-    dt = float(graph.metadata["snn_control"]["dt"])
+    dt = float(graph.metadata['snn_control']['dt'])
 
     def norse(node: Any) -> torch.nn.Module:
         return _import_norse_module(node, ignore_warnings=True, dt=dt)
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter('ignore', DeprecationWarning)
         return nirtorch.nir_to_torch(
             graph, {nir.Conv2d: norse, nir.LIF: norse, nir.SumPool2d: norse}
         )
@@ -384,10 +382,10 @@ def compare_with_norse(
 
     windows = [w for w in windows if len(w)]
     if not windows:
-        raise ValueError("compare_with_norse needs at least one non-empty window")
+        raise ValueError('compare_with_norse needs at least one non-empty window')
     cfg = classifier.model.config
     with tempfile.TemporaryDirectory() as folder:
-        graph = nir.read(str(write_nir(classifier, path or Path(folder) / "spikepoint.nir")))
+        graph = nir.read(str(write_nir(classifier, path or Path(folder) / 'spikepoint.nir')))
     module = load_in_norse(graph)
     spikes = classifier.input_spikes(
         windows, np.random.default_rng(seed), torch.Generator().manual_seed(seed)

@@ -38,7 +38,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from snn_control.events.io import EVENT_DTYPE
 
 
@@ -57,17 +56,17 @@ class WindowedStream:
     max_buffer_events: int = 2_000_000
     rejected: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("empty_packets", "outside_sensor", "backwards", "restarts", "overflow"), 0
+            ('empty_packets', 'outside_sensor', 'backwards', 'restarts', 'overflow'), 0
         )
     )
 
     def __post_init__(self) -> None:
         if self.window_us <= 0 or self.step_us <= 0 or self.step_us > self.window_us:
             raise ValueError(
-                f"need 0 < step_us <= window_us, got window {self.window_us}, step {self.step_us}"
+                f'need 0 < step_us <= window_us, got window {self.window_us}, step {self.step_us}'
             )
         if min(self.sensor_size) <= 0:
-            raise ValueError(f"sensor size must be positive, got {self.sensor_size}")
+            raise ValueError(f'sensor size must be positive, got {self.sensor_size}')
         self._buffer = np.zeros(0, EVENT_DTYPE)
         self._newest: int | None = None
         self._next_end: int | None = None
@@ -78,35 +77,35 @@ class WindowedStream:
         if events.dtype != EVENT_DTYPE:
             raise ValueError(f"events must have the package's EVENT_DTYPE, got {events.dtype}")
         if events.size == 0:
-            self.rejected["empty_packets"] += 1
+            self.rejected['empty_packets'] += 1
             return []
-        inside = (events["x"] < self.sensor_size[0]) & (events["y"] < self.sensor_size[1])
-        self.rejected["outside_sensor"] += int(events.size - inside.sum())
+        inside = (events['x'] < self.sensor_size[0]) & (events['y'] < self.sensor_size[1])
+        self.rejected['outside_sensor'] += int(events.size - inside.sum())
         events = events[inside]
         if events.size == 0:
             return []
-        events = events[np.argsort(events["t"], kind="stable")]
-        if self._newest is not None and int(events["t"][0]) < self._newest - self.window_us:
-            self.rejected["restarts"] += 1
+        events = events[np.argsort(events['t'], kind='stable')]
+        if self._newest is not None and int(events['t'][0]) < self._newest - self.window_us:
+            self.rejected['restarts'] += 1
             self._buffer, self._newest, self._next_end = np.zeros(0, EVENT_DTYPE), None, None
         if self._newest is not None:
-            late = events["t"] < self._newest
-            self.rejected["backwards"] += int(late.sum())
+            late = events['t'] < self._newest
+            self.rejected['backwards'] += int(late.sum())
             events = events[~late]
             if events.size == 0:
                 return []
         if self._next_end is None:
-            self._next_end = int(events["t"][0]) + self.window_us
-        self._newest = int(events["t"][-1])
+            self._next_end = int(events['t'][0]) + self.window_us
+        self._newest = int(events['t'][-1])
         self._buffer = np.concatenate([self._buffer, events])
         if self._buffer.size > self.max_buffer_events:
             excess = self._buffer.size - self.max_buffer_events
-            self.rejected["overflow"] += excess
+            self.rejected['overflow'] += excess
             self._buffer = self._buffer[excess:]
         windows = []
         while self._newest >= self._next_end:
             start = self._next_end - self.window_us
-            t = self._buffer["t"]
+            t = self._buffer['t']
             a, b = np.searchsorted(t, start), np.searchsorted(t, self._next_end)
             windows.append(Window(start, self._next_end, self._buffer[a:b].copy()))
             self._next_end += self.step_us

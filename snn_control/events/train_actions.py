@@ -37,33 +37,32 @@ confusion matrix.
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict, dataclass, field
 import json
+from pathlib import Path
 import sys
 import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import torch
-
 from snn_control.events.spikepoint import (
+    count_parameters,
+    load_classifier,
     LOSSES,
+    save_classifier,
     SpikePoint,
     SpikePointClassifier,
     SpikePointConfig,
-    count_parameters,
-    load_classifier,
-    save_classifier,
     training_loss,
 )
 from snn_control.events.windows import (
+    clouds_to_rates,
     CODINGS,
     PointCloudConfig,
-    clouds_to_rates,
     sample_clouds,
     split_windows,
 )
+import torch
 
 
 @dataclass(frozen=True)
@@ -81,17 +80,17 @@ class TrainConfig:
     scale: float = 0.1
     seed: int = 0
     #: The paper's "mse" on the voters or "ce" (:data:`~snn_control.events.spikepoint.LOSSES`).
-    loss: str = "mse"
+    loss: str = 'mse'
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
-            raise ValueError("epochs and batch_size must be positive, learning_rate > 0")
+            raise ValueError('epochs and batch_size must be positive, learning_rate > 0')
         if not 0 < self.held_out_fraction < 1:
-            raise ValueError(f"held_out_fraction must be in (0, 1), got {self.held_out_fraction}")
+            raise ValueError(f'held_out_fraction must be in (0, 1), got {self.held_out_fraction}')
         if self.loss not in LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; choose from {LOSSES}")
+            raise ValueError(f'unknown loss {self.loss!r}; choose from {LOSSES}')
         if not 0 <= self.scale < 1 or self.shift < 0:
-            raise ValueError(f"need 0 <= scale < 1 and shift >= 0, got {self.scale}, {self.shift}")
+            raise ValueError(f'need 0 <= scale < 1 and shift >= 0, got {self.scale}, {self.shift}')
 
 
 @dataclass
@@ -105,7 +104,7 @@ class WindowSet:
     def __len__(self) -> int:
         return len(self.windows)
 
-    def subset(self, index: Sequence[int]) -> "WindowSet":
+    def subset(self, index: Sequence[int]) -> 'WindowSet':
         return WindowSet(
             [self.windows[i] for i in index], self.labels[index], self.recordings[index]
         )
@@ -208,7 +207,7 @@ def train(
     from tqdm import tqdm
 
     if len(train_set) == 0:
-        raise ValueError("no training windows (are the recordings shorter than one event?)")
+        raise ValueError('no training windows (are the recordings shorter than one event?)')
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
@@ -225,8 +224,8 @@ def train(
     loss_fn = training_loss(config.loss)
     bar = tqdm(
         total=config.epochs * len(train_set),
-        desc="train spikepoint",
-        unit="window",
+        desc='train spikepoint',
+        unit='window',
         file=sys.stderr,
         disable=not progress,
     )
@@ -256,15 +255,15 @@ def train(
         history.loss.append(loss_sum / max(seen, 1))
         history.train_accuracy.append(correct / max(seen, 1))
         held = (
-            evaluate(classifier, held_out)["window_accuracy"]
+            evaluate(classifier, held_out)['window_accuracy']
             if held_out is not None and len(held_out)
             else np.nan
         )
         history.held_out_accuracy.append(float(held))
         bar.set_postfix(
-            loss=f"{history.loss[-1]:.4f}",
-            train=f"{history.train_accuracy[-1]:.3f}",
-            held_out=f"{held:.3f}",
+            loss=f'{history.loss[-1]:.4f}',
+            train=f'{history.train_accuracy[-1]:.3f}',
+            held_out=f'{held:.3f}',
         )
         if checkpoint is not None:
             save_classifier(classifier, checkpoint)
@@ -291,15 +290,15 @@ def evaluate(classifier: SpikePointClassifier, windows: WindowSet, seed: int = 0
     np.add.at(per_recording, which, scores)
     truth = windows.labels[first]
     return {
-        "window_accuracy": (
-            float(np.mean(predicted == windows.labels)) if len(windows) else float("nan")
+        'window_accuracy': (
+            float(np.mean(predicted == windows.labels)) if len(windows) else float('nan')
         ),
-        "recording_accuracy": (
-            float(np.mean(per_recording.argmax(axis=1) == truth)) if len(truth) else float("nan")
+        'recording_accuracy': (
+            float(np.mean(per_recording.argmax(axis=1) == truth)) if len(truth) else float('nan')
         ),
-        "windows": len(windows),
-        "recordings": len(recordings),
-        "confusion": confusion,
+        'windows': len(windows),
+        'recordings': len(recordings),
+        'confusion': confusion,
     }
 
 
@@ -308,7 +307,7 @@ def plot_report(
     confusion: np.ndarray,
     class_names: Sequence[str],
     path: str | Path,
-    loss: str = "mse",
+    loss: str = 'mse',
 ) -> Path:
     """One PNG: the training curve (loss, accuracies per epoch) and the confusion matrix."""
     from snn_control.plotting import pyplot, save_figure
@@ -317,39 +316,39 @@ def plot_report(
 
     fig, (curve, matrix) = plt.subplots(1, 2, figsize=(12, 5))
     epochs = np.arange(1, len(history.loss) + 1)
-    curve.plot(epochs, history.train_accuracy, label="train accuracy")
-    curve.plot(epochs, history.held_out_accuracy, label="held-out accuracy")
-    curve.set_xlabel("epoch")
-    curve.set_ylabel("accuracy")
+    curve.plot(epochs, history.train_accuracy, label='train accuracy')
+    curve.plot(epochs, history.held_out_accuracy, label='held-out accuracy')
+    curve.set_xlabel('epoch')
+    curve.set_ylabel('accuracy')
     curve.set_ylim(0, 1.02)
     curve.grid(alpha=0.3)
     loss_axis = curve.twinx()
     loss_axis.plot(
-        epochs, history.loss, color="grey", linestyle="--", label=f"loss ({loss.upper()})"
+        epochs, history.loss, color='grey', linestyle='--', label=f'loss ({loss.upper()})'
     )
-    loss_axis.set_ylabel("loss")
+    loss_axis.set_ylabel('loss')
     lines = curve.get_lines() + loss_axis.get_lines()
-    curve.legend(lines, [line.get_label() for line in lines], loc="best", fontsize=8)
-    curve.set_title("training")
+    curve.legend(lines, [line.get_label() for line in lines], loc='best', fontsize=8)
+    curve.set_title('training')
     rates = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
-    matrix.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    matrix.imshow(rates, cmap='Blues', vmin=0, vmax=1)
     for (i, j), count in np.ndenumerate(confusion):
         if count:
             matrix.text(
                 j,
                 i,
                 str(count),
-                ha="center",
-                va="center",
+                ha='center',
+                va='center',
                 fontsize=7,
-                color="white" if rates[i, j] > 0.5 else "black",
+                color='white' if rates[i, j] > 0.5 else 'black',
             )
     ticks = np.arange(len(class_names))
-    matrix.set_xticks(ticks, class_names, rotation=60, ha="right", fontsize=7)
+    matrix.set_xticks(ticks, class_names, rotation=60, ha='right', fontsize=7)
     matrix.set_yticks(ticks, class_names, fontsize=7)
-    matrix.set_xlabel("predicted")
-    matrix.set_ylabel("true")
-    matrix.set_title(f"held-out windows ({int(confusion.sum())})")
+    matrix.set_xlabel('predicted')
+    matrix.set_ylabel('true')
+    matrix.set_title(f'held-out windows ({int(confusion.sum())})')
     return save_figure(fig, path, dpi=110)
 
 
@@ -381,7 +380,7 @@ def simulated_data(
         from snn_control.sim.gestures import dataset as gestures
     except ImportError as exc:
         raise ValueError(
-            f"the simulated gesture dataset (snn_control.sim.gestures) is not available: {exc}"
+            f'the simulated gesture dataset (snn_control.sim.gestures) is not available: {exc}'
         ) from exc
     recordings, labels = gestures.load_or_generate(cache_dir, per_class, seed, progress=progress)
     labels = np.asarray(labels, dtype=np.int64)
@@ -405,12 +404,12 @@ def held_out_windows_of_shipped(
     From its ``training`` record: size, seed, held-out share; the dataset comes from its cache.
     """
     record = classifier.training
-    if record.get("dataset") != "simulated":
+    if record.get('dataset') != 'simulated':
         raise ValueError(f"the classifier's training record names no simulated dataset: {record}")
     data = simulated_data(
-        int(record["per_class"]),
-        int(record["seed"]),
-        float(record["held_out_fraction"]),
+        int(record['per_class']),
+        int(record['seed']),
+        float(record['held_out_fraction']),
         cache_dir,
         progress=False,
     )
@@ -425,8 +424,8 @@ def dvs128_data(data_dir: str | Path) -> ActionData:
         load_dvs_gesture,
     )
 
-    train_samples = load_dvs_gesture(data_dir, "train")
-    test_samples = load_dvs_gesture(data_dir, "test")
+    train_samples = load_dvs_gesture(data_dir, 'train')
+    test_samples = load_dvs_gesture(data_dir, 'test')
     samples = train_samples + test_samples
     return ActionData(
         [s.events for s in samples],
@@ -474,7 +473,7 @@ def run(
     classifier.training = dict(training_record or {}, train_seconds=round(seconds, 1))
     path = save_classifier(classifier, out)
     result = evaluate(classifier, held_out)
-    confusion = result.pop("confusion")
+    confusion = result.pop('confusion')
     if plot:
         plot_report(history, confusion, data.class_names, plot, config.loss)
     result.update(
@@ -485,82 +484,82 @@ def run(
         final_train_accuracy=history.train_accuracy[-1],
         weights=str(path),
     )
-    result["confusion"] = confusion.tolist()
+    result['confusion'] = confusion.tolist()
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="snn-control train actions",
-        description="Train SpikePoint (a point-based SNN) on event recordings of "
-        "actions and report held-out accuracy.",
+        prog='snn-control train actions',
+        description='Train SpikePoint (a point-based SNN) on event recordings of '
+        'actions and report held-out accuracy.',
     )
-    parser.add_argument("--dataset", choices=("simulated", "dvs128"), default="simulated")
-    parser.add_argument("--data-dir", help="DVS128 Gesture folder (IBM release or tonic layout)")
+    parser.add_argument('--dataset', choices=('simulated', 'dvs128'), default='simulated')
+    parser.add_argument('--data-dir', help='DVS128 Gesture folder (IBM release or tonic layout)')
     parser.add_argument(
-        "--per-class", type=int, default=100, help="simulated recordings per class"
+        '--per-class', type=int, default=100, help='simulated recordings per class'
     )
     parser.add_argument(
-        "--cache-dir", help="where the simulated dataset is cached (default: the dataset's own)"
+        '--cache-dir', help="where the simulated dataset is cached (default: the dataset's own)"
     )
-    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
-    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
-    parser.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
+    parser.add_argument('--epochs', type=int, default=TrainConfig.epochs)
+    parser.add_argument('--batch-size', type=int, default=TrainConfig.batch_size)
+    parser.add_argument('--lr', type=float, default=TrainConfig.learning_rate)
     parser.add_argument(
-        "--loss",
+        '--loss',
         choices=LOSSES,
         default=TrainConfig.loss,
         help="the paper's MSE on the voters' firing, or cross-entropy on it",
     )
     parser.add_argument(
-        "--held-out",
+        '--held-out',
         type=float,
         default=TrainConfig.held_out_fraction,
         help="share of each class's simulated recordings held out",
     )
-    parser.add_argument("--timesteps", type=int, default=SpikePointConfig.timesteps)
+    parser.add_argument('--timesteps', type=int, default=SpikePointConfig.timesteps)
     parser.add_argument(
-        "--threshold",
+        '--threshold',
         type=float,
         default=SpikePointConfig.threshold,
-        help="firing threshold of every PLIF neuron",
+        help='firing threshold of every PLIF neuron',
     )
     parser.add_argument(
-        "--coding",
+        '--coding',
         choices=CODINGS,
         default=SpikePointConfig.coding,
         help="rate code of the inputs: Bernoulli (the paper's) or regular trains",
     )
     parser.add_argument(
-        "--signed-offsets",
-        action="store_true",
-        help="code each neighbour offset as an ON/OFF pair (keeps its sign) instead of |offset|",
+        '--signed-offsets',
+        action='store_true',
+        help='code each neighbour offset as an ON/OFF pair (keeps its sign) instead of |offset|',
     )
     parser.add_argument(
-        "--motion-inputs",
-        action="store_true",
+        '--motion-inputs',
+        action='store_true',
         help="add each group's velocity and its place in the cloud "
-        "(tells the sense of a rotation)",
+        '(tells the sense of a rotation)',
     )
-    parser.add_argument("--groups", type=int, default=PointCloudConfig.n_groups)
-    parser.add_argument("--neighbours", type=int, default=PointCloudConfig.n_neighbours)
-    parser.add_argument("--points", type=int, default=PointCloudConfig.n_points)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument('--groups', type=int, default=PointCloudConfig.n_groups)
+    parser.add_argument('--neighbours', type=int, default=PointCloudConfig.n_neighbours)
+    parser.add_argument('--points', type=int, default=PointCloudConfig.n_points)
+    parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        "--threads", type=int, default=1, help="torch threads (the machine is shared)"
-    )
-    parser.add_argument(
-        "--init",
-        help="continue from this weight file: its network and point-cloud settings "
-        "are used (the flags for them are ignored), its training record is kept",
+        '--threads', type=int, default=1, help='torch threads (the machine is shared)'
     )
     parser.add_argument(
-        "--out", required=True, help="weight file to write (.npz), also after every epoch"
+        '--init',
+        help='continue from this weight file: its network and point-cloud settings '
+        'are used (the flags for them are ignored), its training record is kept',
     )
     parser.add_argument(
-        "--plot", help="PNG of the training curve and confusion matrix (default: next to --out)"
+        '--out', required=True, help='weight file to write (.npz), also after every epoch'
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    parser.add_argument(
+        '--plot', help='PNG of the training curve and confusion matrix (default: next to --out)'
+    )
+    parser.add_argument('--json', action='store_true', help='one JSON object on the last line')
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, args.threads))
     try:
@@ -579,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
             signed_offsets=args.signed_offsets,
             motion_inputs=args.motion_inputs,
         )
-        if args.dataset == "simulated":
+        if args.dataset == 'simulated':
             data = simulated_data(
                 args.per_class,
                 args.seed,
@@ -589,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             if not args.data_dir:
-                raise ValueError("--dataset dvs128 needs --data-dir")
+                raise ValueError('--dataset dvs128 needs --data-dir')
             data = dvs128_data(args.data_dir)
         model_config = SpikePointConfig(
             n_classes=len(data.class_names),
@@ -604,22 +603,22 @@ def main(argv: list[str] | None = None) -> int:
             start = load_classifier(args.init)
             if tuple(start.class_names) != tuple(data.class_names):
                 raise ValueError(
-                    f"{args.init} recognises {list(start.class_names)}, the dataset has "
-                    f"{list(data.class_names)}"
+                    f'{args.init} recognises {list(start.class_names)}, the dataset has '
+                    f'{list(data.class_names)}'
                 )
             model_config, points, previous = start.model.config, start.points, start.training
             initial_state = start.model.state_dict()
-        plot = args.plot or str(Path(args.out).with_suffix(".png"))
+        plot = args.plot or str(Path(args.out).with_suffix('.png'))
         record = {
-            "dataset": args.dataset,
-            "per_class": args.per_class,
-            "seed": args.seed,
-            "held_out_fraction": config.held_out_fraction,
-            "command": "snn-control train actions "
-            + " ".join(sys.argv[1:] if argv is None else argv),
+            'dataset': args.dataset,
+            'per_class': args.per_class,
+            'seed': args.seed,
+            'held_out_fraction': config.held_out_fraction,
+            'command': 'snn-control train actions '
+            + ' '.join(sys.argv[1:] if argv is None else argv),
         }
         if previous is not None:
-            record["continued_from"] = previous
+            record['continued_from'] = previous
         result = run(
             data,
             model_config,
@@ -632,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
             initial_state=initial_state,
         )
     except (OSError, ValueError) as exc:
-        print(f"snn-control train actions: {exc}", file=sys.stderr)
+        print(f'snn-control train actions: {exc}', file=sys.stderr)
         return 2
     result.update(
         dataset=args.dataset,
@@ -645,14 +644,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, sort_keys=True))
     else:
         for key, value in result.items():
-            if key != "confusion":
-                print(f"{key}: {value}")
-        print("confusion (rows true, columns predicted):")
+            if key != 'confusion':
+                print(f'{key}: {value}')
+        print('confusion (rows true, columns predicted):')
         width = max(len(name) for name in data.class_names)
-        for name, row in zip(data.class_names, result["confusion"]):
+        for name, row in zip(data.class_names, result['confusion']):
             print(f"  {name:>{width}s} {' '.join(f'{c:4d}' for c in row)}")
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     sys.exit(main())

@@ -126,17 +126,17 @@ class PointCloudConfig:
     def __post_init__(self) -> None:
         if self.window_us <= 0 or self.step_us <= 0:
             raise ValueError(
-                f"window_us and step_us must be positive, got {self.window_us}, {self.step_us}"
+                f'window_us and step_us must be positive, got {self.window_us}, {self.step_us}'
             )
         if not 0 < self.n_neighbours <= self.n_points or not 0 < self.n_groups <= self.n_points:
             raise ValueError(
-                f"need 0 < n_groups, n_neighbours <= n_points; got {self.n_groups}, "
-                f"{self.n_neighbours}, {self.n_points}"
+                f'need 0 < n_groups, n_neighbours <= n_points; got {self.n_groups}, '
+                f'{self.n_neighbours}, {self.n_points}'
             )
         if self.offset_clip <= 0:
-            raise ValueError(f"offset_clip must be positive, got {self.offset_clip}")
+            raise ValueError(f'offset_clip must be positive, got {self.offset_clip}')
         if self.denoise_cell_px < 1 or self.denoise_cell_us < 1:
-            raise ValueError("denoise_cell_px and denoise_cell_us must be positive")
+            raise ValueError('denoise_cell_px and denoise_cell_us must be positive')
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -160,8 +160,8 @@ def window_bounds(t: np.ndarray, window_us: int, step_us: int) -> np.ndarray:
     starts = first + step_us * np.arange(n_windows, dtype=np.int64)
     return np.stack(
         [
-            np.searchsorted(t, starts, side="left"),
-            np.searchsorted(t, starts + window_us, side="left"),
+            np.searchsorted(t, starts, side='left'),
+            np.searchsorted(t, starts + window_us, side='left'),
         ],
         axis=1,
     ).astype(np.int64)
@@ -175,7 +175,7 @@ def split_windows(
 
     Views, in time order.
     """
-    bounds = window_bounds(events["t"], window_us, step_us)
+    bounds = window_bounds(events['t'], window_us, step_us)
     return [events[a:b] for a, b in bounds if b - a >= max(1, min_events)]
 
 
@@ -195,8 +195,8 @@ def denoise(
     """
     if len(events) == 0 or min_support <= 1:
         return events
-    x, y = events["x"].astype(np.int64) // cell_px, events["y"].astype(np.int64) // cell_px
-    t = (events["t"] - events["t"][0]) // cell_us
+    x, y = events['x'].astype(np.int64) // cell_px, events['y'].astype(np.int64) // cell_px
+    t = (events['t'] - events['t'][0]) // cell_us
     # counts per voxel, padded by one voxel on every side so that the 3x3x3 sums need no bounds
     shape = (int(t.max()) + 3, int(y.max()) + 3, int(x.max()) + 3)
     voxel = np.ravel_multi_index((t + 1, y + 1, x + 1), shape)
@@ -222,15 +222,15 @@ def sample_points(
     replacement otherwise. A window whose events share one timestamp gets ``t = 0``.
     """
     if len(events) == 0:
-        raise EmptyWindowError("cannot sample points from an empty window (no events)")
+        raise EmptyWindowError('cannot sample points from an empty window (no events)')
     width, height = sensor_size
     chosen = rng.choice(len(events), size=n_points, replace=len(events) < n_points)
     picked = events[chosen]
-    t = picked["t"].astype(np.float64)
-    t_min, t_span = events["t"][0], float(events["t"][-1] - events["t"][0])
+    t = picked['t'].astype(np.float64)
+    t_min, t_span = events['t'][0], float(events['t'][-1] - events['t'][0])
     points = np.empty((n_points, 3), dtype=np.float32)
-    points[:, 0] = picked["x"] / np.float32(width)
-    points[:, 1] = picked["y"] / np.float32(height)
+    points[:, 0] = picked['x'] / np.float32(width)
+    points[:, 1] = picked['y'] / np.float32(height)
     points[:, 2] = (t - t_min) / t_span if t_span > 0 else 0.0
     return points
 
@@ -247,7 +247,7 @@ def farthest_point_sampling(points: torch.Tensor, n_groups: int) -> torch.Tensor
     # contiguous rows instead of strided triples (three times faster on CPU).
     planes = points.permute(2, 0, 1).contiguous()
     chosen = torch.empty(batch, n_groups, dtype=torch.long, device=points.device)
-    nearest = torch.full((batch, n), float("inf"), dtype=points.dtype, device=points.device)
+    nearest = torch.full((batch, n), float('inf'), dtype=points.dtype, device=points.device)
     distance, gap = torch.empty_like(nearest), torch.empty_like(nearest)
     farthest = torch.zeros(batch, dtype=torch.long, device=points.device)
     rows = torch.arange(batch, device=points.device)
@@ -298,7 +298,7 @@ class GroupedRates(NamedTuple):
     groups: torch.Tensor
 
     def code(
-        self, timesteps: int, generator: torch.Generator | None = None, coding: str = "bernoulli"
+        self, timesteps: int, generator: torch.Generator | None = None, coding: str = 'bernoulli'
     ) -> GroupedSpikes:
         return GroupedSpikes(
             rate_code(self.offsets, timesteps, generator, coding),
@@ -361,14 +361,14 @@ def group_rates(
 #: Rate codes: "bernoulli" fires at each step with the given probability (the paper's);
 #: "regular" fires every 1/rate steps from a random phase, the same rate without the
 #: Bernoulli count noise (the count over T steps is rate * T rounded up or down).
-CODINGS = ("bernoulli", "regular")
+CODINGS = ('bernoulli', 'regular')
 
 
 def rate_code(
     rates: torch.Tensor,
     timesteps: int,
     generator: torch.Generator | None = None,
-    coding: str = "bernoulli",
+    coding: str = 'bernoulli',
 ) -> torch.Tensor:
     """
     Return ``(T, *rates.shape)`` spike trains firing at ``rates`` per step.
@@ -376,13 +376,13 @@ def rate_code(
     0/1 floats, coded as :data:`CODINGS` says.
     """
     if timesteps < 1:
-        raise ValueError(f"timesteps must be at least 1, got {timesteps}")
-    if coding == "bernoulli":
+        raise ValueError(f'timesteps must be at least 1, got {timesteps}')
+    if coding == 'bernoulli':
         draws = torch.rand(
             (timesteps, *rates.shape), generator=generator, dtype=rates.dtype, device=rates.device
         )
         return (draws < rates).to(rates.dtype)
-    if coding == "regular":
+    if coding == 'regular':
         phase = torch.rand(
             rates.shape, generator=generator, dtype=rates.dtype, device=rates.device
         )
@@ -391,7 +391,7 @@ def rate_code(
         )
         fired = torch.floor(steps * rates + phase)  # spikes fired up to each step
         return fired[1:] - fired[:-1]
-    raise ValueError(f"unknown coding {coding!r}; choose from {CODINGS}")
+    raise ValueError(f'unknown coding {coding!r}; choose from {CODINGS}')
 
 
 def sample_clouds(

@@ -37,25 +37,24 @@ started), from which a subscriber counts exactly the events it missed
 
 from __future__ import annotations
 
-import numpy as np
 from builtin_interfaces.msg import Time
+import numpy as np
 from sensor_msgs.msg import PointCloud2, PointField
-
 from snn_control.events.io import EVENT_DTYPE, EventFormatError
 
-WIRE_DTYPE = np.dtype([("x", "<u2"), ("y", "<u2"), ("t", "<u4"), ("p", "u1")])
+WIRE_DTYPE = np.dtype([('x', '<u2'), ('y', '<u2'), ('t', '<u4'), ('p', 'u1')])
 _FIELDS = (
-    ("x", 0, PointField.UINT16),
-    ("y", 2, PointField.UINT16),
-    ("t", 4, PointField.UINT32),
-    ("p", 8, PointField.UINT8),
+    ('x', 0, PointField.UINT16),
+    ('y', 2, PointField.UINT16),
+    ('t', 4, PointField.UINT32),
+    ('p', 8, PointField.UINT8),
 )
 
 
 def encode_events(
     events: np.ndarray,
     sensor_size: tuple[int, int],
-    frame: str = "camera",
+    frame: str = 'camera',
     first_index: int | None = None,
 ) -> PointCloud2:
     """
@@ -63,17 +62,17 @@ def encode_events(
 
     The stream index of its first event (see the module docstring).
     """
-    if events.size and np.any(np.diff(events["t"]) < 0):
-        raise EventFormatError("events of a packet must be in time order")
-    t0 = int(events["t"][0]) if events.size else 0
+    if events.size and np.any(np.diff(events['t']) < 0):
+        raise EventFormatError('events of a packet must be in time order')
+    t0 = int(events['t'][0]) if events.size else 0
     wire = np.empty(events.size, dtype=WIRE_DTYPE)
-    wire["x"], wire["y"], wire["p"] = events["x"], events["y"], events["p"]
-    wire["t"] = events["t"] - t0
+    wire['x'], wire['y'], wire['p'] = events['x'], events['y'], events['p']
+    wire['t'] = events['t'] - t0
     msg = PointCloud2()
     msg.header.stamp = Time(sec=t0 // 1_000_000, nanosec=(t0 % 1_000_000) * 1000)
-    msg.header.frame_id = f"{frame}:{int(sensor_size[0])}x{int(sensor_size[1])}"
+    msg.header.frame_id = f'{frame}:{int(sensor_size[0])}x{int(sensor_size[1])}'
     if first_index is not None:
-        msg.header.frame_id += f"#{int(first_index)}"
+        msg.header.frame_id += f'#{int(first_index)}'
     msg.height, msg.width = 1, int(events.size)
     msg.fields = [PointField(name=n, offset=o, datatype=d, count=1) for n, o, d in _FIELDS]
     msg.is_bigendian, msg.point_step, msg.is_dense = False, WIRE_DTYPE.itemsize, True
@@ -86,10 +85,10 @@ def decode_events(msg: PointCloud2) -> tuple[np.ndarray, tuple[int, int]]:
     """(events with absolute ``t`` in microseconds, sensor size); clear errors for other clouds."""
     layout = [(f.name, f.offset, f.datatype) for f in msg.fields]
     if layout != list(_FIELDS) or msg.point_step != WIRE_DTYPE.itemsize or msg.is_bigendian:
-        raise EventFormatError(f"not an event cloud: fields {layout}, point_step {msg.point_step}")
-    frame, _, size = msg.header.frame_id.partition("#")[0].rpartition(":")
+        raise EventFormatError(f'not an event cloud: fields {layout}, point_step {msg.point_step}')
+    frame, _, size = msg.header.frame_id.partition('#')[0].rpartition(':')
     try:
-        width, height = (int(v) for v in size.split("x"))
+        width, height = (int(v) for v in size.split('x'))
     except ValueError as exc:
         raise EventFormatError(
             f"event cloud frame_id {msg.header.frame_id!r} lacks ':<width>x<height>'"
@@ -98,13 +97,13 @@ def decode_events(msg: PointCloud2) -> tuple[np.ndarray, tuple[int, int]]:
     n = int(msg.width) * int(msg.height)
     if len(data) != n * WIRE_DTYPE.itemsize:
         raise EventFormatError(
-            f"event cloud holds {len(data)} bytes, expected {n * WIRE_DTYPE.itemsize}"
+            f'event cloud holds {len(data)} bytes, expected {n * WIRE_DTYPE.itemsize}'
         )
     wire = np.frombuffer(data, dtype=WIRE_DTYPE)
     out = np.empty(n, dtype=EVENT_DTYPE)
-    out["x"], out["y"], out["p"] = wire["x"], wire["y"], wire["p"]
-    out["t"] = (
-        wire["t"].astype(np.int64)
+    out['x'], out['y'], out['p'] = wire['x'], wire['y'], wire['p']
+    out['t'] = (
+        wire['t'].astype(np.int64)
         + msg.header.stamp.sec * 1_000_000
         + msg.header.stamp.nanosec // 1000
     )
@@ -117,7 +116,7 @@ def first_event_index(msg: PointCloud2) -> int | None:
 
     Or None when the publisher gives none.
     """
-    _, sep, index = msg.header.frame_id.rpartition("#")
+    _, sep, index = msg.header.frame_id.rpartition('#')
     if not sep:
         return None
     if not index.isdigit():

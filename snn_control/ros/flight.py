@@ -32,22 +32,21 @@ so the recording starts at t = 0 whatever DDS discovery takes.
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timezone
 import json
 import os
-import time
-from datetime import datetime, timezone
 from pathlib import Path
+import time
 from typing import Any, Sequence
 
 import numpy as np
-
-from snn_control.sim.blimp.profiles import PROFILES, STEP_S, make_profile
-from snn_control.sim.closed_loop import Trace, plot_traces, setpoint_at, step_metrics
+from snn_control.sim.blimp.profiles import make_profile, PROFILES, STEP_S
+from snn_control.sim.closed_loop import plot_traces, setpoint_at, step_metrics, Trace
 
 CONTROL_DT = 0.1
 #: label -> (graph, controller node name)
-CONTROLLERS = {"snn": ("blimp_sim", "snn_controller"), "pid": ("blimp_sim_pid", "pid_controller")}
-LABELS = {"snn": "SNN (evolved PD+I), ROS 2", "pid": "PID, ROS 2"}
+CONTROLLERS = {'snn': ('blimp_sim', 'snn_controller'), 'pid': ('blimp_sim_pid', 'pid_controller')}
+LABELS = {'snn': 'SNN (evolved PD+I), ROS 2', 'pid': 'PID, ROS 2'}
 
 
 class FlightLog:
@@ -85,16 +84,15 @@ def fly(
     ``controller_params`` are given to the controller node (e.g. ``{"controller.backend":
     "xylosim"}``: the blimp SNN born for Xylo, stepped by SynSense's simulator).
     """
-    import rclpy
     from geometry_msgs.msg import PointStamped
+    import rclpy
     from rclpy.serialization import deserialize_message
     from sensor_msgs.msg import PointCloud2, Range
-    from std_msgs.msg import Float64
-
     from snn_control.ros.graph import GraphRunner, load_graph
-    from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, make_executor
+    from snn_control.ros.node_base import COMMAND_QOS, make_executor, SENSOR_QOS
     from snn_control.ros.recorder import BagRecorder
     from snn_control.ros.spike_codec import to_population_vectors
+    from std_msgs.msg import Float64
 
     graph_name, controller_node = CONTROLLERS[label]
     steps = make_profile(profile, step_s)
@@ -121,29 +119,29 @@ def fly(
 
     context = rclpy.Context()
     rclpy.init(context=context)
-    node = rclpy.create_node("flight_recorder", context=context)
+    node = rclpy.create_node('flight_recorder', context=context)
     executor = make_executor(context)
     executor.add_node(node)
     recorder = BagRecorder(node, bag_path)
     runner = None
     try:
-        recorder.record("/blimp_sim/ground_truth", PointStamped, COMMAND_QOS, on_truth)
-        recorder.record("/altitude_setpoint", Float64, COMMAND_QOS)
-        recorder.record("/motor_command", Float64, COMMAND_QOS, on_command)
-        topics = ["/blimp_sim/ground_truth", "/altitude_setpoint", "/motor_command"]
-        if label == "snn":
-            recorder.record(f"/{controller_node}/spikes", PointCloud2, SENSOR_QOS, on_spikes)
-            topics.append(f"/{controller_node}/spikes")
+        recorder.record('/blimp_sim/ground_truth', PointStamped, COMMAND_QOS, on_truth)
+        recorder.record('/altitude_setpoint', Float64, COMMAND_QOS)
+        recorder.record('/motor_command', Float64, COMMAND_QOS, on_command)
+        topics = ['/blimp_sim/ground_truth', '/altitude_setpoint', '/motor_command']
+        if label == 'snn':
+            recorder.record(f'/{controller_node}/spikes', PointCloud2, SENSOR_QOS, on_spikes)
+            topics.append(f'/{controller_node}/spikes')
         overrides = {
-            "blimp_sim": {
-                "profile": profile,
-                "buoyancy": buoyancy,
-                "step_s": float(step_s),
-                "rate_scale": float(rate_scale),
-                "seed": int(seed),
-                "wait_for_subscribers": 2,
+            'blimp_sim': {
+                'profile': profile,
+                'buoyancy': buoyancy,
+                'step_s': float(step_s),
+                'rate_scale': float(rate_scale),
+                'seed': int(seed),
+                'wait_for_subscribers': 2,
                 # lockstep: a busy machine slows the flight instead of changing it
-                "lockstep_timeout_s": 2.0,
+                'lockstep_timeout_s': 2.0,
             },
             controller_node: dict(controller_params or {}),
         }
@@ -157,28 +155,28 @@ def fly(
             if time.monotonic() > deadline:
                 missing = [t for t in topics if node.count_publishers(t) < 1]
                 raise TimeoutError(
-                    f"{label}: no publisher appeared on {missing} within {timeout_margin_s:.0f} s"
+                    f'{label}: no publisher appeared on {missing} within {timeout_margin_s:.0f} s'
                 )
             executor.spin_once(timeout_sec=0.05)
         executor.spin_once(timeout_sec=0.2)  # let the matched endpoints settle
-        recorder.record("/altitude", Range, SENSOR_QOS, on_altitude)
+        recorder.record('/altitude', Range, SENSOR_QOS, on_altitude)
         deadline = time.monotonic() + duration / rate_scale + timeout_margin_s
         last_report = 0.0
         while not log.truth or max(log.truth) < duration - 1e-6:
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"{label}: the flight did not finish within "
-                    f"{duration / rate_scale + timeout_margin_s:.0f} s "
-                    f"(sim time reached {max(log.truth, default=0.0):.1f} of {duration:.0f} s)"
+                    f'{label}: the flight did not finish within '
+                    f'{duration / rate_scale + timeout_margin_s:.0f} s '
+                    f'(sim time reached {max(log.truth, default=0.0):.1f} of {duration:.0f} s)'
                 )
             exited = {n: c for n, c in runner.poll().items() if c is not None}
             if exited:
-                raise RuntimeError(f"{label}: node(s) exited during the flight: {exited}")
+                raise RuntimeError(f'{label}: node(s) exited during the flight: {exited}')
             executor.spin_once(timeout_sec=0.05)
             now = max(log.truth, default=0.0)
             if now - last_report >= 30.0:
                 last_report = now
-                print(f"[{label}] sim time {now:5.0f} / {duration:.0f} s", flush=True)
+                print(f'[{label}] sim time {now:5.0f} / {duration:.0f} s', flush=True)
         executor.spin_once(timeout_sec=0.2)  # the last command and spikes
     except BaseException:
         recorder.abort()
@@ -200,7 +198,7 @@ def build_trace(log: FlightLog, steps: list[tuple[float, float]]) -> Trace:
     """
     times = sorted(t for t in log.truth if t > 0)
     if not times:
-        raise RuntimeError("no ground truth was recorded")
+        raise RuntimeError('no ground truth was recorded')
     measured = np.array([log.measured.get(t, np.nan) for t in times])
     spikes: dict[str, np.ndarray] = {}
     if log.spikes:
@@ -223,32 +221,32 @@ def build_trace(log: FlightLog, steps: list[tuple[float, float]]) -> Trace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="snn-control run blimp_ros", description=__doc__.split("\n\n")[0]
+        prog='snn-control run blimp_ros', description=__doc__.split('\n\n')[0]
     )
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="absolute_steps")
-    parser.add_argument("--buoyancy", choices=["neutral", "negative"], default="negative")
-    parser.add_argument("--step-s", type=float, default=STEP_S, help="seconds per setpoint")
+    parser.add_argument('--profile', choices=sorted(PROFILES), default='absolute_steps')
+    parser.add_argument('--buoyancy', choices=['neutral', 'negative'], default='negative')
+    parser.add_argument('--step-s', type=float, default=STEP_S, help='seconds per setpoint')
     parser.add_argument(
-        "--rate-scale", type=float, default=5.0, help="simulated seconds per wall-clock second"
+        '--rate-scale', type=float, default=5.0, help='simulated seconds per wall-clock second'
     )
-    parser.add_argument("--controllers", default="snn,pid", help="comma-separated: snn, pid")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="results")
+    parser.add_argument('--controllers', default='snn,pid', help='comma-separated: snn, pid')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out', default='results')
     args = parser.parse_args(list(argv) if argv is not None else None)
-    labels = [c.strip() for c in args.controllers.split(",") if c.strip()]
+    labels = [c.strip() for c in args.controllers.split(',') if c.strip()]
     unknown = sorted(set(labels) - set(CONTROLLERS))
     if unknown or not labels:
-        parser.error(f"unknown controller(s) {unknown}; choose from {sorted(CONTROLLERS)}")
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        parser.error(f'unknown controller(s) {unknown}; choose from {sorted(CONTROLLERS)}')
+    run_id = datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')
     traces, report, bags = {}, {}, {}
     for label in labels:
         bag_path = (
-            Path(args.out) / "bags" / f"blimp_{label}_{args.profile}_{args.buoyancy}_{run_id}"
+            Path(args.out) / 'bags' / f'blimp_{label}_{args.profile}_{args.buoyancy}_{run_id}'
         )
         print(
-            f"[{label}] flying {args.profile} ({args.step_s:g} s per step, {args.buoyancy} "
-            "buoyancy) "
-            f"over ROS 2 at {args.rate_scale:g}x real time",
+            f'[{label}] flying {args.profile} ({args.step_s:g} s per step, {args.buoyancy} '
+            'buoyancy) '
+            f'over ROS 2 at {args.rate_scale:g}x real time',
             flush=True,
         )
         trace, bag = fly(
@@ -262,12 +260,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     plot = plot_traces(
         traces,
-        os.path.join(args.out, f"blimp_ros_{args.profile}_{args.buoyancy}.png"),
+        os.path.join(args.out, f'blimp_ros_{args.profile}_{args.buoyancy}.png'),
         f"blimp over ROS 2, {args.profile.replace('_', ' ')}, {args.buoyancy} buoyancy",
     )
     for label, metrics in report.items():
-        print(f"{LABELS[label]:>28}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
+        print(f'{LABELS[label]:>28}: ' + ', '.join(f'{k} {v}' for k, v in metrics.items()))
         print(f"{'':>28}  bag: {bags[label]}")
-    print(f"plot: {plot}")
-    print(json.dumps({"metrics": report, "bags": bags, "plot": plot}, sort_keys=True))
+    print(f'plot: {plot}')
+    print(json.dumps({'metrics': report, 'bags': bags, 'plot': plot}, sort_keys=True))
     return 0

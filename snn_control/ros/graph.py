@@ -34,7 +34,10 @@ This module imports neither ``launch`` nor ``rclpy``.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, field
+from importlib import resources
 import os
+from pathlib import Path
 import shutil
 import signal
 import subprocess
@@ -42,9 +45,6 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
@@ -61,7 +61,7 @@ class NodeSpec:
     params: tuple[str, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)
     remap: dict[str, str] = field(default_factory=dict)
-    namespace: str = ""
+    namespace: str = ''
 
 
 @dataclass(frozen=True)
@@ -70,20 +70,20 @@ class Graph:
     nodes: tuple[NodeSpec, ...]
 
 
-_NODE_KEYS = {"executable", "name", "params", "parameters", "remap", "namespace"}
+_NODE_KEYS = {'executable', 'name', 'params', 'parameters', 'remap', 'namespace'}
 
 
 def graph_names() -> list[str]:
-    folder = resources.files("snn_control").joinpath("graphs")
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    folder = resources.files('snn_control').joinpath('graphs')
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith('.yaml'))
 
 
 def config_path(file_name: str) -> Path:
     """Return a params file of this package (``snn_control/config``), found through the package."""
-    path = Path(str(resources.files("snn_control").joinpath("config", file_name)))
+    path = Path(str(resources.files('snn_control').joinpath('config', file_name)))
     if not path.is_file():
         raise GraphError(
-            f"params file {file_name!r} is not in the package config folder {path.parent}"
+            f'params file {file_name!r} is not in the package config folder {path.parent}'
         )
     return path
 
@@ -92,58 +92,58 @@ def load_graph(name_or_path: str) -> Graph:
     """Read a graph by name (package ``graphs/``) or by path, validating every field."""
     path = Path(name_or_path)
     if not path.is_file():
-        path = Path(str(resources.files("snn_control").joinpath("graphs", f"{name_or_path}.yaml")))
+        path = Path(str(resources.files('snn_control').joinpath('graphs', f'{name_or_path}.yaml')))
     if not path.is_file():
         raise GraphError(f"no graph {name_or_path!r}; known: {', '.join(graph_names())}")
     data = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list) or not data["nodes"]:
+    if not isinstance(data, dict) or not isinstance(data.get('nodes'), list) or not data['nodes']:
         raise GraphError(f"{path}: a graph needs a non-empty 'nodes' list")
     nodes = []
-    for i, entry in enumerate(data["nodes"]):
-        if not isinstance(entry, dict) or "executable" not in entry:
+    for i, entry in enumerate(data['nodes']):
+        if not isinstance(entry, dict) or 'executable' not in entry:
             raise GraphError(f"{path}: node {i} needs an 'executable'")
         unknown = sorted(set(entry) - _NODE_KEYS)
         if unknown:
             raise GraphError(
-                f"{path}: node {i} has unknown key(s) {unknown}; allowed: {sorted(_NODE_KEYS)}"
+                f'{path}: node {i} has unknown key(s) {unknown}; allowed: {sorted(_NODE_KEYS)}'
             )
-        params = tuple(entry.get("params") or ())
+        params = tuple(entry.get('params') or ())
         for p in params:
             config_path(p)
         nodes.append(
             NodeSpec(
-                executable=str(entry["executable"]),
-                name=str(entry.get("name", entry["executable"])),
+                executable=str(entry['executable']),
+                name=str(entry.get('name', entry['executable'])),
                 params=params,
-                parameters=dict(entry.get("parameters") or {}),
-                remap={str(k): str(v) for k, v in (entry.get("remap") or {}).items()},
-                namespace=str(entry.get("namespace", "")),
+                parameters=dict(entry.get('parameters') or {}),
+                remap={str(k): str(v) for k, v in (entry.get('remap') or {}).items()},
+                namespace=str(entry.get('namespace', '')),
             )
         )
     names = [n.name for n in nodes]
     if len(set(names)) != len(names):
-        raise GraphError(f"{path}: node names must be unique, got {names}")
-    return Graph(name=str(data.get("name", path.stem)), nodes=tuple(nodes))
+        raise GraphError(f'{path}: node names must be unique, got {names}')
+    return Graph(name=str(data.get('name', path.stem)), nodes=tuple(nodes))
 
 
 def is_managed(executable: str) -> bool:
     """Return whether the node is a lifecycle node (its schema has ``autostart``)."""
     from snn_control.ros.parameter_schema import load_schema, schema_names
 
-    return executable in schema_names() and "autostart" in load_schema(executable).parameters
+    return executable in schema_names() and 'autostart' in load_schema(executable).parameters
 
 
 def ros_arguments(node: NodeSpec, inline_params_file: str | None) -> list[str]:
     """Return the ``--ros-args`` of one node: name, namespace, params files, remappings."""
-    args = ["--ros-args", "-r", f"__node:={node.name}"]
+    args = ['--ros-args', '-r', f'__node:={node.name}']
     if node.namespace:
-        args += ["-r", f"__ns:={node.namespace}"]
+        args += ['-r', f'__ns:={node.namespace}']
     for p in node.params:
-        args += ["--params-file", str(config_path(p))]
+        args += ['--params-file', str(config_path(p))]
     if inline_params_file:
-        args += ["--params-file", inline_params_file]
+        args += ['--params-file', inline_params_file]
     for src, dst in node.remap.items():
-        args += ["-r", f"{src}:={dst}"]
+        args += ['-r', f'{src}:={dst}']
     return args
 
 
@@ -151,7 +151,7 @@ def _executable(name: str) -> str:
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.is_file() else shutil.which(name)
     if not found:
-        raise GraphError(f"executable {name!r} not found beside {sys.executable} or on PATH")
+        raise GraphError(f'executable {name!r} not found beside {sys.executable} or on PATH')
     return found
 
 
@@ -162,7 +162,7 @@ class GraphRunner:
         self.graph = graph
         self.overrides = overrides or {}
         self.processes: dict[str, subprocess.Popen] = {}
-        self._tmp = tempfile.TemporaryDirectory(prefix="snn_graph_")
+        self._tmp = tempfile.TemporaryDirectory(prefix='snn_graph_')
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -170,9 +170,9 @@ class GraphRunner:
             inline = {**node.parameters, **self.overrides.get(node.name, {})}
             inline_file = None
             if inline:
-                inline_file = os.path.join(self._tmp.name, f"{node.name}.yaml")
-                with open(inline_file, "w") as fh:
-                    yaml.safe_dump({node.name: {"ros__parameters": inline}}, fh)
+                inline_file = os.path.join(self._tmp.name, f'{node.name}.yaml')
+                with open(inline_file, 'w') as fh:
+                    yaml.safe_dump({node.name: {'ros__parameters': inline}}, fh)
             cmd = [_executable(node.executable), *ros_arguments(node, inline_file)]
             proc = subprocess.Popen(
                 cmd,
@@ -189,7 +189,7 @@ class GraphRunner:
     @staticmethod
     def _forward(name: str, proc: subprocess.Popen) -> None:
         for line in proc.stdout:  # type: ignore[union-attr]
-            sys.stdout.write(f"[{name}] {line}")
+            sys.stdout.write(f'[{name}] {line}')
             sys.stdout.flush()
 
     def poll(self) -> dict[str, int | None]:
@@ -225,45 +225,45 @@ def parse_overrides(items: Sequence[str], graph: Graph) -> dict[str, dict[str, A
     overrides: dict[str, dict[str, Any]] = {}
     names = {n.name for n in graph.nodes}
     for item in items:
-        key, sep, text = item.partition("=")
-        node, dot, param = key.partition(".")
+        key, sep, text = item.partition('=')
+        node, dot, param = key.partition('.')
         if not sep or not dot or not param:
-            raise GraphError(f"--set {item!r}: expected NODE.PARAM=VALUE")
+            raise GraphError(f'--set {item!r}: expected NODE.PARAM=VALUE')
         if node not in names:
             raise GraphError(
-                f"--set {item!r}: graph {graph.name!r} has no node {node!r} (nodes: "
-                f"{sorted(names)})"
+                f'--set {item!r}: graph {graph.name!r} has no node {node!r} (nodes: '
+                f'{sorted(names)})'
             )
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise GraphError(f"--set {item!r}: value is not YAML: {exc}") from exc
+            raise GraphError(f'--set {item!r}: value is not YAML: {exc}') from exc
         overrides.setdefault(node, {})[param] = value
     return overrides
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="snn-control launch", description="start a graph of ROS 2 nodes"
+        prog='snn-control launch', description='start a graph of ROS 2 nodes'
     )
-    parser.add_argument("graph", nargs="?", help="graph name (see --list) or path to a graph YAML")
-    parser.add_argument("--duration", type=float, help="stop after this many seconds")
-    parser.add_argument("--list", action="store_true", help="list the graphs in the package")
+    parser.add_argument('graph', nargs='?', help='graph name (see --list) or path to a graph YAML')
+    parser.add_argument('--duration', type=float, help='stop after this many seconds')
+    parser.add_argument('--list', action='store_true', help='list the graphs in the package')
     parser.add_argument(
-        "--set",
-        action="append",
+        '--set',
+        action='append',
         default=[],
-        metavar="NODE.PARAM=VALUE",
-        help="override a node parameter (VALUE is YAML: 1.5, [1.0, 1.5], true, text); repeatable",
+        metavar='NODE.PARAM=VALUE',
+        help='override a node parameter (VALUE is YAML: 1.5, [1.0, 1.5], true, text); repeatable',
     )
     parser.add_argument(
-        "--unconfigured",
-        action="store_true",
-        help="leave the managed (lifecycle) nodes unconfigured instead of bringing them to active",
+        '--unconfigured',
+        action='store_true',
+        help='leave the managed (lifecycle) nodes unconfigured instead of bringing them to active',
     )
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.list or not args.graph:
-        print("\n".join(graph_names()))
+        print('\n'.join(graph_names()))
         return 0
     try:
         graph = load_graph(args.graph)
@@ -271,11 +271,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.unconfigured:
             for node in graph.nodes:
                 if is_managed(node.executable):
-                    overrides.setdefault(node.name, {})["autostart"] = False
+                    overrides.setdefault(node.name, {})['autostart'] = False
         runner = GraphRunner(graph, overrides)
         runner.start()
     except GraphError as exc:
-        print(f"snn-control launch: {exc}", file=sys.stderr)
+        print(f'snn-control launch: {exc}', file=sys.stderr)
         return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -285,12 +285,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if deadline is not None and time.monotonic() >= deadline:
             break
         if any(code is not None for code in runner.poll().values()):
-            print("snn-control launch: a node exited; stopping the graph", file=sys.stderr)
+            print('snn-control launch: a node exited; stopping the graph', file=sys.stderr)
             break
         stop.wait(0.2)
     codes = runner.stop()
     failed = {n: c for n, c in codes.items() if c not in (0, -signal.SIGINT)}
     if failed:
-        print(f"snn-control launch: nodes ended with errors: {failed}", file=sys.stderr)
+        print(f'snn-control launch: nodes ended with errors: {failed}', file=sys.stderr)
         return 1
     return 0

@@ -27,8 +27,8 @@ from __future__ import annotations
 import numpy as np
 from sensor_msgs.msg import Image
 
-CHANNELS = {"mono8": 1, "mono16": 1, "rgb8": 3, "bgr8": 3}
-BYTES_PER_CHANNEL = {"mono8": 1, "mono16": 2, "rgb8": 1, "bgr8": 1}
+CHANNELS = {'mono8': 1, 'mono16': 1, 'rgb8': 3, 'bgr8': 3}
+BYTES_PER_CHANNEL = {'mono8': 1, 'mono16': 2, 'rgb8': 1, 'bgr8': 1}
 
 
 class ImageDecodeError(ValueError):
@@ -47,38 +47,38 @@ def decode_gray(msg: Image) -> np.ndarray:
     h, w = int(msg.height), int(msg.width)
     row = w * CHANNELS[enc] * BYTES_PER_CHANNEL[enc]
     if h == 0 or w == 0:
-        raise ImageDecodeError(f"empty image ({w}x{h})")
+        raise ImageDecodeError(f'empty image ({w}x{h})')
     if msg.step < row:
         raise ImageDecodeError(
-            f"step {msg.step} is shorter than a row of {w} {enc} pixels ({row} bytes)"
+            f'step {msg.step} is shorter than a row of {w} {enc} pixels ({row} bytes)'
         )
     data = bytes(msg.data)
     if len(data) != msg.step * h:
         raise ImageDecodeError(
-            f"{len(data)} bytes of data, header says {msg.step} x {h} = {msg.step * h}"
+            f'{len(data)} bytes of data, header says {msg.step} x {h} = {msg.step * h}'
         )
     rows = np.frombuffer(data, np.uint8).reshape(h, msg.step)[:, :row]
-    if enc == "mono8":
+    if enc == 'mono8':
         return rows.copy()
-    if enc == "mono16":
-        order = ">u2" if msg.is_bigendian else "<u2"
+    if enc == 'mono16':
+        order = '>u2' if msg.is_bigendian else '<u2'
         return (rows.copy().view(order).reshape(h, w) >> 8).astype(np.uint8)
     rgb = rows.reshape(h, w, 3)
-    if enc == "bgr8":
+    if enc == 'bgr8':
         rgb = rgb[:, :, ::-1]
-    return np.asarray(PilImage.fromarray(np.ascontiguousarray(rgb), "RGB").convert("L"))
+    return np.asarray(PilImage.fromarray(np.ascontiguousarray(rgb), 'RGB').convert('L'))
 
 
-def encode_image(pixels: np.ndarray, encoding: str, frame_id: str = "camera", stamp=None) -> Image:
+def encode_image(pixels: np.ndarray, encoding: str, frame_id: str = 'camera', stamp=None) -> Image:
     """Return an Image message from (h, w) uint8/uint16 or (h, w, 3) uint8 RGB pixels."""
     if encoding not in CHANNELS:
         raise ImageDecodeError(
             f"unsupported image encoding {encoding!r}; supported: {', '.join(CHANNELS)}"
         )
     pixels = np.asarray(pixels)
-    if encoding == "bgr8":
+    if encoding == 'bgr8':
         pixels = pixels[:, :, ::-1]
-    dtype = np.dtype("<u2") if encoding == "mono16" else np.dtype(np.uint8)
+    dtype = np.dtype('<u2') if encoding == 'mono16' else np.dtype(np.uint8)
     pixels = np.ascontiguousarray(pixels, dtype=dtype)
     msg = Image()
     if stamp is not None:

@@ -25,10 +25,10 @@ elapsed), so the pairing is exact. Both processes use a private ``ROS_DOMAIN_ID`
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -41,51 +41,50 @@ def private_domain_id() -> int:
 def measure_latency(
     duration_s: float = 10.0,
     rate_hz: float = 100.0,
-    controller: str = "spiking_pd",
+    controller: str = 'spiking_pd',
     startup_timeout_s: float = 20.0,
     wait_s: float = 0.009,
 ) -> dict[str, float]:
     import rclpy
     from sensor_msgs.msg import Range
+    from snn_control.ros.node_base import COMMAND_QOS, make_executor, SENSOR_QOS
     from std_msgs.msg import Float64
-
-    from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, make_executor
 
     domain = str(private_domain_id())
     env = dict(os.environ, ROS_DOMAIN_ID=domain)
-    node_exe = str(Path(sys.executable).parent / "snn_controller")
+    node_exe = str(Path(sys.executable).parent / 'snn_controller')
     from snn_control.ros.graph import config_path
 
     proc = subprocess.Popen(
         [
             node_exe,
-            "--ros-args",
-            "--params-file",
-            str(config_path("hover_controller.yaml")),
-            "-p",
-            f"controller:={controller}",
-            "-p",
-            "control_dt:=0.01",
-            "-p",
-            "sensor_timeout_s:=5.0",
+            '--ros-args',
+            '--params-file',
+            str(config_path('hover_controller.yaml')),
+            '-p',
+            f'controller:={controller}',
+            '-p',
+            'control_dt:=0.01',
+            '-p',
+            'sensor_timeout_s:=5.0',
         ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
-    os.environ["ROS_DOMAIN_ID"] = domain
+    os.environ['ROS_DOMAIN_ID'] = domain
     context = rclpy.Context()
     rclpy.init(context=context)
     try:
-        node = rclpy.create_node("latency_probe", context=context)
+        node = rclpy.create_node('latency_probe', context=context)
         executor = make_executor(context)
         executor.add_node(node)
         received: list[float] = []
         node.create_subscription(
-            Float64, "motor_command", lambda _m: received.append(time.perf_counter()), COMMAND_QOS
+            Float64, 'motor_command', lambda _m: received.append(time.perf_counter()), COMMAND_QOS
         )
-        pub = node.create_publisher(Range, "altitude", SENSOR_QOS)
+        pub = node.create_publisher(Range, 'altitude', SENSOR_QOS)
         msg = Range()
         msg.min_range, msg.max_range = 0.1, 12.0
 
@@ -102,7 +101,7 @@ def measure_latency(
         while not received:
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError(
-                    f"snn_controller did not answer within {startup_timeout_s} s: "
+                    f'snn_controller did not answer within {startup_timeout_s} s: '
                     f"{proc.stderr.read() if proc.poll() is not None else ''}"
                 )
             send(0)
@@ -134,12 +133,12 @@ def measure_latency(
             proc.kill()
     ms = np.array(latencies) * 1e3
     return {
-        "ros_latency_ms_median": float(np.median(ms)),
-        "ros_latency_ms_p99": float(np.percentile(ms, 99)),
-        "samples": int(ms.size),
-        "lost": int(lost),
+        'ros_latency_ms_median': float(np.median(ms)),
+        'ros_latency_ms_p99': float(np.percentile(ms, 99)),
+        'samples': int(ms.size),
+        'lost': int(lost),
     }
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     print(measure_latency(duration_s=float(sys.argv[1]) if len(sys.argv) > 1 else 10.0))

@@ -49,9 +49,9 @@ def nodes_from_graph(
     graph = load_graph(graph_name)
     actions: list[Any] = [
         DeclareLaunchArgument(
-            "autostart",
-            default_value="true",
-            description="bring the managed nodes to active (false: leave them unconfigured)",
+            'autostart',
+            default_value='true',
+            description='bring the managed nodes to active (false: leave them unconfigured)',
         )
     ]
     for node in graph.nodes:
@@ -61,16 +61,16 @@ def nodes_from_graph(
         if extra_parameters and node.name in extra_parameters:
             parameters.append(dict(extra_parameters[node.name]))
         if is_managed(node.executable):
-            parameters.append({"autostart": LaunchConfiguration("autostart")})
+            parameters.append({'autostart': LaunchConfiguration('autostart')})
         actions.append(
             Node(
-                package="snn_control",
+                package='snn_control',
                 executable=node.executable,
                 name=node.name,
                 namespace=node.namespace or None,
                 parameters=parameters,
                 remappings=[*node.remap.items(), *(extra_remaps or [])],
-                output="screen",
+                output='screen',
                 condition=(conditions or {}).get(node.name),
             )
         )

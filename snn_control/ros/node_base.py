@@ -40,36 +40,35 @@ What every snn_control node gets: schema parameters, QoS, diagnostics, watchdog,
 
 from __future__ import annotations
 
+from collections import deque
+from pathlib import Path
 import signal
 import sys
 import time
-from collections import deque
-from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
-import numpy as np
-import rclpy
-import rclpy.executors
 from builtin_interfaces.msg import Time as TimeMsg
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+import numpy as np
 from rcl_interfaces.msg import (
     FloatingPointRange,
     IntegerRange,
     ParameterDescriptor,
     SetParametersResult,
 )
+import rclpy
 from rclpy.clock import Clock, ClockType
+import rclpy.executors
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy, HistoryPolicy, qos_profile_sensor_data
+from rclpy.qos import HistoryPolicy, qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 from rclpy.time import Time
+from snn_control.ros.parameter_schema import load_schema, NodeSchema, SchemaError
 from std_msgs.msg import Header
 
-from snn_control.ros.parameter_schema import NodeSchema, SchemaError, load_schema
-
-T = TypeVar("T")
+T = TypeVar('T')
 
 #: State, images, events and spikes: best effort, keep last 5 (a late sample is worth less
 #: than the next).
@@ -93,7 +92,7 @@ CLOCK_QOS = QoSProfile(
 #: node's clock.
 DISCOVERY_SETTLE_S = 1.0
 #: Parameters every rclpy node has, which no schema lists.
-_BUILTIN_PARAMETERS = {"use_sim_time", "start_type_description_service"}
+_BUILTIN_PARAMETERS = {'use_sim_time', 'start_type_description_service'}
 
 
 class ParameterError(ValueError):
@@ -120,7 +119,7 @@ class LatencyStats:
         if not self._samples:
             return {}
         p50, p99 = np.percentile(np.fromiter(self._samples, float), [50, 99]) * 1e3
-        return {"latency_p50_ms": round(float(p50), 4), "latency_p99_ms": round(float(p99), 4)}
+        return {'latency_p50_ms': round(float(p50), 4), 'latency_p99_ms': round(float(p99), 4)}
 
 
 class RateLimitedCounter:
@@ -137,7 +136,7 @@ class RateLimitedCounter:
         if now - self._last_log.get(reason, -1e9) >= self._period:
             self._last_log[reason] = now
             self._node.get_logger().warning(
-                f"rejected input ({reason}, {self.counts[reason]} so far): {detail}"
+                f'rejected input ({reason}, {self.counts[reason]} so far): {detail}'
             )
 
     @property
@@ -149,16 +148,16 @@ class _SnnNodeParts:
     """What :class:`SnnNode` and :class:`ManagedSnnNode` share (mixed into an rclpy node)."""
 
     #: the node's name and its schema's (``snn_control/params/<NODE_NAME>.yaml``)
-    NODE_NAME = ""
+    NODE_NAME = ''
 
     def _setup(self) -> None:
         self.schema = self._declare_from_schema()
         self.rejected = RateLimitedCounter(self)
-        self.counts: dict[str, int] = {"messages_in": 0, "messages_out": 0}
+        self.counts: dict[str, int] = {'messages_in': 0, 'messages_out': 0}
         self.latency = LatencyStats()
         self._matched_since: float | None = None  # see listeners_ready
         self._diagnostics_pub = self.create_publisher(
-            DiagnosticArray, "/diagnostics", DIAGNOSTICS_QOS
+            DiagnosticArray, '/diagnostics', DIAGNOSTICS_QOS
         )
         self.create_timer(
             1.0, self.publish_diagnostics, clock=Clock(clock_type=ClockType.STEADY_TIME)
@@ -171,22 +170,22 @@ class _SnnNodeParts:
         try:
             schema = load_schema(self.NODE_NAME)
         except SchemaError as exc:
-            raise ParameterError(f"node {name!r}: {exc}") from exc
+            raise ParameterError(f'node {name!r}: {exc}') from exc
         # rclpy keeps the --ros-args overrides here and silently ignores undeclared ones,
         # so we read them to name any the node does not know (a typo must not fall back).
-        overrides = dict(getattr(self, "_parameter_overrides", {}))
+        overrides = dict(getattr(self, '_parameter_overrides', {}))
         unknown = sorted(
             n for n in overrides if n not in _BUILTIN_PARAMETERS and not schema.knows(n)
         )
         if unknown:
             raise ParameterError(
-                f"node {name!r}: unknown parameter(s) {unknown} in parameter overrides; "
-                f"declared: {sorted(schema.declared())} and namespaces {schema.namespaces}"
+                f'node {name!r}: unknown parameter(s) {unknown} in parameter overrides; '
+                f'declared: {sorted(schema.declared())} and namespaces {schema.namespaces}'
             )
         for spec in schema.declared().values():
             given = overrides.get(spec.name)
             if (
-                spec.type == "double"
+                spec.type == 'double'
                 and given is not None
                 and given.type_ == Parameter.Type.INTEGER
             ):
@@ -200,24 +199,24 @@ class _SnnNodeParts:
                 read_only=spec.read_only,
                 additional_constraints=spec.describe_validation(),
             )
-            bounds = spec.validation.get("bounds<>")
-            if bounds is not None and spec.type == "double":
+            bounds = spec.validation.get('bounds<>')
+            if bounds is not None and spec.type == 'double':
                 descriptor.floating_point_range = [
                     FloatingPointRange(
                         from_value=float(bounds[0]), to_value=float(bounds[1]), step=0.0
                     )
                 ]
-            elif bounds is not None and spec.type == "int":
+            elif bounds is not None and spec.type == 'int':
                 descriptor.integer_range = [
                     IntegerRange(from_value=int(bounds[0]), to_value=int(bounds[1]), step=1)
                 ]
             try:
                 value = self.declare_parameter(spec.name, spec.default, descriptor).value
             except Exception as exc:  # rclpy raises several types for bad types / ranges
-                raise ParameterError(f"node {name!r}: parameter {spec.name!r}: {exc}") from exc
+                raise ParameterError(f'node {name!r}: parameter {spec.name!r}: {exc}') from exc
             reason = spec.check(value)
             if reason:
-                raise ParameterError(f"node {name!r}: parameter {reason}")
+                raise ParameterError(f'node {name!r}: parameter {reason}')
         for ns in schema.namespaces:
             for key, given in overrides.items():
                 if key.startswith(ns):
@@ -225,7 +224,7 @@ class _SnnNodeParts:
                         key,
                         given.value,
                         ParameterDescriptor(
-                            description=f"{ns[:-1]} parameter", dynamic_typing=True, read_only=True
+                            description=f'{ns[:-1]} parameter', dynamic_typing=True, read_only=True
                         ),
                     )
         self.add_on_set_parameters_callback(self._validate_change)
@@ -258,11 +257,11 @@ class _SnnNodeParts:
         try:
             return load(path), path
         except (OSError, ValueError) as exc:  # the package's file errors are ValueErrors
-            raise ParameterError(f"node {self.get_name()!r}: cannot load {path}: {exc}") from exc
+            raise ParameterError(f'node {self.get_name()!r}: cannot load {path}: {exc}') from exc
 
     def namespace_params(self, namespace: str) -> dict[str, Any]:
         """Parameters under ``namespace.`` as a plain dict without the prefix."""
-        prefix = namespace + "."
+        prefix = namespace + '.'
         return {
             name[len(prefix):]: self.get_parameter(name).value
             for name in self._parameters
@@ -277,13 +276,13 @@ class _SnnNodeParts:
         :data:`DISCOVERY_SETTLE_S` of wall time. Logged while waiting, and once when ready.
         """
         wanted, listening = (
-            int(self.param("wait_for_subscribers")),
+            int(self.param('wait_for_subscribers')),
             publisher.get_subscription_count(),
         )
         if listening < wanted or not also_needed:
             self._matched_since = None
             self.get_logger().info(
-                f"waiting: {listening}/{wanted} subscribers on {topic}", throttle_duration_sec=2.0
+                f'waiting: {listening}/{wanted} subscribers on {topic}', throttle_duration_sec=2.0
             )
             return False
         now = time.monotonic()
@@ -291,7 +290,7 @@ class _SnnNodeParts:
             self._matched_since = now
         if now - self._matched_since < DISCOVERY_SETTLE_S:
             return False
-        self.get_logger().info(f"{listening} subscriber(s) on {topic}: publishing starts")
+        self.get_logger().info(f'{listening} subscriber(s) on {topic}: publishing starts')
         return True
 
     # -- diagnostics --------------------------------------------------------------------
@@ -305,12 +304,12 @@ class _SnnNodeParts:
 
     def diagnostic_level(self) -> tuple[bytes, str]:
         """(level, message) of the node's status; subclasses refine it."""
-        return DiagnosticStatus.OK, "running"
+        return DiagnosticStatus.OK, 'running'
 
     def publish_diagnostics(self) -> None:
-        values: dict[str, Any] = {**self.counts, "rejected_total": self.rejected.total}
+        values: dict[str, Any] = {**self.counts, 'rejected_total': self.rejected.total}
         values.update(
-            {f"rejected.{reason}": n for reason, n in sorted(self.rejected.counts.items())}
+            {f'rejected.{reason}': n for reason, n in sorted(self.rejected.counts.items())}
         )
         values.update(self.latency.percentiles_ms())
         values.update(self.diagnostic_values())
@@ -319,7 +318,7 @@ class _SnnNodeParts:
             level=level,
             name=self.get_fully_qualified_name(),
             message=message,
-            hardware_id="snn_control",
+            hardware_id='snn_control',
             values=[KeyValue(key=str(k), value=str(v)) for k, v in values.items()],
         )
         header = Header(stamp=self.get_clock().now().to_msg())
@@ -366,22 +365,22 @@ class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
         self._releases.append(lambda: self.destroy_subscription(subscription))
         return subscription
 
-    def configured_watchdog(self, *args: Any) -> "Watchdog":
+    def configured_watchdog(self, *args: Any) -> 'Watchdog':
         watchdog = Watchdog(self, *args)
         self._releases.append(watchdog.destroy)
         return watchdog
 
     def publish_tick_spikes(self, publisher: Any, controller: Any, stamp: TimeMsg) -> None:
         """Publish a controller's last tick on the spike topic, when ``publish_spikes`` is on."""
-        if publisher is not None and self.param("publish_spikes"):
+        if publisher is not None and self.param('publish_spikes'):
             from snn_control.ros.spike_codec import encode_spikes
 
             publisher.publish(
                 encode_spikes(
-                    controller.last_spikes(), network=self.param("controller"), stamp=stamp
+                    controller.last_spikes(), network=self.param('controller'), stamp=stamp
                 )
             )
-            self.count("messages_out")
+            self.count('messages_out')
 
     # what subclasses implement
     def configure(self) -> None:
@@ -399,7 +398,7 @@ class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
             self.configure()
         except ParameterError as exc:
             self.configure_error = str(exc)
-            self.get_logger().error(f"configure failed: {exc}")
+            self.get_logger().error(f'configure failed: {exc}')
             return TransitionCallbackReturn.FAILURE
         self.configured, self.configure_error = True, None
         return TransitionCallbackReturn.SUCCESS
@@ -438,14 +437,14 @@ class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
         return self._state_machine.current_state[1]
 
     def diagnostic_values(self) -> dict[str, Any]:
-        return {"lifecycle_state": self.lifecycle_state()}
+        return {'lifecycle_state': self.lifecycle_state()}
 
     def diagnostic_level(self) -> tuple[bytes, str]:
         if self.configure_error:
-            return DiagnosticStatus.ERROR, f"configure failed: {self.configure_error}"
+            return DiagnosticStatus.ERROR, f'configure failed: {self.configure_error}'
         if not self.active:
-            return DiagnosticStatus.WARN, f"{self.lifecycle_state()}: no outputs"
-        return DiagnosticStatus.OK, "active"
+            return DiagnosticStatus.WARN, f'{self.lifecycle_state()}: no outputs'
+        return DiagnosticStatus.OK, 'active'
 
     def autostart(self) -> None:
         """
@@ -456,7 +455,7 @@ class ManagedSnnNode(_SnnNodeParts, LifecycleNode):
         self.trigger_configure()
         if not self.configured:
             raise ParameterError(
-                self.configure_error or f"node {self.get_name()!r}: configure failed"
+                self.configure_error or f'node {self.get_name()!r}: configure failed'
             )
         self.trigger_activate()
 
@@ -503,7 +502,7 @@ class Watchdog:
         """
         age, limit = self.age_s(stamp), self.timeout_s()
         if age > limit:
-            rejected.reject("stale", f"{what} {age:.3f} s old (timeout {limit} s)")
+            rejected.reject('stale', f'{what} {age:.3f} s old (timeout {limit} s)')
             return False
         self.feed(stamp)
         return True
@@ -517,7 +516,7 @@ class Watchdog:
         self.feed(None)
 
     def state(self) -> str:
-        return f"silent for {self.age_s():.2f} s" if self.silent else "ok"
+        return f'silent for {self.age_s():.2f} s' if self.silent else 'ok'
 
     def _check(self) -> None:
         quiet = self.age_s()
@@ -554,10 +553,10 @@ def run_node(make_node: Callable[[], _SnnNodeParts], args: Sequence[str] | None 
         args=list(sys.argv if args is None else args),
         signal_handler_options=SignalHandlerOptions.NO,
     )
-    stop = {"requested": False}
+    stop = {'requested': False}
 
     def request_stop(signum: int, _frame: Any) -> None:
-        stop["requested"] = True
+        stop['requested'] = True
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
@@ -565,14 +564,14 @@ def run_node(make_node: Callable[[], _SnnNodeParts], args: Sequence[str] | None 
     try:
         try:
             node = make_node()
-            if isinstance(node, ManagedSnnNode) and node.param("autostart"):
+            if isinstance(node, ManagedSnnNode) and node.param('autostart'):
                 node.autostart()
         except ParameterError as exc:
-            print(f"[snn_control] {exc}", file=sys.stderr)
+            print(f'[snn_control] {exc}', file=sys.stderr)
             return 2
         executor = make_executor()
         executor.add_node(node)
-        while not stop["requested"] and rclpy.ok():
+        while not stop['requested'] and rclpy.ok():
             executor.spin_once(timeout_sec=0.1)
         node.on_exit()
         return 0

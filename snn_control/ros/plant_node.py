@@ -51,15 +51,14 @@ from __future__ import annotations
 import math
 import time
 
-import gymnasium as gym
-import numpy as np
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PointStamped
+import gymnasium as gym
+import numpy as np
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Range
-from std_msgs.msg import Float64
-
 from snn_control.ros.node_base import CLOCK_QOS, COMMAND_QOS, SENSOR_QOS, SnnNode
+from std_msgs.msg import Float64
 
 
 def sim_stamp(seconds: float) -> Time:
@@ -76,21 +75,21 @@ class AltitudePlantNode(SnnNode):
     def __init__(self) -> None:
         super().__init__()
         self.env = self.make_env()
-        self.obs, info = self.env.reset(seed=int(self.param("seed")))
+        self.obs, info = self.env.reset(seed=int(self.param('seed')))
         self.sim_time = 0.0
-        self.true_altitude = float(info["altitude"])
+        self.true_altitude = float(info['altitude'])
         self.command = 0.0
         self.last_command_sim_time = -math.inf
         self.finished = False
-        self.waiting = int(self.param("wait_for_subscribers")) > 0
+        self.waiting = int(self.param('wait_for_subscribers')) > 0
         # lockstep: the wall-clock time the last altitude went out, None once it is answered
         self.unanswered_since: float | None = None
-        self.range_pub = self.create_publisher(Range, "altitude", SENSOR_QOS)
-        self.setpoint_pub = self.create_publisher(Float64, "altitude_setpoint", COMMAND_QOS)
-        self.truth_pub = self.create_publisher(PointStamped, "~/ground_truth", COMMAND_QOS)
-        self.clock_pub = self.create_publisher(Clock, "/clock", CLOCK_QOS)
-        self.create_subscription(Float64, "motor_command", self.on_command, COMMAND_QOS)
-        self.create_timer(self.param("control_dt") / self.param("rate_scale"), self.tick)
+        self.range_pub = self.create_publisher(Range, 'altitude', SENSOR_QOS)
+        self.setpoint_pub = self.create_publisher(Float64, 'altitude_setpoint', COMMAND_QOS)
+        self.truth_pub = self.create_publisher(PointStamped, '~/ground_truth', COMMAND_QOS)
+        self.clock_pub = self.create_publisher(Clock, '/clock', CLOCK_QOS)
+        self.create_subscription(Float64, 'motor_command', self.on_command, COMMAND_QOS)
+        self.create_timer(self.param('control_dt') / self.param('rate_scale'), self.tick)
         if not self.waiting:
             self.publish_observation()
 
@@ -98,9 +97,9 @@ class AltitudePlantNode(SnnNode):
         raise NotImplementedError
 
     def on_command(self, msg: Float64) -> None:
-        self.count("messages_in")
+        self.count('messages_in')
         if not math.isfinite(msg.data):
-            self.rejected.reject("non-finite", f"command {msg.data}")
+            self.rejected.reject('non-finite', f'command {msg.data}')
             return
         self.command = msg.data
         self.last_command_sim_time = self.sim_time
@@ -110,9 +109,9 @@ class AltitudePlantNode(SnnNode):
         if self.finished:
             return
         if self.waiting:
-            controller_up = self.count_publishers(self.resolve_topic_name("motor_command")) >= 1
+            controller_up = self.count_publishers(self.resolve_topic_name('motor_command')) >= 1
             if not self.listeners_ready(
-                self.range_pub, "altitude (and a motor_command publisher)", controller_up
+                self.range_pub, 'altitude (and a motor_command publisher)', controller_up
             ):
                 return
             # The initial state goes out now; the next tick steps with the answer to it,
@@ -120,50 +119,50 @@ class AltitudePlantNode(SnnNode):
             self.waiting = False
             self.publish_observation()
             return
-        if self.unanswered_since is not None and self.param("lockstep_timeout_s") > 0:
-            if time.monotonic() - self.unanswered_since < self.param("lockstep_timeout_s"):
+        if self.unanswered_since is not None and self.param('lockstep_timeout_s') > 0:
+            if time.monotonic() - self.unanswered_since < self.param('lockstep_timeout_s'):
                 return  # time frozen until the controller answers the last altitude
-            self.count("late_commands")
-        silent = self.sim_time - self.last_command_sim_time > self.param("command_timeout_s")
+            self.count('late_commands')
+        silent = self.sim_time - self.last_command_sim_time > self.param('command_timeout_s')
         self.obs, _, _, truncated, info = self.env.step(
             np.array([0.0 if silent else self.command])
         )
-        self.sim_time, self.true_altitude = float(info["time"]), float(info["altitude"])
+        self.sim_time, self.true_altitude = float(info['time']), float(info['altitude'])
         self.publish_observation()
         if truncated:
             self.finished = True
             self.get_logger().info(
-                f"profile finished at t = {self.sim_time:.1f} s, altitude "
-                f"{self.true_altitude:.3f} m"
+                f'profile finished at t = {self.sim_time:.1f} s, altitude '
+                f'{self.true_altitude:.3f} m'
             )
 
     def publish_observation(self) -> None:
         stamp = sim_stamp(self.sim_time)
         self.clock_pub.publish(Clock(clock=stamp))
         truth = PointStamped()
-        truth.header.stamp, truth.header.frame_id = stamp, "world"
+        truth.header.stamp, truth.header.frame_id = stamp, 'world'
         truth.point.z = self.true_altitude
         self.truth_pub.publish(truth)
         self.setpoint_pub.publish(Float64(data=float(self.obs[1])))
         msg = Range()
-        msg.header.stamp, msg.header.frame_id = stamp, self.param("frame_id")
+        msg.header.stamp, msg.header.frame_id = stamp, self.param('frame_id')
         msg.radiation_type = Range.INFRARED
         msg.field_of_view = 0.0349  # 2 degrees, a small LiDAR
         msg.min_range, msg.max_range = self.SENSOR_RANGE
         msg.range = float(self.obs[0])
-        self.count("messages_out", 3)
-        fails_at = self.param("sensor_fails_at_s")
+        self.count('messages_out', 3)
+        fails_at = self.param('sensor_fails_at_s')
         if 0 <= fails_at <= self.sim_time:
-            self.count("altitude_withheld")  # the injected sensor failure
+            self.count('altitude_withheld')  # the injected sensor failure
             return
         self.range_pub.publish(msg)
-        self.count("messages_out")
+        self.count('messages_out')
         self.unanswered_since = time.monotonic()
 
     def diagnostic_values(self) -> dict[str, object]:
         return {
-            "sim_time_s": round(self.sim_time, 3),
-            "waiting_for_subscribers": self.waiting,
-            "finished": self.finished,
-            "altitude_m": round(self.true_altitude, 4),
+            'sim_time_s': round(self.sim_time, 3),
+            'waiting_for_subscribers': self.waiting,
+            'finished': self.finished,
+            'altitude_m': round(self.true_altitude, 4),
         }

@@ -26,9 +26,9 @@ does).
 
 from __future__ import annotations
 
+from pathlib import Path
 import shutil
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 from rclpy.node import Node
@@ -45,14 +45,14 @@ class BagRecorder:
 
     def __init__(self, node: Node, path: str | Path) -> None:
         from rosbags.rosbag2 import StoragePlugin, Writer
-        from rosbags.typesys import Stores, get_typestore
+        from rosbags.typesys import get_typestore, Stores
 
         self.path = Path(path)
         if self.path.exists():
-            raise FileExistsError(f"bag {self.path} exists already; choose another path")
+            raise FileExistsError(f'bag {self.path} exists already; choose another path')
         # rosbags names the .mcap after its directory, so the bag is written under its final
         # name inside a hidden staging directory and moved out when complete.
-        self._staging = self.path.parent / f".{self.path.name}.partial"
+        self._staging = self.path.parent / f'.{self.path.name}.partial'
         shutil.rmtree(self._staging, ignore_errors=True)
         self._staging.mkdir(parents=True)
         self._tmp = self._staging / self.path.name

@@ -48,11 +48,11 @@ from typing import Mapping
 import numpy as np
 from sensor_msgs.msg import PointCloud2, PointField
 
-SPIKE_DTYPE = np.dtype([("t", "<f4"), ("neuron", "<u4"), ("population", "<u2")])
+SPIKE_DTYPE = np.dtype([('t', '<f4'), ('neuron', '<u4'), ('population', '<u2')])
 _FIELDS = (
-    ("t", 0, PointField.FLOAT32),
-    ("neuron", 4, PointField.UINT32),
-    ("population", 8, PointField.UINT16),
+    ('t', 0, PointField.FLOAT32),
+    ('neuron', 4, PointField.UINT32),
+    ('population', 8, PointField.UINT16),
 )
 POINT_STEP = SPIKE_DTYPE.itemsize  # 10 bytes, packed
 
@@ -60,21 +60,21 @@ POINT_STEP = SPIKE_DTYPE.itemsize  # 10 bytes, packed
 def population_header(network: str, populations: Mapping[str, int]) -> str:
     """Return the ``frame_id`` describing the populations: ``"net:enc=40,hid=110"``."""
     for name in [network, *populations]:
-        if any(c in name for c in ":,="):
+        if any(c in name for c in ':,='):
             raise ValueError(
                 f"names in the spike header may not contain ':', ',' or '=': {name!r}"
             )
-    return network + ":" + ",".join(f"{name}={int(size)}" for name, size in populations.items())
+    return network + ':' + ','.join(f'{name}={int(size)}' for name, size in populations.items())
 
 
 def parse_population_header(frame_id: str) -> tuple[str, dict[str, int]]:
     """Inverse of :func:`population_header`; raises ValueError for a malformed header."""
-    network, sep, rest = frame_id.partition(":")
+    network, sep, rest = frame_id.partition(':')
     if not sep:
         raise ValueError(f"spike header {frame_id!r} lacks 'network:' prefix")
     populations: dict[str, int] = {}
-    for item in filter(None, rest.split(",")):
-        name, eq, size = item.partition("=")
+    for item in filter(None, rest.split(',')):
+        name, eq, size = item.partition('=')
         if not eq or not size.isdigit():
             raise ValueError(f"spike header entry {item!r} is not 'name=size'")
         populations[name] = int(size)
@@ -83,7 +83,7 @@ def parse_population_header(frame_id: str) -> tuple[str, dict[str, int]]:
 
 def encode_spikes(
     spikes: Mapping[str, np.ndarray],
-    network: str = "snn",
+    network: str = 'snn',
     stamp=None,
     times: Mapping[str, np.ndarray] | None = None,
 ) -> PointCloud2:
@@ -98,9 +98,9 @@ def encode_spikes(
     for index, name in enumerate(names):
         fired = np.flatnonzero(np.asarray(spikes[name]).reshape(-1))
         chunk = np.empty(fired.size, dtype=SPIKE_DTYPE)
-        chunk["neuron"] = fired
-        chunk["population"] = index
-        chunk["t"] = (
+        chunk['neuron'] = fired
+        chunk['population'] = index
+        chunk['t'] = (
             0.0
             if times is None or name not in times
             else np.asarray(times[name]).reshape(-1)[fired]
@@ -111,7 +111,7 @@ def encode_spikes(
 
 
 def encode_spike_raster(
-    rasters: Mapping[str, np.ndarray], step_s: float, network: str = "snn", stamp=None
+    rasters: Mapping[str, np.ndarray], step_s: float, network: str = 'snn', stamp=None
 ) -> PointCloud2:
     """
     Encode ``(steps, neurons)`` boolean rasters per population as one PointCloud2.
@@ -123,11 +123,11 @@ def encode_spike_raster(
     for index, (name, raster) in enumerate(rasters.items()):
         raster = np.asarray(raster)
         if raster.ndim != 2:
-            raise ValueError(f"raster {name!r} must be (steps, neurons), got shape {raster.shape}")
+            raise ValueError(f'raster {name!r} must be (steps, neurons), got shape {raster.shape}')
         sizes[name] = raster.shape[1]
         steps, neurons = np.nonzero(raster)
         chunk = np.empty(steps.size, dtype=SPIKE_DTYPE)
-        chunk["t"], chunk["neuron"], chunk["population"] = steps * step_s, neurons, index
+        chunk['t'], chunk['neuron'], chunk['population'] = steps * step_s, neurons, index
         chunks.append(chunk)
     points = np.concatenate(chunks) if chunks else np.empty(0, dtype=SPIKE_DTYPE)
     return _spike_cloud(points, population_header(network, sizes), stamp)
@@ -153,16 +153,16 @@ def decode_spikes(msg: PointCloud2) -> np.ndarray:
     """Return the spikes of a message as a structured array (``t``, ``neuron``, ``population``)."""
     layout = [(f.name, f.offset, f.datatype) for f in msg.fields]
     if layout != list(_FIELDS):
-        raise ValueError(f"not a spike cloud: fields {layout} differ from {list(_FIELDS)}")
+        raise ValueError(f'not a spike cloud: fields {layout} differ from {list(_FIELDS)}')
     if msg.is_bigendian:
-        raise ValueError("big-endian spike clouds are not supported")
+        raise ValueError('big-endian spike clouds are not supported')
     if msg.point_step != POINT_STEP:
-        raise ValueError(f"spike cloud point_step is {msg.point_step}, expected {POINT_STEP}")
+        raise ValueError(f'spike cloud point_step is {msg.point_step}, expected {POINT_STEP}')
     n = int(msg.width) * int(msg.height)
     data = bytes(msg.data)
     if len(data) != n * POINT_STEP:
         raise ValueError(
-            f"spike cloud holds {len(data)} bytes but width*height*point_step = {n * POINT_STEP}"
+            f'spike cloud holds {len(data)} bytes but width*height*point_step = {n * POINT_STEP}'
         )
     return np.frombuffer(data, dtype=SPIKE_DTYPE)
 
@@ -172,19 +172,19 @@ def to_population_vectors(msg: PointCloud2) -> dict[str, np.ndarray]:
     _, populations = parse_population_header(msg.header.frame_id)
     points = decode_spikes(msg)
     names = list(populations)
-    if points.size and points["population"].max() >= len(names):
+    if points.size and points['population'].max() >= len(names):
         raise ValueError(
             f"spike cloud references population {int(points['population'].max())} "
-            f"but the header lists {len(names)}"
+            f'but the header lists {len(names)}'
         )
     out = {}
     for index, name in enumerate(names):
         vector = np.zeros(populations[name], dtype=bool)
-        neurons = points["neuron"][points["population"] == index]
+        neurons = points['neuron'][points['population'] == index]
         if neurons.size and neurons.max() >= vector.size:
             raise ValueError(
-                f"spike cloud has neuron {int(neurons.max())} in population {name!r} of size "
-                f"{vector.size}"
+                f'spike cloud has neuron {int(neurons.max())} in population {name!r} of size '
+                f'{vector.size}'
             )
         vector[neurons] = True
         out[name] = vector

@@ -29,24 +29,24 @@ ventral ``vBWM``/``MV``), and counts synapses between classes. NCAP's pattern, p
 
 from __future__ import annotations
 
-import csv
-import re
 from collections import Counter
+import csv
 from pathlib import Path
+import re
 
 from snn_control.shared_data import BESIDE_CHECKOUT
 
 #: where the data sits beside a checkout of this repository (``../shared/data``)
-DEFAULT_DIR = BESIDE_CHECKOUT / "celegans"
+DEFAULT_DIR = BESIDE_CHECKOUT / 'celegans'
 
 CLASSES = {
-    "AVB": r"AVB[LR]",
-    "DB": r"DB\d+",
-    "VB": r"VB\d+",
-    "DD": r"DD\d+",
-    "VD": r"VD\d+",
-    "dorsal_muscle": r"(dBWM[LR]\d+|MD[LR]\d+)",
-    "ventral_muscle": r"(vBWM[LR]\d+|MV[LR]\d+)",
+    'AVB': r'AVB[LR]',
+    'DB': r'DB\d+',
+    'VB': r'VB\d+',
+    'DD': r'DD\d+',
+    'VD': r'VD\d+',
+    'dorsal_muscle': r'(dBWM[LR]\d+|MD[LR]\d+)',
+    'ventral_muscle': r'(vBWM[LR]\d+|MV[LR]\d+)',
 }
 
 
@@ -61,28 +61,28 @@ def neuron_class(name: str) -> str | None:
 def read_edges(directory: Path = DEFAULT_DIR) -> list[tuple[str, str, int, str, str]]:
     """(pre, post, synapses, type, source file) of both edge lists; clear error if absent."""
     directory = Path(directory)
-    files = {"herm_full_edgelist.csv": ",", "aconnectome_white_1986_whole.csv": "\t"}
+    files = {'herm_full_edgelist.csv': ',', 'aconnectome_white_1986_whole.csv': '\t'}
     edges = []
     for name, delimiter in files.items():
         path = directory / name
         if not path.is_file():
             raise FileNotFoundError(
-                f"connectome file {path} is missing (see ../shared/data/celegans/SOURCE.md)"
+                f'connectome file {path} is missing (see ../shared/data/celegans/SOURCE.md)'
             )
-        with open(path, newline="") as fh:
+        with open(path, newline='') as fh:
             reader = csv.reader(fh, delimiter=delimiter)
             header = [h.strip().lower() for h in next(reader)]
             expected = (
-                ["source", "target", "weight", "type"]
-                if delimiter == ","
-                else ["pre", "post", "type", "synapses"]
+                ['source', 'target', 'weight', 'type']
+                if delimiter == ','
+                else ['pre', 'post', 'type', 'synapses']
             )
             if header != expected:
-                raise ValueError(f"{path}: header {header}, expected {expected}")
+                raise ValueError(f'{path}: header {header}, expected {expected}')
             for row in reader:
                 if len(row) < 4:
                     continue
-                if delimiter == ",":
+                if delimiter == ',':
                     pre, post, weight, kind = row[0], row[1], row[2], row[3]
                 else:
                     pre, post, kind, weight = row[0], row[1], row[2], row[3]
@@ -90,7 +90,7 @@ def read_edges(directory: Path = DEFAULT_DIR) -> list[tuple[str, str, int, str, 
     return edges
 
 
-def class_synapses(edges, source_file: str, kind: str = "chemical") -> Counter:
+def class_synapses(edges, source_file: str, kind: str = 'chemical') -> Counter:
     counts: Counter = Counter()
     for pre, post, weight, k, src in edges:
         if src != source_file or k != kind:
@@ -104,69 +104,69 @@ def class_synapses(edges, source_file: str, kind: str = "chemical") -> Counter:
 def analyse(directory: Path = DEFAULT_DIR) -> dict:
     """Synapse counts behind each NCAP connection and whether the sign pattern holds."""
     edges = read_edges(directory)
-    chem = class_synapses(edges, "herm_full_edgelist.csv")
-    gap = class_synapses(edges, "herm_full_edgelist.csv", "electrical")
+    chem = class_synapses(edges, 'herm_full_edgelist.csv')
+    gap = class_synapses(edges, 'herm_full_edgelist.csv', 'electrical')
     rows = {
-        "ipsilateral excitation": {
-            "DB->dorsal_muscle": chem[("DB", "dorsal_muscle")],
-            "VB->ventral_muscle": chem[("VB", "ventral_muscle")],
+        'ipsilateral excitation': {
+            'DB->dorsal_muscle': chem[('DB', 'dorsal_muscle')],
+            'VB->ventral_muscle': chem[('VB', 'ventral_muscle')],
         },
-        "direct contralateral (absent in NCAP)": {
-            "DB->ventral_muscle": chem[("DB", "ventral_muscle")],
-            "VB->dorsal_muscle": chem[("VB", "dorsal_muscle")],
+        'direct contralateral (absent in NCAP)': {
+            'DB->ventral_muscle': chem[('DB', 'ventral_muscle')],
+            'VB->dorsal_muscle': chem[('VB', 'dorsal_muscle')],
         },
-        "B -> opposite D (contralateral inhibition, step 1)": {
-            "DB->VD": chem[("DB", "VD")],
-            "VB->DD": chem[("VB", "DD")],
+        'B -> opposite D (contralateral inhibition, step 1)': {
+            'DB->VD': chem[('DB', 'VD')],
+            'VB->DD': chem[('VB', 'DD')],
         },
-        "B -> same-side D": {"DB->DD": chem[("DB", "DD")], "VB->VD": chem[("VB", "VD")]},
-        "D -> own-side muscle (inhibition, step 2)": {
-            "DD->dorsal_muscle": chem[("DD", "dorsal_muscle")],
-            "VD->ventral_muscle": chem[("VD", "ventral_muscle")],
+        'B -> same-side D': {'DB->DD': chem[('DB', 'DD')], 'VB->VD': chem[('VB', 'VD')]},
+        'D -> own-side muscle (inhibition, step 2)': {
+            'DD->dorsal_muscle': chem[('DD', 'dorsal_muscle')],
+            'VD->ventral_muscle': chem[('VD', 'ventral_muscle')],
         },
-        "command AVB -> B (chemical)": {
-            "AVB->DB": chem[("AVB", "DB")],
-            "AVB->VB": chem[("AVB", "VB")],
+        'command AVB -> B (chemical)': {
+            'AVB->DB': chem[('AVB', 'DB')],
+            'AVB->VB': chem[('AVB', 'VB')],
         },
-        "command AVB -> B (gap junctions)": {
-            "AVB->DB": gap[("AVB", "DB")],
-            "AVB->VB": gap[("AVB", "VB")],
+        'command AVB -> B (gap junctions)': {
+            'AVB->DB': gap[('AVB', 'DB')],
+            'AVB->VB': gap[('AVB', 'VB')],
         },
-        "B -> B (chemical)": {"DB->DB": chem[("DB", "DB")], "VB->VB": chem[("VB", "VB")]},
+        'B -> B (chemical)': {'DB->DB': chem[('DB', 'DB')], 'VB->VB': chem[('VB', 'VB')]},
     }
-    ipsi = sum(rows["ipsilateral excitation"].values())
-    direct_contra = sum(rows["direct contralateral (absent in NCAP)"].values())
-    cross_d = sum(rows["B -> opposite D (contralateral inhibition, step 1)"].values())
-    same_d = sum(rows["B -> same-side D"].values())
-    d_out = sum(rows["D -> own-side muscle (inhibition, step 2)"].values())
+    ipsi = sum(rows['ipsilateral excitation'].values())
+    direct_contra = sum(rows['direct contralateral (absent in NCAP)'].values())
+    cross_d = sum(rows['B -> opposite D (contralateral inhibition, step 1)'].values())
+    same_d = sum(rows['B -> same-side D'].values())
+    d_out = sum(rows['D -> own-side muscle (inhibition, step 2)'].values())
     avb_gap, avb_chem = (
         sum(rows[k].values())
-        for k in ("command AVB -> B (gap junctions)", "command AVB -> B (chemical)")
+        for k in ('command AVB -> B (gap junctions)', 'command AVB -> B (chemical)')
     )
     findings = {
         # NCAP's w_ipsi >= 0: every B -> muscle synapse is ipsilateral.
-        "ipsilateral_fraction_of_b_to_muscle": round(ipsi / max(ipsi + direct_contra, 1), 3),
+        'ipsilateral_fraction_of_b_to_muscle': round(ipsi / max(ipsi + direct_contra, 1), 3),
         # NCAP's w_contra <= 0 is the B -> opposite-D -> muscle path; the real circuit also
         # drives same-side D neurons (self-inhibition NCAP leaves out).
-        "opposite_side_fraction_of_b_to_d": round(cross_d / max(cross_d + same_d, 1), 3),
-        "d_to_own_side_muscle_synapses": d_out,
+        'opposite_side_fraction_of_b_to_d': round(cross_d / max(cross_d + same_d, 1), 3),
+        'd_to_own_side_muscle_synapses': d_out,
         # The forward command reaches B neurons through gap junctions: a tonic drive (a bias)
         # that NCAP's B neurons do not have.
-        "avb_to_b_gap_junction_fraction": round(avb_gap / max(avb_gap + avb_chem, 1), 3),
+        'avb_to_b_gap_junction_fraction': round(avb_gap / max(avb_gap + avb_chem, 1), 3),
     }
-    return {"rows": rows, "findings": findings}
+    return {'rows': rows, 'findings': findings}
 
 
 def report(directory: Path = DEFAULT_DIR) -> str:
     result = analyse(directory)
-    lines = ["| pathway | connection | synapses |", "| --- | --- | ---: |"]
-    for pathway, conns in result["rows"].items():
+    lines = ['| pathway | connection | synapses |', '| --- | --- | ---: |']
+    for pathway, conns in result['rows'].items():
         for conn, n in conns.items():
-            lines.append(f"| {pathway} | {conn} | {n} |")
-    lines.append("")
-    lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in result["findings"].items()]
-    return "\n".join(lines)
+            lines.append(f'| {pathway} | {conn} | {n} |')
+    lines.append('')
+    lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in result['findings'].items()]
+    return '\n'.join(lines)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     print(report())

@@ -23,19 +23,18 @@ segments, so an NCAP file drives a swimmer of any length; an MLP file only its o
 
 from __future__ import annotations
 
-import json
 from importlib import resources
+import json
 from pathlib import Path
 
 import numpy as np
-
 from snn_control.controllers.base import Controller
 from snn_control.npz_io import atomic_savez, read_npz
 
-FORMAT = "snn_control.swimmer/1"
-CONTROLLERS = ("mlp", "rate_ncap", "spiking_ncap", "xylo_ncap")
+FORMAT = 'snn_control.swimmer/1'
+CONTROLLERS = ('mlp', 'rate_ncap', 'spiking_ncap', 'xylo_ncap')
 #: the kinds whose controller is an engine network (``.spec``), which ``deploy`` takes
-SPIKING_CONTROLLERS = ("spiking_ncap", "xylo_ncap")
+SPIKING_CONTROLLERS = ('spiking_ncap', 'xylo_ncap')
 
 
 def make_swimmer_controller(
@@ -53,11 +52,11 @@ def make_swimmer_controller(
     from snn_control.swimmer.xylo_native import XyloNcap, XyloNcapParams
 
     n_joints = n_links - 1
-    if kind == "rate_ncap":
+    if kind == 'rate_ncap':
         return RateNcap(n_joints, joint_limit_rad(n_links), NcapParams.from_array(params))
     spiking = {
-        "spiking_ncap": (SpikingNcap, NcapParams, "numpy"),
-        "xylo_ncap": (XyloNcap, XyloNcapParams, "xylo"),
+        'spiking_ncap': (SpikingNcap, NcapParams, 'numpy'),
+        'xylo_ncap': (XyloNcap, XyloNcapParams, 'xylo'),
     }
     if kind in spiking:
         ncap, read_params, default_backend = spiking[kind]
@@ -67,9 +66,9 @@ def make_swimmer_controller(
             read_params.from_array(params),
             backend=backend or default_backend,
         )
-    if kind == "mlp":
+    if kind == 'mlp':
         return MlpPolicy(n_joints, params)
-    raise ValueError(f"unknown swimmer controller {kind!r}; choose from {CONTROLLERS}")
+    raise ValueError(f'unknown swimmer controller {kind!r}; choose from {CONTROLLERS}')
 
 
 def save_swimmer_controller(
@@ -81,29 +80,29 @@ def save_swimmer_controller(
         format=np.array(FORMAT),
         kind=np.array(kind),
         n_links=np.array(int(n_links)),
-        params=np.asarray(params, dtype=np.float32 if kind == "mlp" else np.float64),
+        params=np.asarray(params, dtype=np.float32 if kind == 'mlp' else np.float64),
         meta=np.array(json.dumps(meta, sort_keys=True)),
     )
 
 
 def load_swimmer_file(path: str | Path) -> dict:
-    content = read_npz(path, "swimmer controller file")
-    missing = {"format", "kind", "n_links", "params", "meta"} - set(content)
+    content = read_npz(path, 'swimmer controller file')
+    missing = {'format', 'kind', 'n_links', 'params', 'meta'} - set(content)
     if missing:
-        raise ValueError(f"{path}: missing entries {sorted(missing)}")
-    if str(content["format"]) != FORMAT:
+        raise ValueError(f'{path}: missing entries {sorted(missing)}')
+    if str(content['format']) != FORMAT:
         raise ValueError(f"{path}: format {str(content['format'])!r}, expected {FORMAT!r}")
-    kind = str(content["kind"])
+    kind = str(content['kind'])
     if kind not in CONTROLLERS:
-        raise ValueError(f"{path}: unknown controller kind {kind!r}")
-    params = content["params"].astype(np.float64)
+        raise ValueError(f'{path}: unknown controller kind {kind!r}')
+    params = content['params'].astype(np.float64)
     if not np.all(np.isfinite(params)):
-        raise ValueError(f"{path}: parameters contain NaN or inf")
+        raise ValueError(f'{path}: parameters contain NaN or inf')
     return {
-        "kind": kind,
-        "n_links": int(content["n_links"]),
-        "params": params,
-        "meta": json.loads(str(content["meta"])),
+        'kind': kind,
+        'n_links': int(content['n_links']),
+        'params': params,
+        'meta': json.loads(str(content['meta'])),
     }
 
 
@@ -115,9 +114,9 @@ def shipped_path(kind: str, target: str | None = None) -> Path:
     for the Xylo backends): the spiking NCAP born for Xylo stands in for ``spiking_ncap``.
     The other kinds have one file each (a backend steps only the spiking NCAPs).
     """
-    if target == "xylo-v2" and kind == "spiking_ncap":
-        kind = "xylo_ncap"
-    return Path(str(resources.files("snn_control").joinpath("weights", f"swimmer_{kind}.npz")))
+    if target == 'xylo-v2' and kind == 'spiking_ncap':
+        kind = 'xylo_ncap'
+    return Path(str(resources.files('snn_control').joinpath('weights', f'swimmer_{kind}.npz')))
 
 
 def load_swimmer_controller(
@@ -125,9 +124,9 @@ def load_swimmer_controller(
 ) -> Controller:
     """Return a controller from a file; NCAPs may be given another body length (transfer)."""
     content = load_swimmer_file(path)
-    links = content["n_links"] if n_links is None else int(n_links)
-    if content["kind"] == "mlp" and links != content["n_links"]:
+    links = content['n_links'] if n_links is None else int(n_links)
+    if content['kind'] == 'mlp' and links != content['n_links']:
         raise ValueError(
             f"{path}: an MLP trained for {content['n_links']} links cannot drive {links}"
         )
-    return make_swimmer_controller(content["kind"], links, content["params"], backend=backend)
+    return make_swimmer_controller(content['kind'], links, content['params'], backend=backend)

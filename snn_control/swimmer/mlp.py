@@ -23,7 +23,6 @@ timing signal NCAP's head oscillator gets; everything else is the environment's.
 from __future__ import annotations
 
 import numpy as np
-
 from snn_control.controllers.base import Controller
 from snn_control.swimmer.ncap import OSCILLATOR_PERIOD
 
@@ -55,8 +54,8 @@ class MlpPolicy(Controller):
         flat = np.asarray(flat, dtype=np.float64)
         if flat.size != n_mlp_parameters(n_joints):
             raise ValueError(
-                f"an MLP for {n_joints} joints has {n_mlp_parameters(n_joints)} parameters, got "
-                f"{flat.size}"
+                f'an MLP for {n_joints} joints has {n_mlp_parameters(n_joints)} parameters, got '
+                f'{flat.size}'
             )
         self.layers, i = [], 0
         for a, b in mlp_shapes(n_joints):

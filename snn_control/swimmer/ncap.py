@@ -45,11 +45,10 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 
 import numpy as np
-
 from snn_control.controllers.base import Controller
 from snn_control.controllers.spiking import SpikingController
 from snn_control.engine.coding import DirectCurrent
-from snn_control.engine.network import Connection, NetworkSpec, make_population
+from snn_control.engine.network import Connection, make_population, NetworkSpec
 
 OSCILLATOR_PERIOD = 60
 STEPS_PER_TICK = 5
@@ -65,7 +64,7 @@ class NcapParams:
     w_ipsi: float = 1.0
     w_contra: float = -1.0
 
-    def constrained(self) -> "NcapParams":
+    def constrained(self) -> 'NcapParams':
         return NcapParams(
             max(self.w_prop, 0.0),
             max(self.w_osc, 0.0),
@@ -77,7 +76,7 @@ class NcapParams:
         return np.array(astuple(self), dtype=float)
 
     @classmethod
-    def from_array(cls, x: np.ndarray) -> "NcapParams":
+    def from_array(cls, x: np.ndarray) -> 'NcapParams':
         return cls(*(float(v) for v in np.asarray(x, dtype=float).reshape(4))).constrained()
 
 
@@ -156,29 +155,29 @@ def spiking_ncap_network(
     """B-neurons (input population, dorsal then ventral), muscles (same order), torque readout."""
     p = params.constrained()
     n = 2 * n_joints
-    neuron = dict(du=1.0, dv=0.05, vth=1.0, bias=0.0)
+    neuron = {'du': 1.0, 'dv': 0.05, 'vth': 1.0, 'bias': 0.0}
     eye = np.eye(n_joints)
     swap = np.block([[np.zeros_like(eye), eye], [eye, np.zeros_like(eye)]])
     muscle_weights = p.w_ipsi * np.eye(n) + p.w_contra * swap
     readout_weights = (1.0 - READOUT_KEEP) * np.hstack([eye, -eye])
     pops = (
-        make_population("b", n, "cuba_lif", reset="soft", **neuron),
-        make_population("muscle", n, "cuba_lif", reset="soft", **neuron),
-        make_population("torque", n_joints, "leaky_integrator", du=1.0, dv=1.0 - READOUT_KEEP),
+        make_population('b', n, 'cuba_lif', reset='soft', **neuron),
+        make_population('muscle', n, 'cuba_lif', reset='soft', **neuron),
+        make_population('torque', n_joints, 'leaky_integrator', du=1.0, dv=1.0 - READOUT_KEEP),
     )
     conns = (
-        Connection("b", "muscle", muscle_weights),
-        Connection("muscle", "torque", readout_weights),
+        Connection('b', 'muscle', muscle_weights),
+        Connection('muscle', 'torque', readout_weights),
     )
     meta = {
-        "system": "swimmer",
-        "n_joints": n_joints,
-        "ncap_params": list(astuple(p)),
-        "steps_per_tick": steps_per_tick,
-        "readouts": ["torque"],
-        "encoder": "direct",
+        'system': 'swimmer',
+        'n_joints': n_joints,
+        'ncap_params': list(astuple(p)),
+        'steps_per_tick': steps_per_tick,
+        'readouts': ['torque'],
+        'encoder': 'direct',
     }
-    return NetworkSpec(pops, conns, "b", name="spiking_ncap", metadata=meta)
+    return NetworkSpec(pops, conns, 'b', name='spiking_ncap', metadata=meta)
 
 
 class SpikingNcap(NcapController):
@@ -190,7 +189,7 @@ class SpikingNcap(NcapController):
         joint_limit: float,
         params: NcapParams = NcapParams(),
         dt: float = 0.03,
-        backend: str = "numpy",
+        backend: str = 'numpy',
         steps_per_tick: int = STEPS_PER_TICK,
     ) -> None:
         super().__init__(n_joints, joint_limit, params, dt)
@@ -198,7 +197,7 @@ class SpikingNcap(NcapController):
         self.network = SpikingController(
             self.spec,
             DirectCurrent(1.0, 2 * n_joints),
-            ["torque"],
+            ['torque'],
             dt,
             -1.0,
             1.0,

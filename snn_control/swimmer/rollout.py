@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from snn_control.controllers.base import Controller
 
 
@@ -33,30 +32,30 @@ def rollout(
     from snn_control.sim.swimmer import SwimmerEnv
 
     env = SwimmerEnv(
-        n_links, **({"episode_steps": steps} if steps else {}), initial_noise=initial_noise
+        n_links, **({'episode_steps': steps} if steps else {}), initial_noise=initial_noise
     )
     obs, info = env.reset(seed=seed)
-    start = info["head_xy"]
+    start = info['head_xy']
     controller.reset()
     total, n = 0.0, 0
-    trace: dict[str, list] = {"torque": [], "velocity": [], "head_xy": [], "spikes": []}
+    trace: dict[str, list] = {'torque': [], 'velocity': [], 'head_xy': [], 'spikes': []}
     while True:
         action = controller.step(obs)
         obs, reward, _, truncated, info = env.step(action)
         total += reward
         n += 1
         if record:
-            trace["torque"].append(action)
-            trace["velocity"].append(info["forward_velocity"])
-            trace["head_xy"].append(info["head_xy"])
-            trace["spikes"].append(controller.last_spikes())
+            trace['torque'].append(action)
+            trace['velocity'].append(info['forward_velocity'])
+            trace['head_xy'].append(info['head_xy'])
+            trace['spikes'].append(controller.last_spikes())
         if truncated:
             break
     out = {
-        "return": total,
-        "steps": n,
-        "distance_m": float(np.linalg.norm(info["head_xy"] - start)),
+        'return': total,
+        'steps': n,
+        'distance_m': float(np.linalg.norm(info['head_xy'] - start)),
     }
     if record:
-        out["trace"] = trace
+        out['trace'] = trace
     return out

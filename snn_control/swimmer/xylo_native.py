@@ -44,9 +44,8 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 
 import numpy as np
-
-from snn_control.engine.network import Connection, NetworkSpec, make_population
-from snn_control.swimmer.ncap import NcapParams, SpikingNcap, b_neuron_drive
+from snn_control.engine.network import Connection, make_population, NetworkSpec
+from snn_control.swimmer.ncap import b_neuron_drive, NcapParams, SpikingNcap
 
 #: Network steps per control tick: one more than the float NCAP's 5, because the
 #: B-neurons are a hop of their own here (the float NCAP's B-neurons are its input).
@@ -73,7 +72,7 @@ class XyloNcapParams:
         return np.r_[self.ncap.as_array(), self.q_threshold]
 
     @classmethod
-    def from_array(cls, x: np.ndarray) -> "XyloNcapParams":
+    def from_array(cls, x: np.ndarray) -> 'XyloNcapParams':
         """Read five values; signs as NCAP's, the threshold within (0.02, 0.98)."""
         x = np.asarray(x, dtype=np.float64).reshape(N_PARAMETERS)
         return cls(NcapParams.from_array(x[:4]), float(np.clip(x[4], 0.02, 0.98)))
@@ -90,32 +89,32 @@ def xylo_ncap_network(
     # channel 0 of each side is the oscillator (high or low), the others proprioception
     side = np.r_[0.5, np.full(n_joints - 1, params.q_threshold)]
     drive = np.r_[p.w_osc, np.full(n_joints - 1, p.w_prop)]
-    neuron = dict(du=CURRENT_DU, dv=NEURON_DV, vth=1.0, bias=0.0, reset="soft")
+    neuron = {'du': CURRENT_DU, 'dv': NEURON_DV, 'vth': 1.0, 'bias': 0.0, 'reset': 'soft'}
     pops = (
-        make_population("sense", n, "cuba_lif", du=1.0, dv=1.0, vth=np.r_[side, side], bias=0.0),
-        make_population("b", n, "cuba_lif", **neuron),
-        make_population("muscle", n, "cuba_lif", **neuron),
-        make_population("torque", n_joints, "leaky_integrator", du=CURRENT_DU, dv=READOUT_DV),
+        make_population('sense', n, 'cuba_lif', du=1.0, dv=1.0, vth=np.r_[side, side], bias=0.0),
+        make_population('b', n, 'cuba_lif', **neuron),
+        make_population('muscle', n, 'cuba_lif', **neuron),
+        make_population('torque', n_joints, 'leaky_integrator', du=CURRENT_DU, dv=READOUT_DV),
     )
     conns = (
-        Connection("sense", "b", CURRENT_DU * np.diag(np.r_[drive, drive])),
-        Connection("b", "muscle", CURRENT_DU * (p.w_ipsi * np.eye(n) + p.w_contra * swap)),
+        Connection('sense', 'b', CURRENT_DU * np.diag(np.r_[drive, drive])),
+        Connection('b', 'muscle', CURRENT_DU * (p.w_ipsi * np.eye(n) + p.w_contra * swap)),
         # a muscle firing every step holds its readout at 1 (current 2 W, membrane 2 W / dv)
-        Connection("muscle", "torque", CURRENT_DU * READOUT_DV * np.hstack([eye, -eye])),
+        Connection('muscle', 'torque', CURRENT_DU * READOUT_DV * np.hstack([eye, -eye])),
     )
     meta = {
-        "system": "swimmer",
-        "n_joints": n_joints,
-        "ncap_params": list(astuple(p)),
-        "q_threshold": params.q_threshold,
-        "steps_per_tick": steps_per_tick,
-        "readouts": ["torque"],
-        "encoder": "direct",
-        "target": "xylo-v2",
-        "xylo_readout_range": {"torque": 1.0},
-        "host_reads": "torque readout membrane potentials (Xylo Vmem output mode)",
+        'system': 'swimmer',
+        'n_joints': n_joints,
+        'ncap_params': list(astuple(p)),
+        'q_threshold': params.q_threshold,
+        'steps_per_tick': steps_per_tick,
+        'readouts': ['torque'],
+        'encoder': 'direct',
+        'target': 'xylo-v2',
+        'xylo_readout_range': {'torque': 1.0},
+        'host_reads': 'torque readout membrane potentials (Xylo Vmem output mode)',
     }
-    return NetworkSpec(pops, conns, "sense", name="xylo_ncap", metadata=meta)
+    return NetworkSpec(pops, conns, 'sense', name='xylo_ncap', metadata=meta)
 
 
 class XyloNcap(SpikingNcap):
@@ -127,7 +126,7 @@ class XyloNcap(SpikingNcap):
         joint_limit: float,
         params: XyloNcapParams = XyloNcapParams(),
         dt: float = 0.03,
-        backend: str = "xylo",
+        backend: str = 'xylo',
     ) -> None:
         self.q_threshold = params.q_threshold
         super().__init__(n_joints, joint_limit, params.ncap, dt, backend, STEPS_PER_TICK)

@@ -25,27 +25,26 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-from snn_control.vpr.data import PlaceSet, VprDataError, VprPair, load_folder, load_pair
+from snn_control.vpr.data import load_folder, load_pair, PlaceSet, VprDataError, VprPair
 
 
 def _read_poses(path: str, n_places: int) -> np.ndarray:
     """CSV rows ``x,y,z,qx,qy,qz,qw``, one per reference image in frame order."""
     try:
-        poses = np.loadtxt(path, delimiter=",", ndmin=2, comments="#")
+        poses = np.loadtxt(path, delimiter=',', ndmin=2, comments='#')
     except (OSError, ValueError) as exc:
-        raise VprDataError(f"poses file {path}: {exc}") from exc
+        raise VprDataError(f'poses file {path}: {exc}') from exc
     if poses.shape != (n_places, 7):
         raise VprDataError(
-            f"poses file {path}: expected {n_places} rows of x,y,z,qx,qy,qz,qw, got {poses.shape}"
+            f'poses file {path}: expected {n_places} rows of x,y,z,qx,qy,qz,qw, got {poses.shape}'
         )
     if not np.all(np.isfinite(poses)):
-        raise VprDataError(f"poses file {path}: holds NaN or inf")
+        raise VprDataError(f'poses file {path}: holds NaN or inf')
     return poses
 
 
@@ -70,41 +69,40 @@ def first_places(data: VprPair | PlaceSet, n: int | None) -> VprPair | PlaceSet:
 
 
 def train_main(argv: list[str] | None = None) -> int:
+    from snn_control.vpr.ensemble import EnsembleConfig
+    from snn_control.vpr.place_map import build_map, PlaceMapError, save_map
     from tqdm import tqdm
 
-    from snn_control.vpr.ensemble import EnsembleConfig
-    from snn_control.vpr.place_map import PlaceMapError, build_map, save_map
-
     parser = argparse.ArgumentParser(
-        prog="snn-control train vpr",
-        description="Train a place map (an ensemble of region-specific SNNs) on a "
-        "folder of reference images named images-<frame>.png.",
+        prog='snn-control train vpr',
+        description='Train a place map (an ensemble of region-specific SNNs) on a '
+        'folder of reference images named images-<frame>.png.',
     )
-    parser.add_argument("reference", help="folder of reference images")
-    parser.add_argument("--out", required=True, help="map file to write (.npz)")
+    parser.add_argument('reference', help='folder of reference images')
+    parser.add_argument('--out', required=True, help='map file to write (.npz)')
     parser.add_argument(
-        "--calibration",
-        help="folder of query images from the traversal the map will answer; "
-        "a seeded sample sets the query statistics and the hyperactive cut",
+        '--calibration',
+        help='folder of query images from the traversal the map will answer; '
+        'a seeded sample sets the query statistics and the hyperactive cut',
     )
     parser.add_argument(
-        "--ground-truth",
-        help="CSV of query,reference index rows for --calibration (default: identity)",
+        '--ground-truth',
+        help='CSV of query,reference index rows for --calibration (default: identity)',
     )
-    parser.add_argument("--calibration-count", type=int, default=300)
+    parser.add_argument('--calibration-count', type=int, default=300)
     parser.add_argument(
-        "--places", type=int, help="only the first N reference images (and queries)"
+        '--places', type=int, help='only the first N reference images (and queries)'
     )
-    parser.add_argument("--poses", help="CSV of x,y,z,qx,qy,qz,qw per reference image")
-    parser.add_argument("--places-per-module", type=int, default=EnsembleConfig.places_per_module)
-    parser.add_argument("--neurons-per-place", type=int, default=EnsembleConfig.neurons_per_place)
-    parser.add_argument("--epochs", type=int, default=EnsembleConfig.epochs)
+    parser.add_argument('--poses', help='CSV of x,y,z,qx,qy,qz,qw per reference image')
+    parser.add_argument('--places-per-module', type=int, default=EnsembleConfig.places_per_module)
+    parser.add_argument('--neurons-per-place', type=int, default=EnsembleConfig.neurons_per_place)
+    parser.add_argument('--epochs', type=int, default=EnsembleConfig.epochs)
     parser.add_argument(
-        "--contiguous",
-        action="store_true",
+        '--contiguous',
+        action='store_true',
         help="regions of consecutive places (the paper's default) instead of seeded-shuffled ones",
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
     try:
         config = EnsembleConfig(
@@ -114,23 +112,23 @@ def train_main(argv: list[str] | None = None) -> int:
             shuffle_places=not args.contiguous,
         )
         if args.places is not None and args.places < 2:
-            raise VprDataError(f"--places must be at least 2, got {args.places}")
+            raise VprDataError(f'--places must be at least 2, got {args.places}')
         if args.calibration:
             pair = first_places(
                 load_pair(args.reference, args.calibration, args.ground_truth), args.places
             )
             reference = pair.reference
             index = calibration_sample(len(pair.ground_truth), args.calibration_count, args.seed)
-            calibration = dict(
-                calibration_images=pair.query.images[index],
-                calibration_truth=pair.ground_truth[index],
-                calibration_index=index,
-            )
+            calibration = {
+                'calibration_images': pair.query.images[index],
+                'calibration_truth': pair.ground_truth[index],
+                'calibration_index': index,
+            }
         else:
             reference, calibration = first_places(load_folder(args.reference), args.places), {}
         poses = _read_poses(args.poses, len(reference.frames)) if args.poses else None
         start = time.perf_counter()
-        with tqdm(desc="train vpr", unit="image", file=sys.stderr) as bar:
+        with tqdm(desc='train vpr', unit='image', file=sys.stderr) as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.total = total
@@ -145,18 +143,18 @@ def train_main(argv: list[str] | None = None) -> int:
                 progress=progress,
                 **calibration,
             )
-        place_map.provenance = "snn-control train vpr " + " ".join(
+        place_map.provenance = 'snn-control train vpr ' + ' '.join(
             sys.argv[1:] if argv is None else argv
         )
         path = save_map(place_map, args.out)
     except (VprDataError, PlaceMapError, ValueError) as exc:
-        print(f"snn-control train vpr: {exc}", file=sys.stderr)
+        print(f'snn-control train vpr: {exc}', file=sys.stderr)
         return 2
     e = place_map.ensemble
     print(
-        f"map {path}: {e.n_places} places in {e.n_modules} modules, {e.n_neurons} neurons, "
-        f"hyperactive threshold {e.hyperactive_threshold}, trained in "
-        f"{time.perf_counter() - start:.1f} s"
+        f'map {path}: {e.n_places} places in {e.n_modules} modules, {e.n_neurons} neurons, '
+        f'hyperactive threshold {e.hyperactive_threshold}, trained in '
+        f'{time.perf_counter() - start:.1f} s'
     )
     return 0
 
@@ -168,16 +166,16 @@ def evaluate(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     PR AUC and recall at 100 % precision (distances = -scores).
     """
     from snn_control.vpr.metrics import (
-        precision_recall,
         pr_auc,
+        precision_recall,
         recall_at_full_precision,
         recall_at_k,
     )
 
     distances = -scores
     out = {
-        f"recall_at_{k}"
-        + ("_tol1" if tol else ""): round(recall_at_k(distances, truth, k, tol), 4)
+        f'recall_at_{k}'
+        + ('_tol1' if tol else ''): round(recall_at_k(distances, truth, k, tol), 4)
         for k in (1, 5, 10)
         for tol in (0, 1)
     }
@@ -191,25 +189,25 @@ def evaluate(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 def query_main(argv: list[str] | None = None) -> int:
     from snn_control.vpr.metrics import sequence_scores
-    from snn_control.vpr.place_map import PlaceMapError, best_places, load_map
+    from snn_control.vpr.place_map import best_places, load_map, PlaceMapError
 
     parser = argparse.ArgumentParser(
-        prog="snn-control query",
-        description="Localise every image of a folder in a place map; with ground "
-        "truth (a CSV, or by frame number: the queries of frames the "
-        "map holds) print recall on the queries not used for calibration.",
+        prog='snn-control query',
+        description='Localise every image of a folder in a place map; with ground '
+        'truth (a CSV, or by frame number: the queries of frames the '
+        'map holds) print recall on the queries not used for calibration.',
     )
-    parser.add_argument("map")
-    parser.add_argument("queries", help="folder of query images named images-<frame>.png")
-    parser.add_argument("--ground-truth", help="CSV of query,reference index rows")
-    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
-    parser.add_argument("--plot", help="PNG of the precision-recall curve (needs ground truth)")
+    parser.add_argument('map')
+    parser.add_argument('queries', help='folder of query images named images-<frame>.png')
+    parser.add_argument('--ground-truth', help='CSV of query,reference index rows')
+    parser.add_argument('--json', action='store_true', help='one JSON object on the last line')
+    parser.add_argument('--plot', help='PNG of the precision-recall curve (needs ground truth)')
     parser.add_argument(
-        "--sequence",
+        '--sequence',
         type=int,
         default=1,
-        metavar="L",
-        help="match sequences of the last L images (the folder is one traversal in order)",
+        metavar='L',
+        help='match sequences of the last L images (the folder is one traversal in order)',
     )
     args = parser.parse_args(argv)
     try:
@@ -221,30 +219,30 @@ def query_main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - start
         scores = sequence_scores(scores, args.sequence)
     except (OSError, VprDataError, PlaceMapError, ValueError) as exc:
-        print(f"snn-control query: {exc}", file=sys.stderr)
+        print(f'snn-control query: {exc}', file=sys.stderr)
         return 2
     best, confidence = best_places(scores)
     result: dict[str, float] = {
-        "queries": len(best),
-        "queries_per_s": round(len(best) / elapsed, 1),
+        'queries': len(best),
+        'queries_per_s': round(len(best) / elapsed, 1),
     }
     if truth is None:
         if not args.json:
             for frame, place, conf in zip(queries.frames[answered], best, confidence):
                 print(
-                    f"images-{frame:05d}: place {place} (frame {place_map.frames[place]}), "
-                    f"confidence {conf:.3f}"
+                    f'images-{frame:05d}: place {place} (frame {place_map.frames[place]}), '
+                    f'confidence {conf:.3f}'
                 )
     else:
         held_out = np.flatnonzero(~np.isin(answered, place_map.calibration))
         result.update(evaluate(scores[held_out], truth[held_out]), held_out_queries=len(held_out))
         if args.plot:
-            plot_precision_recall({"SNN ensemble": -scores[held_out]}, truth[held_out], args.plot)
+            plot_precision_recall({'SNN ensemble': -scores[held_out]}, truth[held_out], args.plot)
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:
         for key, value in result.items():
-            print(f"{key}: {value}")
+            print(f'{key}: {value}')
     return 0
 
 
@@ -278,15 +276,15 @@ def plot_precision_recall(
 
     plt = pyplot()
 
-    from snn_control.vpr.metrics import precision_recall, pr_auc
+    from snn_control.vpr.metrics import pr_auc, precision_recall
 
     fig, ax = plt.subplots(figsize=(5, 4))
     for name, d in distances.items():
         precision, recall = precision_recall(d, truth)
-        ax.plot(recall, precision, label=f"{name} (AUC {pr_auc(precision, recall):.3f})")
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    ax.set_title(f"{len(truth)} queries")
+        ax.plot(recall, precision, label=f'{name} (AUC {pr_auc(precision, recall):.3f})')
+    ax.set_xlabel('recall')
+    ax.set_ylabel('precision')
+    ax.set_title(f'{len(truth)} queries')
     ax.legend()
     ax.grid(alpha=0.3)
     return save_figure(fig, path, dpi=120)

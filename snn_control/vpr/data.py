@@ -25,13 +25,13 @@ loaded.
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from pathlib import Path
+import re
 
 import numpy as np
 
-NAME = re.compile(r"^images-(\d+)\.(png|jpg|jpeg)$", re.IGNORECASE)
+NAME = re.compile(r'^images-(\d+)\.(png|jpg|jpeg)$', re.IGNORECASE)
 
 
 class VprDataError(ValueError):
@@ -52,7 +52,7 @@ class VprPair:
     ground_truth: np.ndarray  # (Q,) reference index of each query
 
 
-def load_folder(folder: str | Path, mode: str = "L") -> PlaceSet:
+def load_folder(folder: str | Path, mode: str = 'L') -> PlaceSet:
     """
     Every image of ``folder`` in frame order.
 
@@ -62,26 +62,26 @@ def load_folder(folder: str | Path, mode: str = "L") -> PlaceSet:
 
     folder = Path(folder)
     if not folder.is_dir():
-        raise VprDataError(f"image folder {folder} does not exist")
+        raise VprDataError(f'image folder {folder} does not exist')
     named = sorted(
         ((int(m.group(1)), p) for p in folder.iterdir() if (m := NAME.match(p.name))),
         key=lambda t: t[0],
     )
     if not named:
-        raise VprDataError(f"image folder {folder} holds no images named images-<number>.png")
+        raise VprDataError(f'image folder {folder} holds no images named images-<number>.png')
     images, shape = [], None
     for frame, path in named:
         try:
             with Image.open(path) as img:
                 pixels = np.asarray(img.convert(mode))
         except (UnidentifiedImageError, OSError) as exc:
-            raise VprDataError(f"{path}: not a readable image ({exc})") from exc
+            raise VprDataError(f'{path}: not a readable image ({exc})') from exc
         if shape is None:
             shape = pixels.shape[:2]
         elif pixels.shape[:2] != shape:
             raise VprDataError(
                 f"{path}: size {pixels.shape[1::-1]} differs from the folder's {shape[::-1]} (w x "
-                "h)"
+                'h)'
             )
         images.append(pixels)
     return PlaceSet(np.stack(images), np.array([f for f, _ in named]), str(folder))
@@ -93,14 +93,14 @@ def load_pair(
     ref, qry = load_folder(reference), load_folder(query)
     if ref.images.shape[1:] != qry.images.shape[1:]:
         raise VprDataError(
-            f"reference images are {ref.images.shape[1:][::-1]}, queries "
-            f"{qry.images.shape[1:][::-1]}"
+            f'reference images are {ref.images.shape[1:][::-1]}, queries '
+            f'{qry.images.shape[1:][::-1]}'
         )
     if ground_truth is None:
         if not np.array_equal(ref.frames, qry.frames):
             raise VprDataError(
-                f"identity ground truth needs the same frame numbers in both folders "
-                f"({len(ref.frames)} vs {len(qry.frames)} frames); give a ground-truth file"
+                f'identity ground truth needs the same frame numbers in both folders '
+                f'({len(ref.frames)} vs {len(qry.frames)} frames); give a ground-truth file'
             )
         gt = np.arange(len(qry.frames))
     else:
@@ -110,11 +110,11 @@ def load_pair(
 
 def read_ground_truth(path: Path, n_query: int, n_reference: int) -> np.ndarray:
     if not path.is_file():
-        raise VprDataError(f"ground-truth file {path} does not exist")
+        raise VprDataError(f'ground-truth file {path} does not exist')
     gt = np.full(n_query, -1)
-    with open(path, newline="") as fh:
+    with open(path, newline='') as fh:
         for line_no, row in enumerate(csv.reader(fh), start=1):
-            if not row or row[0].strip().startswith("#"):
+            if not row or row[0].strip().startswith('#'):
                 continue
             try:
                 q, r = int(row[0]), int(row[1])
@@ -124,10 +124,10 @@ def read_ground_truth(path: Path, n_query: int, n_reference: int) -> np.ndarray:
                 ) from exc
             if not (0 <= q < n_query and 0 <= r < n_reference):
                 raise VprDataError(
-                    f"{path}:{line_no}: indices ({q}, {r}) outside {n_query} queries and "
-                    f"{n_reference} references"
+                    f'{path}:{line_no}: indices ({q}, {r}) outside {n_query} queries and '
+                    f'{n_reference} references'
                 )
             gt[q] = r
     if np.any(gt < 0):
-        raise VprDataError(f"{path}: {int(np.sum(gt < 0))} queries have no reference")
+        raise VprDataError(f'{path}: {int(np.sum(gt < 0))} queries have no reference')
     return gt

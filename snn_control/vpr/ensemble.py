@@ -95,7 +95,7 @@ class EnsembleConfig:
     shuffle_places: bool = True
     #: Inputs at query (and labelling) time: "rate" (expected input as a constant current,
     #: deterministic, one matrix product per image) or "poisson" (spike trains as in training).
-    query_input: str = "rate"
+    query_input: str = 'rate'
     #: Keep the thresholds adapted in training at query time (Diehl & Cook) or answer with
     #: the base threshold. Measured on the first 500 Nordland places: Recall@1 0.08 kept vs
     #: 0.23 base, because adapted thresholds differ between modules and make their spike
@@ -104,15 +104,15 @@ class EnsembleConfig:
 
     def __post_init__(self) -> None:
         for name in (
-            "places_per_module",
-            "neurons_per_place",
-            "epochs",
-            "steps_per_image",
-            "query_steps",
+            'places_per_module',
+            'neurons_per_place',
+            'epochs',
+            'steps_per_image',
+            'query_steps',
         ):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.query_input not in ("poisson", "rate"):
+                raise ValueError(f'{name} must be at least 1, got {getattr(self, name)}')
+        if self.query_input not in ('poisson', 'rate'):
             raise ValueError(f"query_input must be 'poisson' or 'rate', got {self.query_input!r}")
 
     @property
@@ -210,7 +210,7 @@ def train(
     c = config
     rates = np.asarray(rates, dtype=np.float32)
     if rates.ndim != 2 or len(rates) == 0:
-        raise ValueError(f"expected (places, inputs) rates, got shape {rates.shape}")
+        raise ValueError(f'expected (places, inputs) rates, got shape {rates.shape}')
     n_places, n_in = rates.shape
     gen = torch.Generator().manual_seed(seed)
     places = assign_regions(n_places, c.places_per_module, c.shuffle_places, seed)
@@ -278,7 +278,7 @@ def _simulate(
     x_all = torch.as_tensor(np.asarray(rates, dtype=np.float32))
     m, n_in, n = ens.weights.shape
     if x_all.ndim != 2 or x_all.shape[1] != n_in:
-        raise ValueError(f"expected (images, {n_in}) input rates, got shape {tuple(x_all.shape)}")
+        raise ValueError(f'expected (images, {n_in}) input rates, got shape {tuple(x_all.shape)}')
     w_flat = ens.weights.permute(1, 0, 2).reshape(n_in, m * n)
     gen = torch.Generator().manual_seed(seed)
     out, rasters = [], []
@@ -288,10 +288,10 @@ def _simulate(
         dyn = _Dynamics(c, ens.theta if c.keep_theta_at_query else None, b, m, n)
         counts = torch.zeros(b, m, n)
         steps = []
-        if c.query_input == "rate":
+        if c.query_input == 'rate':
             drive = (c.query_gain * c.p_max * (x @ w_flat)).reshape(b, m, n)
         for _ in range(c.query_steps):
-            if c.query_input == "poisson":
+            if c.query_input == 'poisson':
                 s_in = (torch.rand(x.shape, generator=gen) < x * c.p_max).to(torch.float32)
                 drive = (c.query_gain * (s_in @ w_flat)).reshape(b, m, n)
             spikes = dyn.step(drive)

@@ -55,14 +55,14 @@ class Preprocessing:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.crop <= 1.0:
-            raise ValueError(f"crop must be in (0, 1], got {self.crop}")
+            raise ValueError(f'crop must be in (0, 1], got {self.crop}')
         if self.width % self.patch or self.height % self.patch:
             raise ValueError(
-                f"{self.width}x{self.height} pixels are not a multiple of the patch size "
-                f"{self.patch}"
+                f'{self.width}x{self.height} pixels are not a multiple of the patch size '
+                f'{self.patch}'
             )
         if self.zmax <= 0:
-            raise ValueError(f"zmax must be positive, got {self.zmax}")
+            raise ValueError(f'zmax must be positive, got {self.zmax}')
 
     @property
     def n_pixels(self) -> int:
@@ -84,14 +84,14 @@ class TraversalStats:
     std: np.ndarray
 
     @classmethod
-    def of(cls, patches: np.ndarray) -> "TraversalStats":
+    def of(cls, patches: np.ndarray) -> 'TraversalStats':
         if len(patches) < 2:
-            raise ValueError(f"traversal statistics need at least 2 images, got {len(patches)}")
+            raise ValueError(f'traversal statistics need at least 2 images, got {len(patches)}')
         return cls(
             patches.mean(axis=0).astype(np.float32), patches.std(axis=0).astype(np.float32) + 1e-3
         )
 
-    def updated(self, patch: np.ndarray, rate: float) -> "TraversalStats":
+    def updated(self, patch: np.ndarray, rate: float) -> 'TraversalStats':
         """Return the moving average after one more image's ``patch`` features."""
         mean = (1 - rate) * self.mean + rate * patch
         var = (1 - rate) * self.std**2 + rate * (patch - mean) ** 2
@@ -108,7 +108,7 @@ def patch_features(images: np.ndarray, prep: Preprocessing) -> np.ndarray:
 
     images = np.asarray(images)
     if images.ndim != 3:
-        raise ValueError(f"expected (N, H, W) grayscale images, got shape {images.shape}")
+        raise ValueError(f'expected (N, H, W) grayscale images, got shape {images.shape}')
     rows = max(1, int(round(images.shape[1] * prep.crop)))
     small = resize(np.ascontiguousarray(images[:, :rows]), prep.width, prep.height)
     return patch_normalise(small, prep.patch).reshape(len(images), -1)

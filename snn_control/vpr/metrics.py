@@ -31,7 +31,7 @@ import numpy as np
 def recall_at_k(
     distances: np.ndarray, ground_truth: np.ndarray, k: int = 1, tol: int = 0
 ) -> float:
-    nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    nearest = np.argsort(distances, axis=1, kind='stable')[:, :k]
     hit = np.abs(nearest - ground_truth[:, None]) <= tol
     return float(np.mean(hit.any(axis=1)))
 
@@ -42,7 +42,7 @@ def precision_recall(
     best = np.argmin(distances, axis=1)
     score = distances[np.arange(len(best)), best]
     correct = np.abs(best - ground_truth) <= tol
-    order = np.argsort(score, kind="stable")
+    order = np.argsort(score, kind='stable')
     tp = np.cumsum(correct[order])
     precision = tp / np.arange(1, len(order) + 1)
     recall = tp / len(order)
@@ -71,7 +71,7 @@ def sequence_scores(scores: np.ndarray, length: int) -> np.ndarray:
     returns ``scores``.
     """
     if length < 1:
-        raise ValueError(f"sequence length must be at least 1, got {length}")
+        raise ValueError(f'sequence length must be at least 1, got {length}')
     q, r = scores.shape
     total = np.zeros((q, r), dtype=np.float64)
     for k in range(min(length, q, r)):

@@ -55,20 +55,19 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import torch
-
-from snn_control.engine.network import Connection, NetworkSpec, make_population
+from snn_control.engine.network import Connection, make_population, NetworkSpec
 from snn_control.vpr.ensemble import Ensemble, place_scores
 from snn_control.vpr.metrics import recall_at_k
+import torch
 
-INPUT = "pixels"
-PLACE_CELLS = "place_cells"
+INPUT = 'pixels'
+PLACE_CELLS = 'place_cells'
 #: Winner-take-all weights tried on the calibration queries (:func:`choose_inhibition`).
 INHIBITION_CANDIDATES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
 def ensemble_network(
-    ens: Ensemble, inhibition: float | None = None, name: str = "vpr_ensemble"
+    ens: Ensemble, inhibition: float | None = None, name: str = 'vpr_ensemble'
 ) -> NetworkSpec:
     """
     Return the query-time network of a trained ensemble (module docstring).
@@ -80,13 +79,13 @@ def ensemble_network(
     m, n_in, n = ens.weights.shape
     w_inh = c.w_inh if inhibition is None else float(inhibition)
     if not np.isfinite(w_inh) or w_inh < 0:
-        raise ValueError(f"inhibition must be a finite weight >= 0, got {inhibition!r}")
+        raise ValueError(f'inhibition must be a finite weight >= 0, got {inhibition!r}')
     weights = c.query_gain * ens.weights.permute(0, 2, 1).reshape(m * n, n_in).double().numpy()
     inhibition_weights = np.kron(np.eye(m), -w_inh * (np.ones((n, n)) - np.eye(n)))
     pops = (
-        make_population(INPUT, n_in, "cuba_lif", reset="soft", du=1.0, dv=0.0, vth=1.0),
+        make_population(INPUT, n_in, 'cuba_lif', reset='soft', du=1.0, dv=0.0, vth=1.0),
         make_population(
-            PLACE_CELLS, m * n, "cuba_lif", reset="hard", du=1.0, dv=1.0 - c.keep_v, vth=c.v_th
+            PLACE_CELLS, m * n, 'cuba_lif', reset='hard', du=1.0, dv=1.0 - c.keep_v, vth=c.v_th
         ),
     )
     conns = (
@@ -94,14 +93,14 @@ def ensemble_network(
         Connection(PLACE_CELLS, PLACE_CELLS, inhibition_weights, sparse=True),
     )
     meta = {
-        "system": "vpr",
-        "modules": m,
-        "neurons_per_module": n,
-        "query_steps": c.query_steps,
-        "inhibition": w_inh,
-        "p_max": c.p_max,
-        "readouts": [],
-        "encoder": "rate currents (p_max * input rate per step)",
+        'system': 'vpr',
+        'modules': m,
+        'neurons_per_module': n,
+        'query_steps': c.query_steps,
+        'inhibition': w_inh,
+        'p_max': c.p_max,
+        'readouts': [],
+        'encoder': 'rate currents (p_max * input rate per step)',
     }
     return NetworkSpec(pops, conns, INPUT, name=name, metadata=meta)
 
@@ -115,8 +114,8 @@ def query_currents(ens: Ensemble, rates: np.ndarray) -> np.ndarray:
 def network_spike_counts(
     ens: Ensemble,
     rates: np.ndarray,
-    library: str = "torch",
-    mode: str = "float",
+    library: str = 'torch',
+    mode: str = 'float',
     batch: int = 64,
     spec: NetworkSpec | None = None,
     dtype: torch.dtype | None = None,
@@ -134,7 +133,7 @@ def network_spike_counts(
 
     rates = np.asarray(rates, dtype=np.float64)
     if rates.ndim != 2:
-        raise ValueError(f"expected (images, inputs) rates, got shape {rates.shape}")
+        raise ValueError(f'expected (images, inputs) rates, got shape {rates.shape}')
     spec = spec or ensemble_network(ens, inhibition)
     m, _, n = ens.weights.shape
     out = []
@@ -145,7 +144,7 @@ def network_spike_counts(
             library=library,
             mode=mode,
             batch_size=len(chunk),
-            dtype=dtype if library == "torch" else None,
+            dtype=dtype if library == 'torch' else None,
         )
         cells = sim.layout.slices[PLACE_CELLS]
         counts = np.zeros((len(chunk), m * n))
@@ -189,24 +188,24 @@ def main(argv: list[str] | None = None) -> int:
     import json
 
     from snn_control.vpr.data import load_pair
-    from snn_control.vpr.place_map import PlaceMapError, load_map, save_map
+    from snn_control.vpr.place_map import load_map, PlaceMapError, save_map
 
     parser = argparse.ArgumentParser(
-        prog="python -m snn_control.vpr.network", description=main.__doc__
+        prog='python -m snn_control.vpr.network', description=main.__doc__
     )
-    parser.add_argument("map", help="place map (.npz), rewritten in place unless --out")
-    parser.add_argument("reference", help="the map's reference image folder")
+    parser.add_argument('map', help='place map (.npz), rewritten in place unless --out')
+    parser.add_argument('reference', help="the map's reference image folder")
     parser.add_argument(
-        "query", help="the query traversal whose calibration images the map records"
+        'query', help='the query traversal whose calibration images the map records'
     )
-    parser.add_argument("--out", help="write the map here instead")
+    parser.add_argument('--out', help='write the map here instead')
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     try:
         place_map = load_map(args.map)
         if len(place_map.calibration) == 0:
             raise PlaceMapError(
-                f"{args.map} records no calibration queries (build it with --calibration)"
+                f'{args.map} records no calibration queries (build it with --calibration)'
             )
         pair = load_pair(args.reference, args.query)
         index = place_map.calibration
@@ -215,14 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         path = save_map(place_map, args.out or args.map)
     except (OSError, ValueError) as exc:
-        print(f"snn_control.vpr.network: {exc}", file=sys.stderr)
+        print(f'snn_control.vpr.network: {exc}', file=sys.stderr)
         return 2
     print(
         json.dumps(
             {
-                "network_inhibition": place_map.network_inhibition,
-                "calibration_recall_at_1": recalls,
-                "map": str(path),
+                'network_inhibition': place_map.network_inhibition,
+                'calibration_recall_at_1': recalls,
+                'map': str(path),
             },
             sort_keys=True,
         )
@@ -230,5 +229,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     sys.exit(main())

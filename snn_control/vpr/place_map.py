@@ -25,23 +25,22 @@ missing, corrupt or foreign files.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from importlib import resources
+import json
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import torch
-
 from snn_control.npz_io import atomic_savez, read_npz
 from snn_control.vpr.ensemble import Ensemble, EnsembleConfig, place_scores, spike_counts, train
-from snn_control.vpr.features import Preprocessing, TraversalStats, input_rates, patch_features
+from snn_control.vpr.features import input_rates, patch_features, Preprocessing, TraversalStats
 from snn_control.vpr.metrics import recall_at_k
+import torch
 
-FORMAT = "snn_control.place_map/1"
+FORMAT = 'snn_control.place_map/1'
 #: The map shipped with the package: the first 500 Nordland places (weights/README.md).
-SHIPPED_MAP = "vpr_nordland_500.npz"
+SHIPPED_MAP = 'vpr_nordland_500.npz'
 #: Hyperactive thresholds tried on the calibration queries (0 = keep every neuron).
 HYPERACTIVE_CANDIDATES = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
 
@@ -63,7 +62,7 @@ class PlaceMap:
     #: Query indices used for calibration (excluded when evaluating on the same traversal).
     calibration: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     #: The command (and seed) that built the map, for the record.
-    provenance: str = ""
+    provenance: str = ''
     #: Winner-take-all weight of the map's engine network (:mod:`snn_control.vpr.network`),
     #: chosen on the calibration queries; None: the ensemble's own ``w_inh``.
     network_inhibition: float | None = None
@@ -78,8 +77,8 @@ class PlaceMap:
             images = images[None]
         if images.ndim != 3 or images.shape[1:] != self.image_shape:
             raise PlaceMapError(
-                f"query images are {images.shape[1:][::-1] if images.ndim == 3 else images.shape} "
-                f"(w x h); this map was built from {self.image_shape[::-1]} images"
+                f'query images are {images.shape[1:][::-1] if images.ndim == 3 else images.shape} '
+                f'(w x h); this map was built from {self.image_shape[::-1]} images'
             )
         return images
 
@@ -109,7 +108,7 @@ class PlaceMap:
 
 
 def shipped_map_path() -> Path:
-    return Path(str(resources.files("snn_control").joinpath("weights", SHIPPED_MAP)))
+    return Path(str(resources.files('snn_control').joinpath('weights', SHIPPED_MAP)))
 
 
 def best_places(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -146,13 +145,13 @@ def build_map(
     reference_images = np.asarray(reference_images)
     if reference_images.ndim != 3 or len(reference_images) < 2:
         raise PlaceMapError(
-            f"a map needs at least 2 reference images (N, H, W), got shape "
-            f"{reference_images.shape}"
+            f'a map needs at least 2 reference images (N, H, W), got shape '
+            f'{reference_images.shape}'
         )
     if poses is not None and np.shape(poses) != (len(reference_images), 7):
         raise PlaceMapError(
-            f"poses must be (places, 7) x y z qx qy qz qw, got {np.shape(poses)} "
-            f"for {len(reference_images)} places"
+            f'poses must be (places, 7) x y z qx qy qz qw, got {np.shape(poses)} '
+            f'for {len(reference_images)} places'
         )
     ref_patches = patch_features(reference_images, preprocessing)
     ref_stats = TraversalStats.of(ref_patches)
@@ -170,7 +169,7 @@ def build_map(
     )
     if calibration_images is not None:
         if calibration_truth is None or len(calibration_truth) != len(calibration_images):
-            raise PlaceMapError("calibration images need one true reference index each")
+            raise PlaceMapError('calibration images need one true reference index each')
         cal_patches = patch_features(place_map.check_images(calibration_images), preprocessing)
         place_map.query_stats = TraversalStats.of(cal_patches)
         cal_counts = spike_counts(
@@ -206,7 +205,7 @@ def _optional_float(value: object, path: str | Path) -> float | None:
         return None
     if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
         raise PlaceMapError(
-            f"{path}: network_inhibition must be a finite weight >= 0, got {value!r}"
+            f'{path}: network_inhibition must be a finite weight >= 0, got {value!r}'
         )
     return float(value)
 
@@ -214,75 +213,75 @@ def _optional_float(value: object, path: str | Path) -> float | None:
 def save_map(place_map: PlaceMap, path: str | Path) -> Path:
     e = place_map.ensemble
     meta = {
-        "format": FORMAT,
-        "config": e.config.as_dict(),
-        "preprocessing": place_map.preprocessing.as_dict(),
-        "n_places": e.n_places,
-        "hyperactive_threshold": e.hyperactive_threshold,
-        "image_shape": list(place_map.image_shape),
-        "provenance": place_map.provenance,
-        "network_inhibition": place_map.network_inhibition,
+        'format': FORMAT,
+        'config': e.config.as_dict(),
+        'preprocessing': place_map.preprocessing.as_dict(),
+        'n_places': e.n_places,
+        'hyperactive_threshold': e.hyperactive_threshold,
+        'image_shape': list(place_map.image_shape),
+        'provenance': place_map.provenance,
+        'network_inhibition': place_map.network_inhibition,
     }
-    arrays = dict(
-        meta=np.array(json.dumps(meta)),
-        weights=e.weights.numpy().astype(np.float16),
-        theta=e.theta.numpy(),
-        labels=e.labels,
-        module_places=e.module_places,
-        reference_firing=e.reference_firing,
-        frames=place_map.frames,
-        reference_mean=place_map.reference_stats.mean,
-        reference_std=place_map.reference_stats.std,
-        query_mean=place_map.query_stats.mean,
-        query_std=place_map.query_stats.std,
-        calibration=place_map.calibration,
-    )
+    arrays = {
+        'meta': np.array(json.dumps(meta)),
+        'weights': e.weights.numpy().astype(np.float16),
+        'theta': e.theta.numpy(),
+        'labels': e.labels,
+        'module_places': e.module_places,
+        'reference_firing': e.reference_firing,
+        'frames': place_map.frames,
+        'reference_mean': place_map.reference_stats.mean,
+        'reference_std': place_map.reference_stats.std,
+        'query_mean': place_map.query_stats.mean,
+        'query_std': place_map.query_stats.std,
+        'calibration': place_map.calibration,
+    }
     if place_map.poses is not None:
-        arrays["poses"] = place_map.poses
+        arrays['poses'] = place_map.poses
     return atomic_savez(path, **arrays)
 
 
 def load_map(path: str | Path) -> PlaceMap:
-    data = read_npz(path, "place map", PlaceMapError)
+    data = read_npz(path, 'place map', PlaceMapError)
     try:
-        meta = json.loads(str(data["meta"]))
-        if meta.get("format") != FORMAT:
+        meta = json.loads(str(data['meta']))
+        if meta.get('format') != FORMAT:
             raise PlaceMapError(
                 f"{path} is not a place map ({meta.get('format')!r}, expected {FORMAT!r})"
             )
-        config = EnsembleConfig(**meta["config"])
-        prep = Preprocessing(**meta["preprocessing"])
-        weights = torch.from_numpy(data["weights"].astype(np.float32))
+        config = EnsembleConfig(**meta['config'])
+        prep = Preprocessing(**meta['preprocessing'])
+        weights = torch.from_numpy(data['weights'].astype(np.float32))
         ensemble = Ensemble(
             config,
             weights,
-            torch.from_numpy(data["theta"]),
-            data["labels"],
-            data["module_places"],
-            int(meta["n_places"]),
-            data["reference_firing"],
-            int(meta["hyperactive_threshold"]),
+            torch.from_numpy(data['theta']),
+            data['labels'],
+            data['module_places'],
+            int(meta['n_places']),
+            data['reference_firing'],
+            int(meta['hyperactive_threshold']),
         )
         m, n_in, n = weights.shape
         if n_in != prep.n_inputs or n != config.n_exc or ensemble.labels.shape != (m, n):
             raise PlaceMapError(
-                f"{path}: weights {tuple(weights.shape)} do not match its configuration"
+                f'{path}: weights {tuple(weights.shape)} do not match its configuration'
             )
-        if not np.all(np.isfinite(data["weights"])):
-            raise PlaceMapError(f"{path}: weights hold NaN or inf")
+        if not np.all(np.isfinite(data['weights'])):
+            raise PlaceMapError(f'{path}: weights hold NaN or inf')
         return PlaceMap(
             ensemble,
             prep,
-            TraversalStats(data["reference_mean"], data["reference_std"]),
-            TraversalStats(data["query_mean"], data["query_std"]),
-            data["frames"],
-            tuple(meta["image_shape"]),
-            data.get("poses"),
-            data["calibration"],
-            meta.get("provenance", ""),
-            _optional_float(meta.get("network_inhibition"), path),
+            TraversalStats(data['reference_mean'], data['reference_std']),
+            TraversalStats(data['query_mean'], data['query_std']),
+            data['frames'],
+            tuple(meta['image_shape']),
+            data.get('poses'),
+            data['calibration'],
+            meta.get('provenance', ''),
+            _optional_float(meta.get('network_inhibition'), path),
         )
     except KeyError as exc:
-        raise PlaceMapError(f"{path}: place map lacks {exc}") from exc
+        raise PlaceMapError(f'{path}: place map lacks {exc}') from exc
     except (TypeError, json.JSONDecodeError) as exc:
-        raise PlaceMapError(f"{path}: unreadable place map metadata ({exc})") from exc
+        raise PlaceMapError(f'{path}: unreadable place map metadata ({exc})') from exc

@@ -39,7 +39,7 @@ def patch_normalise(images: np.ndarray, patch: int) -> np.ndarray:
     """
     n, h, w = images.shape
     if h % patch or w % patch:
-        raise ValueError(f"image size {w}x{h} is not a multiple of the patch size {patch}")
+        raise ValueError(f'image size {w}x{h} is not a multiple of the patch size {patch}')
     blocks = images.reshape(n, h // patch, patch, w // patch, patch).astype(np.float32)
     mean = blocks.mean(axis=(2, 4), keepdims=True)
     std = blocks.std(axis=(2, 4), keepdims=True)
@@ -71,24 +71,24 @@ def main(argv: list[str] | None = None) -> int:
 
     from snn_control.vpr.data import load_pair
     from snn_control.vpr.metrics import (
-        precision_recall,
         pr_auc,
+        precision_recall,
         recall_at_full_precision,
         recall_at_k,
     )
 
     parser = argparse.ArgumentParser(
-        prog="python -m snn_control.vpr.sad", description=main.__doc__
+        prog='python -m snn_control.vpr.sad', description=main.__doc__
     )
-    parser.add_argument("reference")
-    parser.add_argument("query")
-    parser.add_argument("ground_truth", nargs="?")
+    parser.add_argument('reference')
+    parser.add_argument('query')
+    parser.add_argument('ground_truth', nargs='?')
     args = parser.parse_args(argv)
     pair = load_pair(args.reference, args.query, args.ground_truth)
     d = sad_distances(pair.reference.images, pair.query.images)
     gt = pair.ground_truth
     figures = {
-        f"sad_recall_at_{k}_tol{tol}": round(recall_at_k(d, gt, k, tol), 4)
+        f'sad_recall_at_{k}_tol{tol}': round(recall_at_k(d, gt, k, tol), 4)
         for k in (1, 5, 10)
         for tol in (0, 1)
     }
@@ -102,5 +102,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())

@@ -21,17 +21,15 @@ what Lava's LIF lacks: per-neuron decays and thresholds, soft reset, the adaptiv
 and a graded voltage output for readouts.
 """
 
-import numpy as np
-
-from snn_control.engine import fixed_point as fxp
-from snn_control.engine.lava_procs.process import SnnPopulation
-
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.ports import PyInPort, PyOutPort
 from lava.magma.core.model.py.type import LavaPyType
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from lava.proc.lif.models import AbstractPyLifModelFixed, AbstractPyLifModelFloat
+import numpy as np
+from snn_control.engine import fixed_point as fxp
+from snn_control.engine.lava_procs.process import SnnPopulation
 
 
 def _reset_and_send(model, threshold):
@@ -47,7 +45,7 @@ def _reset_and_send(model, threshold):
 
 @implements(proc=SnnPopulation, protocol=LoihiProtocol)
 @requires(CPU)
-@tag("floating_pt")
+@tag('floating_pt')
 class PySnnPopulationFloat(AbstractPyLifModelFloat):
     a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     th_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
@@ -75,7 +73,7 @@ class PySnnPopulationFloat(AbstractPyLifModelFloat):
 
 @implements(proc=SnnPopulation, protocol=LoihiProtocol)
 @requires(CPU)
-@tag("fixed_pt", "bit_accurate_loihi")
+@tag('fixed_pt', 'bit_accurate_loihi')
 class PySnnPopulationFixed(AbstractPyLifModelFixed):
     a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=16)
     th_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=16)

@@ -18,7 +18,8 @@ from snn_control.engine.lava_compat import ensure_lava_importable
 
 ensure_lava_importable()
 
-from lava.magma.core.process.ports.ports import InPort, OutPort  # noqa: E402
+# Lava only after its compatibility shims: E402 and I100 (order) are the point here
+from lava.magma.core.process.ports.ports import InPort, OutPort  # noqa: E402, I100
 from lava.magma.core.process.process import AbstractProcess  # noqa: E402
 from lava.magma.core.process.variable import Var  # noqa: E402
 

@@ -48,11 +48,10 @@ Spyx 1.0.0 (needs JAX, Flax, Optax and Grain, hundreds of MB beside torch, and r
 
 from __future__ import annotations
 
-import warnings
 from typing import Callable
+import warnings
 
 import numpy as np
-
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.nir_consumers.core import (
     Agreement,
@@ -71,27 +70,27 @@ from snn_control.engine.nir_consumers.rockpool import compare_with_rockpool
 from snn_control.engine.nir_consumers.snntorch import compare_with_snntorch
 
 __all__ = [
-    "Agreement",
-    "CONSUMERS",
-    "ConsumerUnavailable",
-    "compare",
-    "compare_with_norse",
-    "compare_with_rockpool",
-    "compare_with_snntorch",
-    "consumer_names",
-    "import_norse",
-    "known_differences",
-    "load_in_norse",
-    "nir_figures",
-    "population_depths",
-    "run_norse",
+    'Agreement',
+    'CONSUMERS',
+    'ConsumerUnavailable',
+    'compare',
+    'compare_with_norse',
+    'compare_with_rockpool',
+    'compare_with_snntorch',
+    'consumer_names',
+    'import_norse',
+    'known_differences',
+    'load_in_norse',
+    'nir_figures',
+    'population_depths',
+    'run_norse',
 ]
 
 #: Each consumer's comparison of a network's NIR graph with our simulator.
 CONSUMERS: dict[str, Callable[[NetworkSpec, np.ndarray], Agreement]] = {
-    "norse": compare_with_norse,
-    "snntorch": compare_with_snntorch,
-    "rockpool": compare_with_rockpool,
+    'norse': compare_with_norse,
+    'snntorch': compare_with_snntorch,
+    'rockpool': compare_with_rockpool,
 }
 
 
@@ -116,15 +115,15 @@ def nir_figures(name: str, spec: NetworkSpec, currents: np.ndarray) -> dict[str,
         try:
             agreement = run(spec, currents)
         except ConsumerUnavailable as exc:
-            warnings.warn(f"NIR consumer {consumer} skipped: {exc}", RuntimeWarning)
+            warnings.warn(f'NIR consumer {consumer} skipped: {exc}', RuntimeWarning)
             continue
         ran += 1
         spikes = round(agreement.spikes, 4)
-        error = float(f"{agreement.readout_max_error:.3g}")
-        figures[f"{name}_nir_agreement_{consumer}"] = spikes
-        figures[f"{name}_nir_readout_max_error_{consumer}"] = error
-        if consumer == "norse":
-            figures[f"{name}_nir_agreement"] = spikes
-            figures[f"{name}_nir_readout_max_error"] = error
-    figures["nir_consumers"] = ran
+        error = float(f'{agreement.readout_max_error:.3g}')
+        figures[f'{name}_nir_agreement_{consumer}'] = spikes
+        figures[f'{name}_nir_readout_max_error_{consumer}'] = error
+        if consumer == 'norse':
+            figures[f'{name}_nir_agreement'] = spikes
+            figures[f'{name}_nir_readout_max_error'] = error
+    figures['nir_consumers'] = ran
     return figures

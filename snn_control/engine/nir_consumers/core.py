@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
-
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.nir_io import threshold_as_current
 from snn_control.engine.simulator import Simulator
@@ -79,7 +78,7 @@ def population_depths(spec: NetworkSpec) -> dict[str, int]:
     while queue:
         source = queue.popleft()
         for conn in spec.connections:
-            if conn.port == "current" and conn.source == source and conn.target not in depths:
+            if conn.port == 'current' and conn.source == source and conn.target not in depths:
                 depths[conn.target] = depths[source] + 1
                 queue.append(conn.target)
     return depths
@@ -89,7 +88,7 @@ def known_differences(spec: NetworkSpec) -> tuple[str, ...]:
     """Why a consumer with undelayed edges cannot match ``spec`` exactly (empty: it can)."""
     depths = population_depths(spec)
     reasons = [
-        f"population {p.name!r} is not reachable from the input: the consumer does not run it"
+        f'population {p.name!r} is not reachable from the input: the consumer does not run it'
         for p in spec.populations
         if p.name not in depths
     ]
@@ -97,26 +96,26 @@ def known_differences(spec: NetworkSpec) -> tuple[str, ...]:
         sources = {c.source for c in spec.incoming(pop.name) if c.source != pop.name}
         if len(sources) > 1:
             reasons.append(
-                f"population {pop.name!r} has {len(sources)} source populations: the consumer may "
-                "run it "
-                "before one of them, which delays that input by a step"
+                f'population {pop.name!r} has {len(sources)} source populations: the consumer may '
+                'run it '
+                'before one of them, which delays that input by a step'
             )
-        if spec.incoming(pop.name, "threshold") and not threshold_as_current(spec, pop):
+        if spec.incoming(pop.name, 'threshold') and not threshold_as_current(spec, pop):
             reasons.append(
-                f"population {pop.name!r} has an adaptive threshold, which NIR cannot express: "
-                "the consumer runs it without adaptation"
+                f'population {pop.name!r} has an adaptive threshold, which NIR cannot express: '
+                'the consumer runs it without adaptation'
             )
     for conn in spec.connections:
         if (
-            conn.port == "current"
+            conn.port == 'current'
             and conn.source != conn.target
             and conn.source in depths
             and depths.get(conn.target) != depths[conn.source] + 1
         ):
             reasons.append(
-                f"connection {conn.name} skips or goes back across layers: ours delays it by one "
-                "step "
-                "per layer, the consumer not at all"
+                f'connection {conn.name} skips or goes back across layers: ours delays it by one '
+                'step '
+                'per layer, the consumer not at all'
             )
     return tuple(reasons)
 
@@ -131,9 +130,9 @@ def compare(
     reported after the ones every undelayed consumer has (:func:`known_differences`).
     """
     currents = np.asarray(currents, dtype=np.float64)
-    sim = Simulator(spec, library="numpy")
+    sim = Simulator(spec, library='numpy')
     states = [sim.step(current) for current in currents]  # numpy steps return fresh arrays
-    u, v, s = (np.array([getattr(st, field) for st in states]) for field in ("u", "v", "s"))
+    u, v, s = (np.array([getattr(st, field) for st in states]) for field in ('u', 'v', 's'))
     slices = sim.layout.slices
     depths = population_depths(spec)
     theta = np.array([st.theta for st in states])
@@ -160,7 +159,7 @@ def compare(
             continue
         sl = slices[pop.name]
         if pop.spiking:
-            ours_pop, theirs_pop = s[d:, sl], theirs[pop.name]["spikes"][:aligned]
+            ours_pop, theirs_pop = s[d:, sl], theirs[pop.name]['spikes'][:aligned]
             equal = int((ours_pop == theirs_pop).sum())
             per_population[pop.name] = equal / ours_pop.size
             matches, entries = matches + equal, entries + ours_pop.size
@@ -169,7 +168,7 @@ def compare(
         else:
             readout = v[d:, sl]
             readout_error = max(
-                readout_error, float(np.abs(readout - theirs[pop.name]["v"][:aligned]).max())
+                readout_error, float(np.abs(readout - theirs[pop.name]['v'][:aligned]).max())
             )
             readout_abs = max(readout_abs, float(np.abs(readout).max()))
     return Agreement(
@@ -186,8 +185,7 @@ def compare(
 def exported_graph(spec: NetworkSpec, folder: str) -> tuple[object, str]:
     """Write ``spec``'s NIR file into ``folder`` and read it back: (graph, path)."""
     import nir
-
     from snn_control.engine.nir_io import write_nir
 
-    path = str(write_nir(spec, f"{folder}/{spec.name}.nir"))
+    path = str(write_nir(spec, f'{folder}/{spec.name}.nir'))
     return nir.read(path), path

@@ -83,17 +83,16 @@ Semantics of Norse running our graph, and how each difference is bridged (the fi
 from __future__ import annotations
 
 import tempfile
-import warnings
 from typing import Any, Mapping
+import warnings
 
 import numpy as np
-
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.neurons import UNREACHABLE
 from snn_control.engine.nir_consumers.core import (
     Agreement,
-    ConsumerUnavailable,
     compare,
+    ConsumerUnavailable,
     exported_graph,
 )
 
@@ -106,7 +105,7 @@ def import_norse() -> Any:
     through nirtorch's older API).
     """
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter('ignore', DeprecationWarning)
         import norse.torch
     return norse.torch
 
@@ -114,8 +113,8 @@ def import_norse() -> Any:
 def load_in_norse(graph: Any, spec: NetworkSpec) -> Any:
     """Norse's module for our exported ``graph`` of ``spec``, with items 3, 4 and 7 bridged."""
     import nir
-    import torch
     from nirtorch.utils import sanitize_name
+    import torch
 
     norse_torch = import_norse()
     from norse.torch.functional.reset import reset_subtract, reset_value
@@ -135,9 +134,9 @@ def load_in_norse(graph: Any, spec: NetworkSpec) -> Any:
         name: never_firing(node) if isinstance(node, nir.CubaLI) else node
         for name, node in graph.nodes.items()
     }
-    dt = float(graph.metadata["snn_control"]["dt"])
+    dt = float(graph.metadata['snn_control']['dt'])
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter('ignore', DeprecationWarning)
         module = norse_torch.from_nir(
             nir.NIRGraph(nodes=nodes, edges=graph.edges, metadata=graph.metadata),
             dt=dt,
@@ -148,7 +147,7 @@ def load_in_norse(graph: Any, spec: NetworkSpec) -> Any:
         cell.synapse.p = cell.synapse.p._replace(
             v_leak=torch.zeros_like(torch.as_tensor(cell.synapse.p.v_leak))
         )
-        if pop.reset == "soft":
+        if pop.reset == 'soft':
             cell.lif.p = cell.lif.p._replace(reset_method=reset_subtract)
     return module
 
@@ -165,9 +164,9 @@ def run_norse(
     (default zeros). Returns per population ``spikes`` and ``v``, each ``(T, size)``, in
     Norse's undelayed time (module docstring, item 6).
     """
-    import torch
     from nirtorch.graph_executor import GraphExecutorState
     from nirtorch.utils import sanitize_name
+    import torch
 
     import_norse()
     from norse.torch.functional.leaky_integrator_box import LIBoxState
@@ -192,7 +191,7 @@ def run_norse(
         )
     steps = len(currents)
     out = {
-        pop.name: {"spikes": np.zeros((steps, pop.size)), "v": np.zeros((steps, pop.size))}
+        pop.name: {'spikes': np.zeros((steps, pop.size)), 'v': np.zeros((steps, pop.size))}
         for pop in spec.populations
     }
     with torch.no_grad():
@@ -201,8 +200,8 @@ def run_norse(
             for pop in spec.populations:
                 key = names[pop.name]
                 if key in state.cache:  # populations the input does not reach never run
-                    out[pop.name]["spikes"][t] = state.cache[key][0].numpy()
-                    out[pop.name]["v"][t] = state.state[key][0][1].v[0].numpy()
+                    out[pop.name]['spikes'][t] = state.cache[key][0].numpy()
+                    out[pop.name]['v'][t] = state.state[key][0][1].v[0].numpy()
     return out
 
 
@@ -211,5 +210,5 @@ def compare_with_norse(spec: NetworkSpec, currents: np.ndarray) -> Agreement:
     try:
         import_norse()
     except ImportError as exc:
-        raise ConsumerUnavailable(f"norse is not installed: {exc}") from exc
+        raise ConsumerUnavailable(f'norse is not installed: {exc}') from exc
     return compare(spec, currents, run_norse)

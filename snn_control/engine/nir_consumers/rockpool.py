@@ -64,27 +64,26 @@ the input scale of item 4, which lives outside Rockpool's modules.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import sys
 import tempfile
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.neurons import UNREACHABLE
 from snn_control.engine.nir_consumers.core import (
     Agreement,
+    compare,
     ConsumerUnavailable,
+    exported_graph,
     InitialState,
     Trace,
-    compare,
-    exported_graph,
 )
 
 #: Where scripts/bootstrap.sh installs Rockpool 3.1.0 with nir 1.0.4 and nirtorch 1.0.
 ROCKPOOL_PATH = Path(
-    os.environ.get("SNN_CONTROL_ROCKPOOL_PATH", Path(sys.prefix) / "nir-consumers" / "rockpool")
+    os.environ.get('SNN_CONTROL_ROCKPOOL_PATH', Path(sys.prefix) / 'nir-consumers' / 'rockpool')
 )
 #: Bound on one worker run (import about 1 s, then a few ms per step on one core).
 WORKER_TIMEOUT_S = 300.0
@@ -94,23 +93,23 @@ NO_MEMORY_DECAY = 2.0**-40
 
 def rockpool_available() -> bool:
     """Tell whether Rockpool's directory holds Rockpool and nir 1.0.4."""
-    return (ROCKPOOL_PATH / "rockpool" / "nn").is_dir() and (ROCKPOOL_PATH / "nir").is_dir()
+    return (ROCKPOOL_PATH / 'rockpool' / 'nn').is_dir() and (ROCKPOOL_PATH / 'nir').is_dir()
 
 
 def rockpool_differences(spec: NetworkSpec) -> tuple[str, ...]:
     """List what Rockpool cannot express for ``spec`` (item 5)."""
     return tuple(
         f"rockpool: population {pop.name!r} resets to zero with voltage memory: Rockpool's "
-        "LIFTorch resets by subtraction only"
+        'LIFTorch resets by subtraction only'
         for pop in spec.populations
-        if pop.spiking and pop.reset == "hard" and np.any(pop.params["dv"] != 1.0)
+        if pop.spiking and pop.reset == 'hard' and np.any(pop.params['dv'] != 1.0)
     )
 
 
 def _exponential_tau(decay: np.ndarray, dt: float) -> np.ndarray:
     """``tau`` with ``1 - exp(-dt / tau) = decay`` (0 for a decay of 1)."""
     keep = np.clip(1.0 - decay, 0.0, 1.0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide='ignore'):
         return np.where(keep > 0, -dt / np.log(np.where(keep > 0, keep, 1.0)), 0.0)
 
 
@@ -122,7 +121,7 @@ def rockpool_job(graph: Any, initial_state: InitialState) -> dict[str, np.ndarra
     """
     import nir
 
-    dt = float(graph.metadata["snn_control"]["dt"])
+    dt = float(graph.metadata['snn_control']['dt'])
     job: dict[str, np.ndarray] = {}
     synaptic_decay: dict[str, np.ndarray] = {}
     for name, node in graph.nodes.items():
@@ -131,22 +130,22 @@ def rockpool_job(graph: Any, initial_state: InitialState) -> dict[str, np.ndarra
         du = dt / np.asarray(node.tau_syn, dtype=np.float64)
         dv = dt / np.asarray(node.tau_mem, dtype=np.float64)
         synaptic_decay[name] = np.maximum(1.0 - du, NO_MEMORY_DECAY)
-        job[f"{name}/dt"] = np.array(dt)
-        job[f"{name}/tau_mem"] = _exponential_tau(dv, dt)
-        job[f"{name}/tau_syn"] = _exponential_tau(1.0 - synaptic_decay[name], dt)
-        job[f"{name}/bias"] = np.asarray(node.v_leak, dtype=np.float64) * dv
-        job[f"{name}/max_spikes_per_dt"] = np.array(1.0)
+        job[f'{name}/dt'] = np.array(dt)
+        job[f'{name}/tau_mem'] = _exponential_tau(dv, dt)
+        job[f'{name}/tau_syn'] = _exponential_tau(1.0 - synaptic_decay[name], dt)
+        job[f'{name}/bias'] = np.asarray(node.v_leak, dtype=np.float64) * dv
+        job[f'{name}/max_spikes_per_dt'] = np.array(1.0)
         if name in initial_state:
             u, v = initial_state[name]
-            job[f"{name}/isyn"], job[f"{name}/vmem"] = np.asarray(u), np.asarray(v)
+            job[f'{name}/isyn'], job[f'{name}/vmem'] = np.asarray(u), np.asarray(v)
     for source, target in graph.edges:
         node = graph.nodes[source]
         if isinstance(node, nir.Input) and target in synaptic_decay:
             # the input population's current comes straight from the graph's input
-            job["input_scale"] = 1.0 / synaptic_decay[target]
+            job['input_scale'] = 1.0 / synaptic_decay[target]
         if isinstance(node, nir.Linear) and target in synaptic_decay:
             weight = np.asarray(node.weight, dtype=np.float64) / synaptic_decay[target][:, None]
-            job[f"{source}/weight"] = weight.T  # LinearTorch keeps (inputs, outputs)
+            job[f'{source}/weight'] = weight.T  # LinearTorch keeps (inputs, outputs)
     return job
 
 
@@ -154,18 +153,18 @@ def _write_job(folder: Path, spec: NetworkSpec, fields: dict[str, Any]) -> tuple
     """Write ``spec``'s NIR file and a worker job for it into ``folder``: (graph, job path)."""
     fields = dict(fields)  # the entries it takes are popped from a copy
     graph, path = exported_graph(spec, str(folder))
-    job = rockpool_job(graph, fields.pop("initial_state", {}))
-    scale = job.pop("input_scale", 1.0)
+    job = rockpool_job(graph, fields.pop('initial_state', {}))
+    scale = job.pop('input_scale', 1.0)
     np.savez(
-        folder / "job.npz",
+        folder / 'job.npz',
         nir_path=np.array(path),
         unreachable=np.array(UNREACHABLE),
         neurons=np.array([pop.name for pop in spec.populations]),
-        currents=np.asarray(fields.pop("currents"), dtype=np.float64) * scale,
+        currents=np.asarray(fields.pop('currents'), dtype=np.float64) * scale,
         **fields,
         **job,
     )
-    return graph, folder / "job.npz"
+    return graph, folder / 'job.npz'
 
 
 def _run_worker(tasks: list[tuple[Path, Path]]) -> None:
@@ -177,26 +176,26 @@ def _run_worker(tasks: list[tuple[Path, Path]]) -> None:
     from snn_control.processes import run_bounded
 
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROCKPOOL_PATH)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env['PYTHONPATH'] = os.pathsep.join(
+        [str(ROCKPOOL_PATH)] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
     )
-    worker = Path(__file__).with_name("rockpool_worker.py")
+    worker = Path(__file__).with_name('rockpool_worker.py')
     # -P: the worker's folder must not come first on sys.path (this module is "rockpool")
     done = run_bounded(
-        [sys.executable, "-P", str(worker)] + [str(p) for task in tasks for p in task],
+        [sys.executable, '-P', str(worker)] + [str(p) for task in tasks for p in task],
         timeout=WORKER_TIMEOUT_S,
         env=env,
     )
     if done.returncode != 0:
         raise RuntimeError(
-            f"the Rockpool worker failed ({done.returncode}): {done.stderr[-2000:]}"
+            f'the Rockpool worker failed ({done.returncode}): {done.stderr[-2000:]}'
         )
 
 
 def _require_rockpool() -> None:
     if not rockpool_available():
         raise ConsumerUnavailable(
-            f"Rockpool is not installed in {ROCKPOOL_PATH} (scripts/bootstrap.sh installs it)"
+            f'Rockpool is not installed in {ROCKPOOL_PATH} (scripts/bootstrap.sh installs it)'
         )
 
 
@@ -209,13 +208,13 @@ def run_rockpool(spec: NetworkSpec, currents: np.ndarray, initial_state: Initial
     """
     _require_rockpool()
     with tempfile.TemporaryDirectory() as folder:
-        fields = {"currents": currents, "initial_state": initial_state}
+        fields = {'currents': currents, 'initial_state': initial_state}
         _, job = _write_job(Path(folder), spec, fields)
-        out = Path(folder) / "out.npz"
+        out = Path(folder) / 'out.npz'
         _run_worker([(job, out)])
         with np.load(out) as data:
             return {
-                pop.name: {"spikes": data[f"{pop.name}/spikes"], "v": data[f"{pop.name}/v"]}
+                pop.name: {'spikes': data[f'{pop.name}/spikes'], 'v': data[f'{pop.name}/v']}
                 for pop in spec.populations
             }
 
@@ -233,21 +232,21 @@ def rockpool_round_trips(specs: Sequence[NetworkSpec]) -> list[Any]:
 
     _require_rockpool()
     for spec in specs:
-        loops = [c.name for c in spec.connections if c.port == "current" and c.source == c.target]
+        loops = [c.name for c in spec.connections if c.port == 'current' and c.source == c.target]
         if loops:
             raise ValueError(
                 f"Rockpool 3.1.0's to_nir cannot export self-connections ({', '.join(loops)}): "
-                "it wires them to a new output node instead of back to their population"
+                'it wires them to a new output node instead of back to their population'
             )
     with tempfile.TemporaryDirectory() as folder:
         ours, tasks = [], []
         for i, spec in enumerate(specs):
             sub = Path(folder) / str(i)
             sub.mkdir()
-            fields = {"currents": np.zeros((1, spec.n_inputs)), "export": True}
+            fields = {'currents': np.zeros((1, spec.n_inputs)), 'export': True}
             graph, job = _write_job(sub, spec, fields)
             ours.append(graph)
-            tasks.append((job, sub / "rockpool.nir"))
+            tasks.append((job, sub / 'rockpool.nir'))
         _run_worker(tasks)
         theirs = [nir.read(str(out)) for _, out in tasks]
     for spec, graph, back in zip(specs, ours, theirs):
@@ -255,7 +254,7 @@ def rockpool_round_trips(specs: Sequence[NetworkSpec]) -> list[Any]:
         if set(back.edges) != set(graph.edges):
             raise RuntimeError(
                 f"Rockpool's NIR export changed the edges of {spec.name}: "
-                f"{sorted(set(back.edges) ^ set(graph.edges))}"
+                f'{sorted(set(back.edges) ^ set(graph.edges))}'
             )
     return theirs
 

@@ -42,8 +42,8 @@ class _Refuse(importlib.abc.MetaPathFinder):
     """Refuse to import samna and Rockpool's device packages."""
 
     def find_spec(self, name, path=None, target=None):  # noqa: D102
-        if name == "samna" or name.startswith(("samna.", "rockpool.devices")):
-            raise ImportError(f"{name} is not to be imported by snn_control")
+        if name == 'samna' or name.startswith(('samna.', 'rockpool.devices')):
+            raise ImportError(f'{name} is not to be imported by snn_control')
         return None
 
 
@@ -60,12 +60,12 @@ def _as_nir_104(entry, unreachable):
     if not isinstance(entry, dict):
         return entry
     entry = {key: _as_nir_104(value, unreachable) for key, value in entry.items()}
-    kind = entry.get("type")
-    if kind == "CubaLI":
-        entry["type"] = kind = "CubaLIF"
-        entry["v_threshold"] = np.full(np.shape(entry["tau_mem"]), unreachable)
-    if isinstance(kind, str) and kind not in ("NIRGraph", "Input", "Output"):
-        known = {f.name for f in dataclasses.fields(getattr(nir, kind))} | {"type"}
+    kind = entry.get('type')
+    if kind == 'CubaLI':
+        entry['type'] = kind = 'CubaLIF'
+        entry['v_threshold'] = np.full(np.shape(entry['tau_mem']), unreachable)
+    if isinstance(kind, str) and kind not in ('NIRGraph', 'Input', 'Output'):
+        known = {f.name for f in dataclasses.fields(getattr(nir, kind))} | {'type'}
         entry = {key: value for key, value in entry.items() if key in known}
     return entry
 
@@ -84,8 +84,8 @@ def _exported(module, graph, sample):
        input, ``bias / (1 - alpha)`` (``alpha = exp(-dt / tau_mem)``, 1 - alpha in float64).
     """
     import nir
-    import torch
     from rockpool.nn.modules import to_nir
+    import torch
 
     exported = to_nir(module, sample)
     nodes, ends = dict(exported.nodes), set()
@@ -112,19 +112,19 @@ def main(job_path, out_path):
         sys.meta_path.insert(0, _Refuse())
     import h5py
     import nir
-    import torch
     from nir.serialization import hdf2dict
     from rockpool.nn.modules import from_nir
+    import torch
 
     job = dict(np.load(job_path, allow_pickle=False))
-    with h5py.File(str(job.pop("nir_path")), "r") as f:
-        graph = nir.dict2NIRNode(_as_nir_104(hdf2dict(f["node"]), float(job.pop("unreachable"))))
+    with h5py.File(str(job.pop('nir_path')), 'r') as f:
+        graph = nir.dict2NIRNode(_as_nir_104(hdf2dict(f['node']), float(job.pop('unreachable'))))
     module = from_nir(graph)
-    currents = job.pop("currents")
-    neurons = [str(n) for n in job.pop("neurons")]
-    export = bool(job.pop("export", False))
+    currents = job.pop('currents')
+    neurons = [str(n) for n in job.pop('neurons')]
+    export = bool(job.pop('export', False))
     for key, value in job.items():
-        name, attribute = key.split("/")
+        name, attribute = key.split('/')
         current = getattr(module.get_submodule(name), attribute)
         shape = current.shape if isinstance(current, torch.Tensor) else np.shape(value)
         tensor = torch.as_tensor(np.asarray(value, dtype=np.float32)).reshape(shape)
@@ -140,8 +140,8 @@ def main(job_path, out_path):
     out = {}
     for name in neurons:
         size = int(module.get_submodule(name).size_out)
-        out[f"{name}/spikes"] = np.zeros((steps, size))
-        out[f"{name}/v"] = np.zeros((steps, size))
+        out[f'{name}/spikes'] = np.zeros((steps, size))
+        out[f'{name}/v'] = np.zeros((steps, size))
     state = None
     with torch.no_grad():
         for t in range(steps):
@@ -149,12 +149,12 @@ def main(job_path, out_path):
             _, state = module(x, state)
             for name in neurons:
                 if name in state.cache:
-                    out[f"{name}/spikes"][t] = state.cache[name].reshape(-1).numpy()
-                    out[f"{name}/v"][t] = module.get_submodule(name).vmem.reshape(-1).numpy()
+                    out[f'{name}/spikes'][t] = state.cache[name].reshape(-1).numpy()
+                    out[f'{name}/v'][t] = module.get_submodule(name).vmem.reshape(-1).numpy()
     np.savez(out_path, **out)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     # (job, output) pairs: one process for several jobs imports Rockpool once
     for job_path, out_path in zip(sys.argv[1::2], sys.argv[2::2]):
         main(job_path, out_path)

@@ -57,16 +57,15 @@ import tempfile
 from typing import Any
 
 import numpy as np
-
 from snn_control.engine.network import NetworkSpec
 from snn_control.engine.neurons import UNREACHABLE
 from snn_control.engine.nir_consumers.core import (
     Agreement,
+    compare,
     ConsumerUnavailable,
+    exported_graph,
     InitialState,
     Trace,
-    compare,
-    exported_graph,
 )
 
 #: The step snnTorch 1.0.0's NIR import and export assume (seconds).
@@ -87,12 +86,12 @@ def import_snntorch() -> Any:
         import snntorch.export_nir
         import snntorch.import_nir
     except ImportError as exc:
-        raise ConsumerUnavailable(f"snntorch is not installed: {exc}") from exc
+        raise ConsumerUnavailable(f'snntorch is not installed: {exc}') from exc
     return snntorch
 
 
 def _graph_dt(graph: Any) -> float:
-    return float(graph.metadata["snn_control"]["dt"])
+    return float(graph.metadata['snn_control']['dt'])
 
 
 def _memoryless(node: Any, dt: float) -> np.ndarray:
@@ -104,22 +103,22 @@ def snntorch_differences(spec: NetworkSpec) -> tuple[str, ...]:
     """List what snnTorch's import cannot express for ``spec`` (items 3 and 4)."""
     reasons = [
         f"snntorch: connection {conn.name} is recurrent: snnTorch 1.0.0's import_from_nir "
-        "cannot load the sub-graph it makes of it, the driver leaves it out"
+        'cannot load the sub-graph it makes of it, the driver leaves it out'
         for conn in spec.connections
-        if conn.port == "current" and conn.source == conn.target
+        if conn.port == 'current' and conn.source == conn.target
     ]
     for pop in spec.populations:
-        keeps = pop.params["dv"] != 1.0
-        if np.any(keeps & (pop.params["bias"] != 0)):
+        keeps = pop.params['dv'] != 1.0
+        if np.any(keeps & (pop.params['bias'] != 0)):
             reasons.append(
-                f"snntorch: population {pop.name!r} has a bias (NIR v_leak) on neurons whose "
+                f'snntorch: population {pop.name!r} has a bias (NIR v_leak) on neurons whose '
                 "voltage has memory: snnTorch's CubaLIF has no v_leak, they run without it"
             )
-        if pop.spiking and pop.reset == "soft" and np.any(keeps):
+        if pop.spiking and pop.reset == 'soft' and np.any(keeps):
             reasons.append(
-                f"snntorch: population {pop.name!r} resets by subtraction with voltage memory: "
-                "snnTorch subtracts a second time before the firing check where a voltage "
-                "exceeds twice its threshold"
+                f'snntorch: population {pop.name!r} resets by subtraction with voltage memory: '
+                'snnTorch subtracts a second time before the firing check where a voltage '
+                'exceeds twice its threshold'
             )
     return tuple(reasons)
 
@@ -175,9 +174,9 @@ def load_in_snntorch(graph: Any, spec: NetworkSpec) -> Any:
     for pop in spec.populations:
         neuron = cell(module, pop.name)
         neuron.threshold = torch.as_tensor(thresholds[pop.name], dtype=torch.float32)
-        if pop.spiking and pop.reset == "soft" and np.any(pop.params["dv"] != 1.0):
+        if pop.spiking and pop.reset == 'soft' and np.any(pop.params['dv'] != 1.0):
             # item 4: the setter leaves the zero-reset state function of __init__ in place
-            neuron.reset_mechanism = "subtract"
+            neuron.reset_mechanism = 'subtract'
             neuron.state_function = neuron._base_sub
     return module
 
@@ -196,7 +195,7 @@ def run_snntorch(spec: NetworkSpec, currents: np.ndarray, initial_state: Initial
     module = load_in_snntorch(graph, spec)
     steps = len(currents)
     out = {
-        pop.name: {"spikes": np.zeros((steps, pop.size)), "v": np.zeros((steps, pop.size))}
+        pop.name: {'spikes': np.zeros((steps, pop.size)), 'v': np.zeros((steps, pop.size))}
         for pop in spec.populations
     }
     cells = {pop.name: cell(module, pop.name) for pop in spec.populations}
@@ -214,15 +213,15 @@ def run_snntorch(spec: NetworkSpec, currents: np.ndarray, initial_state: Initial
         u, v = initial_state.get(pop.name, (np.zeros(pop.size), np.zeros(pop.size)))
         cells[pop.name].syn = as_batch(u)
         # item 6: a memoryless voltage starts from nothing
-        cells[pop.name].mem = as_batch(np.where(pop.params["dv"] == 1.0, 0.0, v))
+        cells[pop.name].mem = as_batch(np.where(pop.params['dv'] == 1.0, 0.0, v))
     with torch.no_grad():
         for t in range(steps):
             spikes.clear()
             module(as_batch(currents[t]))
             for name, neuron in cells.items():
                 if name in spikes:  # populations the input does not reach never run
-                    out[name]["spikes"][t] = spikes[name][0].numpy()
-                    out[name]["v"][t] = neuron.mem[0].numpy()
+                    out[name]['spikes'][t] = spikes[name][0].numpy()
+                    out[name]['v'][t] = neuron.mem[0].numpy()
     return out
 
 
@@ -253,7 +252,7 @@ def snntorch_round_trip(spec: NetworkSpec) -> Any:
         # export_to_nir writes alpha and beta as they are, a scalar where the import made one
         # of a shared value, beside a per-neuron threshold: nir.CubaLIF rejects the mixed
         # shapes (a bug); per-neuron tensors, which Synaptic takes, export correctly.
-        for decay in ("alpha", "beta"):
+        for decay in ('alpha', 'beta'):
             value = torch.as_tensor(getattr(neuron, decay), dtype=torch.float32)
             setattr(neuron, decay, value.expand(pop.size).clone())
     with contextlib.redirect_stdout(io.StringIO()):

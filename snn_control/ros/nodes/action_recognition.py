@@ -43,16 +43,15 @@ from typing import Any, Sequence
 
 import numpy as np
 from sensor_msgs.msg import PointCloud2
-from std_msgs.msg import Float32, Int32, String
-
 from snn_control.ros.node_base import (
     COMMAND_QOS,
-    SENSOR_QOS,
     ManagedSnnNode,
     ParameterError,
     run_node,
+    SENSOR_QOS,
 )
 from snn_control.ros.spike_codec import encode_spike_raster
+from std_msgs.msg import Float32, Int32, String
 
 
 def event_packet_type():
@@ -65,7 +64,7 @@ def event_packet_type():
 
 
 class ActionRecognitionNode(ManagedSnnNode):
-    NODE_NAME = "action_recognition"
+    NODE_NAME = 'action_recognition'
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,42 +78,42 @@ class ActionRecognitionNode(ManagedSnnNode):
         from snn_control.events.stream import WindowedStream
 
         self.classifier, path = self.load_file(
-            "weights", shipped_classifier_path(), load_classifier
+            'weights', shipped_classifier_path(), load_classifier
         )
         try:
             self.stream = WindowedStream(
                 self.classifier.sensor_size,
-                int(self.param("window_us")),
-                int(self.param("step_us")),
-                int(self.param("max_buffer_events")),
+                int(self.param('window_us')),
+                int(self.param('step_us')),
+                int(self.param('max_buffer_events')),
             )
         except ValueError as exc:
-            raise ParameterError(f"node {self.get_name()!r}: {exc}") from exc
-        choice = self.param("input")
+            raise ParameterError(f'node {self.get_name()!r}: {exc}') from exc
+        choice = self.param('input')
         packet_type = event_packet_type()
-        if choice == "event_packet" and packet_type is None:
+        if choice == 'event_packet' and packet_type is None:
             raise ParameterError(
                 f"node {self.get_name()!r}: input 'event_packet' needs event_camera_msgs, "
-                "which is not installed (use point_cloud)"
+                'which is not installed (use point_cloud)'
             )
-        if choice == "event_packet" or (choice == "auto" and packet_type is not None):
+        if choice == 'event_packet' or (choice == 'auto' and packet_type is not None):
             from snn_control.events.io import Evt3Decoder
 
             self.decoder = Evt3Decoder()
-            self.configured_subscription(packet_type, "events", self.on_packet, SENSOR_QOS)
-            kind = "event_camera_msgs/EventPacket"
+            self.configured_subscription(packet_type, 'events', self.on_packet, SENSOR_QOS)
+            kind = 'event_camera_msgs/EventPacket'
         else:
-            self.configured_subscription(PointCloud2, "events", self.on_cloud, SENSOR_QOS)
-            kind = "sensor_msgs/PointCloud2"
-        self.action_pub = self.configured_publisher(String, "~/action", COMMAND_QOS)
-        self.label_pub = self.configured_publisher(Int32, "~/label", COMMAND_QOS)
-        self.confidence_pub = self.configured_publisher(Float32, "~/confidence", COMMAND_QOS)
-        self.spike_pub = self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
-        self._status_timer = self.create_timer(self.param("status_period_s"), self.log_status)
+            self.configured_subscription(PointCloud2, 'events', self.on_cloud, SENSOR_QOS)
+            kind = 'sensor_msgs/PointCloud2'
+        self.action_pub = self.configured_publisher(String, '~/action', COMMAND_QOS)
+        self.label_pub = self.configured_publisher(Int32, '~/label', COMMAND_QOS)
+        self.confidence_pub = self.configured_publisher(Float32, '~/confidence', COMMAND_QOS)
+        self.spike_pub = self.configured_publisher(PointCloud2, '~/spikes', SENSOR_QOS)
+        self._status_timer = self.create_timer(self.param('status_period_s'), self.log_status)
         width, height = self.classifier.sensor_size
         self.get_logger().info(
-            f"SpikePoint {path}: {len(self.classifier.class_names)} actions, {width}x{height} "
-            f"sensor, events as {kind}"
+            f'SpikePoint {path}: {len(self.classifier.class_names)} actions, {width}x{height} '
+            f'sensor, events as {kind}'
         )
 
     def cleanup(self) -> None:
@@ -124,42 +123,42 @@ class ActionRecognitionNode(ManagedSnnNode):
     def diagnostic_values(self) -> dict[str, Any]:
         values = {
             **super().diagnostic_values(),
-            "windows": self.windows,
-            "missed_events": self.missed_events,
+            'windows': self.windows,
+            'missed_events': self.missed_events,
         }
         if self.classifier is not None:
             device = next(self.classifier.model.parameters()).device
-            values["backend"] = f"torch (SpikePoint on {device})"
-            values.update({f"stream.{k}": v for k, v in self.stream.rejected.items()})
+            values['backend'] = f'torch (SpikePoint on {device})'
+            values.update({f'stream.{k}': v for k, v in self.stream.rejected.items()})
         return values
 
     def on_cloud(self, msg: PointCloud2) -> None:
         from snn_control.events.io import EventFormatError
         from snn_control.ros.event_codec import decode_events, first_event_index
 
-        self.count("messages_in")
+        self.count('messages_in')
         if not self.active:
             return
         try:
             events, size = decode_events(msg)
             first = first_event_index(msg)
         except EventFormatError as exc:
-            self.rejected.reject("bad event cloud", str(exc))
+            self.rejected.reject('bad event cloud', str(exc))
             return
         self._account(first, len(events))
         if size != tuple(self.classifier.sensor_size):
             self.rejected.reject(
-                "sensor size",
-                f"packet from a {size[0]}x{size[1]} sensor, the recogniser expects "
-                f"{self.classifier.sensor_size[0]}x{self.classifier.sensor_size[1]}",
+                'sensor size',
+                f'packet from a {size[0]}x{size[1]} sensor, the recogniser expects '
+                f'{self.classifier.sensor_size[0]}x{self.classifier.sensor_size[1]}',
             )
             return
         self.on_events(events)
 
     def on_packet(self, msg) -> None:
-        from snn_control.events.io import EventFormatError, decode_packet
+        from snn_control.events.io import decode_packet, EventFormatError
 
-        self.count("messages_in")
+        self.count('messages_in')
         if not self.active:
             return
         try:
@@ -171,7 +170,7 @@ class ActionRecognitionNode(ManagedSnnNode):
                 self.decoder,
             )
         except EventFormatError as exc:
-            self.rejected.reject("bad event packet", str(exc))
+            self.rejected.reject('bad event packet', str(exc))
             return
         self.on_events(events)
 
@@ -183,7 +182,7 @@ class ActionRecognitionNode(ManagedSnnNode):
             missed = first - self._next_index
             self.missed_events += missed
             self.rejected.reject(
-                "missed events", f"{missed} events never arrived ({self.missed_events} in all)"
+                'missed events', f'{missed} events never arrived ({self.missed_events} in all)'
             )
         # first < expected: the publisher started its stream again (a loop or a new replay)
         self._next_index = first + n
@@ -194,7 +193,7 @@ class ActionRecognitionNode(ManagedSnnNode):
         for reason, count in self.stream.rejected.items():
             if count > before[reason]:
                 self.rejected.reject(
-                    reason, f"{count - before[reason]} in this packet ({count} in all)"
+                    reason, f'{count - before[reason]} in this packet ({count} in all)'
                 )
         if not windows:
             return
@@ -202,25 +201,25 @@ class ActionRecognitionNode(ManagedSnnNode):
             self.classifier.classify_with_votes, [w.events for w in windows]
         )
         for label, confidence, vote in zip(labels, confidences, votes):
-            name = self.classifier.class_names[label] if label >= 0 else "none"
+            name = self.classifier.class_names[label] if label >= 0 else 'none'
             self.action_pub.publish(String(data=name))
             self.label_pub.publish(Int32(data=int(label)))
             self.confidence_pub.publish(Float32(data=float(confidence)))
-            self.count("messages_out", 3)
-            if self.param("publish_spikes"):
+            self.count('messages_out', 3)
+            if self.param('publish_spikes'):
                 self.spike_pub.publish(
                     encode_spike_raster(
-                        {"votes": vote}, self.param("step_s"), network="spikepoint"
+                        {'votes': vote}, self.param('step_s'), network='spikepoint'
                     )
                 )
-                self.count("messages_out")
+                self.count('messages_out')
             self.windows += 1
 
     def log_status(self) -> None:
         self.get_logger().info(
-            f"{self.windows} windows classified; rejected: "
-            f"{dict(self.stream.rejected)}, packets: {self.rejected.counts}; "
-            f"{self.missed_events} events missed"
+            f'{self.windows} windows classified; rejected: '
+            f'{dict(self.stream.rejected)}, packets: {self.rejected.counts}; '
+            f'{self.missed_events} events missed'
         )
 
 
@@ -228,5 +227,5 @@ def main(args: Sequence[str] | None = None) -> int:
     return run_node(ActionRecognitionNode, args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())

@@ -30,21 +30,21 @@ from snn_control.sim.blimp import BlimpAltitudeEnv, BlimpConfig
 
 
 class BlimpSimNode(AltitudePlantNode):
-    NODE_NAME = "blimp_sim"
+    NODE_NAME = 'blimp_sim'
     SENSOR_RANGE = (BlimpConfig.sensor_min_m, BlimpConfig.sensor_max_m)
 
     def __init__(self) -> None:
         super().__init__()
 
     def make_env(self) -> BlimpAltitudeEnv:
-        buoyancy = self.param("ballast_g") or self.param("buoyancy")
+        buoyancy = self.param('ballast_g') or self.param('buoyancy')
         try:
             return BlimpAltitudeEnv(
-                self.param("profile"),
+                self.param('profile'),
                 buoyancy=buoyancy,
-                step_s=self.param("step_s"),
-                initial_altitude=self.param("initial_altitude_m"),
-                control_dt=self.param("control_dt"),
+                step_s=self.param('step_s'),
+                initial_altitude=self.param('initial_altitude_m'),
+                control_dt=self.param('control_dt'),
             )
         except ValueError as exc:
             raise ParameterError(f"node 'blimp_sim': {exc}") from exc
@@ -54,5 +54,5 @@ def main(args: Sequence[str] | None = None) -> int:
     return run_node(BlimpSimNode, args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())

@@ -37,18 +37,17 @@ from typing import Any, Sequence
 
 import numpy as np
 from sensor_msgs.msg import JointState, PointCloud2
+from snn_control.ros.node_base import COMMAND_QOS, ManagedSnnNode, run_node, SENSOR_QOS
 from std_msgs.msg import Float64MultiArray
-
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ManagedSnnNode, run_node
 
 
 class NcapControllerNode(ManagedSnnNode):
-    NODE_NAME = "ncap_controller"
+    NODE_NAME = 'ncap_controller'
 
     def __init__(self) -> None:
         super().__init__()
         self.controller = None
-        self.joint_names = list(self.param("joint_names"))
+        self.joint_names = list(self.param('joint_names'))
         self.n = len(self.joint_names)
         self.tick_count = 0
 
@@ -56,30 +55,30 @@ class NcapControllerNode(ManagedSnnNode):
         from snn_control.engine.backends import backend_target
         from snn_control.swimmer.controllers import load_swimmer_controller, shipped_path
 
-        kind = self.param("controller")
+        kind = self.param('controller')
         self.controller, path = self.load_file(
-            "weights",
+            'weights',
             # a backend for one chip runs the NCAP born for it (xylo, xylosim: Xylo v2)
-            shipped_path(kind, backend_target(self.param("backend"))),
+            shipped_path(kind, backend_target(self.param('backend'))),
             lambda path: load_swimmer_controller(
-                path, n_links=self.n + 1, backend=self.param("backend")
+                path, n_links=self.n + 1, backend=self.param('backend')
             ),
         )
         self.command_pub = self.configured_publisher(
-            Float64MultiArray, "joint_commands", COMMAND_QOS
+            Float64MultiArray, 'joint_commands', COMMAND_QOS
         )
         self.spike_pub = (
-            self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
+            self.configured_publisher(PointCloud2, '~/spikes', SENSOR_QOS)
             if self.controller.spike_populations()
             else None
         )
-        self.configured_subscription(JointState, "joint_states", self.on_joint_state, SENSOR_QOS)
+        self.configured_subscription(JointState, 'joint_states', self.on_joint_state, SENSOR_QOS)
         self.watchdog = self.configured_watchdog(
-            lambda: self.param("sensor_timeout_s"), self.on_silence
+            lambda: self.param('sensor_timeout_s'), self.on_silence
         )
         self.get_logger().info(
-            f"{kind} for {self.n} joints configured from {path} "
-            f"(backend {self.controller.backend})"
+            f'{kind} for {self.n} joints configured from {path} '
+            f'(backend {self.controller.backend})'
         )
 
     def on_activated(self) -> None:
@@ -92,12 +91,12 @@ class NcapControllerNode(ManagedSnnNode):
         self.controller = None
 
     def on_joint_state(self, msg: JointState) -> None:
-        self.count("messages_in")
+        self.count('messages_in')
         if not self.active:
             return
         if len(msg.name) != len(msg.position):
             self.rejected.reject(
-                "malformed", f"{len(msg.name)} names but {len(msg.position)} positions"
+                'malformed', f'{len(msg.name)} names but {len(msg.position)} positions'
             )
             return
         index = {name: k for k, name in enumerate(msg.name)}
@@ -105,17 +104,17 @@ class NcapControllerNode(ManagedSnnNode):
         missing = [j for j in self.joint_names if j not in index]
         if unknown:
             self.rejected.reject(
-                "unknown joint", f"unknown joints {unknown} (expected {self.joint_names})"
+                'unknown joint', f'unknown joints {unknown} (expected {self.joint_names})'
             )
             return
         if missing:
-            self.rejected.reject("missing joint", f"missing joints {missing}")
+            self.rejected.reject('missing joint', f'missing joints {missing}')
             return
         angles = np.array([msg.position[index[j]] for j in self.joint_names])
         if not np.all(np.isfinite(angles)):
-            self.rejected.reject("non-finite", f"joint angles {angles.tolist()}")
+            self.rejected.reject('non-finite', f'joint angles {angles.tolist()}')
             return
-        if not self.watchdog.take(msg.header.stamp, self.rejected, "joint state"):
+        if not self.watchdog.take(msg.header.stamp, self.rejected, 'joint state'):
             return
         observation = np.concatenate([angles, np.zeros(self.n + 2), [float(self.tick_count)]])
         self.tick_count += 1
@@ -125,25 +124,25 @@ class NcapControllerNode(ManagedSnnNode):
 
     def publish_effort(self, effort: list[float]) -> None:
         self.command_pub.publish(Float64MultiArray(data=effort))
-        self.count("messages_out")
+        self.count('messages_out')
 
     def on_silence(self, quiet_s: float) -> None:
         if not self.active:
             return
         self.get_logger().warning(
-            f"no valid joint state for {quiet_s:.2f} s: zero effort", throttle_duration_sec=2.0
+            f'no valid joint state for {quiet_s:.2f} s: zero effort', throttle_duration_sec=2.0
         )
         self.controller.reset()
         self.tick_count = 0
         self.publish_effort([0.0] * self.n)
-        self.count("safe_commands")
+        self.count('safe_commands')
 
     def safe_output(self) -> None:
         if self.controller is not None:
             self.publish_effort([0.0] * self.n)
 
     def diagnostic_values(self) -> dict[str, Any]:
-        values = {**super().diagnostic_values(), "controller": self.param("controller")}
+        values = {**super().diagnostic_values(), 'controller': self.param('controller')}
         if self.controller is not None:
             values.update(backend=self.controller.backend, watchdog=self.watchdog.state())
         return values
@@ -153,5 +152,5 @@ def main(args: Sequence[str] | None = None) -> int:
     return run_node(NcapControllerNode, args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())

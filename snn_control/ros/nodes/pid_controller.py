@@ -30,12 +30,12 @@ from snn_control.ros.nodes.snn_controller import SnnControllerNode
 
 
 class PidControllerNode(SnnControllerNode):
-    NODE_NAME = "pid_controller"  # its own schema: the PID as the default controller
+    NODE_NAME = 'pid_controller'  # its own schema: the PID as the default controller
 
 
 def main(args: Sequence[str] | None = None) -> int:
     return run_node(PidControllerNode, args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())

@@ -50,18 +50,17 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Sequence
 
-import numpy as np
 from geometry_msgs.msg import PoseWithCovarianceStamped
+import numpy as np
 from sensor_msgs.msg import Image, PointCloud2
-from std_msgs.msg import Float32, Int32
-
-from snn_control.ros.image_codec import ImageDecodeError, decode_gray
-from snn_control.ros.node_base import COMMAND_QOS, SENSOR_QOS, ManagedSnnNode, run_node
+from snn_control.ros.image_codec import decode_gray, ImageDecodeError
+from snn_control.ros.node_base import COMMAND_QOS, ManagedSnnNode, run_node, SENSOR_QOS
 from snn_control.ros.spike_codec import encode_spike_raster
+from std_msgs.msg import Float32, Int32
 
 
 class PlaceRecognitionNode(ManagedSnnNode):
-    NODE_NAME = "place_recognition"
+    NODE_NAME = 'place_recognition'
 
     def __init__(self) -> None:
         super().__init__()
@@ -71,24 +70,24 @@ class PlaceRecognitionNode(ManagedSnnNode):
     def configure(self) -> None:
         from snn_control.vpr.place_map import load_map, shipped_map_path
 
-        self.place_map, path = self.load_file("map", shipped_map_path(), load_map)
+        self.place_map, path = self.load_file('map', shipped_map_path(), load_map)
         self.stats = self.place_map.query_stats
-        self.history: deque[np.ndarray] = deque(maxlen=int(self.param("sequence_length")))
-        self.place_pub = self.configured_publisher(Int32, "~/place", COMMAND_QOS)
-        self.frame_pub = self.configured_publisher(Int32, "~/frame", COMMAND_QOS)
-        self.confidence_pub = self.configured_publisher(Float32, "~/confidence", COMMAND_QOS)
+        self.history: deque[np.ndarray] = deque(maxlen=int(self.param('sequence_length')))
+        self.place_pub = self.configured_publisher(Int32, '~/place', COMMAND_QOS)
+        self.frame_pub = self.configured_publisher(Int32, '~/frame', COMMAND_QOS)
+        self.confidence_pub = self.configured_publisher(Float32, '~/confidence', COMMAND_QOS)
         self.pose_pub = (
-            self.configured_publisher(PoseWithCovarianceStamped, "~/pose", COMMAND_QOS)
+            self.configured_publisher(PoseWithCovarianceStamped, '~/pose', COMMAND_QOS)
             if self.place_map.poses is not None
             else None
         )
-        self.spike_pub = self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
-        self.configured_subscription(Image, "image", self.on_image, SENSOR_QOS)
+        self.spike_pub = self.configured_publisher(PointCloud2, '~/spikes', SENSOR_QOS)
+        self.configured_subscription(Image, 'image', self.on_image, SENSOR_QOS)
         e = self.place_map.ensemble
         h, w = self.place_map.image_shape
         self.get_logger().info(
-            f"map {path}: {e.n_places} places, {e.n_modules} modules, {e.n_neurons} neurons; "
-            f"expects {w}x{h} images"
+            f'map {path}: {e.n_places} places, {e.n_modules} modules, {e.n_neurons} neurons; '
+            f'expects {w}x{h} images'
         )
 
     def cleanup(self) -> None:
@@ -98,15 +97,15 @@ class PlaceRecognitionNode(ManagedSnnNode):
         self.history.clear()
 
     def diagnostic_values(self) -> dict[str, Any]:
-        values = {**super().diagnostic_values(), "answered": self.answered}
+        values = {**super().diagnostic_values(), 'answered': self.answered}
         if self.place_map is not None:
             values.update(
-                places=self.place_map.ensemble.n_places, backend="torch (ensemble kernel)"
+                places=self.place_map.ensemble.n_places, backend='torch (ensemble kernel)'
             )
         return values
 
     def on_image(self, msg: Image) -> None:
-        self.count("messages_in")
+        self.count('messages_in')
         if self.active:
             self.latency.timed(self.answer, msg)
 
@@ -119,17 +118,17 @@ class PlaceRecognitionNode(ManagedSnnNode):
         try:
             gray = decode_gray(msg)
         except ImageDecodeError as exc:
-            self.rejected.reject("bad image", str(exc))
+            self.rejected.reject('bad image', str(exc))
             return
         if gray.shape != self.place_map.image_shape:
             h, w = self.place_map.image_shape
             self.rejected.reject(
-                "wrong size", f"image is {gray.shape[1]}x{gray.shape[0]}, the map's are {w}x{h}"
+                'wrong size', f"image is {gray.shape[1]}x{gray.shape[0]}, the map's are {w}x{h}"
             )
             return
         patches = self.place_map.patches(gray)
-        if self.param("adapt_statistics"):
-            self.stats = self.stats.updated(patches[0], self.param("statistics_rate"))
+        if self.param('adapt_statistics'):
+            self.stats = self.stats.updated(patches[0], self.param('statistics_rate'))
         rates = input_rates(patches, self.stats, self.place_map.preprocessing)
         counts, raster = spike_raster(self.place_map.ensemble, rates)
         self.history.append(place_scores(self.place_map.ensemble, counts).numpy()[0])
@@ -139,30 +138,30 @@ class PlaceRecognitionNode(ManagedSnnNode):
         self.place_pub.publish(Int32(data=place))
         self.frame_pub.publish(Int32(data=int(self.place_map.frames[place])))
         self.confidence_pub.publish(Float32(data=conf))
-        self.count("messages_out", 3)
+        self.count('messages_out', 3)
         if self.pose_pub is not None:
             self.pose_pub.publish(self._pose(place, conf, msg))
-            self.count("messages_out")
-        if self.param("publish_spikes"):
+            self.count('messages_out')
+        if self.param('publish_spikes'):
             self.spike_pub.publish(
                 encode_spike_raster(
-                    {"exc": raster[0].numpy()},
-                    self.param("step_s"),
-                    network="vpr_ensemble",
+                    {'exc': raster[0].numpy()},
+                    self.param('step_s'),
+                    network='vpr_ensemble',
                     stamp=msg.header.stamp,
                 )
             )
-            self.count("messages_out")
+            self.count('messages_out')
         self.answered += 1
 
     def _pose(self, place: int, confidence: float, msg: Image) -> PoseWithCovarianceStamped:
         x, y, z, qx, qy, qz, qw = (float(v) for v in self.place_map.poses[place])
         out = PoseWithCovarianceStamped()
         out.header.stamp = msg.header.stamp
-        out.header.frame_id = self.param("map_frame")
+        out.header.frame_id = self.param('map_frame')
         p, o = out.pose.pose.position, out.pose.pose.orientation
         p.x, p.y, p.z, o.x, o.y, o.z, o.w = x, y, z, qx, qy, qz, qw
-        var = (self.param("position_std_m") / max(confidence, 0.05)) ** 2
+        var = (self.param('position_std_m') / max(confidence, 0.05)) ** 2
         cov = np.zeros((6, 6))
         cov[:3, :3] = np.eye(3) * var
         cov[3:, 3:] = np.eye(3) * (np.pi / 4) ** 2  # heading of a matched place: +/- 45 degrees
@@ -174,5 +173,5 @@ def main(args: Sequence[str] | None = None) -> int:
     return run_node(PlaceRecognitionNode, args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())

@@ -29,17 +29,17 @@ from snn_control.sim.hover import HoverEnv
 
 
 class PlantSimNode(AltitudePlantNode):
-    NODE_NAME = "plant_sim"
+    NODE_NAME = 'plant_sim'
 
     def __init__(self) -> None:
         super().__init__()
 
     def make_env(self) -> HoverEnv:
         return HoverEnv(
-            setpoints=[(self.param("segment_s"), float(a)) for a in self.param("setpoints")],
-            control_dt=self.param("control_dt"),
-            initial_altitude=self.param("initial_altitude_m"),
-            net_buoyancy_n=self.param("net_buoyancy_n"),
+            setpoints=[(self.param('segment_s'), float(a)) for a in self.param('setpoints')],
+            control_dt=self.param('control_dt'),
+            initial_altitude=self.param('initial_altitude_m'),
+            net_buoyancy_n=self.param('net_buoyancy_n'),
         )
 
 
@@ -47,5 +47,5 @@ def main(args: Sequence[str] | None = None) -> int:
     return run_node(PlantSimNode, args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())

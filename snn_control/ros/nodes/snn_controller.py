@@ -42,51 +42,50 @@ from typing import Any, Sequence
 
 import numpy as np
 from sensor_msgs.msg import PointCloud2, Range
-from std_msgs.msg import Float64
-
 from snn_control.controllers.registry import make_controller
 from snn_control.ros.node_base import (
     COMMAND_QOS,
-    SENSOR_QOS,
     ManagedSnnNode,
     ParameterError,
     run_node,
+    SENSOR_QOS,
 )
+from std_msgs.msg import Float64
 
 
 class SnnControllerNode(ManagedSnnNode):
-    NODE_NAME = "snn_controller"
+    NODE_NAME = 'snn_controller'
 
     def __init__(self) -> None:
         super().__init__()
         self.controller = None
         self.watchdog = None
-        self.setpoint = float(self.param("initial_setpoint_m"))
+        self.setpoint = float(self.param('initial_setpoint_m'))
 
     def configure(self) -> None:
-        name = self.param("controller")
+        name = self.param('controller')
         try:
             self.controller = make_controller(
-                name, self.param("control_dt"), **self.namespace_params("controller")
+                name, self.param('control_dt'), **self.namespace_params('controller')
             )
         except (ValueError, TypeError, OSError) as exc:
             raise ParameterError(
-                f"node {self.get_name()!r}: cannot build controller {name!r}: {exc}"
+                f'node {self.get_name()!r}: cannot build controller {name!r}: {exc}'
             ) from exc
-        self.command_pub = self.configured_publisher(Float64, "motor_command", COMMAND_QOS)
+        self.command_pub = self.configured_publisher(Float64, 'motor_command', COMMAND_QOS)
         self.spike_pub = (
-            self.configured_publisher(PointCloud2, "~/spikes", SENSOR_QOS)
+            self.configured_publisher(PointCloud2, '~/spikes', SENSOR_QOS)
             if self.controller.spike_populations()
             else None
         )
-        self.configured_subscription(Range, "altitude", self.on_altitude, SENSOR_QOS)
-        self.configured_subscription(Float64, "altitude_setpoint", self.on_setpoint, COMMAND_QOS)
+        self.configured_subscription(Range, 'altitude', self.on_altitude, SENSOR_QOS)
+        self.configured_subscription(Float64, 'altitude_setpoint', self.on_setpoint, COMMAND_QOS)
         self.watchdog = self.configured_watchdog(
-            lambda: self.param("sensor_timeout_s"), self.on_silence
+            lambda: self.param('sensor_timeout_s'), self.on_silence
         )
         self.get_logger().info(
-            f"controller {name!r} configured ({type(self.controller).__name__}, "
-            f"backend {self.controller.backend})"
+            f'controller {name!r} configured ({type(self.controller).__name__}, '
+            f'backend {self.controller.backend})'
         )
 
     def on_activated(self) -> None:
@@ -98,37 +97,37 @@ class SnnControllerNode(ManagedSnnNode):
         self.controller = None
 
     def on_setpoint(self, msg: Float64) -> None:
-        self.count("messages_in")
+        self.count('messages_in')
         value = msg.data
-        lo, hi = self.param("min_setpoint_m"), self.param("max_setpoint_m")
+        lo, hi = self.param('min_setpoint_m'), self.param('max_setpoint_m')
         if not math.isfinite(value) or not lo <= value <= hi:
             self.rejected.reject(
-                "setpoint", f"setpoint {value} outside the flight envelope [{lo}, {hi}] m"
+                'setpoint', f'setpoint {value} outside the flight envelope [{lo}, {hi}] m'
             )
             return
         self.setpoint = value
 
     def on_altitude(self, msg: Range) -> None:
-        self.count("messages_in")
+        self.count('messages_in')
         if not self.active:
             return
         z = msg.range
         if not math.isfinite(z):
-            self.rejected.reject("non-finite", f"altitude {z}")
+            self.rejected.reject('non-finite', f'altitude {z}')
             return
         if not msg.min_range <= z <= msg.max_range:
             self.rejected.reject(
-                "out-of-range",
-                f"altitude {z} m outside the message's [{msg.min_range}, " f"{msg.max_range}]",
+                'out-of-range',
+                f"altitude {z} m outside the message's [{msg.min_range}, " f'{msg.max_range}]',
             )
             return
-        lo, hi = self.param("min_altitude_m"), self.param("max_altitude_m")
+        lo, hi = self.param('min_altitude_m'), self.param('max_altitude_m')
         if not lo <= z <= hi:
             self.rejected.reject(
-                "outside sensor limits", f"altitude {z} m outside the sensor's [{lo}, {hi}] m"
+                'outside sensor limits', f"altitude {z} m outside the sensor's [{lo}, {hi}] m"
             )
             return
-        if not self.watchdog.take(msg.header.stamp, self.rejected, "altitude sample"):
+        if not self.watchdog.take(msg.header.stamp, self.rejected, 'altitude sample'):
             return
         command = float(self.latency.timed(self.controller.step, np.array([self.setpoint - z]))[0])
         self.publish_command(command)
@@ -136,19 +135,19 @@ class SnnControllerNode(ManagedSnnNode):
 
     def publish_command(self, value: float) -> None:
         self.command_pub.publish(Float64(data=value))
-        self.count("messages_out")
-        self.count("commands")
+        self.count('messages_out')
+        self.count('commands')
 
     def on_silence(self, quiet_s: float) -> None:
         if not self.active:
             return
         self.get_logger().warning(
-            f"no valid altitude for {quiet_s:.2f} s: publishing the safe command",
+            f'no valid altitude for {quiet_s:.2f} s: publishing the safe command',
             throttle_duration_sec=2.0,
         )
         self.controller.reset()
         self.publish_command(float(self.controller.safe_command()[0]))
-        self.count("safe_commands")
+        self.count('safe_commands')
 
     def safe_output(self) -> None:
         if self.controller is not None:
@@ -156,7 +155,7 @@ class SnnControllerNode(ManagedSnnNode):
 
     def diagnostic_values(self) -> dict[str, Any]:
         values = super().diagnostic_values()
-        values.update(controller=self.param("controller"), setpoint_m=self.setpoint)
+        values.update(controller=self.param('controller'), setpoint_m=self.setpoint)
         if self.controller is not None:
             values.update(backend=self.controller.backend, watchdog=self.watchdog.state())
         return values
@@ -166,5 +165,5 @@ def main(args: Sequence[str] | None = None) -> int:
     return run_node(SnnControllerNode, args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())

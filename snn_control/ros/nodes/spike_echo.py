@@ -24,27 +24,26 @@ from __future__ import annotations
 from typing import Sequence
 
 from sensor_msgs.msg import PointCloud2
-
-from snn_control.ros.node_base import SENSOR_QOS, SnnNode, run_node
+from snn_control.ros.node_base import run_node, SENSOR_QOS, SnnNode
 from snn_control.ros.spike_codec import to_population_vectors
 
 
 class SpikeEchoNode(SnnNode):
-    NODE_NAME = "spike_echo"
+    NODE_NAME = 'spike_echo'
 
     def __init__(self) -> None:
         super().__init__()
         self.messages = 0
         self.fired: dict[str, list[int]] = {}
-        self.create_subscription(PointCloud2, "spikes", self.on_spikes, SENSOR_QOS)
-        self.create_timer(self.param("report_period_s"), self.report)
+        self.create_subscription(PointCloud2, 'spikes', self.on_spikes, SENSOR_QOS)
+        self.create_timer(self.param('report_period_s'), self.report)
 
     def on_spikes(self, msg: PointCloud2) -> None:
-        self.count("messages_in")
+        self.count('messages_in')
         try:
             vectors = to_population_vectors(msg)
         except ValueError as exc:
-            self.rejected.reject("malformed", str(exc))
+            self.rejected.reject('malformed', str(exc))
             return
         self.messages += 1
         for name, fired in vectors.items():
@@ -55,10 +54,10 @@ class SpikeEchoNode(SnnNode):
         if not self.messages:
             return
         parts = [
-            f"{name}: {spikes} spikes ({spikes / (size * self.messages):.1%} per neuron per tick)"
+            f'{name}: {spikes} spikes ({spikes / (size * self.messages):.1%} per neuron per tick)'
             for name, (spikes, size) in self.fired.items()
         ]
-        self.get_logger().info(f"{self.messages} messages; " + "; ".join(parts))
+        self.get_logger().info(f'{self.messages} messages; ' + '; '.join(parts))
         self.messages, self.fired = 0, {}
 
 
@@ -66,5 +65,5 @@ def main(args: Sequence[str] | None = None) -> int:
     return run_node(SpikeEchoNode, args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())

@@ -39,53 +39,52 @@ from typing import Sequence
 import numpy as np
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
-from std_msgs.msg import Float64, Float64MultiArray
-
 from snn_control.ros.node_base import (
     CLOCK_QOS,
     COMMAND_QOS,
-    SENSOR_QOS,
     ParameterError,
-    SnnNode,
     run_node,
+    SENSOR_QOS,
+    SnnNode,
 )
 from snn_control.ros.plant_node import sim_stamp
 from snn_control.sim.swimmer import SwimmerEnv
 from snn_control.sim.swimmer.env import CONTROL_DT
+from std_msgs.msg import Float64, Float64MultiArray
 
 
 class SwimmerSimNode(SnnNode):
-    NODE_NAME = "swimmer_sim"
+    NODE_NAME = 'swimmer_sim'
 
     def __init__(self) -> None:
         super().__init__()
         try:
             self.env = SwimmerEnv(
-                int(self.param("links")), episode_steps=int(self.param("episode_steps"))
+                int(self.param('links')), episode_steps=int(self.param('episode_steps'))
             )
         except ValueError as exc:
             raise ParameterError(f"node 'swimmer_sim': {exc}") from exc
-        self.obs, _ = self.env.reset(seed=int(self.param("seed")))
-        self.names = [f"joint_{i}" for i in range(self.env.n_joints)]
+        self.obs, _ = self.env.reset(seed=int(self.param('seed')))
+        self.names = [f'joint_{i}' for i in range(self.env.n_joints)]
         self.effort = np.zeros(self.env.n_joints)
         self.sim_time, self.last_command_time, self.finished = 0.0, -math.inf, False
-        self.state_pub = self.create_publisher(JointState, "joint_states", SENSOR_QOS)
-        self.speed_pub = self.create_publisher(Float64, "~/forward_velocity", COMMAND_QOS)
-        self.clock_pub = self.create_publisher(Clock, "/clock", CLOCK_QOS)
-        self.create_subscription(Float64MultiArray, "joint_commands", self.on_command, COMMAND_QOS)
-        self.create_timer(CONTROL_DT / self.param("rate_scale"), self.tick)
+        self.state_pub = self.create_publisher(JointState, 'joint_states', SENSOR_QOS)
+        self.speed_pub = self.create_publisher(Float64, '~/forward_velocity', COMMAND_QOS)
+        self.clock_pub = self.create_publisher(Clock, '/clock', CLOCK_QOS)
+        self.create_subscription(Float64MultiArray, 'joint_commands', self.on_command, COMMAND_QOS)
+        self.create_timer(CONTROL_DT / self.param('rate_scale'), self.tick)
         self.get_logger().info(
-            f"swimmer with {self.env.n_links} links ({self.env.n_joints} joints) ready"
+            f'swimmer with {self.env.n_links} links ({self.env.n_joints} joints) ready'
         )
 
     def on_command(self, msg: Float64MultiArray) -> None:
-        self.count("messages_in")
+        self.count('messages_in')
         values = np.asarray(msg.data, dtype=float)
         if values.size != self.env.n_joints:
-            self.rejected.reject("length", f"{values.size} efforts for {self.env.n_joints} joints")
+            self.rejected.reject('length', f'{values.size} efforts for {self.env.n_joints} joints')
             return
         if not np.all(np.isfinite(values)):
-            self.rejected.reject("non-finite", f"efforts {values.tolist()}")
+            self.rejected.reject('non-finite', f'efforts {values.tolist()}')
             return
         self.effort = np.clip(values, -1.0, 1.0)
         self.last_command_time = self.sim_time
@@ -93,14 +92,14 @@ class SwimmerSimNode(SnnNode):
     def tick(self) -> None:
         if self.finished:
             return
-        silent = self.sim_time - self.last_command_time > self.param("command_timeout_s")
+        silent = self.sim_time - self.last_command_time > self.param('command_timeout_s')
         self.obs, _, _, truncated, info = self.env.step(
             np.zeros(self.env.n_joints) if silent else self.effort
         )
         self.sim_time += CONTROL_DT
         stamp = sim_stamp(self.sim_time)
         self.clock_pub.publish(Clock(clock=stamp))
-        self.speed_pub.publish(Float64(data=info["forward_velocity"]))
+        self.speed_pub.publish(Float64(data=info['forward_velocity']))
         msg = JointState()
         msg.header.stamp = stamp
         msg.name = self.names
@@ -108,15 +107,15 @@ class SwimmerSimNode(SnnNode):
         msg.position = self.obs[:n].tolist()
         msg.velocity = self.obs[n:2 * n].tolist()
         self.state_pub.publish(msg)
-        self.count("messages_out", 3)
+        self.count('messages_out', 3)
         if truncated:
             self.finished = True
-            self.get_logger().info(f"episode finished after {self.env.steps} steps")
+            self.get_logger().info(f'episode finished after {self.env.steps} steps')
 
 
 def main(args: Sequence[str] | None = None) -> int:
     return run_node(SwimmerSimNode, args)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     raise SystemExit(main())
