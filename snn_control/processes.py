@@ -25,12 +25,12 @@ extra package.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 import ctypes
 import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
@@ -40,26 +40,36 @@ _PR_SET_CHILD_SUBREAPER = 36
 def _stat_fields(pid: int) -> list[str] | None:
     """``/proc/<pid>/stat`` after the command name (state first), or None if it is gone."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            raw = f.read().decode("ascii", "replace")
+        with open(f'/proc/{pid}/stat', 'rb') as f:
+            raw = f.read().decode('ascii', 'replace')
     except OSError:
         return None
-    return raw[raw.rfind(")") + 2:].split()
+    return raw[raw.rfind(')') + 2:].split()
+
+
+def process_state(pid: int) -> str | None:
+    """
+    Return the state letter of ``pid`` as ``ps`` shows it, or None if it is gone.
+
+    For example 'R' running, 'S' sleeping, 'T' stopped by a signal, 'Z' a zombie.
+    """
+    fields = _stat_fields(pid)
+    return fields[0] if fields else None
 
 
 def is_alive(pid: int) -> bool:
     """Return True while ``pid`` exists and is not a zombie waiting to be reaped."""
     fields = _stat_fields(pid)
-    return fields is not None and fields[0] not in ("Z", "X")
+    return fields is not None and fields[0] not in ('Z', 'X')
 
 
 def descendants(pid: int) -> set[int]:
     """Every living process below ``pid`` (children, their children, ...)."""
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
+    for entry in os.listdir('/proc'):
         if entry.isdigit():
             fields = _stat_fields(int(entry))
-            if fields and fields[0] not in ("Z", "X"):
+            if fields and fields[0] not in ('Z', 'X'):
                 children.setdefault(int(fields[1]), []).append(int(entry))
     found: set[int] = set()
     todo = [pid]
@@ -74,10 +84,10 @@ def descendants(pid: int) -> set[int]:
 def group_members(pgid: int) -> set[int]:
     """Living processes whose process group is ``pgid``."""
     members = set()
-    for entry in os.listdir("/proc"):
+    for entry in os.listdir('/proc'):
         if entry.isdigit():
             fields = _stat_fields(int(entry))
-            if fields and fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
+            if fields and fields[0] not in ('Z', 'X') and int(fields[2]) == pgid:
                 members.add(int(entry))
     return members
 
@@ -116,7 +126,7 @@ def wait_gone(pids: Iterable[int], timeout: float) -> set[int]:
 def _prctl(option: int, value: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(option, value, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
+        raise OSError(ctypes.get_errno(), f'prctl({option}) failed')
 
 
 def die_with_parent(sig: int = signal.SIGKILL) -> None:
@@ -141,13 +151,13 @@ def become_subreaper() -> None:
 def signal_name(returncode: int | None) -> str:
     """Return how a process ended, in words: 'exit code 1', 'signal SIGSEGV', 'still running'."""
     if returncode is None:
-        return "still running"
+        return 'still running'
     if returncode < 0:
         try:
-            return f"signal {signal.Signals(-returncode).name}"
+            return f'signal {signal.Signals(-returncode).name}'
         except ValueError:
-            return f"signal {-returncode}"
-    return f"exit code {returncode}"
+            return f'signal {-returncode}'
+    return f'exit code {returncode}'
 
 
 def start_owned(cmd: Sequence[str], **kwargs: Any) -> subprocess.Popen:
@@ -190,10 +200,10 @@ def run_bounded(cmd: Sequence[str], timeout: float, **kwargs: Any) -> subprocess
     every process ``cmd`` started when it times out or fails, instead of waiting on pipes they hold
     open. Raises ``subprocess.TimeoutExpired`` (with the output so far) on a time-out.
     """
-    kwargs.setdefault("text", True)
-    if kwargs.pop("capture_output", True):
-        kwargs.setdefault("stdout", subprocess.PIPE)
-        kwargs.setdefault("stderr", subprocess.PIPE)
+    kwargs.setdefault('text', True)
+    if kwargs.pop('capture_output', True):
+        kwargs.setdefault('stdout', subprocess.PIPE)
+        kwargs.setdefault('stderr', subprocess.PIPE)
     proc = start_owned(cmd, **kwargs)
     try:
         out, err = proc.communicate(timeout=timeout)

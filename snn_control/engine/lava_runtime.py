@@ -46,15 +46,15 @@ Run configurations: ``Loihi2SimCfg`` with ``floating_pt`` or ``fixed_pt`` on the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
-
 from snn_control.engine.lava_compat import ensure_lava_importable
 
 ensure_lava_importable()
 
-from lava.magma.core.run_conditions import RunSteps  # noqa: E402
+# Lava only after its compatibility shims: E402 and I100 (order) are the point here
+from lava.magma.core.run_conditions import RunSteps  # noqa: E402, I100
 from lava.magma.core.run_configs import Loihi2SimCfg  # noqa: E402
 from lava.proc.dense.models import PyDenseModelBitAcc, PyDenseModelFloat  # noqa: E402
 from lava.proc.dense.process import Dense  # noqa: E402
@@ -64,7 +64,6 @@ from lava.proc.sparse.models import PySparseModelBitAcc, PySparseModelFloat  # n
 from lava.proc.sparse.process import Sparse  # noqa: E402
 from lava.utils.weightutils import SignMode  # noqa: E402
 from scipy.sparse import csr_matrix  # noqa: E402
-
 from snn_control.engine import fixed_point as fxp  # noqa: E402
 from snn_control.engine.lava_backend import LAVA_MODES  # noqa: E402
 from snn_control.engine.lava_procs.models import (  # noqa: E402
@@ -78,10 +77,12 @@ from snn_control.engine.neurons import layout  # noqa: E402
 #: Steps per Lava run while the caller streams single steps (a stop pads at most this many
 #: minus one); batches of steps run as chunks of exactly their length.
 STREAM_CHUNK = 64
+#: What :meth:`LavaGraph.compile` does after compiling (the start-up phase it reports).
+PHASE_WORKERS = "starting Lava's workers"
 _SIGN_MODES = {
-    "excitatory": SignMode.EXCITATORY,
-    "inhibitory": SignMode.INHIBITORY,
-    "mixed": SignMode.MIXED,
+    'excitatory': SignMode.EXCITATORY,
+    'inhibitory': SignMode.INHIBITORY,
+    'mixed': SignMode.MIXED,
 }
 
 
@@ -119,7 +120,7 @@ class LavaGraph:
             self.populations[source].s_out.connect(synapse.s_in)
             synapse.a_out.connect(
                 self.populations[target].th_in
-                if port == "threshold"
+                if port == 'threshold'
                 else self.populations[target].a_in
             )
         input_name = next(name for name, sl in lay.slices.items() if sl == lay.input_slice)
@@ -127,23 +128,24 @@ class LavaGraph:
         self.injector.out_port.connect(self.populations[input_name].a_in)
         self._compiled = False
         self._run_open = False  # a non-blocking Lava run was started and not yet waited for
+        self._ever_ran = False
         self._left_in_run = 0  # steps of that run not yet taken
         self.steps = 0
 
     @classmethod
-    def from_spec(cls, spec: NetworkSpec) -> "LavaGraph":
+    def from_spec(cls, spec: NetworkSpec) -> 'LavaGraph':
         """Floating point: the spec's parameters as they are."""
         populations = {
-            pop.name: dict(
-                du=pop.params["du"],
-                dv=pop.params["dv"],
-                dth=pop.params.get("dth", np.zeros(pop.size)),
-                vth=pop.params.get("vth", np.zeros(pop.size)),
-                bias_mant=pop.params["bias"],
-                bias_exp=np.zeros(pop.size),
-                spiking=np.full(pop.size, float(pop.spiking)),
-                soft=np.full(pop.size, float(pop.reset == "soft")),
-            )
+            pop.name: {
+                'du': pop.params['du'],
+                'dv': pop.params['dv'],
+                'dth': pop.params.get('dth', np.zeros(pop.size)),
+                'vth': pop.params.get('vth', np.zeros(pop.size)),
+                'bias_mant': pop.params['bias'],
+                'bias_exp': np.zeros(pop.size),
+                'spiking': np.full(pop.size, float(pop.spiking)),
+                'soft': np.full(pop.size, float(pop.reset == 'soft')),
+            }
             for pop in spec.populations
         }
         # Sparse connections become Lava Sparse processes (only non-zero synapses exist,
@@ -157,15 +159,15 @@ class LavaGraph:
                     weights=(csr_matrix if c.sparse else np.asarray)(
                         np.asarray(c.weight, dtype=float)
                     ),
-                    name=f"conn{i}",
+                    name=f'conn{i}',
                 ),
             )
             for i, c in enumerate(spec.connections)
         ]
-        return cls("float", populations, synapses, layout(spec))
+        return cls('float', populations, synapses, layout(spec))
 
     @classmethod
-    def from_fixed(cls, fixed: fxp.FixedNetwork, sparse: list[bool]) -> "LavaGraph":
+    def from_fixed(cls, fixed: fxp.FixedNetwork, sparse: list[bool]) -> 'LavaGraph':
         """
         Loihi's integer form; ``sparse`` says per connection whether Lava runs it sparsely.
 
@@ -174,16 +176,16 @@ class LavaGraph:
         lay = fixed.layout
         by_slice = {(sl.start, sl.stop): name for name, sl in lay.slices.items()}
         populations = {
-            name: dict(
-                du=fixed.du[sl],
-                dv=fixed.dv[sl],
-                dth=fixed.dth[sl],
-                vth=fixed.vth[sl],
-                bias_mant=fixed.bias_mant[sl],
-                bias_exp=fixed.bias_exp[sl],
-                spiking=fixed.spiking[sl].astype(int),
-                soft=fixed.soft[sl].astype(int),
-            )
+            name: {
+                'du': fixed.du[sl],
+                'dv': fixed.dv[sl],
+                'dth': fixed.dth[sl],
+                'vth': fixed.vth[sl],
+                'bias_mant': fixed.bias_mant[sl],
+                'bias_exp': fixed.bias_exp[sl],
+                'spiking': fixed.spiking[sl].astype(int),
+                'soft': fixed.soft[sl].astype(int),
+            }
             for name, sl in lay.slices.items()
         }
         synapses = []
@@ -199,14 +201,14 @@ class LavaGraph:
                         weight_exp=fc.weight_exp,
                         num_weight_bits=8,
                         sign_mode=_SIGN_MODES[fc.sign_mode],
-                        name=f"conn{i}",
+                        name=f'conn{i}',
                     ),
                 )
             )
-        return cls("fixed", populations, synapses, lay)
+        return cls('fixed', populations, synapses, lay)
 
     def run_config(self) -> Loihi2SimCfg:
-        floating = self.mode == "float"
+        floating = self.mode == 'float'
         return Loihi2SimCfg(
             select_tag=LAVA_MODES[self.mode],
             exception_proc_model_map={
@@ -218,20 +220,30 @@ class LavaGraph:
             },
         )
 
-    def compile(self) -> None:
-        """Compile the graph and start Lava's runtime (its worker processes), idle."""
+    # named for Lava's own step (its Compiler); no builtin is called on an instance
+    def compile(self, on_phase: Callable[[str], None] | None = None) -> None:  # noqa: A003
+        """
+        Compile the graph and start Lava's runtime (its worker processes), idle.
+
+        ``on_phase(text)`` is called between the two: compiling runs in this process, while
+        ``Runtime.initialize`` forks the shared-memory manager and one worker per process
+        model and then waits, without a time-out, until each worker has built its model.
+        """
         if not self._compiled:
-            self.injector.create_runtime(run_cfg=self.run_config())
+            executable = self.injector.compile(self.run_config())
+            if on_phase is not None:
+                on_phase(PHASE_WORKERS)
+            self.injector.create_runtime(executable=executable)
             self._compiled = True
 
     def _begin_run(self, steps: int) -> None:
         """Start a Lava run of ``steps`` steps once the previous one has ended."""
         if self._left_in_run:
-            raise RuntimeError("a Lava run is still in progress")
+            raise RuntimeError('a Lava run is still in progress')
         self.compile()
         self._end_run()
         self.injector.run(condition=RunSteps(num_steps=steps, blocking=False))
-        self._run_open, self._left_in_run = True, steps
+        self._run_open, self._left_in_run, self._ever_ran = True, steps, True
 
     def _end_run(self) -> None:
         """Wait until Lava reports the current run done (all its steps were fed)."""
@@ -277,6 +289,10 @@ class LavaGraph:
         if not self._compiled:
             return
         zeros = np.zeros(self.n_inputs)
+        if not self._ever_ran:
+            # Lava's stop() of a runtime that never ran sends its workers no command and then
+            # joins them: it would wait forever. One padded step makes it an ordinary stop.
+            self._begin_run(1)
         while self._left_in_run:
             self._one_step(zeros)
             self.steps -= 1  # padding, not a step of the caller's
