@@ -32,17 +32,16 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 import pickle
 import sys
 import time
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
-
 from snn_control.blimp.data import N_SETS, training_set
-from snn_control.blimp.executors import LocalExecutor, chunks, make_executor
-from snn_control.blimp.networks import GENOTYPES, STEPS_PER_TICK, genotype
+from snn_control.blimp.executors import chunks, LocalExecutor, make_executor
+from snn_control.blimp.networks import genotype, GENOTYPES, STEPS_PER_TICK
 
 HELD_OUT = range(N_SETS - 10, N_SETS)
 TRAIN_SETS = N_SETS - len(HELD_OUT)
@@ -60,18 +59,17 @@ class BatchedSnn:
     """
 
     def __init__(self, specs: list) -> None:
+        from snn_control.engine.simulator import Simulator
         import torch
 
-        from snn_control.engine.simulator import Simulator
-
         self._torch = torch
-        self.sim = Simulator(specs, library="torch", dtype=torch.float32)
+        self.sim = Simulator(specs, library='torch', dtype=torch.float32)
         weights = torch.tensor(
-            np.array([s.metadata["encoder_weights"] for s in specs]), dtype=torch.float32
+            np.array([s.metadata['encoder_weights'] for s in specs]), dtype=torch.float32
         )
         self.signed = torch.cat([weights, -weights], dim=1)  # the paired encoder, per candidate
-        self.readout = self.sim.layout.slices["readout"]
-        self.gain = np.array([float(s.metadata["output_gain"]) for s in specs])
+        self.readout = self.sim.layout.slices['readout']
+        self.gain = np.array([float(s.metadata['output_gain']) for s in specs])
 
     def reset(self) -> None:
         self.sim.reset()
@@ -88,7 +86,7 @@ class BatchedSnn:
         return np.clip(np.nan_to_num(u, nan=0.0), -LIMIT, LIMIT)
 
 
-def batch(role: str, candidates: np.ndarray, genotype_name: str = "direct") -> Any:
+def batch(role: str, candidates: np.ndarray, genotype_name: str = 'direct') -> Any:
     """
     Build every candidate's network and step them as one batch, as its genotype runs them.
 
@@ -101,7 +99,7 @@ def batch(role: str, candidates: np.ndarray, genotype_name: str = "direct") -> A
 
 
 def simulate(
-    role: str, candidates: np.ndarray, errors: np.ndarray, genotype_name: str = "direct"
+    role: str, candidates: np.ndarray, errors: np.ndarray, genotype_name: str = 'direct'
 ) -> np.ndarray:
     """Commands (P, T) of every candidate (rows of unit-cube vectors) on one error signal."""
     snn = batch(role, candidates, genotype_name)
@@ -119,14 +117,14 @@ def fitness(commands: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    tmp = path.with_name(path.name + '.tmp')
+    with open(tmp, 'wb') as fh:
         pickle.dump(state, fh)
     tmp.replace(path)
 
 
 def mimic_fitness(
-    role: str, candidates: np.ndarray, set_indices: Sequence[int], genotype_name: str = "direct"
+    role: str, candidates: np.ndarray, set_indices: Sequence[int], genotype_name: str = 'direct'
 ) -> np.ndarray:
     """Fitness of candidates averaged over training sets (one executor job)."""
     import torch
@@ -151,7 +149,7 @@ def evolve(
     sets_per_generation: int = 4,
     executor: Any = None,
     jobs: int = 1,
-    genotype_name: str = "direct",
+    genotype_name: str = 'direct',
 ) -> dict:
     """
     Run CMA-ES; returns the state dict (``best_x``, ``best_f``, ``history``, ``generation``).
@@ -167,33 +165,33 @@ def evolve(
     if resume:
         if checkpoint is None or not checkpoint.is_file():
             raise FileNotFoundError(
-                f"--resume needs an existing checkpoint, {checkpoint} is missing"
+                f'--resume needs an existing checkpoint, {checkpoint} is missing'
             )
-        with open(checkpoint, "rb") as fh:
+        with open(checkpoint, 'rb') as fh:
             state = pickle.load(fh)
-        if state["role"] != role:
+        if state['role'] != role:
             raise ValueError(
                 f"checkpoint {checkpoint} is for role {state['role']!r}, not {role!r}"
             )
-        if state.get("genotype", "direct") != genotype_name:
+        if state.get('genotype', 'direct') != genotype_name:
             raise ValueError(
                 f"checkpoint {checkpoint} is of the {state.get('genotype', 'direct')!r} genotype, "
-                f"not {genotype_name!r}"
+                f'not {genotype_name!r}'
             )
     else:
-        options = {"popsize": population, "bounds": [0.0, 1.0], "seed": seed + 1, "verbose": -9}
+        options = {'popsize': population, 'bounds': [0.0, 1.0], 'seed': seed + 1, 'verbose': -9}
         g = genotype(genotype_name)
         es = cma.CMAEvolutionStrategy(np.full(g.n_parameters(role), 0.5), g.mimic_sigma, options)
         state = {
-            "role": role,
-            "genotype": genotype_name,
-            "es": es,
-            "generation": 0,
-            "best_x": None,
-            "best_f": np.inf,
-            "history": [],
-            "seconds": 0.0,
-            "seed": seed,
+            'role': role,
+            'genotype': genotype_name,
+            'es': es,
+            'generation': 0,
+            'best_x': None,
+            'best_f': np.inf,
+            'history': [],
+            'seconds': 0.0,
+            'seed': seed,
         }
 
     executor = executor or LocalExecutor()
@@ -209,7 +207,7 @@ def evolve(
         )
 
     return run_cma(
-        state, generations, evaluate, checkpoint, checkpoint_every, f"evolve {role}", progress
+        state, generations, evaluate, checkpoint, checkpoint_every, f'evolve {role}', progress
     )
 
 
@@ -230,25 +228,25 @@ def run_cma(
     """
     from tqdm import tqdm
 
-    es = state["es"]
-    bar = tqdm(total=generations, initial=state["generation"], desc=desc, disable=not progress)
-    while state["generation"] < generations:
+    es = state['es']
+    bar = tqdm(total=generations, initial=state['generation'], desc=desc, disable=not progress)
+    while state['generation'] < generations:
         t0 = time.perf_counter()
         candidates = np.asarray(es.ask())
-        f = np.asarray(evaluate(candidates, state["generation"]), dtype=float)
+        f = np.asarray(evaluate(candidates, state['generation']), dtype=float)
         es.tell(list(candidates), f.tolist())
         i = int(np.argmin(f))
-        if f[i] < state["best_f"]:
-            state["best_f"], state["best_x"] = float(f[i]), candidates[i].copy()
-        state["generation"] += 1
-        state["seconds"] += time.perf_counter() - t0
-        state["history"].append((state["generation"], float(f.min()), float(np.median(f))))
+        if f[i] < state['best_f']:
+            state['best_f'], state['best_x'] = float(f[i]), candidates[i].copy()
+        state['generation'] += 1
+        state['seconds'] += time.perf_counter() - t0
+        state['history'].append((state['generation'], float(f.min()), float(np.median(f))))
         bar.update(1)
         bar.set_postfix(
-            best=f"{state['best_f']:.3f}", gen_best=f"{f.min():.3f}", median=f"{np.median(f):.3f}"
+            best=f"{state['best_f']:.3f}", gen_best=f'{f.min():.3f}', median=f'{np.median(f):.3f}'
         )
         if checkpoint is not None and (
-            state["generation"] % checkpoint_every == 0 or state["generation"] == generations
+            state['generation'] % checkpoint_every == 0 or state['generation'] == generations
         ):
             save_checkpoint(checkpoint, state)
     bar.close()
@@ -256,7 +254,7 @@ def run_cma(
 
 
 def validate(
-    role: str, x: np.ndarray, sets: Sequence[int] = HELD_OUT, genotype_name: str = "direct"
+    role: str, x: np.ndarray, sets: Sequence[int] = HELD_OUT, genotype_name: str = 'direct'
 ) -> dict[str, float]:
     """MAE and Pearson rho of one network on held-out training sets (mean over sets)."""
     maes, rhos = [], []
@@ -265,14 +263,14 @@ def validate(
         u = simulate(role, x[None, :], errors, genotype_name)[0]
         maes.append(float(np.abs(u - target).mean()))
         rhos.append(float(np.corrcoef(u, target)[0, 1]) if u.std() > 0 else 0.0)
-    return {"mae": float(np.mean(maes)), "rho": float(np.mean(rhos))}
+    return {'mae': float(np.mean(maes)), 'rho': float(np.mean(rhos))}
 
 
 def plot_history(
     history: list[tuple[int, float, float]],
     path: str,
     title: str,
-    ylabel: str = "fitness: MAE + (1 - rho)",
+    ylabel: str = 'fitness: MAE + (1 - rho)',
 ) -> str:
     from snn_control.plotting import pyplot, save_figure
 
@@ -280,10 +278,10 @@ def plot_history(
 
     g, best, median = (np.array(c) for c in zip(*history))
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(g, best, label="generation best")
-    ax.plot(g, median, label="generation median", alpha=0.6)
-    ax.plot(g, np.minimum.accumulate(best), label="best so far")
-    ax.set_xlabel("generation")
+    ax.plot(g, best, label='generation best')
+    ax.plot(g, median, label='generation median', alpha=0.6)
+    ax.plot(g, np.minimum.accumulate(best), label='best so far')
+    ax.set_xlabel('generation')
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
@@ -292,50 +290,50 @@ def plot_history(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="snn-control train blimp", description=__doc__.split("\n\n")[0]
+        prog='snn-control train blimp', description=__doc__.split('\n\n')[0]
     )
     parser.add_argument(
-        "--network",
-        choices=["pd", "i", "pdi"],
+        '--network',
+        choices=['pd', 'i', 'pdi'],
         required=True,
-        help="pd, i: stage 1 (mimicry); pdi: stage 2 (both in the closed loop, see finetune.py)",
+        help='pd, i: stage 1 (mimicry); pdi: stage 2 (both in the closed loop, see finetune.py)',
     )
-    parser.add_argument("--generations", type=int, default=500)
-    parser.add_argument("--population", type=int, default=50)
+    parser.add_argument('--generations', type=int, default=500)
+    parser.add_argument('--population', type=int, default=50)
     parser.add_argument(
-        "--genotype",
+        '--genotype',
         choices=GENOTYPES,
-        default="direct",
-        help="direct: CMA-ES sets every weight (the paper); thermometer: the network grows from a "
-        "dozen genes (snn_control/blimp/thermometer.py)",
+        default='direct',
+        help='direct: CMA-ES sets every weight (the paper); thermometer: the network grows from a '
+        'dozen genes (snn_control/blimp/thermometer.py)',
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        "--sets-per-generation", type=int, default=4, help="training sets averaged per generation"
-    )
-    parser.add_argument(
-        "--executor",
-        choices=["local", "ray"],
-        default="local",
-        help="score the population here or on Ray workers (see executors.py)",
+        '--sets-per-generation', type=int, default=4, help='training sets averaged per generation'
     )
     parser.add_argument(
-        "--ray-address",
+        '--executor',
+        choices=['local', 'ray'],
+        default='local',
+        help='score the population here or on Ray workers (see executors.py)',
+    )
+    parser.add_argument(
+        '--ray-address',
         help="Ray cluster to join ('auto', 'ray://host:10001'); "
-        "default: start a local Ray instance",
+        'default: start a local Ray instance',
     )
     parser.add_argument(
-        "--jobs", type=int, default=1, help="chunks of the population per generation (Ray tasks)"
+        '--jobs', type=int, default=1, help='chunks of the population per generation (Ray tasks)'
     )
     parser.add_argument(
-        "--checkpoint", type=Path, help="checkpoint file (written every --checkpoint-every)"
+        '--checkpoint', type=Path, help='checkpoint file (written every --checkpoint-every)'
     )
-    parser.add_argument("--checkpoint-every", type=int, default=10)
-    parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--out", type=Path, help="network file of the best candidate (.npz)")
-    parser.add_argument("--plot", help="fitness-curve PNG")
+    parser.add_argument('--checkpoint-every', type=int, default=10)
+    parser.add_argument('--resume', action='store_true')
+    parser.add_argument('--out', type=Path, help='network file of the best candidate (.npz)')
+    parser.add_argument('--plot', help='fitness-curve PNG')
     argv = list(argv) if argv is not None else sys.argv[1:]
-    if "pdi" in argv:
+    if 'pdi' in argv:
         from snn_control.blimp.finetune import main as finetune_main
 
         return finetune_main(argv)
@@ -360,9 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Each generation sees a different set, so the best single score is biased towards easy
     # sets: pick between it and the optimiser's mean on the held-out sets.
     chosen, scores = None, None
-    for x in (state["best_x"], np.clip(state["es"].result.xfavorite, 0, 1)):
+    for x in (state['best_x'], np.clip(state['es'].result.xfavorite, 0, 1)):
         s = validate(args.network, x, genotype_name=args.genotype)
-        if scores is None or s["mae"] + 1 - s["rho"] < scores["mae"] + 1 - scores["rho"]:
+        if scores is None or s['mae'] + 1 - s['rho'] < scores['mae'] + 1 - scores['rho']:
             chosen, scores = x, s
     print(
         f"{args.network}: {state['generation']} generations in {state['seconds'] / 60:.1f} min, "
@@ -374,25 +372,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         meta = dict(spec.metadata)
         meta.update(
             {
-                "generations": state["generation"],
-                "seed": args.seed,
-                "population": args.population,
-                "fitness": state["best_f"],
-                "heldout_mae": scores["mae"],
-                "heldout_rho": scores["rho"],
-                "evolution_minutes": state["seconds"] / 60,
-                "command": f"snn-control train blimp --network {args.network} "
-                f"--generations {args.generations} --population {args.population} "
-                f"--sets-per-generation {args.sets_per_generation} --seed {args.seed} "
-                f"--genotype {args.genotype}",
+                'generations': state['generation'],
+                'seed': args.seed,
+                'population': args.population,
+                'fitness': state['best_f'],
+                'heldout_mae': scores['mae'],
+                'heldout_rho': scores['rho'],
+                'evolution_minutes': state['seconds'] / 60,
+                'command': f'snn-control train blimp --network {args.network} '
+                f'--generations {args.generations} --population {args.population} '
+                f'--sets-per-generation {args.sets_per_generation} --seed {args.seed} '
+                f'--genotype {args.genotype}',
             }
         )
         type(spec)(
             spec.populations, spec.connections, spec.input_population, spec.name, meta
         ).save(args.out)
-        print(f"wrote {args.out}")
+        print(f'wrote {args.out}')
     if args.plot:
-        os.makedirs(os.path.dirname(args.plot) or ".", exist_ok=True)
-        title = f"blimp {args.network} SNN evolution"
+        os.makedirs(os.path.dirname(args.plot) or '.', exist_ok=True)
+        title = f'blimp {args.network} SNN evolution'
         print(f"plot: {plot_history(state['history'], args.plot, title)}")
     return 0

@@ -52,11 +52,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from snn_control.blimp.data import DT as TICK_S
 from snn_control.blimp.data import LIMIT as COMMAND_LIMIT
-from snn_control.blimp.networks import STEPS_PER_TICK, parameter_blocks
-from snn_control.engine.network import Connection, NetworkSpec, Population, make_population
+from snn_control.blimp.networks import parameter_blocks, STEPS_PER_TICK
+from snn_control.engine.network import Connection, make_population, NetworkSpec, Population
 
 #: Encoder pairs of each network, the PD network's low-pass levels, the I network's
 #: integral levels per sign: 16 + 16 + 46 + 1 = 79 and 12 + 66 + 1 = 79 neurons.
@@ -70,11 +69,11 @@ DELTA = 0.25
 #: its low-pass twin and the command changes sign at large errors).
 OUTPUT_GAIN = 13.2
 #: The paper's bounds that a built network must respect: the direct genotype's blocks.
-_PAPER = {b.name: b for b in parameter_blocks("i")}
-WEIGHT_BOUND = _PAPER["hidden_weight"].high
-DECODER_BOUND = _PAPER["decoder_weight"].high
-JUMP_BOUND = _PAPER["threshold_jump"].high
-I_DECODER_KEEP_MAX = _PAPER["decoder_keep"].high
+_PAPER = {b.name: b for b in parameter_blocks('i')}
+WEIGHT_BOUND = _PAPER['hidden_weight'].high
+DECODER_BOUND = _PAPER['decoder_weight'].high
+JUMP_BOUND = _PAPER['threshold_jump'].high
+I_DECODER_KEEP_MAX = _PAPER['decoder_keep'].high
 
 
 @dataclass(frozen=True)
@@ -99,23 +98,23 @@ class Gene:
 
 
 GENES: dict[str, tuple[Gene, ...]] = {
-    "pd": (
-        Gene("kp", 1.0, 16.0, log=True),
-        Gene("kd", 1.0, 32.0, log=True),
-        Gene("tau_s", 0.05, 1.0, log=True),
-        Gene("e_first_m", 0.002, 0.05, log=True),
-        Gene("e_last_m", 0.1, 1.0, log=True),
-        Gene("slow_first_m", 0.002, 0.05, log=True),
-        Gene("slow_last_m", 0.1, 1.0, log=True),
-        Gene("keep", 0.0, 0.9),
+    'pd': (
+        Gene('kp', 1.0, 16.0, log=True),
+        Gene('kd', 1.0, 32.0, log=True),
+        Gene('tau_s', 0.05, 1.0, log=True),
+        Gene('e_first_m', 0.002, 0.05, log=True),
+        Gene('e_last_m', 0.1, 1.0, log=True),
+        Gene('slow_first_m', 0.002, 0.05, log=True),
+        Gene('slow_last_m', 0.1, 1.0, log=True),
+        Gene('keep', 0.0, 0.9),
     ),
-    "i": (
-        Gene("ki", 0.05, 4.0, log=True),
-        Gene("e_first_m", 0.002, 0.05, log=True),
-        Gene("e_last_m", 0.02, 1.0, log=True),
-        Gene("range_v", 0.3, 3.3),
-        Gene("leak_per_s", 1e-4, 0.3, log=True),
-        Gene("keep", 0.0, I_DECODER_KEEP_MAX),
+    'i': (
+        Gene('ki', 0.05, 4.0, log=True),
+        Gene('e_first_m', 0.002, 0.05, log=True),
+        Gene('e_last_m', 0.02, 1.0, log=True),
+        Gene('range_v', 0.3, 3.3),
+        Gene('leak_per_s', 1e-4, 0.3, log=True),
+        Gene('keep', 0.0, I_DECODER_KEEP_MAX),
     ),
 }
 
@@ -129,7 +128,7 @@ def decode(role: str, x01: np.ndarray) -> dict[str, float]:
     genes = _genes(role)
     x01 = np.asarray(x01, dtype=np.float64).reshape(-1)
     if x01.size != len(genes):
-        raise ValueError(f"role {role!r} has {len(genes)} genes, got {x01.size}")
+        raise ValueError(f'role {role!r} has {len(genes)} genes, got {x01.size}')
     return {g.name: g.value(x) for g, x in zip(genes, x01)}
 
 
@@ -146,34 +145,34 @@ def widths(thresholds: np.ndarray) -> np.ndarray:
 def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
     """Return the NetworkSpec grown from one genotype."""
     genes = decode(role, x01)
-    spec = _pd_network(genes) if role == "pd" else _i_network(genes)
+    spec = _pd_network(genes) if role == 'pd' else _i_network(genes)
     meta = {
-        "role": role,
-        "genotype": "thermometer",
-        "genes": genes,
-        "genotype_x": [float(v) for v in np.clip(np.asarray(x01, dtype=np.float64), 0, 1)],
-        "encoder": "paired",
-        "encoder_weights": [1.0] * (spec.n_inputs // 2),
-        "readouts": ["readout"],
-        "output_gain": OUTPUT_GAIN,
-        "steps_per_tick": STEPS_PER_TICK,
-        "command_low": -COMMAND_LIMIT,
-        "command_high": COMMAND_LIMIT,
-        "input_range": 8.0,
+        'role': role,
+        'genotype': 'thermometer',
+        'genes': genes,
+        'genotype_x': [float(v) for v in np.clip(np.asarray(x01, dtype=np.float64), 0, 1)],
+        'encoder': 'paired',
+        'encoder_weights': [1.0] * (spec.n_inputs // 2),
+        'readouts': ['readout'],
+        'output_gain': OUTPUT_GAIN,
+        'steps_per_tick': STEPS_PER_TICK,
+        'command_low': -COMMAND_LIMIT,
+        'command_high': COMMAND_LIMIT,
+        'input_range': 8.0,
     }
     return NetworkSpec(spec.populations, spec.connections, spec.input_population, spec.name, meta)
 
 
 def encode(role: str, spec: NetworkSpec) -> np.ndarray:
     """Return the genotype a network was grown from (stored in its metadata)."""
-    if spec.metadata.get("genotype") != "thermometer" or spec.metadata.get("role") != role:
-        raise ValueError(f"network {spec.name!r} is not a thermometer-genotype {role!r} network")
-    return np.asarray(spec.metadata["genotype_x"], dtype=np.float64)
+    if spec.metadata.get('genotype') != 'thermometer' or spec.metadata.get('role') != role:
+        raise ValueError(f'network {spec.name!r} is not a thermometer-genotype {role!r} network')
+    return np.asarray(spec.metadata['genotype_x'], dtype=np.float64)
 
 
 def _genes(role: str) -> tuple[Gene, ...]:
     if role not in GENES:
-        raise ValueError(f"unknown role {role!r}; choose from {sorted(GENES)}")
+        raise ValueError(f'unknown role {role!r}; choose from {sorted(GENES)}')
     return GENES[role]
 
 
@@ -182,18 +181,18 @@ def _encoder(n_pairs: int, first: float, last: float) -> tuple[Population, np.nd
     c = levels(first, last, n_pairs)
     w = widths(c)
     pop = make_population(
-        "encoder", 2 * n_pairs, "cuba_lif", reset="soft", du=1.0, dv=1.0, vth=np.r_[c, c], bias=0.0
+        'encoder', 2 * n_pairs, 'cuba_lif', reset='soft', du=1.0, dv=1.0, vth=np.r_[c, c], bias=0.0
     )
     return pop, np.r_[w, -w]
 
 
 def _pd_network(g: dict[str, float]) -> NetworkSpec:
-    encoder, signed = _encoder(PD_PAIRS, g["e_first_m"], g["e_last_m"])
+    encoder, signed = _encoder(PD_PAIRS, g['e_first_m'], g['e_last_m'])
     n_enc = 2 * PD_PAIRS
-    slow_c = levels(g["slow_first_m"], g["slow_last_m"], PD_SLOW_LEVELS)
+    slow_c = levels(g['slow_first_m'], g['slow_last_m'], PD_SLOW_LEVELS)
     slow_w = widths(slow_c)
     # Per-step decay of the low-pass current: tau_s in seconds, STEPS_PER_TICK steps a tick.
-    a = 1.0 - np.exp(-TICK_S / STEPS_PER_TICK / g["tau_s"])
+    a = 1.0 - np.exp(-TICK_S / STEPS_PER_TICK / g['tau_s'])
     n_hidden = n_enc + 2 * PD_SLOW_LEVELS
     # Relays fire when their encoder neuron did: any weight above their threshold does. Give
     # them the low-pass rows' largest weight, so that one 8-bit grid (Loihi's, per
@@ -205,69 +204,69 @@ def _pd_network(g: dict[str, float]) -> NetworkSpec:
     weight[n_enc:n_enc + PD_SLOW_LEVELS] = a * signed  # u -> lp(q), fires above +level
     weight[n_enc + PD_SLOW_LEVELS:] = -a * signed  # u -> -lp(q), fires below -level
     hidden = make_population(
-        "hidden",
+        'hidden',
         n_hidden,
-        "cuba_lif",
-        reset="soft",
+        'cuba_lif',
+        reset='soft',
         du=np.r_[np.ones(n_enc), np.full(2 * PD_SLOW_LEVELS, a)],
         dv=1.0,
         vth=np.r_[np.full(n_enc, relay / 2), slow_c, slow_c],
         bias=0.0,
     )
-    keep = g["keep"]
+    keep = g['keep']
     # The readout settles at (sum of weighted spikes) / (1 - keep); the command is OUTPUT_GAIN x
     # that.
     scale = (1.0 - keep) / OUTPUT_GAIN
-    derivative = g["kd"] / g["tau_s"]
-    decoder = np.r_[(g["kp"] + derivative) * signed, -derivative * np.r_[slow_w, -slow_w]] * scale
-    readout = make_population("readout", 1, "leaky_integrator", du=1.0, dv=1.0 - keep)
+    derivative = g['kd'] / g['tau_s']
+    decoder = np.r_[(g['kp'] + derivative) * signed, -derivative * np.r_[slow_w, -slow_w]] * scale
+    readout = make_population('readout', 1, 'leaky_integrator', du=1.0, dv=1.0 - keep)
     conns = (
-        Connection("encoder", "hidden", np.clip(weight, -WEIGHT_BOUND, WEIGHT_BOUND)),
-        Connection("hidden", "readout", np.clip(decoder, -DECODER_BOUND, DECODER_BOUND)[None, :]),
+        Connection('encoder', 'hidden', np.clip(weight, -WEIGHT_BOUND, WEIGHT_BOUND)),
+        Connection('hidden', 'readout', np.clip(decoder, -DECODER_BOUND, DECODER_BOUND)[None, :]),
     )
-    return NetworkSpec((encoder, hidden, readout), conns, "encoder", name="blimp_pd")
+    return NetworkSpec((encoder, hidden, readout), conns, 'encoder', name='blimp_pd')
 
 
 def _i_network(g: dict[str, float]) -> NetworkSpec:
-    encoder, signed = _encoder(I_PAIRS, g["e_first_m"], g["e_last_m"])
+    encoder, signed = _encoder(I_PAIRS, g['e_first_m'], g['e_last_m'])
     n_enc = 2 * I_PAIRS
-    per_level = g["range_v"] / I_LEVELS  # command volts per firing hidden neuron
+    per_level = g['range_v'] / I_LEVELS  # command volts per firing hidden neuron
     # Threshold jump per metre of level width per encoder spike: a tick (STEPS_PER_TICK
     # spikes) moves theta by gamma * STEPS_PER_TICK * q(e), and each DELTA of theta is
     # per_level volts, so the readout carries ki * integral(q(e) dt) volts.
-    gamma = g["ki"] * TICK_S * DELTA / (STEPS_PER_TICK * per_level)
+    gamma = g['ki'] * TICK_S * DELTA / (STEPS_PER_TICK * per_level)
     jumps = np.zeros((2 * I_LEVELS, n_enc))
     jumps[:I_LEVELS] = -gamma * signed  # positive integral lowers these thresholds
     jumps[I_LEVELS:] = gamma * signed  # negative integral lowers these
     vth = 1.0 + (np.arange(I_LEVELS) + 0.5) * DELTA  # fires while theta < -(k + 1/2) DELTA
     hidden = make_population(
-        "hidden",
+        'hidden',
         2 * I_LEVELS,
-        "adaptive_lif",
-        reset="soft",
+        'adaptive_lif',
+        reset='soft',
         du=1.0,
         dv=1.0,
         vth=np.r_[vth, vth],
         bias=1.0,
-        dth=g["leak_per_s"] * TICK_S / STEPS_PER_TICK,
+        dth=g['leak_per_s'] * TICK_S / STEPS_PER_TICK,
     )
-    keep = g["keep"]
+    keep = g['keep']
     out = per_level * (1.0 - keep) / OUTPUT_GAIN
-    readout = make_population("readout", 1, "leaky_integrator", du=1.0, dv=1.0 - keep)
+    readout = make_population('readout', 1, 'leaky_integrator', du=1.0, dv=1.0 - keep)
     conns = (
-        Connection("encoder", "hidden", np.zeros((2 * I_LEVELS, n_enc))),
+        Connection('encoder', 'hidden', np.zeros((2 * I_LEVELS, n_enc))),
         Connection(
-            "hidden",
-            "readout",
+            'hidden',
+            'readout',
             np.clip(
                 np.r_[np.full(I_LEVELS, out), np.full(I_LEVELS, -out)],
                 -DECODER_BOUND,
                 DECODER_BOUND,
             )[None, :],
         ),
-        Connection("encoder", "hidden", np.clip(jumps, -JUMP_BOUND, JUMP_BOUND), port="threshold"),
+        Connection('encoder', 'hidden', np.clip(jumps, -JUMP_BOUND, JUMP_BOUND), port='threshold'),
     )
-    return NetworkSpec((encoder, hidden, readout), conns, "encoder", name="blimp_i")
+    return NetworkSpec((encoder, hidden, readout), conns, 'encoder', name='blimp_i')
 
 
 def design_genotype(role: str, **values: float) -> np.ndarray:
@@ -276,6 +275,6 @@ def design_genotype(role: str, **values: float) -> np.ndarray:
     unknown = sorted(set(values) - {g.name for g in genes})
     if unknown:
         raise ValueError(
-            f"unknown gene(s) {unknown} for role {role!r}; genes: {[g.name for g in genes]}"
+            f'unknown gene(s) {unknown} for role {role!r}; genes: {[g.name for g in genes]}'
         )
     return np.array([g.unit(values[g.name]) if g.name in values else 0.5 for g in genes])

@@ -535,7 +535,9 @@ def _fit_shifts(
     """
     shifts = []
     for w in layers:
-        need = np.abs(w).max(axis=1) * sigma / (1.0 - du) if w.size else np.zeros(0)
+        # a target no weight reaches has sigma inf and largest weight 0: its NaN is dropped
+        with np.errstate(invalid='ignore'):
+            need = np.abs(w).max(axis=1) * sigma / (1.0 - du) if w.size else np.zeros(0)
         need = need[np.isfinite(need) & (need > 0)]
         shift = 0
         if need.size:
