@@ -146,28 +146,50 @@ def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
     """Return the NetworkSpec grown from one genotype."""
     genes = decode(role, x01)
     spec = _pd_network(genes) if role == 'pd' else _i_network(genes)
-    meta = {
+    meta = genotype_metadata(role, 'thermometer', x01, genes, spec, STEPS_PER_TICK)
+    return NetworkSpec(spec.populations, spec.connections, spec.input_population, spec.name, meta)
+
+
+def genotype_metadata(
+    role: str,
+    genotype: str,
+    x01: np.ndarray,
+    genes: dict[str, float],
+    spec: NetworkSpec,
+    steps_per_tick: int,
+) -> dict:
+    """
+    Return the metadata of a network grown from thermometer genes under ``genotype``.
+
+    Shared by the genotypes that decode these genes (here and
+    :mod:`snn_control.blimp.xylo_native`); :func:`genotype_vector` reads it back.
+    """
+    return {
         'role': role,
-        'genotype': 'thermometer',
+        'genotype': genotype,
         'genes': genes,
         'genotype_x': [float(v) for v in np.clip(np.asarray(x01, dtype=np.float64), 0, 1)],
         'encoder': 'paired',
         'encoder_weights': [1.0] * (spec.n_inputs // 2),
         'readouts': ['readout'],
         'output_gain': OUTPUT_GAIN,
-        'steps_per_tick': STEPS_PER_TICK,
+        'steps_per_tick': steps_per_tick,
         'command_low': -COMMAND_LIMIT,
         'command_high': COMMAND_LIMIT,
         'input_range': 8.0,
     }
-    return NetworkSpec(spec.populations, spec.connections, spec.input_population, spec.name, meta)
+
+
+def genotype_vector(role: str, genotype: str, spec: NetworkSpec) -> np.ndarray:
+    """Return the genotype a ``genotype`` network was grown from (stored in its metadata)."""
+    if spec.metadata.get('genotype') != genotype or spec.metadata.get('role') != role:
+        raise ValueError(f'network {spec.name!r} is not a {genotype}-genotype {role!r} network')
+    return np.asarray(spec.metadata['genotype_x'], dtype=np.float64)
 
 
 def encode(role: str, spec: NetworkSpec) -> np.ndarray:
     """Return the genotype a network was grown from (stored in its metadata)."""
-    if spec.metadata.get('genotype') != 'thermometer' or spec.metadata.get('role') != role:
-        raise ValueError(f'network {spec.name!r} is not a thermometer-genotype {role!r} network')
-    return np.asarray(spec.metadata['genotype_x'], dtype=np.float64)
+    return genotype_vector(role, 'thermometer', spec)
 
 
 def _genes(role: str) -> tuple[Gene, ...]:

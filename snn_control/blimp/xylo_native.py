@@ -104,18 +104,7 @@ def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
     genes = thermometer.decode(role, x01)
     spec = _pd_network(genes) if role == 'pd' else _i_network(genes)
     meta = {
-        'role': role,
-        'genotype': 'xylo',
-        'genes': genes,
-        'genotype_x': [float(v) for v in np.clip(np.asarray(x01, dtype=np.float64), 0, 1)],
-        'encoder': 'paired',
-        'encoder_weights': [1.0] * (spec.n_inputs // 2),
-        'readouts': ['readout'],
-        'output_gain': thermometer.OUTPUT_GAIN,
-        'steps_per_tick': STEPS_PER_TICK[role],
-        'command_low': -thermometer.COMMAND_LIMIT,
-        'command_high': thermometer.COMMAND_LIMIT,
-        'input_range': 8.0,
+        **thermometer.genotype_metadata(role, 'xylo', x01, genes, spec, STEPS_PER_TICK[role]),
         'target': 'xylo-v2',
         'host_reads': 'readout membrane potentials (Xylo Vmem output mode), summed',
     }
@@ -128,9 +117,7 @@ def build_network(role: str, x01: np.ndarray) -> NetworkSpec:
 
 def encode(role: str, spec: NetworkSpec) -> np.ndarray:
     """Return the genotype a Xylo network was grown from (stored in its metadata)."""
-    if spec.metadata.get('genotype') != 'xylo' or spec.metadata.get('role') != role:
-        raise ValueError(f'network {spec.name!r} is not a Xylo-genotype {role!r} network')
-    return np.asarray(spec.metadata['genotype_x'], dtype=np.float64)
+    return thermometer.genotype_vector(role, 'xylo', spec)
 
 
 def _magnitude_groups(weights: np.ndarray, n_groups: int) -> np.ndarray:
