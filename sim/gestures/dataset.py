@@ -72,6 +72,7 @@ import warnings
 
 import mujoco
 import numpy as np
+from snn_control.events.dvs_gesture import DVS128_GESTURES
 from snn_control.events.io import EVENT_DTYPE
 from snn_control.events.simulator import EventCameraConfig, EventCameraSimulator
 from snn_control.npz_io import atomic_savez, read_npz
@@ -80,18 +81,7 @@ from tqdm import tqdm
 MODEL_PATH = Path(__file__).with_name('arm.xml')
 
 #: DVS128 Gesture's classes by its names and in its label order, without "other_gestures".
-GESTURES: tuple[str, ...] = (
-    'hand_clapping',
-    'right_hand_wave',
-    'left_hand_wave',
-    'right_arm_clockwise',
-    'right_arm_counter_clockwise',
-    'left_arm_clockwise',
-    'left_arm_counter_clockwise',
-    'arm_roll',
-    'air_drums',
-    'air_guitar',
-)
+GESTURES: tuple[str, ...] = tuple(g for g in DVS128_GESTURES if g != 'other_gestures')
 SENSOR_SIZE: tuple[int, int] = (64, 64)  # (width, height), as EventStream.sensor_size
 DURATION_S = 1.5
 RENDER_HZ = 200
