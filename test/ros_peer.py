@@ -78,7 +78,10 @@ class RosPeer:
         def record(msg: DiagnosticArray) -> None:
             for status in msg.status:
                 self.diagnostic_count[status.name] = self.diagnostic_count.get(status.name, 0) + 1
-                self.diagnostics[status.name] = {kv.key: kv.value for kv in status.values}
+                values = {kv.key: kv.value for kv in status.values}
+                level = status.level[0] if isinstance(status.level, bytes) else status.level
+                values['__level'], values['__message'] = str(level), status.message
+                self.diagnostics[status.name] = values
 
         self.node.create_subscription(DiagnosticArray, '/diagnostics', record, DIAGNOSTICS_QOS)
 

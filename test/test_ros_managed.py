@@ -21,9 +21,7 @@ changes, sim-time watchdogs, replays that wait for their subscribers, missed eve
 
 import math
 import signal
-import time
 
-from diagnostic_msgs.msg import DiagnosticArray
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
 import numpy as np
@@ -34,7 +32,7 @@ from ros_peer import BIN, RosPeer, start, start_command
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, JointState, PointCloud2, Range
 from snn_control.ros.graph import config_path
-from snn_control.ros.node_base import CLOCK_QOS, COMMAND_QOS, DIAGNOSTICS_QOS, SENSOR_QOS
+from snn_control.ros.node_base import CLOCK_QOS, COMMAND_QOS, SENSOR_QOS
 from std_msgs.msg import Float64, Float64MultiArray, Int32
 
 HOVER = ('--params-file', str(config_path('hover_controller.yaml')))
@@ -44,8 +42,6 @@ class Peer(RosPeer):
     def __init__(self) -> None:
         super().__init__('managed_test_peer')
         self.commands: list[tuple[float, float]] = []  # (sim time when received, value)
-        self.diagnostics: dict[str, dict[str, str]] = {}
-        self.diagnostic_count: dict[str, int] = {}
         self.sim_time = 0.0
         self.altitude_stamps: list[float] = []
         self.node.create_subscription(
@@ -54,19 +50,8 @@ class Peer(RosPeer):
             lambda m: self.commands.append((self.sim_time, m.data)),
             COMMAND_QOS,
         )
-        self.node.create_subscription(
-            DiagnosticArray, '/diagnostics', self._on_diagnostics, DIAGNOSTICS_QOS
-        )
+        self.watch_diagnostics()
         self.altitude = self.node.create_publisher(Range, 'altitude', SENSOR_QOS)
-
-    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
-        for status in msg.status:
-            self.diagnostic_count[status.name] = self.diagnostic_count.get(status.name, 0) + 1
-            self.diagnostics[status.name] = {kv.key: kv.value for kv in status.values}
-            self.diagnostics[status.name]['__level'] = str(
-                status.level[0] if isinstance(status.level, bytes) else status.level
-            )
-            self.diagnostics[status.name]['__message'] = status.message
 
     def send(self, z: float, min_range: float = 0.1, max_range: float = 12.0) -> None:
         msg = Range()
@@ -77,15 +62,14 @@ class Peer(RosPeer):
         self, condition, timeout: float, what: str, send_altitude: bool = False, action=None
     ) -> None:
         """Spin until ``condition()`` (sending an altitude or doing ``action`` each 50 ms)."""
-        end = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > end:
-                raise AssertionError(f'timed out after {timeout} s waiting for {what}')
+
+        def act() -> None:
             if send_altitude:
                 self.send(0.5)
             if action is not None:
                 action()
-            self.spin(0.05)
+
+        super().until(condition, timeout, what, act)
 
     def call(self, service_type, name: str, request, timeout: float = 10.0):
         client = self.node.create_client(service_type, name)
